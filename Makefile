@@ -1,0 +1,90 @@
+# portolan: a config-file driven TCP connect scanner.
+# Plain GNU make; every library comes from pkg-config.
+
+VERSION   := 0.1.0
+PREFIX    ?= /usr/local
+BINDIR    ?= $(PREFIX)/bin
+DATADIR   ?= $(PREFIX)/share/portolan
+SYSCONFDIR ?= $(PREFIX)/etc
+MANDIR    ?= $(PREFIX)/share/man
+DESTDIR   ?=
+
+CC        ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS      := glib-2.0 libconfig yaml-0.1
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
+PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS))
+CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
+CMOCKA_LIBS   := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+WARN      := -Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes \
+             -Wmissing-prototypes -Wformat=2 -Wno-unused-parameter
+CFLAGS    ?= -O2 -g
+ALL_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L $(WARN) -pthread -Iinclude \
+              -DG_LOG_USE_STRUCTURED -DG_LOG_DOMAIN='"portolan"' -DPORTOLAN_VERSION='"$(VERSION)"' -DPORTOLAN_DATADIR='"$(DATADIR)"' \
+              $(PKG_CFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
+ALL_LDFLAGS := -pthread $(LDFLAGS) $(EXTRA_LDFLAGS)
+
+BUILD     ?= build
+BIN       ?= portolan
+LIB_SRC   := $(filter-out src/main.c,$(wildcard src/*.c))
+LIB_OBJ   := $(LIB_SRC:src/%.c=$(BUILD)/%.o)
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+HELPER_SRC := $(wildcard tests/helpers/*.c)
+HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/helpers/%)
+
+.PHONY: all test unit integration run install clean asan tsan
+
+all: $(BIN)
+
+$(BIN): $(BUILD)/main.o $(BUILD)/libportolan.a
+	$(CC) -o $@ $^ $(ALL_LDFLAGS) $(PKG_LIBS)
+
+$(BUILD)/libportolan.a: $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/%.o: src/%.c | $(BUILD)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libportolan.a | $(BUILD)/tests
+	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -MMD -MP -o $@ $< $(BUILD)/libportolan.a \
+	      $(ALL_LDFLAGS) $(PKG_LIBS) $(CMOCKA_LIBS)
+
+$(BUILD)/helpers/%: tests/helpers/%.c | $(BUILD)/helpers
+	$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(ALL_LDFLAGS) $(PKG_LIBS)
+
+$(BUILD) $(BUILD)/tests $(BUILD)/helpers:
+	@mkdir -p $@
+
+# Unit tests (cmocka), then the black-box integration tests against ./portolan.
+test: unit integration
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+integration: $(BIN) $(HELPER_BIN)
+	@PORTOLAN=$(abspath $(BIN)) HELPERS=$(abspath $(BUILD)/helpers) \
+	    tests/integration/run-all
+
+run: $(BIN)
+	./$(BIN) -c etc/portolan.cfg
+
+# Sanitiser builds live in their own build directories so they never mix objects.
+asan:
+	$(MAKE) BUILD=build-asan BIN=build-asan/portolan EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
+	        EXTRA_LDFLAGS="-fsanitize=address,undefined" test
+tsan:
+	$(MAKE) BUILD=build-tsan BIN=build-tsan/portolan EXTRA_CFLAGS="-fsanitize=thread" EXTRA_LDFLAGS="-fsanitize=thread" test
+
+install: portolan
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/probes $(DESTDIR)$(SYSCONFDIR)/portolan
+	install -m 0755 portolan $(DESTDIR)$(BINDIR)/portolan
+	install -m 0644 etc/portolan.cfg $(DESTDIR)$(SYSCONFDIR)/portolan/portolan.cfg
+	for f in probes/*.yaml; do [ -e "$$f" ] && install -m 0644 "$$f" $(DESTDIR)$(DATADIR)/probes/ || true; done
+
+clean:
+	rm -rf build build-asan build-tsan portolan
+
+-include $(wildcard $(BUILD)/*.d $(BUILD)/tests/*.d $(BUILD)/helpers/*.d)

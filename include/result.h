@@ -1,0 +1,81 @@
+/* result.h: the record that flows from the workers to the writers.
+ *
+ * This is the contract between scanning and output. A worker fills a result and
+ * hands it to the results thread, which owns it from then on: it passes it to
+ * every writer and frees it with result_free(). Writers never keep a pointer to
+ * a result after write returns.
+ *
+ * Data writers (CSV, JSON) do not read the struct directly: they walk the field
+ * table below, so adding a column is one line in result.c and every format
+ * follows. Only the terminal table, a fixed human view, picks fields itself.
+ * result_free() frees `ptr`; `host` is borrowed and never freed here. */
+#ifndef PORTOLAN_RESULT_H
+#define PORTOLAN_RESULT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+
+enum port_state {
+	STATE_OPEN,
+	STATE_CLOSED,
+	STATE_FILTERED,
+	STATE_ERROR,
+	STATE_COUNT
+};
+
+/* Why a port got its state: what the network (or the local stack) said. */
+enum reason {
+	REASON_SYN_ACK,          /* open: the handshake completed */
+	REASON_CONN_REFUSED,     /* closed: RST in answer to the SYN */
+	REASON_NO_RESPONSE,      /* filtered: nothing came back before the timeout */
+	REASON_HOST_UNREACH,     /* filtered: ICMP host unreachable */
+	REASON_NET_UNREACH,      /* filtered: ICMP network unreachable or no route */
+	REASON_ADMIN_PROHIBITED, /* filtered: ICMP administratively prohibited, or a local firewall */
+	REASON_RESET,            /* closed: connection reset during the handshake */
+	REASON_LOCAL_ERROR,      /* error: the local system could not send the probe */
+	REASON_COUNT
+};
+
+struct result {
+	uint64_t index;          /* task index, for resume and ordering */
+	struct pl_addr addr;
+	const char *host;        /* name the user gave, or NULL; borrowed, lives as long as the scan */
+	uint16_t port;
+	enum port_state state;
+	enum reason reason;
+	double latency_ms;       /* time of the deciding attempt */
+	unsigned attempts;       /* connect() calls made, retries included */
+	int err;                 /* errno behind STATE_ERROR, else 0 */
+	char *ptr;               /* reverse DNS name (owned), or NULL */
+};
+
+const char *port_state_name(enum port_state s);
+const char *reason_name(enum reason r);
+/* Parses "open", "closed", "filtered" or "error"; returns -1 when unknown. */
+int port_state_parse(const char *name);
+
+struct result *result_new(void);
+void result_free(struct result *r);
+
+/* The neutral field set every writer walks. */
+enum field_kind { FIELD_STR, FIELD_INT, FIELD_REAL };
+
+struct field_value {
+	enum field_kind kind;
+	const char *str;         /* FIELD_STR: bytes (not necessarily UTF-8), may be NULL for empty */
+	size_t len;              /* FIELD_STR: length in bytes (strings may hold NUL) */
+	int64_t i;               /* FIELD_INT */
+	double d;                /* FIELD_REAL */
+};
+
+size_t result_field_count(void);
+const char *result_field_name(size_t i);
+/* Fills *v for field i of r. String values point into r or into static storage
+ * (or into scratch, at least PL_ADDRSTRLEN bytes) and are valid until r or
+ * scratch changes. */
+void result_field_get(const struct result *r, size_t i, struct field_value *v,
+		      char *scratch, size_t scratch_len);
+
+#endif

@@ -1,0 +1,36 @@
+/* textesc.h: escaping of untrusted bytes for each output format.
+ *
+ * Text that reaches a writer may come off the network: any bytes at all, NUL
+ * and invalid UTF-8 included. These functions always produce valid UTF-8.
+ * UTF-8 is decoded strictly (no overlongs, surrogates, code points above
+ * U+10FFFF or truncated sequences); each byte that does not start a valid
+ * sequence is replaced on its own and decoding resumes at the next byte.
+ * `s` may be NULL when `len` is 0. */
+#ifndef PORTOLAN_TEXTESC_H
+#define PORTOLAN_TEXTESC_H
+
+#include <stdio.h>
+#include <stddef.h>
+
+/* A JSON string literal, quotes included: " and \ escaped, \b \f \n \r \t in
+ * short form, other C0 controls, DEL, C1 controls, U+2028 and U+2029 as
+ * \u00XX / \u20XX, invalid UTF-8 bytes as \ufffd. Returns 0 or -1 on a stream
+ * error. */
+int json_write_string(FILE *fp, const char *s, size_t len);
+
+/* One CSV field per RFC 4180. Quoted when it holds a comma, quote, CR or LF,
+ * or begins or ends with a space or TAB; quotes doubled. When `text` is set
+ * and the field begins with =, +, -, @, TAB, CR or LF (or the fullwidth
+ * =, +, -, @), it is prefixed with a single quote, inside the quotes, so no
+ * spreadsheet evaluates it as a formula. NUL and other control bytes except
+ * TAB, CR and LF, DEL, C1 controls, and invalid UTF-8 bytes become U+FFFD.
+ * Returns 0 or -1 on a stream error. */
+int csv_write_field(FILE *fp, const char *s, size_t len, int text);
+
+/* For the terminal table: printable text only; backslash as \\, and control
+ * characters, format characters (bidi overrides, zero-width), line separators
+ * and invalid UTF-8 shown byte by byte as \xNN. Returns a newly allocated
+ * string (g_free), or NULL when out of memory. */
+char *text_printable(const char *s, size_t len);
+
+#endif
