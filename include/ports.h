@@ -1,0 +1,33 @@
+/* ports.h: port specifications ("22,80,443,8000-8100", "-", "ssh,http").
+ *
+ * A port list is sorted and free of duplicates, so the task generator can
+ * address it by index. */
+#ifndef PORTOLAN_PORTS_H
+#define PORTOLAN_PORTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <glib.h>
+
+struct port_list {
+	uint16_t *ports;     /* sorted ascending, unique, each 1..65535 */
+	size_t count;
+};
+
+/* The default set, as a spec, used when no ports are given (documented in
+ * README and etc/portolan.cfg). */
+const char *ports_default_spec(void);
+
+/* Parses a spec into *out (which it initialises). Items are separated by
+ * commas: a port, a range "lo-hi" (open ends allowed: "-1024", "60000-"), "-"
+ * alone for 1-65535, or a service name from the system services database
+ * (tcp). On failure returns -1, leaves *out empty and sets *err to a message
+ * naming the bad item, e.g. "invalid port '70000': out of range 1-65535". */
+int ports_parse(const char *spec, struct port_list *out, GError **err);
+
+/* A compact spec for the list, e.g. "22,80,8000-8100" (g_free). */
+char *ports_format(const struct port_list *pl);
+
+void ports_free(struct port_list *pl);
+
+#endif

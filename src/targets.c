@@ -1,0 +1,865 @@
+/* targets.c: the set of hosts to scan, kept as ranges and addressed by index.
+ *
+ * Specs are collected as they come (targets and exclusions in any order);
+ * target_set_finalize() then resolves the host names concurrently, merges
+ * overlapping ranges, subtracts the exclusions and freezes the result as a
+ * sorted array of disjoint ranges with prefix sums. target_set_get() is a
+ * binary search over that array, so a /8 costs one entry and a lookup costs
+ * O(log ranges) with no lock.
+ *
+ * Index order: IPv4 ranges ascending by address, then IPv6 ranges ascending.
+ * A host that came from a name is kept as a one-address range carrying that
+ * name, which splits any literal range it falls in; this is how "the name
+ * wins" over a CIDR that also covers the address. */
+#include "targets.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include "errors.h"
+
+/* At most this many getaddrinfo calls run at once. */
+#define RESOLVE_THREADS 16
+/* Longest line target_set_add_file accepts, in bytes. */
+#define MAX_LINE (1024 * 1024)
+
+struct range {
+	int family;               /* AF_INET or AF_INET6 */
+	struct pl_u128 first, last;
+	const char *name;         /* owned by target_set.names; NULL for literals */
+	uint64_t start;           /* index of `first` in the frozen set */
+};
+
+/* A host name as the user gave it, waiting for finalize. */
+struct name_spec {
+	char *name;
+	bool exclude;
+	size_t lookup;            /* index into the lookup table at finalize */
+};
+
+/* One getaddrinfo call; shared by every name_spec with the same name and
+ * family so a name given twice is looked up once. */
+struct lookup {
+	const char *name;
+	int family;               /* hints.ai_family */
+	int rc;                   /* getaddrinfo result */
+	GArray *addrs;            /* struct pl_addr */
+};
+
+struct resolver {
+	struct lookup *jobs;
+	size_t njobs;
+	size_t next;              /* next job to take, under lock */
+	pthread_mutex_t lock;
+};
+
+struct target_set {
+	GArray *include;          /* struct range: literal specs to scan */
+	GArray *exclude;          /* struct range: literal specs to skip */
+	GPtrArray *names;         /* struct name_spec *, in the order given */
+	bool finalized;
+	struct range *ranges;     /* frozen, sorted, disjoint */
+	size_t nranges;
+	uint64_t count;
+};
+
+static const struct pl_u128 u128_one = { 0, 1 };
+
+static void name_spec_free(gpointer p)
+{
+	struct name_spec *ns = p;
+
+	g_free(ns->name);
+	g_free(ns);
+}
+
+struct target_set *target_set_new(void)
+{
+	struct target_set *ts = g_new0(struct target_set, 1);
+
+	ts->include = g_array_new(FALSE, FALSE, sizeof(struct range));
+	ts->exclude = g_array_new(FALSE, FALSE, sizeof(struct range));
+	ts->names = g_ptr_array_new_with_free_func(name_spec_free);
+	return ts;
+}
+
+void target_set_free(struct target_set *ts)
+{
+	if (ts == NULL)
+		return;
+	g_array_free(ts->include, TRUE);
+	g_array_free(ts->exclude, TRUE);
+	g_ptr_array_free(ts->names, TRUE);
+	g_free(ts->ranges);
+	g_free(ts);
+}
+
+/* ---- spec parsing ---- */
+
+/* The mask of the host bits of a prefix: bits-prefix low bits set. */
+static struct pl_u128 host_mask(unsigned bits, unsigned prefix)
+{
+	unsigned host = bits - prefix;
+	struct pl_u128 m = { 0, 0 };
+
+	if (host >= 64) {
+		m.lo = UINT64_MAX;
+		m.hi = host == 128 ? UINT64_MAX : (UINT64_C(1) << (host - 64)) - 1;
+	} else {
+		m.lo = (UINT64_C(1) << host) - 1;
+	}
+	return m;
+}
+
+static int parse_cidr(const char *spec, const char *slash, struct range *r,
+		      GError **err)
+{
+	char *base = g_strndup(spec, (size_t)(slash - spec));
+	const char *plen = slash + 1;
+	struct pl_addr a;
+	unsigned long prefix;
+	unsigned bits;
+	char *end;
+	int ret = -1;
+
+	if (!pl_addr_parse(base, &a)) {
+		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+			    "invalid target '%s': bad address", spec);
+		goto out;
+	}
+	bits = a.family == AF_INET ? 32 : 128;
+	if (!g_ascii_isdigit(plen[0])) {
+		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+			    "invalid target '%s': bad prefix length", spec);
+		goto out;
+	}
+	errno = 0;
+	prefix = strtoul(plen, &end, 10);
+	if (*end != '\0') {
+		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+			    "invalid target '%s': bad prefix length", spec);
+		goto out;
+	}
+	if (errno == ERANGE || prefix > bits) {
+		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+			    "invalid target '%s': prefix length out of range", spec);
+		goto out;
+	}
+
+	/* Host bits set in the base are masked off, as nmap does:
+	 * 192.0.2.7/24 means 192.0.2.0/24. */
+	struct pl_u128 m = host_mask(bits, (unsigned)prefix);
+
+	r->family = a.family;
+	r->first.hi = a.v.hi & ~m.hi;
+	r->first.lo = a.v.lo & ~m.lo;
+	r->last.hi = r->first.hi | m.hi;
+	r->last.lo = r->first.lo | m.lo;
+	ret = 0;
+out:
+	g_free(base);
+	return ret;
+}
+
+/* "a-b": a is an address; b is a full address of the same family or, for
+ * IPv4, the last octet alone. Returns 1 when spec is not a range at all (the
+ * part before the dash is no address), so the caller can try a host name. */
+static int parse_range(const char *spec, const char *dash, struct range *r,
+		       GError **err)
+{
+	char *left = g_strndup(spec, (size_t)(dash - spec));
+	const char *right = dash + 1;
+	struct pl_addr a, b;
+	int ret = -1;
+
+	if (!pl_addr_parse(left, &a)) {
+		ret = 1;
+		goto out;
+	}
+	if (a.family == AF_INET && g_ascii_isdigit(right[0]) &&
+	    strspn(right, "0123456789") == strlen(right)) {
+		char *end;
+		unsigned long octet;
+
+		errno = 0;
+		octet = strtoul(right, &end, 10);
+		if (errno == ERANGE || octet > 255) {
+			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+				    "invalid target '%s': last octet out of range 0-255",
+				    spec);
+			goto out;
+		}
+		b.family = AF_INET;
+		b.v.hi = 0;
+		b.v.lo = (a.v.lo & ~UINT64_C(0xff)) | octet;
+	} else if (!pl_addr_parse(right, &b)) {
+		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+			    "invalid target '%s': bad range end", spec);
+		goto out;
+	} else if (b.family != a.family) {
+		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+			    "invalid target '%s': range mixes IPv4 and IPv6", spec);
+		goto out;
+	}
+	if (pl_u128_cmp(a.v, b.v) > 0) {
+		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+			    "invalid target '%s': range start above end", spec);
+		goto out;
+	}
+	r->family = a.family;
+	r->first = a.v;
+	r->last = b.v;
+	ret = 0;
+out:
+	g_free(left);
+	return ret;
+}
+
+/* A DNS name: labels of letters, digits, '-' and '_', 1-63 bytes, not
+ * starting with '-', at most 253 bytes, an optional final dot. The last label
+ * must not be all digits (RFC 3696, 2): that rejects "300.1.1.1" and "10",
+ * which getaddrinfo would otherwise read as inet_aton numbers, as would a
+ * final label like "0x7f000001", so hex-looking final labels go too. */
+static bool valid_hostname(const char *s)
+{
+	size_t len = strlen(s);
+	const char *label = s;
+	const char *last_label = s;
+	size_t last_len = 0;
+
+	if (len > 0 && s[len - 1] == '.')
+		len--;
+	if (len == 0 || len > 253)
+		return false;
+	for (size_t i = 0; i <= len; i++) {
+		if (i == len || s[i] == '.') {
+			size_t l = (size_t)(s + i - label);
+
+			if (l == 0 || l > 63 || label[0] == '-')
+				return false;
+			last_label = label;
+			last_len = l;
+			label = s + i + 1;
+			continue;
+		}
+		if (!g_ascii_isalnum(s[i]) && s[i] != '-' && s[i] != '_')
+			return false;
+	}
+
+	bool digits = true, hex = last_len >= 2 && last_label[0] == '0' &&
+				  (last_label[1] == 'x' || last_label[1] == 'X');
+
+	for (size_t i = 0; i < last_len; i++) {
+		digits = digits && g_ascii_isdigit(last_label[i]);
+		hex = hex && (i < 2 || g_ascii_isxdigit(last_label[i]));
+	}
+	return !digits && !hex;
+}
+
+static int add_spec(struct target_set *ts, const char *spec, bool exclude,
+		    GError **err)
+{
+	struct range r = { 0 };
+	struct pl_addr a;
+	const char *p;
+	int rc;
+
+	g_return_val_if_fail(!ts->finalized, -1);
+
+	if (spec[0] == '\0') {
+		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+			    "invalid target '': empty");
+		return -1;
+	}
+	if ((p = strchr(spec, '/')) != NULL) {
+		if (parse_cidr(spec, p, &r, err) < 0)
+			return -1;
+		goto add_range;
+	}
+	if ((p = strchr(spec, '-')) != NULL) {
+		rc = parse_range(spec, p, &r, err);
+		if (rc < 0)
+			return -1;
+		if (rc == 0)
+			goto add_range;
+		/* Not an address before the dash: maybe a name with a hyphen. */
+	}
+	if (pl_addr_parse(spec, &a)) {
+		r.family = a.family;
+		r.first = r.last = a.v;
+		goto add_range;
+	}
+	if (!valid_hostname(spec)) {
+		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+			    "invalid target '%s'", spec);
+		return -1;
+	}
+
+	struct name_spec *ns = g_new0(struct name_spec, 1);
+
+	ns->name = g_strdup(spec);
+	ns->exclude = exclude;
+	g_ptr_array_add(ts->names, ns);
+	return 0;
+
+add_range:
+	g_array_append_val(exclude ? ts->exclude : ts->include, r);
+	return 0;
+}
+
+int target_set_add(struct target_set *ts, const char *spec, GError **err)
+{
+	return add_spec(ts, spec, false, err);
+}
+
+int target_set_exclude(struct target_set *ts, const char *spec, GError **err)
+{
+	return add_spec(ts, spec, true, err);
+}
+
+/* ---- file reader ---- */
+
+static int add_line(struct target_set *ts, char *line, bool exclude,
+		    const char *label, unsigned long lineno, GError **err)
+{
+	char *hash = strchr(line, '#');
+	char *tok = line;
+
+	if (hash != NULL)
+		*hash = '\0';
+	for (;;) {
+		static const char seps[] = " \t\r\n\v\f,";
+
+		tok += strspn(tok, seps);
+		if (*tok == '\0')
+			return 0;
+
+		size_t n = strcspn(tok, seps);
+		char saved = tok[n];
+
+		tok[n] = '\0';
+		if (add_spec(ts, tok, exclude, err) < 0) {
+			g_prefix_error(err, "%s:%lu: ", label, lineno);
+			return -1;
+		}
+		tok[n] = saved;
+		tok += n;
+	}
+}
+
+int target_set_add_file(struct target_set *ts, const char *path, bool exclude,
+			GError **err)
+{
+	bool is_stdin = strcmp(path, "-") == 0;
+	const char *label = is_stdin ? "<stdin>" : path;
+	FILE *f = is_stdin ? stdin : fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	unsigned long lineno = 0;
+	int ret = -1;
+
+	if (f == NULL) {
+		g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "cannot open '%s': %s",
+			    path, g_strerror(errno));
+		return -1;
+	}
+	while ((len = getline(&line, &cap, f)) != -1) {
+		lineno++;
+		if (len > MAX_LINE) {
+			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+				    "%s:%lu: line longer than %d bytes", label,
+				    lineno, MAX_LINE);
+			goto out;
+		}
+		/* A NUL would silently cut the line short; say so instead. */
+		if (strlen(line) != (size_t)len) {
+			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+				    "%s:%lu: line contains a NUL byte", label, lineno);
+			goto out;
+		}
+		if (add_line(ts, line, exclude, label, lineno, err) < 0)
+			goto out;
+	}
+	if (ferror(f)) {
+		g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "cannot read '%s': %s",
+			    label, g_strerror(errno));
+		goto out;
+	}
+	ret = 0;
+out:
+	free(line);
+	if (!is_stdin)
+		fclose(f);
+	return ret;
+}
+
+/* ---- name resolution ---- */
+
+static void resolve_one(struct lookup *lk)
+{
+	struct addrinfo hints, *res = NULL;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = lk->family;
+	hints.ai_socktype = SOCK_STREAM;
+	/* No AI_ADDRCONFIG: it hides addresses of a family the host has no
+	 * configured address for, which breaks lookups (even of localhost) in
+	 * network namespaces with only a loopback device. */
+	hints.ai_flags = 0;
+	lk->rc = getaddrinfo(lk->name, NULL, &hints, &res);
+	if (lk->rc != 0)
+		return;
+	for (struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next) {
+		struct pl_addr a;
+
+		if (ai->ai_addr != NULL && pl_addr_from_sockaddr(ai->ai_addr, &a))
+			g_array_append_val(lk->addrs, a);
+	}
+	freeaddrinfo(res);
+}
+
+static void *resolve_worker(void *arg)
+{
+	struct resolver *rs = arg;
+
+	for (;;) {
+		size_t i;
+
+		pthread_mutex_lock(&rs->lock);
+		i = rs->next++;
+		pthread_mutex_unlock(&rs->lock);
+		if (i >= rs->njobs)
+			return NULL;
+		resolve_one(&rs->jobs[i]);
+	}
+}
+
+/* Runs all lookups, up to RESOLVE_THREADS at a time. If no thread can be
+ * started the calling thread does the work, so resolution never fails for
+ * want of threads. */
+static void resolve_all(struct lookup *jobs, size_t njobs)
+{
+	struct resolver rs = { .jobs = jobs, .njobs = njobs, .next = 0 };
+	pthread_t tids[RESOLVE_THREADS];
+	size_t want = njobs < RESOLVE_THREADS ? njobs : RESOLVE_THREADS;
+	size_t started = 0;
+	sigset_t all, old;
+
+	if (njobs == 0)
+		return;
+	pthread_mutex_init(&rs.lock, NULL);
+	/* The threads inherit a fully blocked mask, so SIGINT and friends keep
+	 * going to the main thread. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	while (started < want &&
+	       pthread_create(&tids[started], NULL, resolve_worker, &rs) == 0)
+		started++;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+
+	if (started == 0)
+		resolve_worker(&rs);
+	for (size_t i = 0; i < started; i++)
+		pthread_join(tids[i], NULL);
+	pthread_mutex_destroy(&rs.lock);
+}
+
+/* ---- range algebra ---- */
+
+static int family_rank(int family)
+{
+	return family == AF_INET ? 0 : 1;
+}
+
+/* Orders (family, address): all IPv4 before all IPv6. */
+static int key_cmp(int fa, struct pl_u128 a, int fb, struct pl_u128 b)
+{
+	if (fa != fb)
+		return family_rank(fa) - family_rank(fb);
+	return pl_u128_cmp(a, b);
+}
+
+static int range_cmp(const void *pa, const void *pb)
+{
+	const struct range *a = pa, *b = pb;
+
+	return key_cmp(a->family, a->first, b->family, b->first);
+}
+
+struct point {
+	struct pl_addr addr;
+	const char *name;
+	size_t order;             /* position of the name on the command line */
+};
+
+static int point_cmp(const void *pa, const void *pb)
+{
+	const struct point *a = pa, *b = pb;
+	int c = key_cmp(a->addr.family, a->addr.v, b->addr.family, b->addr.v);
+
+	if (c != 0)
+		return c;
+	return a->order < b->order ? -1 : a->order > b->order;
+}
+
+/* Sorts r and merges overlapping or adjacent ranges, in place. Names are
+ * dropped: only literal ranges and exclusions go through here. */
+static void merge_ranges(GArray *r)
+{
+	struct range *v = (struct range *)(void *)r->data;
+	size_t out = 0;
+
+	if (r->len == 0)
+		return;
+	qsort(v, r->len, sizeof(*v), range_cmp);
+	for (size_t i = 1; i < r->len; i++) {
+		struct range *cur = &v[out];
+
+		if (v[i].family == cur->family &&
+		    (pl_u128_cmp(v[i].first, cur->last) <= 0 ||
+		     pl_u128_cmp(v[i].first, pl_u128_add64(cur->last, 1)) == 0)) {
+			if (pl_u128_cmp(v[i].last, cur->last) > 0)
+				cur->last = v[i].last;
+			continue;
+		}
+		v[++out] = v[i];
+	}
+	g_array_set_size(r, out + 1);
+}
+
+static void emit(GArray *out, int family, struct pl_u128 first,
+		 struct pl_u128 last, const char *name)
+{
+	struct range r = { .family = family, .first = first, .last = last,
+			   .name = name };
+
+	g_array_append_val(out, r);
+}
+
+/* Lays the named hosts (sorted, unique) over the merged literal ranges: a
+ * name inside a range splits it, so the host appears once, with its name. */
+static GArray *overlay_names(GArray *lits, const struct point *pts, size_t npts)
+{
+	GArray *out = g_array_new(FALSE, FALSE, sizeof(struct range));
+	const struct range *u = (const struct range *)(void *)lits->data;
+	size_t j = 0;
+
+	for (size_t i = 0; i < lits->len; i++) {
+		struct pl_u128 lo = u[i].first;
+		bool done = false;
+
+		while (j < npts && key_cmp(pts[j].addr.family, pts[j].addr.v,
+					   u[i].family, u[i].first) < 0) {
+			emit(out, pts[j].addr.family, pts[j].addr.v, pts[j].addr.v,
+			     pts[j].name);
+			j++;
+		}
+		while (j < npts && pts[j].addr.family == u[i].family &&
+		       pl_u128_cmp(pts[j].addr.v, u[i].last) <= 0) {
+			struct pl_u128 p = pts[j].addr.v;
+
+			if (pl_u128_cmp(p, lo) > 0)
+				emit(out, u[i].family, lo, pl_u128_sub(p, u128_one), NULL);
+			emit(out, u[i].family, p, p, pts[j].name);
+			if (pl_u128_cmp(p, u[i].last) == 0)
+				done = true;
+			else
+				lo = pl_u128_add64(p, 1);
+			j++;
+		}
+		if (!done)
+			emit(out, u[i].family, lo, u[i].last, NULL);
+	}
+	for (; j < npts; j++)
+		emit(out, pts[j].addr.family, pts[j].addr.v, pts[j].addr.v,
+		     pts[j].name);
+	return out;
+}
+
+/* a minus ex; both sorted, disjoint (ex merged). */
+static GArray *subtract(GArray *a, GArray *ex)
+{
+	GArray *out = g_array_new(FALSE, FALSE, sizeof(struct range));
+	const struct range *av = (const struct range *)(void *)a->data;
+	const struct range *ev = (const struct range *)(void *)ex->data;
+	size_t j = 0;
+
+	for (size_t i = 0; i < a->len; i++) {
+		const struct range *r = &av[i];
+		struct pl_u128 lo = r->first;
+		bool done = false;
+
+		/* Skip exclusions that end before this range starts. */
+		while (j < ex->len && key_cmp(ev[j].family, ev[j].last,
+					      r->family, lo) < 0)
+			j++;
+		for (size_t k = j; !done && k < ex->len &&
+				   ev[k].family == r->family &&
+				   pl_u128_cmp(ev[k].first, r->last) <= 0; k++) {
+			if (pl_u128_cmp(ev[k].first, lo) > 0)
+				emit(out, r->family, lo,
+				     pl_u128_sub(ev[k].first, u128_one), r->name);
+			if (pl_u128_cmp(ev[k].last, r->last) >= 0)
+				done = true;
+			else
+				lo = pl_u128_add64(ev[k].last, 1);
+		}
+		if (!done)
+			emit(out, r->family, lo, r->last, r->name);
+	}
+	return out;
+}
+
+/* ---- counting ---- */
+
+/* a + b, wrapping; count_hosts checks for room first. */
+static struct pl_u128 u128_add(struct pl_u128 a, struct pl_u128 b)
+{
+	struct pl_u128 r;
+
+	r.lo = a.lo + b.lo;
+	r.hi = a.hi + b.hi + (r.lo < a.lo);
+	return r;
+}
+
+/* Decimal text of a 128-bit value, by long division on 32-bit limbs. */
+static void u128_to_decimal(struct pl_u128 v, char *buf, size_t len)
+{
+	uint32_t limb[4] = { (uint32_t)(v.hi >> 32), (uint32_t)v.hi,
+			     (uint32_t)(v.lo >> 32), (uint32_t)v.lo };
+	char tmp[48];
+	size_t n = 0;
+
+	do {
+		uint64_t rem = 0;
+
+		for (int i = 0; i < 4; i++) {
+			uint64_t cur = (rem << 32) | limb[i];
+
+			limb[i] = (uint32_t)(cur / 10);
+			rem = cur % 10;
+		}
+		tmp[n++] = (char)('0' + rem);
+	} while (limb[0] | limb[1] | limb[2] | limb[3]);
+	if (len == 0)
+		return;
+	size_t i = 0;
+
+	while (n > 0 && i + 1 < len)
+		buf[i++] = tmp[--n];
+	buf[i] = '\0';
+}
+
+/* The number of hosts in the ranges, saturating at 2^128 - 1 (the whole IPv6
+ * space plus anything else does not fit). Sets *saturated then. */
+static struct pl_u128 count_hosts(const struct range *r, size_t n,
+				  bool *saturated)
+{
+	const struct pl_u128 max = { UINT64_MAX, UINT64_MAX };
+	struct pl_u128 total = { 0, 0 };
+
+	*saturated = false;
+	for (size_t i = 0; i < n; i++) {
+		struct pl_u128 size_m1 = pl_u128_sub(r[i].last, r[i].first);
+		struct pl_u128 room = pl_u128_sub(max, total);
+
+		/* total + size_m1 + 1 must stay <= max: room > size_m1. */
+		if (pl_u128_cmp(room, size_m1) <= 0) {
+			*saturated = true;
+			return max;
+		}
+		total = pl_u128_add64(u128_add(total, size_m1), 1);
+	}
+	return total;
+}
+
+/* ---- finalize ---- */
+
+static int lookup_family(enum target_family family)
+{
+	switch (family) {
+	case TARGET_FAMILY_V4:
+		return AF_INET;
+	case TARGET_FAMILY_V6:
+		return AF_INET6;
+	default:
+		return AF_UNSPEC;
+	}
+}
+
+/* Resolves every name and returns the hosts they name, sorted and unique
+ * (first name wins), as points; exclusion hosts go into ex as ranges. */
+static struct point *resolve_names(struct target_set *ts,
+				   enum target_family family, GArray *ex,
+				   size_t *npts)
+{
+	GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+						 NULL);
+	GArray *jobs = g_array_new(FALSE, TRUE, sizeof(struct lookup));
+	GArray *pts = g_array_new(FALSE, FALSE, sizeof(struct point));
+	struct lookup *lk;
+
+	/* Exclusions take every address of a name, whatever the family, so
+	 * "--exclude host" also removes it from literal ranges of the other
+	 * family. Targets take only addresses of the chosen family. */
+	for (guint i = 0; i < ts->names->len; i++) {
+		struct name_spec *ns = g_ptr_array_index(ts->names, i);
+		int fam = ns->exclude ? AF_UNSPEC : lookup_family(family);
+		char *key = g_strdup_printf("%d:%s", fam, ns->name);
+		gpointer idx;
+
+		if (g_hash_table_lookup_extended(seen, key, NULL, &idx)) {
+			ns->lookup = GPOINTER_TO_SIZE(idx);
+			g_free(key);
+			continue;
+		}
+		struct lookup nl = { .name = ns->name, .family = fam };
+
+		nl.addrs = g_array_new(FALSE, FALSE, sizeof(struct pl_addr));
+		ns->lookup = jobs->len;
+		g_array_append_val(jobs, nl);
+		g_hash_table_insert(seen, key, GSIZE_TO_POINTER(ns->lookup));
+	}
+
+	lk = (struct lookup *)(void *)jobs->data;
+	resolve_all(lk, jobs->len);
+
+	/* Warnings come from this thread, once per lookup, in input order. */
+	for (guint i = 0; i < jobs->len; i++)
+		if (lk[i].rc != 0)
+			g_warning("cannot resolve '%s': %s", lk[i].name,
+				  gai_strerror(lk[i].rc));
+
+	for (guint i = 0; i < ts->names->len; i++) {
+		struct name_spec *ns = g_ptr_array_index(ts->names, i);
+		const struct lookup *l = &lk[ns->lookup];
+		const struct pl_addr *addrs = (const struct pl_addr *)(void *)l->addrs->data;
+
+		for (guint k = 0; k < l->addrs->len; k++) {
+			if (ns->exclude) {
+				emit(ex, addrs[k].family, addrs[k].v, addrs[k].v, NULL);
+			} else {
+				struct point p = { .addr = addrs[k], .name = ns->name,
+						   .order = i };
+
+				g_array_append_val(pts, p);
+			}
+		}
+	}
+	for (guint i = 0; i < jobs->len; i++)
+		g_array_free(lk[i].addrs, TRUE);
+	g_array_free(jobs, TRUE);
+	g_hash_table_destroy(seen);
+
+	/* Sorted by address then order, the first of equal addresses is the
+	 * first name given: keep it, drop the rest. */
+	struct point *pv = (struct point *)(void *)pts->data;
+	size_t n = 0;
+
+	/* An empty GArray has no data: qsort must not see the NULL. */
+	if (pts->len > 1)
+		qsort(pv, pts->len, sizeof(*pv), point_cmp);
+	for (guint i = 0; i < pts->len; i++)
+		if (n == 0 || !pl_addr_equal(&pv[n - 1].addr, &pv[i].addr))
+			pv[n++] = pv[i];
+	*npts = n;
+	return (struct point *)(void *)g_array_free(pts, FALSE);
+}
+
+int target_set_finalize(struct target_set *ts, enum target_family family,
+			uint64_t max_hosts, GError **err)
+{
+	GArray *lits = NULL, *ex = NULL, *named = NULL, *final = NULL;
+	struct point *pts = NULL;
+	size_t npts = 0;
+	struct pl_u128 total;
+	bool saturated;
+	int ret = -1;
+
+	g_return_val_if_fail(!ts->finalized, -1);
+
+	/* Work on copies so a failed finalize leaves the input as it was. */
+	lits = g_array_copy(ts->include);
+	ex = g_array_copy(ts->exclude);
+	pts = resolve_names(ts, family, ex, &npts);
+
+	merge_ranges(lits);
+	merge_ranges(ex);
+	named = overlay_names(lits, pts, npts);
+	final = subtract(named, ex);
+
+	if (final->len == 0) {
+		g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "no targets to scan");
+		goto out;
+	}
+	total = count_hosts((const struct range *)(void *)final->data, final->len,
+			    &saturated);
+	if (saturated || total.hi != 0 || total.lo > max_hosts) {
+		char num[48];
+
+		u128_to_decimal(total, num, sizeof(num));
+		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+			    "target space of %s%s hosts exceeds max-hosts (%" G_GUINT64_FORMAT
+			    "); raise max-hosts to scan it",
+			    saturated ? "more than " : "", num, (guint64)max_hosts);
+		goto out;
+	}
+
+	/* Prefix sums: the total fits in 64 bits now, so every start does. */
+	struct range *rv = (struct range *)(void *)final->data;
+	uint64_t start = 0;
+
+	for (guint i = 0; i < final->len; i++) {
+		rv[i].start = start;
+		start += pl_u128_sub(rv[i].last, rv[i].first).lo + 1;
+	}
+	ts->nranges = final->len;
+	ts->count = start;
+	ts->ranges = (struct range *)(void *)g_array_free(final, FALSE);
+	final = NULL;
+	ts->finalized = true;
+	ret = 0;
+out:
+	if (final != NULL)
+		g_array_free(final, TRUE);
+	g_array_free(named, TRUE);
+	g_array_free(lits, TRUE);
+	g_array_free(ex, TRUE);
+	g_free(pts);
+	return ret;
+}
+
+uint64_t target_set_count(const struct target_set *ts)
+{
+	return ts->finalized ? ts->count : 0;
+}
+
+void target_set_get(const struct target_set *ts, uint64_t index,
+		    struct pl_addr *addr, const char **name)
+{
+	size_t lo = 0, hi = ts->nranges;
+
+	g_return_if_fail(ts->finalized && index < ts->count);
+
+	/* The last range whose start is <= index. */
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ts->ranges[mid].start <= index)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	addr->family = ts->ranges[lo].family;
+	addr->v = pl_u128_add64(ts->ranges[lo].first, index - ts->ranges[lo].start);
+	if (name != NULL)
+		*name = ts->ranges[lo].name;
+}

@@ -1,0 +1,217 @@
+/* test_ports.c: unit tests for ports.c (port specs, their errors, the
+ * default set and the compact format). */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "errors.h"
+#include "ports.h"
+
+/* Parses spec, which must succeed, and returns its compact form (g_free). */
+static char *parse_fmt(const char *spec, size_t *count)
+{
+	struct port_list pl;
+	GError *err = NULL;
+	char *s;
+
+	if (ports_parse(spec, &pl, &err) != 0)
+		fail_msg("'%s' rejected: %s", spec, err->message);
+	assert_null(err);
+	s = ports_format(&pl);
+	if (count != NULL)
+		*count = pl.count;
+	ports_free(&pl);
+	return s;
+}
+
+static void expect_ok(const char *spec, const char *want, size_t want_count)
+{
+	size_t n;
+	char *s = parse_fmt(spec, &n);
+
+	assert_string_equal(s, want);
+	assert_int_equal(n, want_count);
+	g_free(s);
+}
+
+static void expect_error(const char *spec, const char *message)
+{
+	struct port_list pl = { (uint16_t *)&pl, 99 };
+	GError *err = NULL;
+
+	if (ports_parse(spec, &pl, &err) != -1)
+		fail_msg("'%s' accepted", spec);
+	assert_non_null(err);
+	assert_true(g_error_matches(err, PL_ERROR, PL_ERROR_USAGE));
+	assert_string_equal(err->message, message);
+	/* The list is left empty on failure. */
+	assert_null(pl.ports);
+	assert_int_equal(pl.count, 0);
+	g_error_free(err);
+}
+
+static void test_single_and_list(void **state)
+{
+	expect_ok("22", "22", 1);
+	expect_ok("1", "1", 1);
+	expect_ok("65535", "65535", 1);
+	expect_ok("443,22,80", "22,80,443", 3);
+	expect_ok(" 22 , 80\t,443 ", "22,80,443", 3);
+}
+
+static void test_sorted_unique(void **state)
+{
+	struct port_list pl;
+	GError *err = NULL;
+
+	assert_int_equal(ports_parse("80,22,80,22,1-3,2", &pl, &err), 0);
+	assert_int_equal(pl.count, 5);
+	assert_int_equal(pl.ports[0], 1);
+	assert_int_equal(pl.ports[1], 2);
+	assert_int_equal(pl.ports[2], 3);
+	assert_int_equal(pl.ports[3], 22);
+	assert_int_equal(pl.ports[4], 80);
+	ports_free(&pl);
+	assert_null(pl.ports);
+	assert_int_equal(pl.count, 0);
+}
+
+static void test_ranges(void **state)
+{
+	expect_ok("8000-8100", "8000-8100", 101);
+	expect_ok("5-5", "5", 1);
+	expect_ok("8000-8100,22,8050-8200", "22,8000-8200", 202);
+	expect_ok("-1024", "1-1024", 1024);
+	expect_ok("60000-", "60000-65535", 5536);
+	expect_ok("-", "1-65535", 65535);
+	expect_ok(" - ", "1-65535", 65535);
+	expect_ok("1-65535", "1-65535", 65535);
+	/* Adjacent items collapse in the compact form. */
+	expect_ok("1-10,11,12-20", "1-20", 20);
+}
+
+static void test_service_names(void **state)
+{
+	expect_ok("ssh", "22", 1);
+	expect_ok("http", "80", 1);
+	expect_ok("ssh,http,22", "22,80", 2);
+	expect_ok(" https , 1-3", "1-3,443", 4);
+}
+
+static void test_errors(void **state)
+{
+	expect_error("70000", "invalid port '70000': out of range 1-65535");
+	expect_error("0", "invalid port '0': out of range 1-65535");
+	expect_error("65536", "invalid port '65536': out of range 1-65535");
+	expect_error("99999999999999999999999",
+		     "invalid port '99999999999999999999999': out of range 1-65535");
+	expect_error("10-5", "invalid port range '10-5': start above end");
+	expect_error("1-70000",
+		     "invalid port range '1-70000': '70000' out of range 1-65535");
+	expect_error("0-10", "invalid port range '0-10': '0' out of range 1-65535");
+	expect_error("abc", "invalid port 'abc': unknown service name");
+	expect_error("22,no-such-service-xyz",
+		     "invalid port 'no-such-service-xyz': unknown service name");
+	expect_error("22,,80", "invalid port list '22,,80': empty item");
+	expect_error("22,", "invalid port list '22,': empty item");
+	expect_error(",22", "invalid port list ',22': empty item");
+	expect_error("22, ,80", "invalid port list '22, ,80': empty item");
+	expect_error("", "invalid port list '': empty");
+	expect_error("   ", "invalid port list '   ': empty");
+	expect_error("22x", "invalid port '22x': not a number or range");
+	expect_error("22 80", "invalid port '22 80': not a number or range");
+	expect_error("1-2-3", "invalid port range '1-2-3': not a number or range");
+	expect_error("--5", "invalid port range '--5': not a number or range");
+	expect_error("5-x", "invalid port range '5-x': not a number or range");
+	expect_error("+22", "invalid port '+22': unknown service name");
+	expect_error("0x16", "invalid port '0x16': not a number or range");
+}
+
+static void test_format(void **state)
+{
+	struct port_list empty = { NULL, 0 };
+	uint16_t v[] = { 1, 2, 3, 5, 7, 8, 65535 };
+	struct port_list pl = { v, sizeof(v) / sizeof(v[0]) };
+	char *s;
+
+	s = ports_format(&empty);
+	assert_string_equal(s, "");
+	g_free(s);
+	s = ports_format(&pl);
+	assert_string_equal(s, "1-3,5,7-8,65535");
+	g_free(s);
+}
+
+/* Formatting and parsing again gives the same list. */
+static void test_round_trip(void **state)
+{
+	static const char *specs[] = {
+		"22", "1-3,5,7-8,65535", "-", "ssh,http,8000-8100,8443",
+		"-1024,60000-",
+	};
+
+	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		char *once = parse_fmt(specs[i], NULL);
+		char *twice = parse_fmt(once, NULL);
+
+		assert_string_equal(once, twice);
+		g_free(once);
+		g_free(twice);
+	}
+}
+
+static void test_default_spec(void **state)
+{
+	struct port_list pl;
+	GError *err = NULL;
+	static const uint16_t must[] = {
+		21, 22, 23, 25, 53, 80, 88, 110, 111, 119, 139, 143, 389, 443,
+		445, 465, 587, 631, 636, 873, 993, 995, 1883, 2049, 2181, 2375,
+		2376, 3128, 3306, 3389, 5060, 5222, 5432, 5672, 5900, 6000, 6379,
+		6443, 6667, 8000, 8008, 8080, 8443, 8883, 8888, 9200, 9418, 10250,
+		11211, 27017,
+	};
+
+	assert_int_equal(ports_parse(ports_default_spec(), &pl, &err), 0);
+	assert_in_range(pl.count, 80, 120);
+	for (size_t i = 0; i < sizeof(must) / sizeof(must[0]); i++) {
+		bool found = false;
+
+		for (size_t k = 0; k < pl.count; k++)
+			found = found || pl.ports[k] == must[i];
+		if (!found)
+			fail_msg("port %u missing from the default set",
+				 (unsigned)must[i]);
+	}
+	/* Written as single ports, sorted and unique: every item survives,
+	 * in the order written. */
+	char **items = g_strsplit(ports_default_spec(), ",", -1);
+
+	assert_int_equal(g_strv_length(items), pl.count);
+	for (size_t k = 0; k < pl.count; k++)
+		assert_int_equal(strtoul(items[k], NULL, 10), pl.ports[k]);
+	g_strfreev(items);
+	ports_free(&pl);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_single_and_list),
+		cmocka_unit_test(test_sorted_unique),
+		cmocka_unit_test(test_ranges),
+		cmocka_unit_test(test_service_names),
+		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_format),
+		cmocka_unit_test(test_round_trip),
+		cmocka_unit_test(test_default_spec),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
