@@ -1,0 +1,57 @@
+/* settings.h: every setting of a scan, from four sources in order of
+ * precedence: command line > environment > config file > built-in default.
+ *
+ * One table (settings.c) describes each setting once: its name (the long
+ * option, the config key, and PORTOLAN_<NAME> in the environment), type,
+ * bounds, default and help. The same table parses all four sources and
+ * prints --help. */
+#ifndef PORTOLAN_SETTINGS_H
+#define PORTOLAN_SETTINGS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <glib.h>
+
+struct settings {
+	char *config_path;        /* -c, PORTOLAN_CONFIG */
+	GPtrArray *targets;       /* char *: specs */
+	char *targets_file;
+	GPtrArray *exclude;       /* char *: specs */
+	char *exclude_file;
+	char *ports;
+	GPtrArray *outputs;       /* char *: paths, "-" for stdout */
+	char *format;             /* NULL: from each output's extension */
+	char *states;             /* "open,closed" */
+	char *family;             /* "any", "4" or "6" */
+	int64_t threads;
+	int64_t timeout_ms;
+	int64_t retries;
+	int64_t max_hosts;
+	int64_t ptr_timeout_ms;
+	bool reverse_dns;
+	bool dry_run;
+	int verbosity;            /* -1 quiet, 0 normal, 1.. verbose */
+};
+
+enum settings_status {
+	SETTINGS_OK,
+	SETTINGS_DONE,            /* --help or --version was printed: exit 0 */
+	SETTINGS_ERROR,           /* *err says why: exit 2 */
+};
+
+void settings_init(struct settings *s);
+void settings_clear(struct settings *s);
+
+/* Fills s from defaults, the config file (-c or PORTOLAN_CONFIG), the
+ * environment and argv. Config file problems are all collected: *err holds
+ * one line per problem. */
+enum settings_status settings_load(struct settings *s, int argc, char **argv,
+				   GError **err);
+
+/* Parses s->states into a bit mask of (1 << enum port_state). */
+int settings_states_mask(const char *states, unsigned *mask, GError **err);
+
+void settings_print_help(FILE *fp);
+
+#endif

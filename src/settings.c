@@ -1,0 +1,704 @@
+/* settings.c: the settings table and the four sources that fill it.
+ *
+ * Sources are applied lowest first (defaults, config file, environment,
+ * command line), each overwriting what came before. A list given on a higher
+ * source replaces the lower one's list rather than adding to it, so
+ * `portolan -c audit.cfg 192.0.2.7` scans just 192.0.2.7. */
+#include "settings.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <libconfig.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "errors.h"
+#include "ports.h"
+#include "result.h"
+#include "targets.h"
+#include "writer.h"
+
+enum opt_type { T_STR, T_INT, T_BOOL, T_LIST, T_SPECIAL };
+
+/* Where a setting may come from. */
+enum { SRC_CLI = 1, SRC_ENV = 2, SRC_CFG = 4, SRC_ALL = 7 };
+
+/* Keys of options that do something other than store a value. */
+enum {
+	KEY_HELP = 'h', KEY_VERSION = 'V', KEY_VERBOSE = 'v', KEY_QUIET = 'q',
+	KEY_IPV4 = '4', KEY_IPV6 = '6',
+	KEY_LONG_ONLY = 256,
+};
+
+struct opt {
+	const char *name;          /* long option, config key, PORTOLAN_<NAME> */
+	int key;                   /* short option letter, or a KEY_LONG_ONLY+n code */
+	const char *arg;           /* argument name in --help; NULL for flags */
+	enum opt_type type;
+	size_t off;                /* offset in struct settings */
+	int64_t min, max;          /* T_INT bounds */
+	const char *def;           /* default, as text (also shown by --help) */
+	unsigned src;
+	const char *help;
+};
+
+#define OFF(f) offsetof(struct settings, f)
+
+static const struct opt opts[] = {
+	{ "config", 'c', "FILE", T_STR, OFF(config_path), 0, 0, NULL, SRC_CLI | SRC_ENV,
+	  "read settings from a libconfig FILE (env PORTOLAN_CONFIG)" },
+	{ "targets", 0, NULL, T_LIST, OFF(targets), 0, 0, NULL, SRC_CFG,
+	  "targets to scan (config only; on the command line they are arguments)" },
+	{ "ports", 'p', "SPEC", T_STR, OFF(ports), 0, 0, NULL, SRC_ALL,
+	  "ports: 22,80,8000-8100, '-' for 1-65535, service names (default: a common set)" },
+	{ "targets-file", 'i', "FILE", T_STR, OFF(targets_file), 0, 0, NULL, SRC_ALL,
+	  "read targets from FILE, one a line, '#' comments, '-' for stdin" },
+	{ "exclude", KEY_LONG_ONLY + 1, "SPEC,...", T_LIST, OFF(exclude), 0, 0, NULL, SRC_ALL,
+	  "exclude these addresses, ranges, CIDRs or names" },
+	{ "exclude-file", KEY_LONG_ONLY + 2, "FILE", T_STR, OFF(exclude_file), 0, 0, NULL, SRC_ALL,
+	  "read exclusions from FILE" },
+	{ "output", 'o', "FILE", T_LIST, OFF(outputs), 0, 0, NULL, SRC_CLI | SRC_CFG,
+	  "write results to FILE ('-' for stdout); repeatable" },
+	{ "format", 'f', "FMT", T_STR, OFF(format), 0, 0, NULL, SRC_ALL,
+	  "output format: csv, json or jsonl (default: from the file extension)" },
+	{ "states", KEY_LONG_ONLY + 3, "LIST", T_STR, OFF(states), 0, 0, "open", SRC_ALL,
+	  "states to report: open, closed, filtered, error, or all" },
+	{ "threads", 't', "N", T_INT, OFF(threads), 1, 65536, "256", SRC_ALL,
+	  "concurrent connects (clamped to the descriptor limit)" },
+	{ "timeout", KEY_LONG_ONLY + 4, "MS", T_INT, OFF(timeout_ms), 1, 600000, "1000", SRC_ALL,
+	  "connect timeout in milliseconds" },
+	{ "retries", KEY_LONG_ONLY + 5, "N", T_INT, OFF(retries), 0, 20, "1", SRC_ALL,
+	  "extra attempts for a port that did not answer" },
+	{ "family", KEY_LONG_ONLY + 6, "any|4|6", T_STR, OFF(family), 0, 0, "any", SRC_ALL,
+	  "address family used for host names" },
+	{ "ipv4", KEY_IPV4, NULL, T_SPECIAL, 0, 0, 0, NULL, SRC_CLI,
+	  "same as --family 4" },
+	{ "ipv6", KEY_IPV6, NULL, T_SPECIAL, 0, 0, 0, NULL, SRC_CLI,
+	  "same as --family 6" },
+	{ "reverse-dns", 'R', NULL, T_BOOL, OFF(reverse_dns), 0, 0, "false", SRC_ALL,
+	  "look up PTR names of hosts with open ports (ptr column)" },
+	{ "reverse-dns-timeout", KEY_LONG_ONLY + 7, "MS", T_INT, OFF(ptr_timeout_ms), 1, 60000, "2000", SRC_ALL,
+	  "bound on one reverse lookup, in milliseconds" },
+	{ "max-hosts", KEY_LONG_ONLY + 8, "N", T_INT, OFF(max_hosts), 1, (int64_t)TARGET_LIMIT_MAX_HOSTS,
+	  "16777216", SRC_ALL, "refuse target spaces with more hosts than N" },
+	{ "dry-run", KEY_LONG_ONLY + 9, NULL, T_BOOL, OFF(dry_run), 0, 0, "false", SRC_CLI,
+	  "print the tasks (address and port) instead of scanning" },
+	{ "verbose", KEY_VERBOSE, NULL, T_SPECIAL, 0, 0, 0, NULL, SRC_CLI,
+	  "more messages; repeat for debugging" },
+	{ "quiet", KEY_QUIET, NULL, T_SPECIAL, 0, 0, 0, NULL, SRC_CLI,
+	  "errors only, no summary" },
+	{ "help", KEY_HELP, NULL, T_SPECIAL, 0, 0, 0, NULL, SRC_CLI, "show this help" },
+	{ "version", KEY_VERSION, NULL, T_SPECIAL, 0, 0, 0, NULL, SRC_CLI, "show the version" },
+};
+
+#define NOPTS (sizeof(opts) / sizeof(opts[0]))
+
+static const struct opt *opt_by_name(const char *name)
+{
+	for (size_t i = 0; i < NOPTS; i++)
+		if (strcmp(opts[i].name, name) == 0)
+			return &opts[i];
+	return NULL;
+}
+
+static const struct opt *opt_by_key(int key)
+{
+	for (size_t i = 0; i < NOPTS; i++)
+		if (opts[i].key == key)
+			return &opts[i];
+	return NULL;
+}
+
+#define FIELD(s, o, type) ((type *)((char *)(s) + (o)->off))
+
+static void list_replace(GPtrArray **list)
+{
+	g_ptr_array_set_size(*list, 0);
+}
+
+/* Appends the comma-separated items of value to a list. */
+static void list_add_items(GPtrArray *list, const char *value)
+{
+	char **items = g_strsplit(value, ",", -1);
+
+	for (char **it = items; *it != NULL; it++) {
+		char *v = g_strstrip(*it);
+
+		if (*v != '\0')
+			g_ptr_array_add(list, g_strdup(v));
+	}
+	g_strfreev(items);
+}
+
+static bool parse_int(const char *text, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	if (text == NULL || *text == '\0' || isspace((unsigned char)*text))
+		return false;
+	errno = 0;
+	v = strtoll(text, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return false;
+	*out = v;
+	return true;
+}
+
+static bool parse_bool(const char *text, bool *out)
+{
+	static const char *const yes[] = { "1", "true", "yes", "on" };
+	static const char *const no[] = { "0", "false", "no", "off" };
+
+	for (size_t i = 0; i < G_N_ELEMENTS(yes); i++) {
+		if (g_ascii_strcasecmp(text, yes[i]) == 0) {
+			*out = true;
+			return true;
+		}
+		if (g_ascii_strcasecmp(text, no[i]) == 0) {
+			*out = false;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Stores a textual value (command line, environment, default). `where`
+ * names the source in messages. Lists are replaced when `fresh` is set. */
+static int set_from_text(struct settings *s, const struct opt *o, const char *value,
+			 bool fresh, const char *where, GError **err)
+{
+	int64_t n;
+	bool b;
+
+	switch (o->type) {
+	case T_STR: {
+		char **p = FIELD(s, o, char *);
+
+		g_free(*p);
+		*p = g_strdup(value);
+		return 0;
+	}
+	case T_INT:
+		if (!parse_int(value, &n) || n < o->min || n > o->max) {
+			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+				    "%s: invalid value '%s': expected an integer from %" G_GINT64_FORMAT
+				    " to %" G_GINT64_FORMAT, where, value, o->min, o->max);
+			return -1;
+		}
+		*FIELD(s, o, int64_t) = n;
+		return 0;
+	case T_BOOL:
+		if (value == NULL) {
+			b = true;
+		} else if (!parse_bool(value, &b)) {
+			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+				    "%s: invalid value '%s': expected true or false", where, value);
+			return -1;
+		}
+		*FIELD(s, o, bool) = b;
+		return 0;
+	case T_LIST: {
+		GPtrArray **list = FIELD(s, o, GPtrArray *);
+
+		if (fresh)
+			list_replace(list);
+		/* Output paths may hold commas; other lists are comma-separated. */
+		if (o->off == OFF(outputs))
+			g_ptr_array_add(*list, g_strdup(value));
+		else
+			list_add_items(*list, value);
+		return 0;
+	}
+	case T_SPECIAL:
+	default:
+		return 0;
+	}
+}
+
+/* ---- config file ---- */
+
+/* Joins a scalar or a list of scalars into "a,b,c" (ports and states may be
+ * written either way). Returns NULL when an element is not a scalar. */
+static char *config_join(const config_setting_t *cs)
+{
+	GString *out;
+	int n;
+
+	switch (config_setting_type(cs)) {
+	case CONFIG_TYPE_STRING:
+		return g_strdup(config_setting_get_string(cs));
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		return g_strdup_printf("%lld", config_setting_get_int64(cs));
+	case CONFIG_TYPE_ARRAY:
+	case CONFIG_TYPE_LIST:
+		break;
+	default:
+		return NULL;
+	}
+	out = g_string_new(NULL);
+	n = config_setting_length(cs);
+	for (int i = 0; i < n; i++) {
+		char *item = config_join(config_setting_get_elem(cs, (unsigned)i));
+
+		if (item == NULL || config_setting_is_aggregate(config_setting_get_elem(cs, (unsigned)i))) {
+			g_free(item);
+			g_string_free(out, TRUE);
+			return NULL;
+		}
+		if (i > 0)
+			g_string_append_c(out, ',');
+		g_string_append(out, item);
+		g_free(item);
+	}
+	return g_string_free(out, FALSE);
+}
+
+static void config_problem(GString *problems, const char *path, const config_setting_t *cs,
+			   const char *fmt, ...) G_GNUC_PRINTF(4, 5);
+
+static void config_problem(GString *problems, const char *path, const config_setting_t *cs,
+			   const char *fmt, ...)
+{
+	va_list ap;
+
+	if (problems->len > 0)
+		g_string_append_c(problems, '\n');
+	g_string_append_printf(problems, "%s:%d: ", path, config_setting_source_line(cs));
+	va_start(ap, fmt);
+	g_string_append_vprintf(problems, fmt, ap);
+	va_end(ap);
+}
+
+static void config_apply_one(struct settings *s, const struct opt *o, const config_setting_t *cs,
+			     const char *path, GString *problems)
+{
+	int type = config_setting_type(cs);
+	char *text = NULL;
+	GError *e = NULL;
+
+	switch (o->type) {
+	case T_INT:
+		if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64) {
+			config_problem(problems, path, cs, "setting '%s': expected an integer", o->name);
+			return;
+		}
+		{
+			long long v = config_setting_get_int64(cs);
+
+			if (v < o->min || v > o->max) {
+				config_problem(problems, path, cs,
+					       "setting '%s': %lld is out of range %" G_GINT64_FORMAT
+					       " to %" G_GINT64_FORMAT, o->name, v, o->min, o->max);
+				return;
+			}
+			*FIELD(s, o, int64_t) = v;
+		}
+		return;
+	case T_BOOL:
+		if (type != CONFIG_TYPE_BOOL) {
+			config_problem(problems, path, cs, "setting '%s': expected true or false", o->name);
+			return;
+		}
+		*FIELD(s, o, bool) = config_setting_get_bool(cs) != 0;
+		return;
+	case T_STR:
+		text = config_join(cs);
+		if (text == NULL) {
+			config_problem(problems, path, cs, "setting '%s': expected a string", o->name);
+			return;
+		}
+		set_from_text(s, o, text, true, o->name, &e);
+		g_free(text);
+		return;
+	case T_LIST: {
+		GPtrArray **list = FIELD(s, o, GPtrArray *);
+		int n;
+
+		list_replace(list);
+		if (type == CONFIG_TYPE_STRING) {
+			g_ptr_array_add(*list, g_strdup(config_setting_get_string(cs)));
+			return;
+		}
+		if (type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST) {
+			config_problem(problems, path, cs, "setting '%s': expected a list of strings", o->name);
+			return;
+		}
+		n = config_setting_length(cs);
+		for (int i = 0; i < n; i++) {
+			const config_setting_t *el = config_setting_get_elem(cs, (unsigned)i);
+
+			if (config_setting_type(el) != CONFIG_TYPE_STRING) {
+				config_problem(problems, path, el,
+					       "setting '%s': element %d is not a string", o->name, i + 1);
+				continue;
+			}
+			g_ptr_array_add(*list, g_strdup(config_setting_get_string(el)));
+		}
+		return;
+	}
+	case T_SPECIAL:
+	default:
+		return;
+	}
+}
+
+static int config_apply(struct settings *s, const char *path, GError **err)
+{
+	config_t cfg;
+	config_setting_t *root;
+	GString *problems = g_string_new(NULL);
+	int rc = -1, n;
+
+	config_init(&cfg);
+	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
+		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
+			g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "cannot read config '%s': %s",
+				    path, g_strerror(errno));
+		else
+			g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "%s:%d: %s",
+				    config_error_file(&cfg) ? config_error_file(&cfg) : path,
+				    config_error_line(&cfg), config_error_text(&cfg));
+		goto out;
+	}
+	root = config_root_setting(&cfg);
+	n = config_setting_length(root);
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *cs = config_setting_get_elem(root, (unsigned)i);
+		const char *name = config_setting_name(cs);
+		const struct opt *o = name ? opt_by_name(name) : NULL;
+
+		if (o == NULL || !(o->src & SRC_CFG)) {
+			config_problem(problems, path, cs, "unknown setting '%s'", name ? name : "?");
+			continue;
+		}
+		config_apply_one(s, o, cs, path, problems);
+	}
+	if (problems->len > 0) {
+		g_set_error_literal(err, PL_ERROR, PL_ERROR_USAGE, problems->str);
+		goto out;
+	}
+	rc = 0;
+out:
+	g_string_free(problems, TRUE);
+	config_destroy(&cfg);
+	return rc;
+}
+
+/* ---- environment ---- */
+
+static char *env_name(const struct opt *o)
+{
+	char *name = g_strdup_printf("PORTOLAN_%s", o->name);
+
+	for (char *p = name; *p; p++)
+		*p = *p == '-' ? '_' : (char)g_ascii_toupper(*p);
+	return name;
+}
+
+static int env_apply(struct settings *s, GError **err)
+{
+	for (size_t i = 0; i < NOPTS; i++) {
+		const struct opt *o = &opts[i];
+		char *name;
+		const char *value;
+		int rc = 0;
+
+		if (!(o->src & SRC_ENV) || o->off == OFF(config_path))
+			continue;
+		name = env_name(o);
+		value = getenv(name);
+		if (value != NULL) {
+			char *where = g_strdup_printf("environment %s", name);
+
+			rc = set_from_text(s, o, value, true, where, err);
+			g_free(where);
+		}
+		g_free(name);
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- command line ---- */
+
+struct cli_value {
+	const struct opt *opt;
+	char *value;
+};
+
+static char *option_label(const struct opt *o)
+{
+	if (o->key > 0 && o->key < KEY_LONG_ONLY)
+		return g_strdup_printf("option '-%c/--%s'", o->key, o->name);
+	return g_strdup_printf("option '--%s'", o->name);
+}
+
+void settings_print_help(FILE *fp)
+{
+	fprintf(fp,
+		"Usage: portolan [OPTION]... [TARGET]...\n"
+		"Scan TCP ports of TARGETs (addresses, CIDR blocks, ranges, host names).\n\n");
+	for (size_t i = 0; i < NOPTS; i++) {
+		const struct opt *o = &opts[i];
+		char left[64];
+
+		if (!(o->src & SRC_CLI))
+			continue;
+		if (o->key > 0 && o->key < KEY_LONG_ONLY)
+			g_snprintf(left, sizeof(left), "-%c, --%s%s%s", o->key, o->name,
+				   o->arg ? " " : "", o->arg ? o->arg : "");
+		else
+			g_snprintf(left, sizeof(left), "    --%s%s%s", o->name,
+				   o->arg ? " " : "", o->arg ? o->arg : "");
+		fprintf(fp, "  %-30s %s", left, o->help);
+		if (o->def != NULL && o->type != T_BOOL)
+			fprintf(fp, " [%s]", o->def);
+		fputc('\n', fp);
+	}
+	fprintf(fp,
+		"\nSettings with a value may also be set in the config file (same name)\n"
+		"and in the environment as PORTOLAN_<NAME> (e.g. PORTOLAN_THREADS).\n"
+		"Precedence: command line > environment > config file > defaults.\n"
+		"Output formats: %s (and a table on stdout when no -o is given).\n"
+		"Exit status: 0 scan completed, 1 audit findings, 2 usage/config/input error,\n"
+		"3 runtime failure.\n", writer_names());
+}
+
+static int cli_parse(int argc, char **argv, GArray *values, GPtrArray *positional,
+		     int *verbosity, enum settings_status *status, GError **err)
+{
+	struct option longopts[NOPTS + 1];
+	GString *shortopts = g_string_new(":");
+	size_t n = 0;
+	int c, rc = -1;
+
+	for (size_t i = 0; i < NOPTS; i++) {
+		if (!(opts[i].src & SRC_CLI))
+			continue;
+		longopts[n].name = opts[i].name;
+		longopts[n].has_arg = opts[i].arg ? required_argument : no_argument;
+		longopts[n].flag = NULL;
+		longopts[n].val = opts[i].key;
+		n++;
+		if (opts[i].key > 0 && opts[i].key < KEY_LONG_ONLY) {
+			g_string_append_c(shortopts, (char)opts[i].key);
+			if (opts[i].arg)
+				g_string_append_c(shortopts, ':');
+		}
+	}
+	memset(&longopts[n], 0, sizeof(longopts[n]));
+
+	opterr = 0;
+	optind = 1;
+	*status = SETTINGS_OK;
+	while ((c = getopt_long(argc, argv, shortopts->str, longopts, NULL)) != -1) {
+		const struct opt *o;
+		struct cli_value cv;
+
+		switch (c) {
+		case '?':
+			if (optopt > 0 && optopt < KEY_LONG_ONLY && g_ascii_isprint((char)optopt))
+				g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+					    "unknown option '-%c' (see --help)", optopt);
+			else
+				g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+					    "unknown option '%s' (see --help)", argv[optind - 1]);
+			goto out;
+		case ':':
+			g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "option '%s' needs an argument",
+				    argv[optind - 1]);
+			goto out;
+		case KEY_HELP:
+			settings_print_help(stdout);
+			*status = SETTINGS_DONE;
+			rc = 0;
+			goto out;
+		case KEY_VERSION:
+			printf("portolan %s\n", PORTOLAN_VERSION);
+			*status = SETTINGS_DONE;
+			rc = 0;
+			goto out;
+		case KEY_VERBOSE:
+			*verbosity = *verbosity < 0 ? 1 : *verbosity + 1;
+			continue;
+		case KEY_QUIET:
+			*verbosity = -1;
+			continue;
+		default:
+			break;
+		}
+		o = opt_by_key(c);
+		if (o == NULL)
+			continue;
+		cv.opt = o;
+		if (c == KEY_IPV4 || c == KEY_IPV6) {
+			cv.opt = opt_by_name("family");
+			cv.value = g_strdup(c == KEY_IPV4 ? "4" : "6");
+		} else {
+			cv.value = g_strdup(optarg);
+		}
+		g_array_append_val(values, cv);
+	}
+	for (int i = optind; i < argc; i++)
+		g_ptr_array_add(positional, g_strdup(argv[i]));
+	rc = 0;
+out:
+	g_string_free(shortopts, TRUE);
+	return rc;
+}
+
+/* ---- the whole ---- */
+
+void settings_init(struct settings *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->targets = g_ptr_array_new_with_free_func(g_free);
+	s->exclude = g_ptr_array_new_with_free_func(g_free);
+	s->outputs = g_ptr_array_new_with_free_func(g_free);
+	for (size_t i = 0; i < NOPTS; i++) {
+		if (opts[i].def != NULL)
+			(void)set_from_text(s, &opts[i], opts[i].def, true, "default", NULL);
+	}
+	s->ports = g_strdup(ports_default_spec());
+}
+
+void settings_clear(struct settings *s)
+{
+	g_free(s->config_path);
+	g_free(s->targets_file);
+	g_free(s->exclude_file);
+	g_free(s->ports);
+	g_free(s->format);
+	g_free(s->states);
+	g_free(s->family);
+	if (s->targets)
+		g_ptr_array_unref(s->targets);
+	if (s->exclude)
+		g_ptr_array_unref(s->exclude);
+	if (s->outputs)
+		g_ptr_array_unref(s->outputs);
+	memset(s, 0, sizeof(*s));
+}
+
+int settings_states_mask(const char *states, unsigned *mask, GError **err)
+{
+	char **items;
+	int rc = 0;
+
+	*mask = 0;
+	items = g_strsplit(states, ",", -1);
+	for (char **it = items; *it != NULL; it++) {
+		char *v = g_strstrip(*it);
+		int st;
+
+		if (g_ascii_strcasecmp(v, "all") == 0) {
+			*mask |= (1u << STATE_COUNT) - 1;
+			continue;
+		}
+		st = port_state_parse(v);
+		if (st < 0) {
+			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+				    "invalid state '%s': expected open, closed, filtered, error or all", v);
+			rc = -1;
+			break;
+		}
+		*mask |= 1u << st;
+	}
+	g_strfreev(items);
+	if (rc == 0 && *mask == 0) {
+		g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "no states to report in '%s'", states);
+		rc = -1;
+	}
+	return rc;
+}
+
+static int check_family(const char *family, GError **err)
+{
+	if (strcmp(family, "any") == 0 || strcmp(family, "4") == 0 || strcmp(family, "6") == 0)
+		return 0;
+	g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "invalid family '%s': expected any, 4 or 6",
+		    family);
+	return -1;
+}
+
+enum settings_status settings_load(struct settings *s, int argc, char **argv, GError **err)
+{
+	GArray *values = g_array_new(FALSE, FALSE, sizeof(struct cli_value));
+	GPtrArray *positional = g_ptr_array_new_with_free_func(g_free);
+	enum settings_status status = SETTINGS_ERROR;
+	const char *config_path = NULL;
+	unsigned mask;
+	int verbosity = 0;
+	guint i;
+
+	if (cli_parse(argc, argv, values, positional, &verbosity, &status, err) != 0) {
+		status = SETTINGS_ERROR;
+		goto out;
+	}
+	if (status == SETTINGS_DONE)
+		goto out;
+	status = SETTINGS_ERROR;
+
+	for (i = 0; i < values->len; i++) {
+		struct cli_value *cv = &g_array_index(values, struct cli_value, i);
+
+		if (cv->opt->off == OFF(config_path) && cv->opt->type == T_STR &&
+		    strcmp(cv->opt->name, "config") == 0)
+			config_path = cv->value;
+	}
+	if (config_path == NULL)
+		config_path = getenv("PORTOLAN_CONFIG");
+	if (config_path != NULL && *config_path != '\0') {
+		s->config_path = g_strdup(config_path);
+		if (config_apply(s, config_path, err) != 0)
+			goto out;
+	}
+	if (env_apply(s, err) != 0)
+		goto out;
+
+	{
+		/* Lists named on the command line replace the lower sources' lists;
+		 * repeated options then add to it. */
+		GHashTable *seen = g_hash_table_new(g_direct_hash, g_direct_equal);
+		int rc = 0;
+
+		for (i = 0; i < values->len && rc == 0; i++) {
+			struct cli_value *cv = &g_array_index(values, struct cli_value, i);
+			bool fresh = !g_hash_table_contains(seen, cv->opt);
+			char *label = option_label(cv->opt);
+
+			g_hash_table_add(seen, (gpointer)cv->opt);
+			rc = set_from_text(s, cv->opt, cv->value, fresh, label, err);
+			g_free(label);
+		}
+		g_hash_table_destroy(seen);
+		if (rc != 0)
+			goto out;
+	}
+	if (positional->len > 0) {
+		g_ptr_array_set_size(s->targets, 0);
+		for (i = 0; i < positional->len; i++)
+			g_ptr_array_add(s->targets, g_strdup(positional->pdata[i]));
+	}
+	s->verbosity = verbosity;
+
+	if (settings_states_mask(s->states, &mask, err) != 0 || check_family(s->family, err) != 0)
+		goto out;
+	if (s->format != NULL && writer_find(s->format) == NULL) {
+		g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "unknown format '%s': expected %s",
+			    s->format, writer_names());
+		goto out;
+	}
+	status = SETTINGS_OK;
+out:
+	for (i = 0; i < values->len; i++)
+		g_free(g_array_index(values, struct cli_value, i).value);
+	g_array_free(values, TRUE);
+	g_ptr_array_unref(positional);
+	return status;
+}

@@ -1,0 +1,240 @@
+/* test_settings.c: the four sources of settings and their precedence, and
+ * the errors each source reports. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <glib.h>
+
+#include "errors.h"
+#include "result.h"
+#include "settings.h"
+
+static char cfg_path[64];
+
+static void write_cfg(const char *text)
+{
+	FILE *fp;
+	int fd;
+
+	strcpy(cfg_path, "/tmp/portolan-test-XXXXXX");
+	fd = mkstemp(cfg_path);
+	assert_true(fd >= 0);
+	fp = fdopen(fd, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	fclose(fp);
+}
+
+static int teardown(void **state)
+{
+	if (cfg_path[0] != '\0')
+		unlink(cfg_path);
+	cfg_path[0] = '\0';
+	g_unsetenv("PORTOLAN_CONFIG");
+	g_unsetenv("PORTOLAN_PORTS");
+	g_unsetenv("PORTOLAN_THREADS");
+	g_unsetenv("PORTOLAN_EXCLUDE");
+	return 0;
+}
+
+/* Loads settings from an argv given as a NULL-terminated list. */
+static enum settings_status load(struct settings *s, GError **err, ...)
+{
+	const char *argv[32] = { "portolan" };
+	int argc = 1;
+	va_list ap;
+
+	va_start(ap, err);
+	while (argc < 31 && (argv[argc] = va_arg(ap, const char *)) != NULL)
+		argc++;
+	va_end(ap);
+	settings_init(s);
+	return settings_load(s, argc, (char **)argv, err);
+}
+
+static void test_defaults(void **state)
+{
+	struct settings s;
+	GError *err = NULL;
+
+	assert_int_equal(load(&s, &err, "192.0.2.1", NULL), SETTINGS_OK);
+	assert_int_equal(s.threads, 256);
+	assert_int_equal(s.timeout_ms, 1000);
+	assert_int_equal(s.retries, 1);
+	assert_string_equal(s.states, "open");
+	assert_false(s.reverse_dns);
+	assert_int_equal(s.targets->len, 1);
+	assert_string_equal(s.targets->pdata[0], "192.0.2.1");
+	settings_clear(&s);
+}
+
+static void test_precedence_cli_env_config_default(void **state)
+{
+	struct settings s;
+	GError *err = NULL;
+
+	write_cfg("ports = \"22\";\nthreads = 10;\ntimeout = 500;\nretries = 4;\n"
+		  "targets = [ \"192.0.2.1\", \"192.0.2.2\" ];\nexclude = [ \"192.0.2.2\" ];\n");
+	/* config over defaults */
+	assert_int_equal(load(&s, &err, "-c", cfg_path, NULL), SETTINGS_OK);
+	assert_string_equal(s.ports, "22");
+	assert_int_equal(s.threads, 10);
+	assert_int_equal(s.targets->len, 2);
+	assert_int_equal(s.exclude->len, 1);
+	settings_clear(&s);
+
+	/* environment over config; PORTOLAN_CONFIG names the file */
+	g_setenv("PORTOLAN_CONFIG", cfg_path, TRUE);
+	g_setenv("PORTOLAN_PORTS", "80", TRUE);
+	g_setenv("PORTOLAN_THREADS", "20", TRUE);
+	assert_int_equal(load(&s, &err, NULL), SETTINGS_OK);
+	assert_string_equal(s.ports, "80");
+	assert_int_equal(s.threads, 20);
+	assert_int_equal(s.timeout_ms, 500);
+	settings_clear(&s);
+
+	/* command line over environment; arguments replace config targets;
+	 * a command-line list replaces the config's list */
+	assert_int_equal(load(&s, &err, "-p", "443", "--threads", "30", "--exclude", "198.51.100.1,198.51.100.2",
+			      "--exclude", "198.51.100.3", "198.51.100.0/24", NULL), SETTINGS_OK);
+	assert_string_equal(s.ports, "443");
+	assert_int_equal(s.threads, 30);
+	assert_int_equal(s.retries, 4);
+	assert_int_equal(s.targets->len, 1);
+	assert_string_equal(s.targets->pdata[0], "198.51.100.0/24");
+	assert_int_equal(s.exclude->len, 3);
+	assert_string_equal(s.exclude->pdata[2], "198.51.100.3");
+	settings_clear(&s);
+}
+
+static void test_config_lists_and_joins(void **state)
+{
+	struct settings s;
+	GError *err = NULL;
+
+	write_cfg("ports = ( 22, \"80\", \"8000-8010\" );\nstates = [ \"open\", \"closed\" ];\n"
+		  "reverse-dns = true;\nmax-hosts = 4294967296L;\noutput = \"a.csv\";\n");
+	assert_int_equal(load(&s, &err, "-c", cfg_path, NULL), SETTINGS_OK);
+	assert_string_equal(s.ports, "22,80,8000-8010");
+	assert_string_equal(s.states, "open,closed");
+	assert_true(s.reverse_dns);
+	assert_int_equal(s.max_hosts, 4294967296LL);
+	assert_int_equal(s.outputs->len, 1);
+	settings_clear(&s);
+}
+
+static void test_config_errors_all_collected(void **state)
+{
+	struct settings s;
+	GError *err = NULL;
+	char *want;
+
+	write_cfg("thread = 5;\nretries = 99;\nreverse-dns = \"yes\";\ntargets = [ 1 ];\n");
+	assert_int_equal(load(&s, &err, "-c", cfg_path, NULL), SETTINGS_ERROR);
+	want = g_strdup_printf("%s:1: unknown setting 'thread'\n"
+			       "%s:2: setting 'retries': 99 is out of range 0 to 20\n"
+			       "%s:3: setting 'reverse-dns': expected true or false\n"
+			       "%s:4: setting 'targets': element 1 is not a string",
+			       cfg_path, cfg_path, cfg_path, cfg_path);
+	assert_non_null(err);
+	assert_string_equal(err->message, want);
+	g_free(want);
+	g_clear_error(&err);
+	settings_clear(&s);
+}
+
+static void test_config_syntax_error_has_line(void **state)
+{
+	struct settings s;
+	GError *err = NULL;
+	char *prefix;
+
+	write_cfg("ports = \"22\";\n\nthreads = ;\n");
+	assert_int_equal(load(&s, &err, "-c", cfg_path, NULL), SETTINGS_ERROR);
+	prefix = g_strdup_printf("%s:3: ", cfg_path);
+	assert_true(g_str_has_prefix(err->message, prefix));
+	g_free(prefix);
+	g_clear_error(&err);
+	settings_clear(&s);
+
+	assert_int_equal(load(&s, &err, "-c", "/nonexistent/x.cfg", NULL), SETTINGS_ERROR);
+	assert_string_equal(err->message, "cannot read config '/nonexistent/x.cfg': No such file or directory");
+	g_clear_error(&err);
+	settings_clear(&s);
+}
+
+static void test_cli_errors(void **state)
+{
+	static const struct {
+		const char *a, *b, *want;
+	} cases[] = {
+		{ "--bogus", NULL, "unknown option '--bogus' (see --help)" },
+		{ "-Z", NULL, "unknown option '-Z' (see --help)" },
+		{ "-p", NULL, "option '-p' needs an argument" },
+		{ "-t", "0", "option '-t/--threads': invalid value '0': expected an integer from 1 to 65536" },
+		{ "--timeout", "1s", "option '--timeout': invalid value '1s': expected an integer from 1 to 600000" },
+		{ "--states", "open,shut", "invalid state 'shut': expected open, closed, filtered, error or all" },
+		{ "-f", "xml", "unknown format 'xml': expected csv, json, jsonl" },
+		{ "--family", "5", "invalid family '5': expected any, 4 or 6" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct settings s;
+		GError *err = NULL;
+
+		assert_int_equal(load(&s, &err, cases[i].a, cases[i].b, NULL), SETTINGS_ERROR);
+		assert_non_null(err);
+		assert_string_equal(err->message, cases[i].want);
+		g_clear_error(&err);
+		settings_clear(&s);
+	}
+}
+
+static void test_env_errors(void **state)
+{
+	struct settings s;
+	GError *err = NULL;
+
+	g_setenv("PORTOLAN_THREADS", "many", TRUE);
+	assert_int_equal(load(&s, &err, "192.0.2.1", NULL), SETTINGS_ERROR);
+	assert_string_equal(err->message, "environment PORTOLAN_THREADS: invalid value 'many': "
+			    "expected an integer from 1 to 65536");
+	g_clear_error(&err);
+	settings_clear(&s);
+}
+
+static void test_states_mask(void **state)
+{
+	unsigned mask;
+	GError *err = NULL;
+
+	assert_int_equal(settings_states_mask("open, filtered", &mask, &err), 0);
+	assert_int_equal(mask, (1u << STATE_OPEN) | (1u << STATE_FILTERED));
+	assert_int_equal(settings_states_mask("all", &mask, &err), 0);
+	assert_int_equal(mask, (1u << STATE_COUNT) - 1);
+	assert_int_equal(settings_states_mask(",", &mask, &err), -1);
+	g_clear_error(&err);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_defaults, teardown),
+		cmocka_unit_test_teardown(test_precedence_cli_env_config_default, teardown),
+		cmocka_unit_test_teardown(test_config_lists_and_joins, teardown),
+		cmocka_unit_test_teardown(test_config_errors_all_collected, teardown),
+		cmocka_unit_test_teardown(test_config_syntax_error_has_line, teardown),
+		cmocka_unit_test_teardown(test_cli_errors, teardown),
+		cmocka_unit_test_teardown(test_env_errors, teardown),
+		cmocka_unit_test_teardown(test_states_mask, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
