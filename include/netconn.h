@@ -1,0 +1,40 @@
+/* netconn.h: one TCP connect attempt with a timeout, and what it means.
+ *
+ * Everything platform-specific about connecting lives here: Linux bounds a
+ * blocking connect() by SO_SNDTIMEO; FreeBSD and macOS do not, so there a
+ * non-blocking connect with poll() and SO_ERROR stands in, with the same
+ * errno on timeout. */
+#ifndef PORTOLAN_NETCONN_H
+#define PORTOLAN_NETCONN_H
+
+#include <stdbool.h>
+#include <sys/socket.h>
+
+#include "result.h"
+
+/* What one attempt ended in, before retry policy is applied. */
+enum attempt_outcome {
+	ATTEMPT_OPEN,        /* handshake completed; *fd is the connected socket */
+	ATTEMPT_CLOSED,      /* the host answered with RST */
+	ATTEMPT_TIMEOUT,     /* no answer before the timeout: worth a retry */
+	ATTEMPT_UNREACH,     /* an ICMP error or a routing failure: final */
+	ATTEMPT_SELF,        /* loopback self-connect (simultaneous open): not an answer */
+	ATTEMPT_RESOURCE,    /* local shortage (EMFILE, EADDRNOTAVAIL, ...): back off and retry */
+	ATTEMPT_ERROR,       /* any other local failure: final, reported as an error */
+};
+
+/* Connects to sa with a timeout in milliseconds. On ATTEMPT_OPEN *fd holds
+ * the connected socket and the caller owns it; otherwise *fd is -1. *err is
+ * the errno behind the outcome (0 for open). */
+enum attempt_outcome netconn_attempt(const struct sockaddr *sa, socklen_t salen,
+				     unsigned timeout_ms, int *fd, int *err);
+
+/* Maps a final outcome and errno to the state and reason reported. */
+void netconn_classify(enum attempt_outcome o, int err, enum port_state *state,
+		      enum reason *reason);
+
+/* Closes a socket so that it leaves no TIME_WAIT behind (RST instead of FIN):
+ * a scan opens many connections and must not exhaust ephemeral ports. */
+void netconn_abort(int fd);
+
+#endif

@@ -1,0 +1,156 @@
+/* pool.c: worker threads and the per-task probing policy.
+ *
+ * Policy for one (host, port):
+ *  - a timeout (no answer) is retried up to `retries` more times;
+ *  - an answer (SYN-ACK, RST, ICMP error) is final at once;
+ *  - a loopback self-connect is not an answer: it is tried again without
+ *    counting as a retry, a bounded number of times;
+ *  - a local shortage (EMFILE, EADDRNOTAVAIL, ...) says nothing about the
+ *    port: the worker backs off and tries again, and only if the shortage
+ *    outlasts RESOURCE_GIVE_UP_MS is the port reported as an error. */
+#include "pool.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "errors.h"
+#include "netconn.h"
+
+#define WORKER_STACK_SIZE (256 * 1024)
+#define SELF_CONNECT_TRIES 8
+#define RESOURCE_BACKOFF_MAX_MS 500
+#define RESOURCE_GIVE_UP_MS 60000
+
+struct pool {
+	pthread_t *threads;
+	unsigned n;
+	const struct pool_ctx *ctx;
+};
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+static struct result *probe_task(const struct pool_ctx *ctx, uint64_t index)
+{
+	struct result *r = result_new();
+	struct sockaddr_storage ss;
+	socklen_t salen;
+	uint64_t host, port_index;
+	enum attempt_outcome o;
+	unsigned timeouts = 0, selfs = 0, backoff = 1, waited = 0;
+	int fd = -1, err = 0;
+	double t0;
+
+	taskgen_decode(ctx->tg, index, &host, &port_index);
+	target_set_get(ctx->plan->targets, host, &r->addr, &r->host);
+	r->index = index;
+	r->port = ctx->plan->ports.ports[port_index];
+	salen = pl_addr_sockaddr(&r->addr, r->port, &ss);
+
+	for (;;) {
+		t0 = now_ms();
+		o = netconn_attempt((struct sockaddr *)&ss, salen, ctx->plan->timeout_ms, &fd, &err);
+		r->latency_ms = now_ms() - t0;
+		if (o == ATTEMPT_RESOURCE) {
+			/* No packet left this host: not an attempt at the port. */
+			atomic_fetch_add_explicit(&ctx->metrics->resource_waits, 1, memory_order_relaxed);
+			if (waited >= RESOURCE_GIVE_UP_MS)
+				break;
+			sleep_ms(backoff);
+			waited += backoff;
+			backoff = backoff * 2 > RESOURCE_BACKOFF_MAX_MS ? RESOURCE_BACKOFF_MAX_MS : backoff * 2;
+			continue;
+		}
+		r->attempts++;
+		atomic_fetch_add_explicit(&ctx->metrics->attempts, 1, memory_order_relaxed);
+		if (r->attempts > 1)
+			atomic_fetch_add_explicit(&ctx->metrics->retries, 1, memory_order_relaxed);
+		if (o == ATTEMPT_SELF && ++selfs < SELF_CONNECT_TRIES)
+			continue;
+		if (o == ATTEMPT_TIMEOUT && timeouts++ < ctx->plan->retries)
+			continue;
+		break;
+	}
+	if (fd != -1)
+		netconn_abort(fd);
+	netconn_classify(o, err, &r->state, &r->reason);
+	if (r->state == STATE_ERROR)
+		r->err = err;
+	if (r->state == STATE_OPEN && ctx->ptr != NULL)
+		r->ptr = ptr_cache_lookup(ctx->ptr, &r->addr);
+	return r;
+}
+
+static void *worker_main(void *arg)
+{
+	const struct pool_ctx *ctx = arg;
+	struct task *t;
+
+	while ((t = bqueue_pop(ctx->tasks)) != NULL) {
+		struct result *r = probe_task(ctx, t->index);
+
+		g_free(t);
+		/* The results queue is closed only after every worker is joined. */
+		(void)bqueue_push(ctx->results, r);
+	}
+	return NULL;
+}
+
+struct pool *pool_start(const struct pool_ctx *ctx, unsigned n, GError **err)
+{
+	struct pool *p = g_new0(struct pool, 1);
+	pthread_attr_t attr;
+	int rc = 0;
+
+	p->ctx = ctx;
+	p->threads = g_new0(pthread_t, n);
+	pthread_attr_init(&attr);
+	(void)pthread_attr_setstacksize(&attr, WORKER_STACK_SIZE);
+	for (p->n = 0; p->n < n; p->n++) {
+		rc = pthread_create(&p->threads[p->n], &attr, worker_main, (void *)ctx);
+		if (rc != 0)
+			break;
+	}
+	pthread_attr_destroy(&attr);
+	if (p->n == 0) {
+		g_set_error(err, PL_ERROR, PL_ERROR_RUNTIME, "cannot start worker threads: %s",
+			    g_strerror(rc));
+		g_free(p->threads);
+		g_free(p);
+		return NULL;
+	}
+	if (p->n < n)
+		g_warning("started %u of %u worker threads: %s", p->n, n, g_strerror(rc));
+	return p;
+}
+
+void pool_join(struct pool *p)
+{
+	if (p == NULL)
+		return;
+	for (unsigned i = 0; i < p->n; i++)
+		pthread_join(p->threads[i], NULL);
+	g_free(p->threads);
+	g_free(p);
+}
+
+unsigned pool_size(const struct pool *p)
+{
+	return p->n;
+}
