@@ -1,0 +1,54 @@
+/* plan.h: the scan plan, built from settings before any thread starts and
+ * read-only afterwards, so workers read it without a lock. */
+#ifndef PORTOLAN_PLAN_H
+#define PORTOLAN_PLAN_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <glib.h>
+
+#include "ports.h"
+#include "settings.h"
+#include "targets.h"
+#include "writer.h"
+
+struct output {
+	const struct writer_ops *ops;
+	char *path;              /* "-" for stdout */
+	FILE *fp;
+	void *state;             /* the writer's, between open and close */
+	bool created;            /* we created the file (remove it if we give up early) */
+	bool failed;             /* a write failed: no more writes to it */
+};
+
+struct scan_plan {
+	struct target_set *targets;
+	struct port_list ports;
+	char *ports_text;
+	char **target_specs;     /* NULL-terminated, for metadata */
+	char *states_text;
+	unsigned states_mask;
+	unsigned threads;
+	unsigned timeout_ms;
+	unsigned retries;
+	bool reverse_dns;
+	unsigned ptr_timeout_ms;
+	bool dry_run;
+	GPtrArray *outputs;      /* struct output *; never empty */
+};
+
+/* Checks and resolves everything the scan needs except the output files.
+ * Any failure is an input error (exit 2) and nothing has been written. */
+int plan_build(struct scan_plan *p, const struct settings *s, GError **err);
+
+/* Opens every output without truncating any, so a failure on one leaves the
+ * others untouched; truncates them only once all are open. A failure is a
+ * runtime error (exit 3). */
+int plan_open_outputs(struct scan_plan *p, GError **err);
+
+/* Removes the files that plan_open_outputs created (after an early failure). */
+void plan_discard_outputs(struct scan_plan *p);
+
+void plan_free(struct scan_plan *p);
+
+#endif

@@ -1,0 +1,30 @@
+/* results.h: the one thread that consumes results.
+ *
+ * It counts every result into the metrics and feeds those whose state is
+ * reported to every writer; it alone touches the output files. */
+#ifndef PORTOLAN_RESULTS_H
+#define PORTOLAN_RESULTS_H
+
+#include <stdbool.h>
+#include <glib.h>
+
+#include "metrics.h"
+#include "plan.h"
+#include "queue.h"
+
+struct results;
+
+/* Writes each output's header and starts the thread. on_fail is called (from
+ * the results thread) the first time an output cannot be written, so the
+ * scan can stop: results that cannot be recorded are not worth probing. */
+struct results *results_start(const struct scan_plan *plan, struct bqueue *q,
+			      struct metrics *m, const struct scan_meta *meta,
+			      void (*on_fail)(void *ud), void *ud, GError **err);
+
+/* Waits until the queue is closed and drained, then closes every writer with
+ * the summary. Returns 0, or -1 with *err naming the first output that
+ * failed. Frees r. */
+int results_finish(struct results *r, const struct metrics_snapshot *summary,
+		   GError **err);
+
+#endif

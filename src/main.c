@@ -1,0 +1,71 @@
+/* main.c: the edge: settings, plan, outputs, scan, and the exit code.
+ * Errors are reported here, once, as "portolan: <what>: <why>". */
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <glib.h>
+
+#include "errors.h"
+#include "log.h"
+#include "plan.h"
+#include "scan.h"
+#include "settings.h"
+
+static int report(GError *err, int code)
+{
+	char **lines;
+
+	if (err == NULL)
+		return code;
+	/* Config errors come several at once, one per line. */
+	lines = g_strsplit(err->message, "\n", -1);
+	for (char **l = lines; *l != NULL; l++)
+		fprintf(stderr, "portolan: %s\n", *l);
+	g_strfreev(lines);
+	g_error_free(err);
+	return code;
+}
+
+int main(int argc, char **argv)
+{
+	struct settings s;
+	struct scan_plan plan;
+	GError *err = NULL;
+	int rc;
+
+	/* A reader that goes away is a write error on that output, not death. */
+	signal(SIGPIPE, SIG_IGN);
+	log_init();
+	settings_init(&s);
+	switch (settings_load(&s, argc, argv, &err)) {
+	case SETTINGS_DONE:
+		settings_clear(&s);
+		return PL_EXIT_OK;
+	case SETTINGS_ERROR:
+		settings_clear(&s);
+		return report(err, PL_EXIT_USAGE);
+	case SETTINGS_OK:
+		break;
+	}
+	log_set_verbosity(s.verbosity);
+
+	if (plan_build(&plan, &s, &err) != 0) {
+		rc = report(err, PL_EXIT_USAGE);
+		goto out;
+	}
+	if (plan.dry_run) {
+		rc = scan_dry_run(&plan);
+		goto out;
+	}
+	if (plan_open_outputs(&plan, &err) != 0) {
+		rc = report(err, PL_EXIT_RUNTIME);
+		goto out;
+	}
+	rc = scan_run(&plan, &err);
+	if (err != NULL)
+		rc = report(err, rc == PL_EXIT_OK ? PL_EXIT_RUNTIME : rc);
+out:
+	plan_free(&plan);
+	settings_clear(&s);
+	return rc;
+}

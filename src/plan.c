@@ -1,0 +1,177 @@
+/* plan.c: from settings to a checked, resolved, immutable scan plan. */
+#include "plan.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "errors.h"
+
+static void output_free(gpointer data)
+{
+	struct output *o = data;
+
+	if (o->fp != NULL && o->fp != stdout)
+		fclose(o->fp);
+	g_free(o->path);
+	g_free(o);
+}
+
+static int add_output(struct scan_plan *p, const char *path, const char *format, GError **err)
+{
+	struct output *o = g_new0(struct output, 1);
+
+	if (format != NULL)
+		o->ops = writer_find(format);
+	else if (strcmp(path, "-") == 0)
+		o->ops = &writer_table;
+	else
+		o->ops = writer_for_filename(path);
+	if (o->ops == NULL) {
+		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+			    "cannot tell the format of output '%s': name it .csv, .json or .jsonl, or use -f",
+			    path);
+		g_free(o);
+		return -1;
+	}
+	o->path = g_strdup(path);
+	g_ptr_array_add(p->outputs, o);
+	return 0;
+}
+
+static int build_targets(struct scan_plan *p, const struct settings *s, GError **err)
+{
+	enum target_family fam = TARGET_FAMILY_ANY;
+
+	for (guint i = 0; i < s->targets->len; i++)
+		if (target_set_add(p->targets, s->targets->pdata[i], err) != 0)
+			return -1;
+	if (s->targets_file != NULL &&
+	    target_set_add_file(p->targets, s->targets_file, false, err) != 0)
+		return -1;
+	for (guint i = 0; i < s->exclude->len; i++)
+		if (target_set_exclude(p->targets, s->exclude->pdata[i], err) != 0)
+			return -1;
+	if (s->exclude_file != NULL &&
+	    target_set_add_file(p->targets, s->exclude_file, true, err) != 0)
+		return -1;
+	if (s->targets->len == 0 && s->targets_file == NULL) {
+		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+			    "no targets given (name them as arguments, with -i, or in the config)");
+		return -1;
+	}
+	if (strcmp(s->family, "4") == 0)
+		fam = TARGET_FAMILY_V4;
+	else if (strcmp(s->family, "6") == 0)
+		fam = TARGET_FAMILY_V6;
+	return target_set_finalize(p->targets, fam, (uint64_t)s->max_hosts, err);
+}
+
+int plan_build(struct scan_plan *p, const struct settings *s, GError **err)
+{
+	memset(p, 0, sizeof(*p));
+	p->targets = target_set_new();
+	p->outputs = g_ptr_array_new_with_free_func(output_free);
+	p->threads = (unsigned)s->threads;
+	p->timeout_ms = (unsigned)s->timeout_ms;
+	p->retries = (unsigned)s->retries;
+	p->reverse_dns = s->reverse_dns;
+	p->ptr_timeout_ms = (unsigned)s->ptr_timeout_ms;
+	p->dry_run = s->dry_run;
+	p->states_text = g_strdup(s->states);
+
+	if (settings_states_mask(s->states, &p->states_mask, err) != 0)
+		return -1;
+	if (ports_parse(s->ports, &p->ports, err) != 0)
+		return -1;
+	p->ports_text = ports_format(&p->ports);
+
+	/* Outputs are checked before names are resolved: a typo in -f should
+	 * not wait for DNS. */
+	for (guint i = 0; i < s->outputs->len; i++)
+		if (add_output(p, s->outputs->pdata[i], s->format, err) != 0)
+			return -1;
+	if (p->outputs->len == 0 && add_output(p, "-", s->format, err) != 0)
+		return -1;
+
+	p->target_specs = g_new0(char *, s->targets->len + 2);
+	for (guint i = 0; i < s->targets->len; i++)
+		p->target_specs[i] = g_strdup(s->targets->pdata[i]);
+	if (s->targets_file != NULL)
+		p->target_specs[s->targets->len] = g_strdup_printf("@%s", s->targets_file);
+
+	return build_targets(p, s, err);
+}
+
+int plan_open_outputs(struct scan_plan *p, GError **err)
+{
+	for (guint i = 0; i < p->outputs->len; i++) {
+		struct output *o = p->outputs->pdata[i];
+		int fd;
+
+		if (strcmp(o->path, "-") == 0) {
+			o->fp = stdout;
+			continue;
+		}
+		/* O_EXCL first tells us whether we created the file. */
+		fd = open(o->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		if (fd != -1)
+			o->created = true;
+		else if (errno == EEXIST)
+			fd = open(o->path, O_WRONLY | O_CLOEXEC);
+		if (fd == -1 || (o->fp = fdopen(fd, "w")) == NULL) {
+			g_set_error(err, PL_ERROR, PL_ERROR_RUNTIME, "cannot write output '%s': %s",
+				    o->path, g_strerror(errno));
+			if (fd != -1)
+				close(fd);
+			plan_discard_outputs(p);
+			return -1;
+		}
+	}
+	for (guint i = 0; i < p->outputs->len; i++) {
+		struct output *o = p->outputs->pdata[i];
+		struct stat st;
+
+		if (o->fp == stdout)
+			continue;
+		/* Regular files only: truncating a FIFO or device is meaningless. */
+		if (fstat(fileno(o->fp), &st) == 0 && S_ISREG(st.st_mode) &&
+		    ftruncate(fileno(o->fp), 0) != 0) {
+			g_set_error(err, PL_ERROR, PL_ERROR_RUNTIME, "cannot write output '%s': %s",
+				    o->path, g_strerror(errno));
+			plan_discard_outputs(p);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void plan_discard_outputs(struct scan_plan *p)
+{
+	for (guint i = 0; i < p->outputs->len; i++) {
+		struct output *o = p->outputs->pdata[i];
+
+		if (o->fp != NULL && o->fp != stdout) {
+			fclose(o->fp);
+			o->fp = NULL;
+		}
+		if (o->created) {
+			(void)unlink(o->path);
+			o->created = false;
+		}
+	}
+}
+
+void plan_free(struct scan_plan *p)
+{
+	target_set_free(p->targets);
+	ports_free(&p->ports);
+	g_free(p->ports_text);
+	g_strfreev(p->target_specs);
+	g_free(p->states_text);
+	if (p->outputs != NULL)
+		g_ptr_array_unref(p->outputs);
+	memset(p, 0, sizeof(*p));
+}

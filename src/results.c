@@ -1,0 +1,126 @@
+/* results.c: the results thread: metrics, state filter, writer fan-out. */
+#include "results.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+#include <time.h>
+
+#include "errors.h"
+
+struct results {
+	const struct scan_plan *plan;
+	struct bqueue *q;
+	struct metrics *m;
+	void (*on_fail)(void *ud);
+	void *ud;
+	pthread_t thread;
+	char *failure;           /* first output failure, reported once at the edge */
+};
+
+static void output_failed(struct results *r, struct output *o, int err)
+{
+	o->failed = true;
+	if (r->failure == NULL) {
+		r->failure = g_strdup_printf("cannot write output '%s': %s",
+					     o->path, g_strerror(err));
+		if (r->on_fail != NULL)
+			r->on_fail(r->ud);
+	}
+}
+
+static void *results_main(void *arg)
+{
+	struct results *r = arg;
+	struct result *res;
+
+	while ((res = bqueue_pop(r->q)) != NULL) {
+		metrics_count_result(r->m, res);
+		if (r->plan->states_mask & (1u << res->state)) {
+			for (guint i = 0; i < r->plan->outputs->len; i++) {
+				struct output *o = r->plan->outputs->pdata[i];
+
+				if (o->failed)
+					continue;
+				errno = 0;
+				if (o->ops->write(o->state, o->fp, res) != 0)
+					output_failed(r, o, errno ? errno : EIO);
+			}
+		}
+		result_free(res);
+	}
+	return NULL;
+}
+
+struct results *results_start(const struct scan_plan *plan, struct bqueue *q,
+			      struct metrics *m, const struct scan_meta *meta,
+			      void (*on_fail)(void *ud), void *ud, GError **err)
+{
+	struct results *r = g_new0(struct results, 1);
+	int rc;
+
+	r->plan = plan;
+	r->q = q;
+	r->m = m;
+	r->on_fail = on_fail;
+	r->ud = ud;
+	for (guint i = 0; i < plan->outputs->len; i++) {
+		struct output *o = plan->outputs->pdata[i];
+
+		errno = 0;
+		o->state = o->ops->open(o->fp, meta);
+		if (o->state == NULL) {
+			g_set_error(err, PL_ERROR, PL_ERROR_RUNTIME, "cannot write output '%s': %s",
+				    o->path, g_strerror(errno ? errno : EIO));
+			goto fail;
+		}
+	}
+	rc = pthread_create(&r->thread, NULL, results_main, r);
+	if (rc != 0) {
+		g_set_error(err, PL_ERROR, PL_ERROR_RUNTIME, "cannot start the results thread: %s",
+			    g_strerror(rc));
+		goto fail;
+	}
+	return r;
+fail:
+	/* Writers that did open hold state we must release; their files get
+	 * discarded by the caller. */
+	for (guint i = 0; i < plan->outputs->len; i++) {
+		struct output *o = plan->outputs->pdata[i];
+
+		if (o->state != NULL) {
+			o->ops->close(o->state, o->fp, NULL, time(NULL));
+			o->state = NULL;
+		}
+	}
+	g_free(r);
+	return NULL;
+}
+
+int results_finish(struct results *r, const struct metrics_snapshot *summary, GError **err)
+{
+	int rc = 0;
+	time_t end;
+
+	pthread_join(r->thread, NULL);
+	end = time(NULL);
+	for (guint i = 0; i < r->plan->outputs->len; i++) {
+		struct output *o = r->plan->outputs->pdata[i];
+
+		errno = 0;
+		/* A failed output is still closed, so what it holds ends as
+		 * validly as the stream allows. */
+		if (o->ops->close(o->state, o->fp, o->failed ? NULL : summary, end) != 0 && !o->failed)
+			output_failed(r, o, errno ? errno : EIO);
+		o->state = NULL;
+		if (!o->failed && fflush(o->fp) != 0)
+			output_failed(r, o, errno);
+	}
+	if (r->failure != NULL) {
+		g_set_error_literal(err, PL_ERROR, PL_ERROR_RUNTIME, r->failure);
+		rc = -1;
+	}
+	g_free(r->failure);
+	g_free(r);
+	return rc;
+}
