@@ -2,14 +2,28 @@
  *
  * The first caller for an address queues its lookup and every caller waits
  * on one condition with a deadline. A lookup that outlives its waiters still
- * completes and fills the cache, so later callers get its answer at once. */
+ * completes and fills the cache, so later callers get its answer at once.
+ * pthread primitives rather than GMutex, so ThreadSanitizer sees every
+ * hand-off (GLib's futex-based GMutex is invisible to it). */
 #include "ptr.h"
 
+#include <errno.h>
 #include <netdb.h>
+#include <pthread.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 #include <glib.h>
 
 /* NI_MAXHOST is not POSIX; 1025 is the traditional size. */
+/* Deadlines on the monotonic clock where the system lets a condition use it
+ * (macOS does not), so a clock step cannot stretch them. */
+#if defined(_POSIX_CLOCK_SELECTION) && _POSIX_CLOCK_SELECTION > 0
+#define WAIT_CLOCK CLOCK_MONOTONIC
+#else
+#define WAIT_CLOCK CLOCK_REALTIME
+#endif
+
 #ifndef NI_MAXHOST
 #define NI_MAXHOST 1025
 #endif
@@ -21,11 +35,11 @@ struct ptr_entry {
 };
 
 struct ptr_cache {
-	GMutex lock;
-	GCond done;
+	pthread_mutex_t lock;
+	pthread_cond_t done;
 	GHashTable *entries; /* address text -> struct ptr_entry */
 	GThreadPool *pool;
-	gint64 timeout_us;
+	unsigned timeout_ms;
 };
 
 static void entry_free(gpointer data)
@@ -41,29 +55,41 @@ static void lookup_job(gpointer data, gpointer user_data)
 	struct ptr_entry *e = data;
 	struct ptr_cache *pc = user_data;
 	struct sockaddr_storage ss;
-	socklen_t len = pl_addr_sockaddr(&e->addr, 0, &ss);
+	struct pl_addr addr;
+	socklen_t len;
 	char host[NI_MAXHOST];
 	char *name = NULL;
 
+	pthread_mutex_lock(&pc->lock);
+	addr = e->addr;
+	pthread_mutex_unlock(&pc->lock);
+	len = pl_addr_sockaddr(&addr, 0, &ss);
 	if (getnameinfo((struct sockaddr *)&ss, len, host, sizeof(host), NULL, 0, NI_NAMEREQD) == 0)
 		name = g_strdup(host);
 
-	g_mutex_lock(&pc->lock);
+	pthread_mutex_lock(&pc->lock);
 	e->name = name;
 	e->done = true;
-	g_cond_broadcast(&pc->done);
-	g_mutex_unlock(&pc->lock);
+	pthread_cond_broadcast(&pc->done);
+	pthread_mutex_unlock(&pc->lock);
 }
 
 struct ptr_cache *ptr_cache_new(unsigned timeout_ms)
 {
 	struct ptr_cache *pc = g_new0(struct ptr_cache, 1);
 
-	g_mutex_init(&pc->lock);
-	g_cond_init(&pc->done);
+	pthread_condattr_t ca;
+
+	pthread_mutex_init(&pc->lock, NULL);
+	pthread_condattr_init(&ca);
+#if defined(_POSIX_CLOCK_SELECTION) && _POSIX_CLOCK_SELECTION > 0
+	(void)pthread_condattr_setclock(&ca, WAIT_CLOCK);
+#endif
+	pthread_cond_init(&pc->done, &ca);
+	pthread_condattr_destroy(&ca);
 	pc->entries = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, entry_free);
 	pc->pool = g_thread_pool_new(lookup_job, pc, 8, FALSE, NULL);
-	pc->timeout_us = (gint64)timeout_ms * 1000;
+	pc->timeout_ms = timeout_ms;
 	return pc;
 }
 
@@ -73,8 +99,8 @@ void ptr_cache_free(struct ptr_cache *pc)
 		return;
 	g_thread_pool_free(pc->pool, FALSE, TRUE);
 	g_hash_table_destroy(pc->entries);
-	g_mutex_clear(&pc->lock);
-	g_cond_clear(&pc->done);
+	pthread_mutex_destroy(&pc->lock);
+	pthread_cond_destroy(&pc->done);
 	g_free(pc);
 }
 
@@ -82,11 +108,18 @@ char *ptr_cache_lookup(struct ptr_cache *pc, const struct pl_addr *a)
 {
 	char key[PL_ADDRSTRLEN];
 	struct ptr_entry *e;
-	gint64 deadline = g_get_monotonic_time() + pc->timeout_us;
+	struct timespec deadline;
 	char *name = NULL;
 
+	clock_gettime(WAIT_CLOCK, &deadline);
+	deadline.tv_sec += pc->timeout_ms / 1000;
+	deadline.tv_nsec += (long)(pc->timeout_ms % 1000) * 1000000L;
+	if (deadline.tv_nsec >= 1000000000L) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000L;
+	}
 	pl_addr_format(a, key, sizeof(key));
-	g_mutex_lock(&pc->lock);
+	pthread_mutex_lock(&pc->lock);
 	e = g_hash_table_lookup(pc->entries, key);
 	if (e == NULL) {
 		e = g_new0(struct ptr_entry, 1);
@@ -95,10 +128,10 @@ char *ptr_cache_lookup(struct ptr_cache *pc, const struct pl_addr *a)
 		g_thread_pool_push(pc->pool, e, NULL);
 	}
 	while (!e->done)
-		if (!g_cond_wait_until(&pc->done, &pc->lock, deadline))
+		if (pthread_cond_timedwait(&pc->done, &pc->lock, &deadline) == ETIMEDOUT)
 			break;
 	if (e->done)
 		name = g_strdup(e->name);
-	g_mutex_unlock(&pc->lock);
+	pthread_mutex_unlock(&pc->lock);
 	return name;
 }

@@ -6,16 +6,21 @@
  * leaves, so at no time do more than `capacity` items sit in the queue.
  *
  * Closing wakes every waiter. Consumers wait on our own condition (not inside
- * g_async_queue_pop), so a close can reach a consumer that is blocked. */
+ * g_async_queue_pop), so a close can reach a consumer that is blocked.
+ *
+ * The gate uses pthread primitives rather than GMutex: GLib implements GMutex
+ * with raw futexes on Linux, which ThreadSanitizer cannot see, and every
+ * hand-off through this queue must be visible to it. */
 #include "queue.h"
 
+#include <pthread.h>
 #include <glib.h>
 
 struct bqueue {
 	GAsyncQueue *items;
-	GMutex lock;
-	GCond not_full;
-	GCond not_empty;
+	pthread_mutex_t lock;
+	pthread_cond_t not_full;
+	pthread_cond_t not_empty;
 	size_t capacity;
 	size_t queued;        /* items pushed and not yet popped */
 	bool closed;
@@ -29,9 +34,9 @@ struct bqueue *bqueue_new(size_t capacity)
 		capacity = 1;
 	q = g_new0(struct bqueue, 1);
 	q->items = g_async_queue_new();
-	g_mutex_init(&q->lock);
-	g_cond_init(&q->not_full);
-	g_cond_init(&q->not_empty);
+	pthread_mutex_init(&q->lock, NULL);
+	pthread_cond_init(&q->not_full, NULL);
+	pthread_cond_init(&q->not_empty, NULL);
 	q->capacity = capacity;
 	return q;
 }
@@ -41,27 +46,27 @@ void bqueue_free(struct bqueue *q)
 	if (q == NULL)
 		return;
 	g_async_queue_unref(q->items);
-	g_mutex_clear(&q->lock);
-	g_cond_clear(&q->not_full);
-	g_cond_clear(&q->not_empty);
+	pthread_mutex_destroy(&q->lock);
+	pthread_cond_destroy(&q->not_full);
+	pthread_cond_destroy(&q->not_empty);
 	g_free(q);
 }
 
 bool bqueue_push(struct bqueue *q, void *item)
 {
-	g_mutex_lock(&q->lock);
+	pthread_mutex_lock(&q->lock);
 	while (q->queued >= q->capacity && !q->closed)
-		g_cond_wait(&q->not_full, &q->lock);
+		pthread_cond_wait(&q->not_full, &q->lock);
 	if (q->closed) {
-		g_mutex_unlock(&q->lock);
+		pthread_mutex_unlock(&q->lock);
 		return false;
 	}
 	q->queued++;
 	/* Pushed under the lock so that queued and the GAsyncQueue agree for
 	 * any consumer that sees queued > 0. */
 	g_async_queue_push(q->items, item);
-	g_cond_signal(&q->not_empty);
-	g_mutex_unlock(&q->lock);
+	pthread_cond_signal(&q->not_empty);
+	pthread_mutex_unlock(&q->lock);
 	return true;
 }
 
@@ -69,27 +74,27 @@ void *bqueue_pop(struct bqueue *q)
 {
 	void *item;
 
-	g_mutex_lock(&q->lock);
+	pthread_mutex_lock(&q->lock);
 	while (q->queued == 0 && !q->closed)
-		g_cond_wait(&q->not_empty, &q->lock);
+		pthread_cond_wait(&q->not_empty, &q->lock);
 	if (q->queued == 0) {
-		g_mutex_unlock(&q->lock);
+		pthread_mutex_unlock(&q->lock);
 		return NULL;
 	}
 	item = g_async_queue_try_pop(q->items);
 	q->queued--;
-	g_cond_signal(&q->not_full);
-	g_mutex_unlock(&q->lock);
+	pthread_cond_signal(&q->not_full);
+	pthread_mutex_unlock(&q->lock);
 	return item;
 }
 
 void bqueue_close(struct bqueue *q)
 {
-	g_mutex_lock(&q->lock);
+	pthread_mutex_lock(&q->lock);
 	q->closed = true;
-	g_cond_broadcast(&q->not_full);
-	g_cond_broadcast(&q->not_empty);
-	g_mutex_unlock(&q->lock);
+	pthread_cond_broadcast(&q->not_full);
+	pthread_cond_broadcast(&q->not_empty);
+	pthread_mutex_unlock(&q->lock);
 }
 
 size_t bqueue_drain(struct bqueue *q, void (*drop)(void *item, void *ud), void *ud)
@@ -97,7 +102,7 @@ size_t bqueue_drain(struct bqueue *q, void (*drop)(void *item, void *ud), void *
 	size_t n = 0;
 	void *item;
 
-	g_mutex_lock(&q->lock);
+	pthread_mutex_lock(&q->lock);
 	while (q->queued > 0) {
 		item = g_async_queue_try_pop(q->items);
 		q->queued--;
@@ -105,8 +110,8 @@ size_t bqueue_drain(struct bqueue *q, void (*drop)(void *item, void *ud), void *
 			drop(item, ud);
 		n++;
 	}
-	g_cond_broadcast(&q->not_full);
-	g_mutex_unlock(&q->lock);
+	pthread_cond_broadcast(&q->not_full);
+	pthread_mutex_unlock(&q->lock);
 	return n;
 }
 
@@ -114,9 +119,9 @@ size_t bqueue_length(struct bqueue *q)
 {
 	size_t n;
 
-	g_mutex_lock(&q->lock);
+	pthread_mutex_lock(&q->lock);
 	n = q->queued;
-	g_mutex_unlock(&q->lock);
+	pthread_mutex_unlock(&q->lock);
 	return n;
 }
 
