@@ -8,7 +8,7 @@
  * Data writers (CSV, JSON) do not read the struct directly: they walk the field
  * table below, so adding a column is one line in result.c and every format
  * follows. Only the terminal table, a fixed human view, picks fields itself.
- * result_free() frees `ptr`; `host` is borrowed and never freed here. */
+ * result_free() frees `ptr` (g_free); `host` is borrowed and never freed. */
 #ifndef PORTOLAN_RESULT_H
 #define PORTOLAN_RESULT_H
 
@@ -48,7 +48,7 @@ struct result {
 	double latency_ms;       /* time of the deciding attempt */
 	unsigned attempts;       /* connect() calls made, retries included */
 	int err;                 /* errno behind STATE_ERROR, else 0 */
-	char *ptr;               /* reverse DNS name (owned), or NULL */
+	char *ptr;               /* reverse DNS name (owned, g_malloc'd), or NULL */
 };
 
 const char *port_state_name(enum port_state s);
@@ -56,6 +56,7 @@ const char *reason_name(enum reason r);
 /* Parses "open", "closed", "filtered" or "error"; returns -1 when unknown. */
 int port_state_parse(const char *name);
 
+/* A zeroed result (g_new0: never NULL). result_free() frees ptr and r. */
 struct result *result_new(void);
 void result_free(struct result *r);
 

@@ -1,0 +1,64 @@
+/* metrics.c: the scan's counters and the summary line printed at the end.
+ *
+ * Counters are relaxed atomics: workers bump them concurrently and readers
+ * only need each value to be whole, not ordered against the others, so a
+ * snapshot taken mid-scan may be a few results apart between counters. */
+#include "metrics.h"
+
+#include <inttypes.h>
+
+void metrics_init(struct metrics *m)
+{
+	atomic_init(&m->probes, 0);
+	atomic_init(&m->attempts, 0);
+	atomic_init(&m->retries, 0);
+	atomic_init(&m->resource_waits, 0);
+	for (int i = 0; i < STATE_COUNT; i++)
+		atomic_init(&m->state[i], 0);
+}
+
+void metrics_count_result(struct metrics *m, const struct result *r)
+{
+	/* Attempts and retries are counted by the workers as they happen. */
+	atomic_fetch_add_explicit(&m->probes, 1, memory_order_relaxed);
+	if ((unsigned)r->state < STATE_COUNT)
+		atomic_fetch_add_explicit(&m->state[r->state], 1,
+					  memory_order_relaxed);
+}
+
+void metrics_snapshot(struct metrics *m, uint64_t hosts, uint64_t total,
+		      double elapsed_s, struct metrics_snapshot *out)
+{
+	out->hosts = hosts;
+	out->total = total;
+	out->probes = atomic_load_explicit(&m->probes, memory_order_relaxed);
+	out->attempts = atomic_load_explicit(&m->attempts, memory_order_relaxed);
+	out->retries = atomic_load_explicit(&m->retries, memory_order_relaxed);
+	out->resource_waits = atomic_load_explicit(&m->resource_waits,
+						   memory_order_relaxed);
+	for (int i = 0; i < STATE_COUNT; i++)
+		out->state[i] = atomic_load_explicit(&m->state[i],
+						     memory_order_relaxed);
+	out->elapsed_s = elapsed_s;
+	out->rate = elapsed_s > 0 ? (double)out->probes / elapsed_s : 0.0;
+}
+
+void metrics_print_summary(const struct metrics_snapshot *s, FILE *fp)
+{
+	fprintf(fp, "portolan: %" PRIu64 " host%s, %" PRIu64 " probe%s in %.2f s"
+		" (%.0f/s): %" PRIu64 " open, %" PRIu64 " closed, %" PRIu64
+		" filtered, %" PRIu64 " error; %" PRIu64 " attempt%s, %" PRIu64
+		" retr%s",
+		s->hosts, s->hosts == 1 ? "" : "s",
+		s->probes, s->probes == 1 ? "" : "s",
+		s->elapsed_s, s->rate,
+		s->state[STATE_OPEN], s->state[STATE_CLOSED],
+		s->state[STATE_FILTERED], s->state[STATE_ERROR],
+		s->attempts, s->attempts == 1 ? "" : "s",
+		s->retries, s->retries == 1 ? "y" : "ies");
+	/* Back-offs only matter when they happened: they explain a slow scan. */
+	if (s->resource_waits > 0)
+		fprintf(fp, ", %" PRIu64 " resource wait%s", s->resource_waits,
+			s->resource_waits == 1 ? "" : "s");
+	fputc('\n', fp);
+}

@@ -1,0 +1,234 @@
+/* out_json.c: JSON Lines (one object per result per line) and one JSON
+ * document with the scan's parameters, the results and a summary.
+ *
+ * Both stream. The document is written in pieces: open writes everything up
+ * to "results":[, each write appends one object (a comma goes before every
+ * object but the first, so no trailing comma is ever needed), and close
+ * writes the closing bracket, the summary and the final brace. Until close
+ * the file is a prefix of a valid document ending in a complete object.
+ * Numbers are formatted without the locale; times are UTC ISO 8601 with Z. */
+#include "writer.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "textesc.h"
+
+/* The layout version of the document; bump it when a key changes meaning. */
+#define JSON_FORMAT 1
+
+struct json_state {
+	uint64_t count;   /* objects written, for the separating commas */
+};
+
+static int put_str(FILE *fp, const char *s)
+{
+	return json_write_string(fp, s, s != NULL ? strlen(s) : 0);
+}
+
+/* A number, or null when it cannot be one. */
+static int put_real(FILE *fp, double d, int decimals)
+{
+	char num[WRITER_REAL_LEN];
+
+	if (!writer_format_real(num, sizeof num, d, decimals))
+		return fputs("null", fp) == EOF ? -1 : 0;
+	return fputs(num, fp) == EOF ? -1 : 0;
+}
+
+static int put_u64(FILE *fp, const char *key, uint64_t v, const char *sep)
+{
+	if (put_str(fp, key) < 0)
+		return -1;
+	return fprintf(fp, ":%" PRIu64 "%s", v, sep) < 0 ? -1 : 0;
+}
+
+static int put_time(FILE *fp, time_t t)
+{
+	struct tm tm;
+	char buf[32];
+
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		return fputs("null", fp) == EOF ? -1 : 0;
+	return put_str(fp, buf);
+}
+
+/* One result as an object, keys from the field table in its order. */
+static int put_record(FILE *fp, const struct result *r)
+{
+	char scratch[PL_ADDRSTRLEN];
+	size_t n = result_field_count();
+
+	if (fputc('{', fp) == EOF)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		struct field_value v;
+		int rc = 0;
+
+		result_field_get(r, i, &v, scratch, sizeof scratch);
+		if (i > 0 && fputc(',', fp) == EOF)
+			return -1;
+		if (put_str(fp, result_field_name(i)) < 0 || fputc(':', fp) == EOF)
+			return -1;
+		switch (v.kind) {
+		case FIELD_STR:
+			rc = json_write_string(fp, v.str, v.len);
+			break;
+		case FIELD_INT:
+			rc = fprintf(fp, "%" PRId64, v.i) < 0 ? -1 : 0;
+			break;
+		case FIELD_REAL:
+			rc = put_real(fp, v.d, 3);
+			break;
+		}
+		if (rc < 0)
+			return -1;
+	}
+	return fputc('}', fp) == EOF ? -1 : 0;
+}
+
+static void *jsonl_open(FILE *fp, const struct scan_meta *meta)
+{
+	/* JSON Lines has no header: every line stands alone. */
+	return calloc(1, sizeof(struct json_state));
+}
+
+static int jsonl_write(void *state, FILE *fp, const struct result *r)
+{
+	struct json_state *st = state;
+
+	errno = 0;
+	if (put_record(fp, r) < 0 || fputc('\n', fp) == EOF)
+		return writer_failed();
+	st->count++;
+	return writer_end_record(fp);
+}
+
+static int jsonl_close(void *state, FILE *fp,
+		       const struct metrics_snapshot *summary, time_t end)
+{
+	free(state);
+	return writer_end_record(fp);
+}
+
+static int put_meta(FILE *fp, const struct scan_meta *meta)
+{
+	if (fputs("{\"portolan\":{\"version\":", fp) == EOF ||
+	    put_str(fp, meta != NULL ? meta->version : NULL) < 0 ||
+	    fprintf(fp, ",\"format\":%d},\n \"scan\":", JSON_FORMAT) < 0)
+		return -1;
+	if (meta == NULL)
+		return fputs("null,\n \"results\":[", fp) == EOF ? -1 : 0;
+
+	if (fputs("{\"start\":", fp) == EOF || put_time(fp, meta->start) < 0 ||
+	    fputs(",\"targets\":[", fp) == EOF)
+		return -1;
+	for (size_t i = 0; meta->targets != NULL && meta->targets[i] != NULL; i++)
+		if ((i > 0 && fputc(',', fp) == EOF) ||
+		    put_str(fp, meta->targets[i]) < 0)
+			return -1;
+	if (fputs("],\"ports\":", fp) == EOF || put_str(fp, meta->ports) < 0 ||
+	    fprintf(fp, ",\"threads\":%u,\"timeout_ms\":%u,\"retries\":%u,"
+		    "\"states\":", meta->threads, meta->timeout_ms,
+		    meta->retries) < 0 ||
+	    put_str(fp, meta->states) < 0 ||
+	    fputs("},\n \"results\":[", fp) == EOF)
+		return -1;
+	return 0;
+}
+
+static void *json_open(FILE *fp, const struct scan_meta *meta)
+{
+	struct json_state *st = calloc(1, sizeof *st);
+
+	if (st == NULL)
+		return NULL;
+	errno = 0;
+	if (put_meta(fp, meta) < 0) {
+		writer_failed();
+		goto fail;
+	}
+	if (writer_end_record(fp) < 0)
+		goto fail;
+	return st;
+fail:
+	free(st);
+	return NULL;
+}
+
+static int json_write(void *state, FILE *fp, const struct result *r)
+{
+	struct json_state *st = state;
+
+	errno = 0;
+	if (fputs(st->count > 0 ? ",\n  " : "\n  ", fp) == EOF ||
+	    put_record(fp, r) < 0)
+		return writer_failed();
+	st->count++;
+	return writer_end_record(fp);
+}
+
+static int put_summary(FILE *fp, const struct metrics_snapshot *s, time_t end)
+{
+	if (s == NULL)
+		return fputs("null", fp) == EOF ? -1 : 0;
+	if (fputs("{\"end\":", fp) == EOF || put_time(fp, end) < 0 ||
+	    fputs(",\"elapsed_s\":", fp) == EOF ||
+	    put_real(fp, s->elapsed_s, 3) < 0 || fputc(',', fp) == EOF ||
+	    put_u64(fp, "hosts", s->hosts, ",") < 0 ||
+	    put_u64(fp, "total", s->total, ",") < 0 ||
+	    put_u64(fp, "probes", s->probes, ",") < 0)
+		return -1;
+	/* The state counts use the state names, as the "state" field does. */
+	for (int i = 0; i < STATE_COUNT; i++)
+		if (put_u64(fp, port_state_name((enum port_state)i),
+			    s->state[i], ",") < 0)
+			return -1;
+	if (put_u64(fp, "attempts", s->attempts, ",") < 0 ||
+	    put_u64(fp, "retries", s->retries, ",") < 0 ||
+	    fputs("\"rate\":", fp) == EOF || put_real(fp, s->rate, 1) < 0 ||
+	    fputc('}', fp) == EOF)
+		return -1;
+	return 0;
+}
+
+static int json_close(void *state, FILE *fp,
+		      const struct metrics_snapshot *summary, time_t end)
+{
+	struct json_state *st = state;
+	int rc;
+
+	errno = 0;
+	/* An empty array stays on one line; after objects, the bracket goes
+	 * on its own line to match their indentation. */
+	if (fputs(st->count > 0 ? "\n ],\n \"summary\":" : "],\n \"summary\":",
+		  fp) == EOF ||
+	    put_summary(fp, summary, end) < 0 || fputs("}\n", fp) == EOF)
+		rc = writer_failed();
+	else
+		rc = writer_end_record(fp);
+	free(st);
+	return rc;
+}
+
+static const char *const json_extensions[] = { ".json", NULL };
+static const char *const jsonl_extensions[] = { ".jsonl", ".ndjson", NULL };
+
+const struct writer_ops writer_json = {
+	.name = "json",
+	.extensions = json_extensions,
+	.open = json_open,
+	.write = json_write,
+	.close = json_close,
+};
+
+const struct writer_ops writer_jsonl = {
+	.name = "jsonl",
+	.extensions = jsonl_extensions,
+	.open = jsonl_open,
+	.write = jsonl_write,
+	.close = jsonl_close,
+};

@@ -1,0 +1,174 @@
+/* result.c: names for states and reasons, the result record's lifetime, and
+ * the field table every writer walks.
+ *
+ * The field names and their order are a public contract: they are the CSV
+ * header and the JSON keys that users' spreadsheets and scripts depend on.
+ * Add new fields at the end; never rename or reorder. */
+#include "result.h"
+
+#include <string.h>
+
+#include <glib.h>
+
+static const char *const state_names[STATE_COUNT] = {
+	[STATE_OPEN] = "open",
+	[STATE_CLOSED] = "closed",
+	[STATE_FILTERED] = "filtered",
+	[STATE_ERROR] = "error",
+};
+
+static const char *const reason_names[REASON_COUNT] = {
+	[REASON_SYN_ACK] = "syn-ack",
+	[REASON_CONN_REFUSED] = "conn-refused",
+	[REASON_NO_RESPONSE] = "no-response",
+	[REASON_HOST_UNREACH] = "host-unreach",
+	[REASON_NET_UNREACH] = "net-unreach",
+	[REASON_ADMIN_PROHIBITED] = "admin-prohibited",
+	[REASON_RESET] = "reset",
+	[REASON_LOCAL_ERROR] = "local-error",
+};
+
+const char *port_state_name(enum port_state s)
+{
+	/* A corrupt value must still print as something a reader can parse. */
+	if ((unsigned)s >= STATE_COUNT)
+		return "unknown";
+	return state_names[s];
+}
+
+const char *reason_name(enum reason r)
+{
+	if ((unsigned)r >= REASON_COUNT)
+		return "unknown";
+	return reason_names[r];
+}
+
+int port_state_parse(const char *name)
+{
+	if (name == NULL)
+		return -1;
+	for (int i = 0; i < STATE_COUNT; i++)
+		if (strcmp(name, state_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+struct result *result_new(void)
+{
+	/* GLib allocation like the rest of the pipeline: the workers do not
+	 * check for NULL, and an abort with a message beats a crash. */
+	return g_new0(struct result, 1);
+}
+
+void result_free(struct result *r)
+{
+	if (r == NULL)
+		return;
+	g_free(r->ptr);   /* from ptr_cache_lookup(), a g_malloc'd string */
+	g_free(r);
+}
+
+enum field_id {
+	F_IP,
+	F_HOST,
+	F_PORT,
+	F_PROTO,
+	F_STATE,
+	F_REASON,
+	F_LATENCY_MS,
+	F_ATTEMPTS,
+	F_PTR,
+	F_ERROR,
+	F_COUNT
+};
+
+static const char *const field_names[F_COUNT] = {
+	[F_IP] = "ip",
+	[F_HOST] = "host",
+	[F_PORT] = "port",
+	[F_PROTO] = "proto",
+	[F_STATE] = "state",
+	[F_REASON] = "reason",
+	[F_LATENCY_MS] = "latency_ms",
+	[F_ATTEMPTS] = "attempts",
+	[F_PTR] = "ptr",
+	[F_ERROR] = "error",
+};
+
+size_t result_field_count(void)
+{
+	return F_COUNT;
+}
+
+const char *result_field_name(size_t i)
+{
+	return i < F_COUNT ? field_names[i] : NULL;
+}
+
+static void set_str(struct field_value *v, const char *s)
+{
+	v->kind = FIELD_STR;
+	v->str = s != NULL ? s : "";
+	v->len = strlen(v->str);
+}
+
+static void set_int(struct field_value *v, int64_t i)
+{
+	v->kind = FIELD_INT;
+	v->i = i;
+}
+
+void result_field_get(const struct result *r, size_t i, struct field_value *v,
+		      char *scratch, size_t scratch_len)
+{
+	memset(v, 0, sizeof *v);
+	switch ((enum field_id)i) {
+	case F_IP:
+		if (scratch_len == 0) {
+			set_str(v, "");
+			break;
+		}
+		pl_addr_format(&r->addr, scratch, scratch_len);
+		scratch[scratch_len - 1] = '\0';
+		set_str(v, scratch);
+		break;
+	case F_HOST:
+		set_str(v, r->host);
+		break;
+	case F_PORT:
+		set_int(v, r->port);
+		break;
+	case F_PROTO:
+		set_str(v, "tcp");
+		break;
+	case F_STATE:
+		set_str(v, port_state_name(r->state));
+		break;
+	case F_REASON:
+		set_str(v, reason_name(r->reason));
+		break;
+	case F_LATENCY_MS:
+		v->kind = FIELD_REAL;
+		v->d = r->latency_ms;
+		break;
+	case F_ATTEMPTS:
+		set_int(v, r->attempts);
+		break;
+	case F_PTR:
+		set_str(v, r->ptr);
+		break;
+	case F_ERROR:
+		/* strerror() is fine here: only the results thread formats
+		 * results. An error state without an errno still says so. */
+		if (r->state != STATE_ERROR)
+			set_str(v, "");
+		else if (r->err != 0)
+			set_str(v, strerror(r->err));
+		else
+			set_str(v, "unknown error");
+		break;
+	default:
+		set_str(v, "");
+		break;
+	}
+}

@@ -1,0 +1,266 @@
+/* textesc.c: escaping of untrusted bytes for JSON, CSV and the terminal.
+ *
+ * Host names and reverse DNS names come off the network, so a writer may be
+ * handed any bytes at all. Everything here starts from one strict UTF-8
+ * decoder: a byte that does not begin a well-formed sequence (Unicode table
+ * 3-7: no overlongs, no surrogates, nothing above U+10FFFF, nothing truncated)
+ * is replaced on its own and decoding resumes at the very next byte, so one
+ * bad byte never swallows the good text after it. Each output form is then
+ * valid UTF-8 whatever the input was. */
+#include "textesc.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <glib.h>
+
+/* U+FFFD REPLACEMENT CHARACTER in UTF-8. */
+static const char REPLACEMENT[] = "\xEF\xBF\xBD";
+
+/* Length of the well-formed UTF-8 sequence at s (1 to 4) and its code point in
+ * *cp, or 0 when the byte at s does not start one. */
+static size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
+{
+	unsigned char b = s[0];
+	unsigned char lo = 0x80, hi = 0xBF;  /* allowed range of the second byte */
+	size_t n;
+	uint32_t c;
+
+	if (b < 0x80) {
+		*cp = b;
+		return 1;
+	}
+	if (b >= 0xC2 && b <= 0xDF) {
+		n = 2;
+		c = b & 0x1F;
+	} else if (b >= 0xE0 && b <= 0xEF) {
+		n = 3;
+		c = b & 0x0F;
+		if (b == 0xE0)
+			lo = 0xA0;          /* shorter forms would be overlong */
+		else if (b == 0xED)
+			hi = 0x9F;          /* ED A0..BF would encode surrogates */
+	} else if (b >= 0xF0 && b <= 0xF4) {
+		n = 4;
+		c = b & 0x07;
+		if (b == 0xF0)
+			lo = 0x90;          /* overlong */
+		else if (b == 0xF4)
+			hi = 0x8F;          /* above U+10FFFF */
+	} else {
+		return 0;                   /* continuation byte, C0, C1 or F5..FF */
+	}
+	if (len < n)
+		return 0;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	c = (c << 6) | (s[1] & 0x3F);
+	for (size_t i = 2; i < n; i++) {
+		if ((s[i] & 0xC0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3F);
+	}
+	*cp = c;
+	return n;
+}
+
+static int put(FILE *fp, const void *p, size_t n)
+{
+	if (n == 0)
+		return 0;
+	return fwrite(p, 1, n, fp) == n ? 0 : -1;
+}
+
+/* JSON allows these raw but they are still control characters (C1), or line
+ * breaks to JavaScript before ES2019 (U+2028, U+2029); escaping them keeps a
+ * JSON line one visible line and safe to embed. */
+static bool json_must_escape(uint32_t cp)
+{
+	return cp < 0x20 || cp == '"' || cp == '\\' || cp == 0x7F ||
+	       (cp >= 0x80 && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029;
+}
+
+int json_write_string(FILE *fp, const char *s, size_t len)
+{
+	const unsigned char *p;
+	size_t run = 0;   /* start of the pending run of bytes copied as they are */
+	size_t i = 0;
+
+	p = (const unsigned char *)(s != NULL ? s : "");
+	if (fputc('"', fp) == EOF)
+		return -1;
+	while (i < len) {
+		uint32_t cp;
+		size_t n = utf8_decode(p + i, len - i, &cp);
+		char esc[8];
+		const char *out;
+		size_t outlen;
+
+		if (n > 0 && !json_must_escape(cp)) {
+			i += n;
+			continue;
+		}
+		if (n == 0) {
+			out = "\\ufffd";
+			outlen = 6;
+			n = 1;
+		} else {
+			out = esc;
+			switch (cp) {
+			case '"':  out = "\\\""; break;
+			case '\\': out = "\\\\"; break;
+			case '\b': out = "\\b"; break;
+			case '\f': out = "\\f"; break;
+			case '\n': out = "\\n"; break;
+			case '\r': out = "\\r"; break;
+			case '\t': out = "\\t"; break;
+			default:
+				snprintf(esc, sizeof esc, "\\u%04x", (unsigned)cp);
+				break;
+			}
+			outlen = strlen(out);
+		}
+		if (put(fp, p + run, i - run) < 0 || put(fp, out, outlen) < 0)
+			return -1;
+		i += n;
+		run = i;
+	}
+	if (put(fp, p + run, i - run) < 0 || fputc('"', fp) == EOF)
+		return -1;
+	return 0;
+}
+
+/* What a CSV field keeps: TAB, CR and LF (quoted) and printable text. Other C0
+ * controls, DEL and C1 controls only garble spreadsheets and terminals. */
+static bool csv_keeps(uint32_t cp)
+{
+	if (cp == '\t' || cp == '\r' || cp == '\n')
+		return true;
+	return !(cp < 0x20 || (cp >= 0x7F && cp <= 0x9F));
+}
+
+/* Does the field start like a formula? Spreadsheets evaluate a cell that
+ * begins with =, +, - or @ (and some after a leading TAB, CR or LF); some
+ * locales of Excel also take the fullwidth forms U+FF1D, U+FF0B, U+FF0D and
+ * U+FF20. The check runs on the raw bytes: a leading invalid byte turns into
+ * U+FFFD, which is harmless. */
+static bool csv_formula_start(const unsigned char *p, size_t len)
+{
+	if (len == 0)
+		return false;
+	switch (p[0]) {
+	case '=': case '+': case '-': case '@':
+	case '\t': case '\r': case '\n':
+		return true;
+	}
+	return len >= 3 && p[0] == 0xEF && p[1] == 0xBC &&
+	       (p[2] == 0x9D || p[2] == 0x8B || p[2] == 0x8D || p[2] == 0xA0);
+}
+
+int csv_write_field(FILE *fp, const char *s, size_t len, int text)
+{
+	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
+	bool prefix = text && csv_formula_start(p, len);
+	bool quote = prefix;
+	size_t run = 0;
+	size_t i = 0;
+
+	if (len > 0 && (p[0] == ' ' || p[0] == '\t' || p[len - 1] == ' ' ||
+			p[len - 1] == '\t'))
+		quote = true;  /* readers trim unquoted blanks */
+	for (size_t k = 0; k < len && !quote; k++)
+		if (p[k] == ',' || p[k] == '"' || p[k] == '\r' || p[k] == '\n')
+			quote = true;
+
+	if (quote && fputc('"', fp) == EOF)
+		return -1;
+	if (prefix && fputc('\'', fp) == EOF)
+		return -1;
+	while (i < len) {
+		uint32_t cp;
+		size_t n = utf8_decode(p + i, len - i, &cp);
+		const char *out;
+		size_t outlen;
+
+		if (n > 0 && cp != '"' && csv_keeps(cp)) {
+			i += n;
+			continue;
+		}
+		if (n > 0 && cp == '"') {
+			out = "\"\"";
+			outlen = 2;
+		} else {
+			out = REPLACEMENT;
+			outlen = 3;
+			if (n == 0)
+				n = 1;
+		}
+		if (put(fp, p + run, i - run) < 0 || put(fp, out, outlen) < 0)
+			return -1;
+		i += n;
+		run = i;
+	}
+	if (put(fp, p + run, i - run) < 0)
+		return -1;
+	if (quote && fputc('"', fp) == EOF)
+		return -1;
+	return 0;
+}
+
+/* Printable for a terminal: no controls (C0, DEL, C1), no format characters
+ * such as bidi overrides or zero-width joiners that could disguise a name, and
+ * no line or paragraph separators. */
+static bool terminal_printable(uint32_t cp)
+{
+	GUnicodeType t;
+
+	if (cp < 0x80)
+		return cp >= 0x20 && cp < 0x7F;
+	if (!g_unichar_isprint(cp))
+		return false;
+	t = g_unichar_type(cp);
+	return t != G_UNICODE_LINE_SEPARATOR && t != G_UNICODE_PARAGRAPH_SEPARATOR;
+}
+
+char *text_printable(const char *s, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
+	char *out, *o;
+	size_t i = 0;
+
+	/* Every input byte becomes at most four output bytes ("\xNN"). */
+	if (len > (SIZE_MAX - 1) / 4)
+		return NULL;
+	out = g_try_malloc(len * 4 + 1);
+	if (out == NULL)
+		return NULL;
+	o = out;
+	while (i < len) {
+		uint32_t cp;
+		size_t n = utf8_decode(p + i, len - i, &cp);
+
+		if (n > 0 && cp == '\\') {
+			*o++ = '\\';
+			*o++ = '\\';
+		} else if (n > 0 && terminal_printable(cp)) {
+			memcpy(o, p + i, n);
+			o += n;
+		} else {
+			/* Escape every byte of the sequence, so the shown bytes
+			 * are exactly the received ones. */
+			if (n == 0)
+				n = 1;
+			for (size_t k = 0; k < n; k++) {
+				*o++ = '\\';
+				*o++ = 'x';
+				*o++ = hex[p[i + k] >> 4];
+				*o++ = hex[p[i + k] & 0x0F];
+			}
+		}
+		i += n;
+	}
+	*o = '\0';
+	return out;
+}

@@ -1,0 +1,259 @@
+/* test_result.c: state and reason names, the field table (a public contract:
+ * names and order are the CSV header and JSON keys), result ownership, and
+ * the metrics counters and summary line. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <glib.h>
+
+#include "metrics.h"
+#include "result.h"
+
+static void test_state_names(void **state)
+{
+	assert_string_equal(port_state_name(STATE_OPEN), "open");
+	assert_string_equal(port_state_name(STATE_CLOSED), "closed");
+	assert_string_equal(port_state_name(STATE_FILTERED), "filtered");
+	assert_string_equal(port_state_name(STATE_ERROR), "error");
+	assert_string_equal(port_state_name(STATE_COUNT), "unknown");
+	assert_string_equal(port_state_name((enum port_state)-1), "unknown");
+}
+
+static void test_state_parse(void **state)
+{
+	for (int i = 0; i < STATE_COUNT; i++)
+		assert_int_equal(port_state_parse(port_state_name(i)), i);
+	assert_int_equal(port_state_parse("open"), STATE_OPEN);
+	assert_int_equal(port_state_parse("filtered"), STATE_FILTERED);
+	assert_int_equal(port_state_parse(""), -1);
+	assert_int_equal(port_state_parse("opened"), -1);
+	assert_int_equal(port_state_parse("unknown"), -1);
+	assert_int_equal(port_state_parse(NULL), -1);
+}
+
+static void test_reason_names(void **state)
+{
+	static const char *const want[REASON_COUNT] = {
+		"syn-ack", "conn-refused", "no-response", "host-unreach",
+		"net-unreach", "admin-prohibited", "reset", "local-error",
+	};
+
+	for (int i = 0; i < REASON_COUNT; i++)
+		assert_string_equal(reason_name(i), want[i]);
+	assert_string_equal(reason_name(REASON_COUNT), "unknown");
+}
+
+static void test_field_names(void **state)
+{
+	static const char *const want[] = {
+		"ip", "host", "port", "proto", "state", "reason", "latency_ms",
+		"attempts", "ptr", "error",
+	};
+
+	assert_int_equal(result_field_count(), sizeof want / sizeof want[0]);
+	for (size_t i = 0; i < result_field_count(); i++)
+		assert_string_equal(result_field_name(i), want[i]);
+	assert_null(result_field_name(result_field_count()));
+}
+
+static void test_result_new_free(void **state)
+{
+	struct result *r = result_new();
+
+	assert_non_null(r);
+	assert_null(r->host);
+	assert_null(r->ptr);
+	assert_int_equal(r->attempts, 0);
+	/* result_free owns ptr: the leak checker sees it freed. */
+	r->ptr = g_strdup("host.example");
+	result_free(r);
+	result_free(NULL);
+}
+
+/* Field i of r as a string (ints and reals formatted), for comparisons. */
+static void field_text(const struct result *r, size_t i, char *out, size_t len)
+{
+	char scratch[PL_ADDRSTRLEN];
+	struct field_value v;
+
+	result_field_get(r, i, &v, scratch, sizeof scratch);
+	switch (v.kind) {
+	case FIELD_STR:
+		assert_non_null(v.str);
+		assert_int_equal(v.len, strlen(v.str));
+		snprintf(out, len, "%s", v.str);
+		break;
+	case FIELD_INT:
+		snprintf(out, len, "i:%lld", (long long)v.i);
+		break;
+	case FIELD_REAL:
+		snprintf(out, len, "d:%.3f", v.d);
+		break;
+	}
+}
+
+static void test_field_values(void **state)
+{
+	static const char *const want[] = {
+		"192.0.2.7", "www.example", "i:443", "tcp", "open", "syn-ack",
+		"d:1.234", "i:2", "ptr.example", "",
+	};
+	struct result *r = result_new();
+	char buf[256];
+
+	assert_non_null(r);
+	r->addr.family = AF_INET;
+	r->addr.v.lo = 0xC0000207;   /* 192.0.2.7 */
+	r->host = "www.example";
+	r->port = 443;
+	r->state = STATE_OPEN;
+	r->reason = REASON_SYN_ACK;
+	r->latency_ms = 1.234;
+	r->attempts = 2;
+	r->ptr = g_strdup("ptr.example");
+	for (size_t i = 0; i < result_field_count(); i++) {
+		field_text(r, i, buf, sizeof buf);
+		assert_string_equal(buf, want[i]);
+	}
+	result_free(r);
+}
+
+static void test_field_values_empty_and_v6(void **state)
+{
+	struct result r = { 0 };
+	char buf[256];
+
+	r.addr.family = AF_INET6;
+	r.addr.v.hi = 0x20010db800000000ULL;
+	r.addr.v.lo = 1;
+	r.port = 65535;
+	r.state = STATE_FILTERED;
+	r.reason = REASON_NO_RESPONSE;
+	field_text(&r, 0, buf, sizeof buf);
+	assert_string_equal(buf, "2001:db8::1");
+	field_text(&r, 1, buf, sizeof buf);     /* no host given */
+	assert_string_equal(buf, "");
+	field_text(&r, 2, buf, sizeof buf);
+	assert_string_equal(buf, "i:65535");
+	field_text(&r, 8, buf, sizeof buf);     /* no ptr */
+	assert_string_equal(buf, "");
+	field_text(&r, 9, buf, sizeof buf);     /* not an error */
+	assert_string_equal(buf, "");
+}
+
+static void test_field_error(void **state)
+{
+	struct result r = { 0 };
+	char buf[256];
+
+	r.addr.family = AF_INET;
+	r.state = STATE_ERROR;
+	r.reason = REASON_LOCAL_ERROR;
+	r.err = EMFILE;
+	field_text(&r, 9, buf, sizeof buf);
+	assert_string_equal(buf, strerror(EMFILE));
+	r.err = 0;
+	field_text(&r, 9, buf, sizeof buf);
+	assert_string_equal(buf, "unknown error");
+	/* An errno on a non-error state is not reported. */
+	r.state = STATE_CLOSED;
+	r.err = ECONNREFUSED;
+	field_text(&r, 9, buf, sizeof buf);
+	assert_string_equal(buf, "");
+}
+
+static void test_metrics(void **state)
+{
+	struct metrics m;
+	struct metrics_snapshot s;
+	struct result r = { 0 };
+	static const enum port_state states[] = {
+		STATE_OPEN, STATE_CLOSED, STATE_CLOSED, STATE_FILTERED,
+		STATE_ERROR, STATE_CLOSED,
+	};
+
+	metrics_init(&m);
+	for (size_t i = 0; i < sizeof states / sizeof states[0]; i++) {
+		r.state = states[i];
+		metrics_count_result(&m, &r);
+	}
+	/* Attempts and retries are the workers' business, not counted here. */
+	atomic_fetch_add(&m.attempts, 8);
+	atomic_fetch_add(&m.retries, 2);
+	metrics_snapshot(&m, 2, 10, 2.0, &s);
+	assert_int_equal(s.hosts, 2);
+	assert_int_equal(s.total, 10);
+	assert_int_equal(s.probes, 6);
+	assert_int_equal(s.attempts, 8);
+	assert_int_equal(s.retries, 2);
+	assert_int_equal(s.state[STATE_OPEN], 1);
+	assert_int_equal(s.state[STATE_CLOSED], 3);
+	assert_int_equal(s.state[STATE_FILTERED], 1);
+	assert_int_equal(s.state[STATE_ERROR], 1);
+	assert_true(s.rate > 2.999 && s.rate < 3.001);
+
+	metrics_snapshot(&m, 2, 10, 0.0, &s);
+	assert_true(s.rate == 0.0);
+}
+
+static char *summary_text(const struct metrics_snapshot *s)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *fp = open_memstream(&buf, &size);
+
+	assert_non_null(fp);
+	metrics_print_summary(s, fp);
+	assert_int_equal(fclose(fp), 0);
+	return buf;
+}
+
+static void test_metrics_summary(void **state)
+{
+	struct metrics_snapshot s = {
+		.hosts = 1, .total = 65535, .probes = 65535, .attempts = 65535,
+		.retries = 0, .elapsed_s = 2.31, .rate = 28370.1,
+		.state = { 3, 65532, 0, 0 },
+	};
+	char *text = summary_text(&s);
+
+	assert_string_equal(text,
+		"portolan: 1 host, 65535 probes in 2.31 s (28370/s): 3 open, "
+		"65532 closed, 0 filtered, 0 error; 65535 attempts, 0 retries\n");
+	free(text);
+
+	s.hosts = 4;
+	s.retries = 1;
+	s.resource_waits = 5;
+	text = summary_text(&s);
+	assert_non_null(strstr(text, "portolan: 4 hosts, "));
+	assert_non_null(strstr(text, ", 1 retry, 5 resource waits\n"));
+	free(text);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_state_names),
+		cmocka_unit_test(test_state_parse),
+		cmocka_unit_test(test_reason_names),
+		cmocka_unit_test(test_field_names),
+		cmocka_unit_test(test_result_new_free),
+		cmocka_unit_test(test_field_values),
+		cmocka_unit_test(test_field_values_empty_and_v6),
+		cmocka_unit_test(test_field_error),
+		cmocka_unit_test(test_metrics),
+		cmocka_unit_test(test_metrics_summary),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL) != 0;
+}
