@@ -34,7 +34,7 @@ UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRC := $(wildcard tests/helpers/*.c)
 HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/helpers/%)
 
-.PHONY: all test unit integration run install clean asan tsan
+.PHONY: all test unit integration run install clean asan tsan fuzz
 
 all: $(BIN)
 
@@ -78,9 +78,13 @@ asan:
 tsan:
 	$(MAKE) BUILD=build-tsan BIN=build-tsan/portolan EXTRA_CFLAGS="-fsanitize=thread" EXTRA_LDFLAGS="-fsanitize=thread" test
 
-install: portolan
+# libFuzzer targets (clang); FUZZ_SECONDS per target.
+fuzz:
+	tests/fuzz/run
+
+install: $(BIN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/probes $(DESTDIR)$(SYSCONFDIR)/portolan
-	install -m 0755 portolan $(DESTDIR)$(BINDIR)/portolan
+	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/portolan
 	install -m 0644 etc/portolan.cfg $(DESTDIR)$(SYSCONFDIR)/portolan/portolan.cfg
 	for f in probes/*.yaml; do [ -e "$$f" ] && install -m 0644 "$$f" $(DESTDIR)$(DATADIR)/probes/ || true; done
 

@@ -80,10 +80,18 @@ int plan_build(struct scan_plan *p, const struct settings *s, GError **err)
 	p->reverse_dns = s->reverse_dns;
 	p->ptr_timeout_ms = (unsigned)s->ptr_timeout_ms;
 	p->dry_run = s->dry_run;
-	p->states_text = g_strdup(s->states);
-
 	if (settings_states_mask(s->states, &p->states_mask, err) != 0)
 		return -1;
+	{
+		/* Metadata names the states, whatever spelling selected them. */
+		GString *st = g_string_new(NULL);
+
+		for (int i = 0; i < STATE_COUNT; i++)
+			if (p->states_mask & (1u << i))
+				g_string_append_printf(st, "%s%s", st->len ? "," : "",
+						       port_state_name((enum port_state)i));
+		p->states_text = g_string_free(st, FALSE);
+	}
 	if (ports_parse(s->ports, &p->ports, err) != 0)
 		return -1;
 	p->ports_text = ports_format(&p->ports);
