@@ -76,7 +76,7 @@ asan:
 	$(MAKE) BUILD=build-asan BIN=build-asan/portolan EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
 	        EXTRA_LDFLAGS="-fsanitize=address,undefined" test
 tsan:
-	$(MAKE) BUILD=build-tsan BIN=build-tsan/portolan EXTRA_CFLAGS="-fsanitize=thread" EXTRA_LDFLAGS="-fsanitize=thread" test
+	G_SLICE=always-malloc $(MAKE) BUILD=build-tsan BIN=build-tsan/portolan EXTRA_CFLAGS="-fsanitize=thread" EXTRA_LDFLAGS="-fsanitize=thread" test
 
 # libFuzzer targets (clang); FUZZ_SECONDS per target.
 fuzz:
