@@ -7,7 +7,9 @@
 #include <stdio.h>
 #include <glib.h>
 
+#include "detect.h"
 #include "ports.h"
+#include "probe_db.h"
 #include "settings.h"
 #include "targets.h"
 #include "writer.h"
@@ -34,6 +36,8 @@ struct scan_plan {
 	bool reverse_dns;
 	unsigned ptr_timeout_ms;
 	bool dry_run;
+	struct probe_db *probes;     /* NULL unless service detection is on */
+	struct detect_config detect;
 	GPtrArray *outputs;      /* struct output *; never empty */
 };
 

@@ -57,6 +57,8 @@ unsigned probe_wait_ms(const struct probe *p);
  * connection; false when it may also be sent on a connection that already
  * received a banner or another probe's reply. */
 bool probe_needs_fresh_connection(const struct probe *p);
+/* Whether p names port among the ports it is most likely useful on. */
+bool probe_lists_port(const struct probe *p, uint16_t port);
 
 /* Runs p's matches, in order, over a response; on the first that matches,
  * fills *out (templates expanded: $1..$9 capture groups, with non-printable

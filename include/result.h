@@ -49,6 +49,13 @@ struct result {
 	unsigned attempts;       /* connect() calls made, retries included */
 	int err;                 /* errno behind STATE_ERROR, else 0 */
 	char *ptr;               /* reverse DNS name (owned, g_malloc'd), or NULL */
+	/* Service detection (owned, g_free; NULL when not detected). */
+	char *service;
+	char *product;
+	char *version;
+	char *info;
+	char *os_hint;
+	char *banner;            /* first reply bytes, escaped (detect_escape_banner) */
 };
 
 const char *port_state_name(enum port_state s);

@@ -30,6 +30,10 @@ struct settings {
 	int64_t max_hosts;
 	int64_t ptr_timeout_ms;
 	bool reverse_dns;
+	bool service_detection;
+	char *probes_dir;         /* NULL: the installed probes, else ./probes */
+	int64_t detect_timeout_ms;
+	int64_t banner_wait_ms;
 	bool dry_run;
 	int verbosity;            /* -1 quiet, 0 normal, 1.. verbose */
 };

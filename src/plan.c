@@ -69,6 +69,17 @@ static int build_targets(struct scan_plan *p, const struct settings *s, GError *
 	return target_set_finalize(p->targets, fam, (uint64_t)s->max_hosts, err);
 }
 
+/* The installed probes when present, else the source tree's (so a build
+ * runs from its checkout); --probes-dir overrides both. */
+static const char *probes_dir(const struct settings *s)
+{
+	if (s->probes_dir != NULL)
+		return s->probes_dir;
+	if (g_file_test(PORTOLAN_DATADIR "/probes", G_FILE_TEST_IS_DIR))
+		return PORTOLAN_DATADIR "/probes";
+	return "probes";
+}
+
 int plan_build(struct scan_plan *p, const struct settings *s, GError **err)
 {
 	memset(p, 0, sizeof(*p));
@@ -103,6 +114,18 @@ int plan_build(struct scan_plan *p, const struct settings *s, GError **err)
 			return -1;
 	if (p->outputs->len == 0 && add_output(p, "-", s->format, err) != 0)
 		return -1;
+
+	if (s->service_detection) {
+		p->probes = probe_db_load_dir(probes_dir(s), err);
+		if (p->probes == NULL)
+			return -1;
+		p->detect = (struct detect_config){
+			.db = p->probes,
+			.budget_ms = (unsigned)s->detect_timeout_ms,
+			.banner_wait_ms = (unsigned)s->banner_wait_ms,
+			.connect_timeout_ms = p->timeout_ms,
+		};
+	}
 
 	p->target_specs = g_new0(char *, s->targets->len + 2);
 	for (guint i = 0; i < s->targets->len; i++)
@@ -175,6 +198,7 @@ void plan_discard_outputs(struct scan_plan *p)
 void plan_free(struct scan_plan *p)
 {
 	target_set_free(p->targets);
+	probe_db_free(p->probes);
 	ports_free(&p->ports);
 	g_free(p->ports_text);
 	g_strfreev(p->target_specs);

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "detect.h"
 #include "errors.h"
 #include "netconn.h"
 
@@ -87,9 +88,11 @@ static struct result *probe_task(const struct pool_ctx *ctx, uint64_t index)
 			continue;
 		break;
 	}
-	if (fd != -1)
-		netconn_abort(fd);
 	netconn_classify(o, err, &r->state, &r->reason);
+	if (r->state == STATE_OPEN && ctx->plan->probes != NULL)
+		detect_service(&ctx->plan->detect, fd, (struct sockaddr *)&ss, salen, r);
+	else if (fd != -1)
+		netconn_abort(fd);
 	if (r->state == STATE_ERROR)
 		r->err = err;
 	if (r->state == STATE_OPEN && ctx->ptr != NULL)

@@ -1094,7 +1094,7 @@ out:
 /* ------------------------------------------------------------------ */
 /* Ordering                                                            */
 
-static bool probe_lists_port(const struct probe *p, uint16_t port)
+bool probe_lists_port(const struct probe *p, uint16_t port)
 {
 	for (size_t i = 0; i < p->nports; i++) {
 		if (port >= p->ports[i].lo && port <= p->ports[i].hi)

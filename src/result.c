@@ -65,6 +65,12 @@ void result_free(struct result *r)
 	if (r == NULL)
 		return;
 	g_free(r->ptr);   /* from ptr_cache_lookup(), a g_malloc'd string */
+	g_free(r->service);
+	g_free(r->product);
+	g_free(r->version);
+	g_free(r->info);
+	g_free(r->os_hint);
+	g_free(r->banner);
 	g_free(r);
 }
 
@@ -79,6 +85,12 @@ enum field_id {
 	F_ATTEMPTS,
 	F_PTR,
 	F_ERROR,
+	F_SERVICE,
+	F_PRODUCT,
+	F_VERSION,
+	F_INFO,
+	F_OS_HINT,
+	F_BANNER,
 	F_COUNT
 };
 
@@ -93,6 +105,12 @@ static const char *const field_names[F_COUNT] = {
 	[F_ATTEMPTS] = "attempts",
 	[F_PTR] = "ptr",
 	[F_ERROR] = "error",
+	[F_SERVICE] = "service",
+	[F_PRODUCT] = "product",
+	[F_VERSION] = "version",
+	[F_INFO] = "info",
+	[F_OS_HINT] = "os_hint",
+	[F_BANNER] = "banner",
 };
 
 size_t result_field_count(void)
@@ -156,6 +174,24 @@ void result_field_get(const struct result *r, size_t i, struct field_value *v,
 		break;
 	case F_PTR:
 		set_str(v, r->ptr);
+		break;
+	case F_SERVICE:
+		set_str(v, r->service);
+		break;
+	case F_PRODUCT:
+		set_str(v, r->product);
+		break;
+	case F_VERSION:
+		set_str(v, r->version);
+		break;
+	case F_INFO:
+		set_str(v, r->info);
+		break;
+	case F_OS_HINT:
+		set_str(v, r->os_hint);
+		break;
+	case F_BANNER:
+		set_str(v, r->banner);
 		break;
 	case F_ERROR:
 		/* strerror() is fine here: only the results thread formats

@@ -81,6 +81,14 @@ static const struct opt opts[] = {
 	  "look up PTR names of hosts with open ports (ptr column)" },
 	{ "reverse-dns-timeout", KEY_LONG_ONLY + 7, "MS", T_INT, OFF(ptr_timeout_ms), 1, 60000, "2000", SRC_ALL,
 	  "bound on one reverse lookup, in milliseconds" },
+	{ "service-detection", 's', NULL, T_BOOL, OFF(service_detection), 0, 0, "false", SRC_ALL,
+	  "identify the service, product and version on open ports" },
+	{ "probes-dir", KEY_LONG_ONLY + 10, "DIR", T_STR, OFF(probes_dir), 0, 0, NULL, SRC_ALL,
+	  "directory of probe files (*.yaml) for service detection" },
+	{ "detect-timeout", KEY_LONG_ONLY + 11, "MS", T_INT, OFF(detect_timeout_ms), 100, 120000, "10000", SRC_ALL,
+	  "bound on detection for one port, every probe included" },
+	{ "banner-wait", KEY_LONG_ONLY + 12, "MS", T_INT, OFF(banner_wait_ms), 0, 30000, "500", SRC_ALL,
+	  "wait for a banner on ports no banner probe lists" },
 	{ "max-hosts", KEY_LONG_ONLY + 8, "N", T_INT, OFF(max_hosts), 1, (int64_t)TARGET_LIMIT_MAX_HOSTS,
 	  "16777216", SRC_ALL, "refuse target spaces with more hosts than N" },
 	{ "dry-run", KEY_LONG_ONLY + 9, NULL, T_BOOL, OFF(dry_run), 0, 0, "false", SRC_CLI,
@@ -576,6 +584,7 @@ void settings_clear(struct settings *s)
 	g_free(s->format);
 	g_free(s->states);
 	g_free(s->family);
+	g_free(s->probes_dir);
 	if (s->targets)
 		g_ptr_array_unref(s->targets);
 	if (s->exclude)

@@ -56,7 +56,8 @@ static void test_field_names(void **state)
 {
 	static const char *const want[] = {
 		"ip", "host", "port", "proto", "state", "reason", "latency_ms",
-		"attempts", "ptr", "error",
+		"attempts", "ptr", "error", "service", "product", "version", "info",
+		"os_hint", "banner",
 	};
 
 	assert_int_equal(result_field_count(), sizeof want / sizeof want[0]);
@@ -105,7 +106,8 @@ static void test_field_values(void **state)
 {
 	static const char *const want[] = {
 		"192.0.2.7", "www.example", "i:443", "tcp", "open", "syn-ack",
-		"d:1.234", "i:2", "ptr.example", "",
+		"d:1.234", "i:2", "ptr.example", "", "https", "nginx", "1.22.1",
+		"info text", "Linux", "HTTP/1.1 200 OK\\r\\n",
 	};
 	struct result *r = result_new();
 	char buf[256];
@@ -120,6 +122,13 @@ static void test_field_values(void **state)
 	r->latency_ms = 1.234;
 	r->attempts = 2;
 	r->ptr = g_strdup("ptr.example");
+	r->service = g_strdup("https");
+	r->product = g_strdup("nginx");
+	r->version = g_strdup("1.22.1");
+	r->info = g_strdup("info text");
+	r->os_hint = g_strdup("Linux");
+	r->banner = g_strdup("HTTP/1.1 200 OK\\r\\n");
+	assert_int_equal(result_field_count(), sizeof want / sizeof want[0]);
 	for (size_t i = 0; i < result_field_count(); i++) {
 		field_text(r, i, buf, sizeof buf);
 		assert_string_equal(buf, want[i]);

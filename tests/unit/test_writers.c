@@ -498,12 +498,12 @@ static void test_lookup(void **state)
 static void test_names_match_table(void **state)
 {
 	static const struct writer_ops *const all[] = {
-		&writer_csv, &writer_json, &writer_jsonl, &writer_table,
+		&writer_csv, &writer_json, &writer_jsonl, &writer_table, &writer_xml,
 	};
 	gchar **names = g_strsplit(writer_names(), ", ", -1);
 	size_t with_ext = 0;
 
-	assert_string_equal(writer_names(), "csv, json, jsonl");
+	assert_string_equal(writer_names(), "csv, json, jsonl, xml");
 	for (size_t i = 0; i < G_N_ELEMENTS(all); i++) {
 		bool listed = g_strv_contains((const gchar *const *)names,
 					      all[i]->name);
@@ -537,12 +537,14 @@ static const char json_head[] =
 static const char rec0[] =
 	"{\"ip\":\"192.0.2.1\",\"host\":\"\",\"port\":22,\"proto\":\"tcp\","
 	"\"state\":\"open\",\"reason\":\"syn-ack\",\"latency_ms\":0.500,"
-	"\"attempts\":1,\"ptr\":\"\",\"error\":\"\"}";
+	"\"attempts\":1,\"ptr\":\"\",\"error\":\"\","
+	"\"service\":\"\",\"product\":\"\",\"version\":\"\",\"info\":\"\",\"os_hint\":\"\",\"banner\":\"\"}";
 static const char rec1[] =
 	"{\"ip\":\"2001:db8::1\",\"host\":\"example.org\",\"port\":443,"
 	"\"proto\":\"tcp\",\"state\":\"closed\",\"reason\":\"conn-refused\","
 	"\"latency_ms\":12.250,\"attempts\":2,\"ptr\":\"ptr.example.org\","
-	"\"error\":\"\"}";
+	"\"error\":\"\","
+	"\"service\":\"\",\"product\":\"\",\"version\":\"\",\"info\":\"\",\"os_hint\":\"\",\"banner\":\"\"}";
 static const char hostile_host_json[] =
 	"\"host\":\"=cmd|' /C calc'!A0,\\\"x\\\"\\r\\n\\u0001\\u001b[31m"
 	"\\ufffd\\ufffd\\ufffd\\ufffd\\u007f\xc3\xa9\"";
@@ -662,10 +664,11 @@ static void test_csv_round(void **state)
 
 	assert_true(g_utf8_validate(out, (gssize)len, NULL));
 	assert_true(g_str_has_prefix(out,
-		"ip,host,port,proto,state,reason,latency_ms,attempts,ptr,error\r\n"
-		"192.0.2.1,,22,tcp,open,syn-ack,0.500,1,,\r\n"
+		"ip,host,port,proto,state,reason,latency_ms,attempts,ptr,error,"
+		"service,product,version,info,os_hint,banner\r\n"
+		"192.0.2.1,,22,tcp,open,syn-ack,0.500,1,,,,,,,,\r\n"
 		"2001:db8::1,example.org,443,tcp,closed,conn-refused,12.250,2,"
-		"ptr.example.org,\r\n"));
+		"ptr.example.org,,,,,,,\r\n"));
 	rows = csv_parse(out, len);
 	assert_non_null(rows);
 	assert_int_equal(rows->len, 4);
@@ -768,7 +771,7 @@ static void test_nonfinite_latency(void **state)
 	free(out);
 
 	out = run_writer(&writer_csv, r, 1, &len);
-	assert_non_null(strstr(out, "\r\n192.0.2.1,,22,tcp,open,syn-ack,,1,,\r\n"));
+	assert_non_null(strstr(out, "\r\n192.0.2.1,,22,tcp,open,syn-ack,,1,,,,,,,,\r\n"));
 	free(out);
 
 	out = run_writer(&writer_table, r, 1, &len);
