@@ -10,6 +10,7 @@
 
 #include "metrics.h"
 #include "plan.h"
+#include "progress.h"
 #include "queue.h"
 
 struct results;
@@ -18,13 +19,22 @@ struct results;
  * the results thread) the first time an output cannot be written, so the
  * scan can stop: results that cannot be recorded are not worth probing. */
 struct results *results_start(const struct scan_plan *plan, struct bqueue *q,
-			      struct metrics *m, const struct scan_meta *meta,
+			      struct metrics *m, struct progress *pr,
+			      const struct scan_meta *meta,
 			      void (*on_fail)(void *ud), void *ud, GError **err);
 
-/* Waits until the queue is closed and drained, then closes every writer with
- * the summary. Returns 0, or -1 with *err naming the first output that
- * failed. Frees r. */
-int results_finish(struct results *r, const struct metrics_snapshot *summary,
-		   GError **err);
+/* Runs fn while no record is half written: every result marked done in the
+ * progress is in every output, and no other. For a checkpoint on the way
+ * out (the second signal). */
+void results_checkpoint(struct results *r, void (*fn)(void *ud), void *ud);
+
+/* Waits until the queue is closed and the thread has counted and written
+ * every result in it: only then do the metrics hold the final counts. */
+void results_join(struct results *r);
+
+/* Closes every writer with the summary (after results_join). Returns 0, or
+ * -1 with *err naming the first output that failed. Frees r. */
+int results_close(struct results *r, const struct metrics_snapshot *summary,
+		  GError **err);
 
 #endif

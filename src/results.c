@@ -12,6 +12,10 @@ struct results {
 	const struct scan_plan *plan;
 	struct bqueue *q;
 	struct metrics *m;
+	struct progress *pr;
+	/* Held while a record is written and marked done, so a checkpoint sees
+	 * outputs and progress agree. */
+	pthread_mutex_t record_lock;
 	void (*on_fail)(void *ud);
 	void *ud;
 	pthread_t thread;
@@ -35,6 +39,7 @@ static void *results_main(void *arg)
 	struct result *res;
 
 	while ((res = bqueue_pop(r->q)) != NULL) {
+		pthread_mutex_lock(&r->record_lock);
 		metrics_count_result(r->m, res);
 		if (r->plan->states_mask & (1u << res->state)) {
 			for (guint i = 0; i < r->plan->outputs->len; i++) {
@@ -47,13 +52,23 @@ static void *results_main(void *arg)
 					output_failed(r, o, errno ? errno : EIO);
 			}
 		}
+		progress_mark(r->pr, res->seq);
+		pthread_mutex_unlock(&r->record_lock);
 		result_free(res);
 	}
 	return NULL;
 }
 
+void results_checkpoint(struct results *r, void (*fn)(void *ud), void *ud)
+{
+	pthread_mutex_lock(&r->record_lock);
+	fn(ud);
+	pthread_mutex_unlock(&r->record_lock);
+}
+
 struct results *results_start(const struct scan_plan *plan, struct bqueue *q,
-			      struct metrics *m, const struct scan_meta *meta,
+			      struct metrics *m, struct progress *pr,
+			      const struct scan_meta *meta,
 			      void (*on_fail)(void *ud), void *ud, GError **err)
 {
 	struct results *r = g_new0(struct results, 1);
@@ -62,16 +77,23 @@ struct results *results_start(const struct scan_plan *plan, struct bqueue *q,
 	r->plan = plan;
 	r->q = q;
 	r->m = m;
+	r->pr = pr;
+	pthread_mutex_init(&r->record_lock, NULL);
 	r->on_fail = on_fail;
 	r->ud = ud;
 	for (guint i = 0; i < plan->outputs->len; i++) {
 		struct output *o = plan->outputs->pdata[i];
 
 		errno = 0;
-		o->state = o->ops->open(o->fp, meta);
+		if (plan->resuming && o->fp != stdout)
+			o->state = o->ops->append(o->fp, meta);
+		else
+			o->state = o->ops->open(o->fp, meta);
 		if (o->state == NULL) {
-			g_set_error(err, PL_ERROR, PL_ERROR_RUNTIME, "cannot write output '%s': %s",
-				    o->path, g_strerror(errno ? errno : EIO));
+			g_set_error(err, PL_ERROR, PL_ERROR_RUNTIME, "cannot %s output '%s': %s",
+				    plan->resuming ? "continue" : "write", o->path,
+				    errno == EINVAL ? "not a complete file of its format" :
+				    g_strerror(errno ? errno : EIO));
 			goto fail;
 		}
 	}
@@ -93,17 +115,21 @@ fail:
 			o->state = NULL;
 		}
 	}
+	pthread_mutex_destroy(&r->record_lock);
 	g_free(r);
 	return NULL;
 }
 
-int results_finish(struct results *r, const struct metrics_snapshot *summary, GError **err)
+void results_join(struct results *r)
+{
+	pthread_join(r->thread, NULL);
+}
+
+int results_close(struct results *r, const struct metrics_snapshot *summary, GError **err)
 {
 	int rc = 0;
-	time_t end;
+	time_t end = time(NULL);
 
-	pthread_join(r->thread, NULL);
-	end = time(NULL);
 	for (guint i = 0; i < r->plan->outputs->len; i++) {
 		struct output *o = r->plan->outputs->pdata[i];
 
@@ -121,6 +147,7 @@ int results_finish(struct results *r, const struct metrics_snapshot *summary, GE
 		rc = -1;
 	}
 	g_free(r->failure);
+	pthread_mutex_destroy(&r->record_lock);
 	g_free(r);
 	return rc;
 }
