@@ -10,6 +10,7 @@
 #include "detect.h"
 #include "ports.h"
 #include "probe_db.h"
+#include "resume.h"
 #include "settings.h"
 #include "targets.h"
 #include "writer.h"
@@ -39,6 +40,10 @@ struct scan_plan {
 	struct probe_db *probes;     /* NULL unless service detection is on */
 	struct detect_config detect;
 	GPtrArray *outputs;      /* struct output *; never empty */
+	const struct settings *settings;   /* borrowed: saved into a resume file */
+	char *fingerprint;       /* of the task space and its order */
+	bool resuming;           /* continuing the scan in `resume` */
+	struct resume_state resume;
 };
 
 /* Checks and resolves everything the scan needs except the output files.
@@ -46,8 +51,9 @@ struct scan_plan {
 int plan_build(struct scan_plan *p, const struct settings *s, GError **err);
 
 /* Opens every output without truncating any, so a failure on one leaves the
- * others untouched; truncates them only once all are open. A failure is a
- * runtime error (exit 3). */
+ * others untouched; truncates them only once all are open (not when
+ * resuming: the scan continues them). A failure is a runtime error
+ * (exit 3). */
 int plan_open_outputs(struct scan_plan *p, GError **err);
 
 /* Removes the files that plan_open_outputs created (after an early failure). */

@@ -25,8 +25,9 @@ struct pool_ctx {
 	struct ptr_cache *ptr;       /* NULL unless reverse DNS is on */
 };
 
-/* A queued task: just its index in the task space. */
+/* A queued task: its position in the scan order and the task index there. */
 struct task {
+	uint64_t seq;
 	uint64_t index;
 };
 

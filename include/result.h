@@ -39,7 +39,8 @@ enum reason {
 };
 
 struct result {
-	uint64_t index;          /* task index, for resume and ordering */
+	uint64_t index;          /* task index: which host and port */
+	uint64_t seq;            /* position in the scan order, for resume */
 	struct pl_addr addr;
 	const char *host;        /* name the user gave, or NULL; borrowed, lives as long as the scan */
 	uint16_t port;

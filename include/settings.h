@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <glib.h>
+#include <libconfig.h>
 
 struct settings {
 	char *config_path;        /* -c, PORTOLAN_CONFIG */
@@ -35,6 +36,8 @@ struct settings {
 	int64_t detect_timeout_ms;
 	int64_t banner_wait_ms;
 	bool dry_run;
+	char *resume_from;        /* --resume FILE: continue the scan it records */
+	char *resume_file;        /* where an interrupted scan records itself */
 	int verbosity;            /* -1 quiet, 0 normal, 1.. verbose */
 };
 
@@ -57,5 +60,9 @@ enum settings_status settings_load(struct settings *s, int argc, char **argv,
 int settings_states_mask(const char *states, unsigned *mask, GError **err);
 
 void settings_print_help(FILE *fp);
+
+/* Adds every setting a config file can hold to root, so that loading the
+ * result gives the same scan (a resume file is such a config file). */
+void settings_save(const struct settings *s, config_setting_t *root);
 
 #endif

@@ -53,6 +53,10 @@ int target_set_add_file(struct target_set *ts, const char *path, bool exclude,
 int target_set_finalize(struct target_set *ts, enum target_family family,
 			uint64_t max_hosts, GError **err);
 
+/* Feeds the frozen set (ranges and names, in index order) into sum, so two
+ * runs can tell whether they address the same hosts by the same indices. */
+void target_set_digest(const struct target_set *ts, GChecksum *sum);
+
 /* Number of distinct hosts after finalize. */
 uint64_t target_set_count(const struct target_set *ts);
 

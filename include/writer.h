@@ -33,6 +33,12 @@ struct writer_ops {
 	/* Return 0, or -1 with errno set when the stream failed. Each record
 	 * is flushed, so a full disk shows at the record that hit it. */
 	int (*write)(void *state, FILE *fp, const struct result *r);
+	/* Continues a file this format wrote before (a resumed scan): fp is
+	 * open for reading and writing; the writer checks the file is its own,
+	 * removes any trailer and leaves fp where the next record goes.
+	 * Returns the state, or NULL with errno set (EINVAL: not a file it can
+	 * continue). NULL op: the format cannot be continued. */
+	void *(*append)(FILE *fp, const struct scan_meta *meta);
 	/* Writes the trailer (summary may be NULL) and frees state, also when
 	 * it fails. Does not close fp. */
 	int (*close)(void *state, FILE *fp, const struct metrics_snapshot *summary,
@@ -62,5 +68,6 @@ extern const struct writer_ops writer_csv;
 extern const struct writer_ops writer_json;
 extern const struct writer_ops writer_jsonl;
 extern const struct writer_ops writer_table;
+extern const struct writer_ops writer_xml;
 
 #endif

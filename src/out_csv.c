@@ -67,6 +67,17 @@ fail:
 	return NULL;
 }
 
+/* A resumed scan continues the rows; the header is written only when the
+ * file is still empty. */
+static void *csv_append(FILE *fp, const struct scan_meta *meta)
+{
+	if (fseeko(fp, 0, SEEK_END) != 0)
+		return NULL;
+	if (ftello(fp) == 0)
+		return csv_open(fp, meta);
+	return calloc(1, sizeof(struct csv_state));
+}
+
 static int csv_write(void *state, FILE *fp, const struct result *r)
 {
 	struct csv_state *st = state;
@@ -102,6 +113,7 @@ const struct writer_ops writer_csv = {
 	.name = "csv",
 	.extensions = csv_extensions,
 	.open = csv_open,
+	.append = csv_append,
 	.write = csv_write,
 	.close = csv_close,
 };

@@ -12,7 +12,9 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "textesc.h"
 
@@ -96,6 +98,13 @@ static void *jsonl_open(FILE *fp, const struct scan_meta *meta)
 	return calloc(1, sizeof(struct json_state));
 }
 
+static void *jsonl_append(FILE *fp, const struct scan_meta *meta)
+{
+	if (fseeko(fp, 0, SEEK_END) != 0)
+		return NULL;
+	return jsonl_open(fp, meta);
+}
+
 static int jsonl_write(void *state, FILE *fp, const struct result *r)
 {
 	struct json_state *st = state;
@@ -155,6 +164,75 @@ static void *json_open(FILE *fp, const struct scan_meta *meta)
 		goto fail;
 	return st;
 fail:
+	free(st);
+	return NULL;
+}
+
+/* The trailer close writes, with and without records before it; both end
+ * in SUMMARY_KEY. A summary is far shorter than TAIL_MAX. */
+#define SUMMARY_KEY "\"summary\":"
+#define TRAILER "\n ],\n \"summary\":"
+#define TRAILER_EMPTY "],\n \"summary\":"
+#define TAIL_MAX 65536
+
+/* Whether the text before `key` (which starts at tail + at) is `marker`
+ * minus its last strlen(SUMMARY_KEY) bytes; on a match *start is where the
+ * marker begins. */
+static bool marker_at(const char *tail, size_t at, const char *marker, size_t *start)
+{
+	size_t lead = strlen(marker) - strlen(SUMMARY_KEY);
+
+	if (at < lead || strncmp(tail + at - lead, marker, lead) != 0)
+		return false;
+	*start = at - lead;
+	return true;
+}
+
+/* Finds where the next record goes in a document this writer wrote: before
+ * its trailer, or after its last complete record when the scan that wrote
+ * it stopped at once (second signal) and wrote no trailer. */
+static void *json_append(FILE *fp, const struct scan_meta *meta)
+{
+	struct json_state *st;
+	char *tail = NULL, *hit = NULL;
+	off_t size, from;
+	size_t n, start;
+
+	if (fseeko(fp, 0, SEEK_END) != 0 || (size = ftello(fp)) < 0)
+		return NULL;
+	if (size == 0)
+		return json_open(fp, meta);
+	from = size > TAIL_MAX ? size - TAIL_MAX : 0;
+	tail = malloc((size_t)(size - from) + 1);
+	st = calloc(1, sizeof *st);
+	if (tail == NULL || st == NULL || fseeko(fp, from, SEEK_SET) != 0)
+		goto fail;
+	n = fread(tail, 1, (size_t)(size - from), fp);
+	tail[n] = '\0';
+	for (char *p = tail; (p = strstr(p, SUMMARY_KEY)) != NULL; p++)
+		hit = p;
+	if (hit != NULL && marker_at(tail, (size_t)(hit - tail), TRAILER, &start)) {
+		st->count = 1;
+	} else if (hit != NULL && marker_at(tail, (size_t)(hit - tail), TRAILER_EMPTY, &start)) {
+		st->count = 0;
+	} else {
+		/* No trailer: the document ends after its last complete record. */
+		while (n > 0 && (tail[n - 1] == '\n' || tail[n - 1] == ' '))
+			n--;
+		if (n == 0 || (tail[n - 1] != '}' && tail[n - 1] != '['))
+			goto invalid;
+		st->count = tail[n - 1] == '}';
+		start = n;
+	}
+	if (fflush(fp) != 0 || ftruncate(fileno(fp), from + (off_t)start) != 0 ||
+	    fseeko(fp, from + (off_t)start, SEEK_SET) != 0)
+		goto fail;
+	free(tail);
+	return st;
+invalid:
+	errno = EINVAL;
+fail:
+	free(tail);
 	free(st);
 	return NULL;
 }
@@ -221,6 +299,7 @@ const struct writer_ops writer_json = {
 	.name = "json",
 	.extensions = json_extensions,
 	.open = json_open,
+	.append = json_append,
 	.write = json_write,
 	.close = json_close,
 };
@@ -229,6 +308,7 @@ const struct writer_ops writer_jsonl = {
 	.name = "jsonl",
 	.extensions = jsonl_extensions,
 	.open = jsonl_open,
+	.append = jsonl_append,
 	.write = jsonl_write,
 	.close = jsonl_close,
 };

@@ -150,6 +150,7 @@ const struct writer_ops writer_table = {
 	.name = "table",
 	.extensions = table_extensions,
 	.open = table_open,
+	.append = table_open,   /* a terminal has nothing to continue */
 	.write = table_write,
 	.close = table_close,
 };

@@ -80,6 +80,46 @@ static const char *probes_dir(const struct settings *s)
 	return "probes";
 }
 
+/* What makes task position i mean the same (host, port) in two runs. */
+static char *fingerprint(const struct scan_plan *p)
+{
+	GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
+	char *hex;
+
+	target_set_digest(p->targets, sum);
+	g_checksum_update(sum, (const guchar *)p->ports.ports,
+			  (gssize)(p->ports.count * sizeof(p->ports.ports[0])));
+	hex = g_strdup(g_checksum_get_string(sum));
+	g_checksum_free(sum);
+	return hex;
+}
+
+static int load_resume(struct scan_plan *p, const char *path, GError **err)
+{
+	uint64_t total = target_set_count(p->targets) * (uint64_t)p->ports.count;
+
+	if (resume_read(path, &p->resume, err) != 0)
+		return -1;
+	if (strcmp(p->resume.fingerprint, p->fingerprint) != 0 || p->resume.total != total) {
+		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+			    "cannot resume '%s': the targets or ports no longer match the interrupted "
+			    "scan (a name resolves differently, or a targets file changed)", path);
+		return -1;
+	}
+	for (guint i = 0; i < p->outputs->len; i++) {
+		struct output *o = p->outputs->pdata[i];
+
+		if (o->ops->append == NULL) {
+			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+				    "cannot resume into '%s': %s output cannot be continued", o->path,
+				    o->ops->name);
+			return -1;
+		}
+	}
+	p->resuming = true;
+	return 0;
+}
+
 int plan_build(struct scan_plan *p, const struct settings *s, GError **err)
 {
 	memset(p, 0, sizeof(*p));
@@ -133,7 +173,13 @@ int plan_build(struct scan_plan *p, const struct settings *s, GError **err)
 	if (s->targets_file != NULL)
 		p->target_specs[s->targets->len] = g_strdup_printf("@%s", s->targets_file);
 
-	return build_targets(p, s, err);
+	if (build_targets(p, s, err) != 0)
+		return -1;
+	p->settings = s;
+	p->fingerprint = fingerprint(p);
+	if (s->resume_from != NULL)
+		return load_resume(p, s->resume_from, err);
+	return 0;
 }
 
 int plan_open_outputs(struct scan_plan *p, GError **err)
@@ -146,13 +192,16 @@ int plan_open_outputs(struct scan_plan *p, GError **err)
 			o->fp = stdout;
 			continue;
 		}
-		/* O_EXCL first tells us whether we created the file. */
-		fd = open(o->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+		/* O_EXCL first tells us whether we created the file. Read access
+		 * lets a resumed scan's writer find where its document left off. */
+		fd = open(o->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
 		if (fd != -1)
 			o->created = true;
 		else if (errno == EEXIST)
+			fd = open(o->path, O_RDWR | O_CLOEXEC);
+		if (fd == -1 && errno == EACCES && !p->resuming)
 			fd = open(o->path, O_WRONLY | O_CLOEXEC);
-		if (fd == -1 || (o->fp = fdopen(fd, "w")) == NULL) {
+		if (fd == -1 || (o->fp = fdopen(fd, p->resuming ? "r+" : "w")) == NULL) {
 			g_set_error(err, PL_ERROR, PL_ERROR_RUNTIME, "cannot write output '%s': %s",
 				    o->path, g_strerror(errno));
 			if (fd != -1)
@@ -161,7 +210,7 @@ int plan_open_outputs(struct scan_plan *p, GError **err)
 			return -1;
 		}
 	}
-	for (guint i = 0; i < p->outputs->len; i++) {
+	for (guint i = 0; i < p->outputs->len && !p->resuming; i++) {
 		struct output *o = p->outputs->pdata[i];
 		struct stat st;
 
@@ -203,6 +252,8 @@ void plan_free(struct scan_plan *p)
 	g_free(p->ports_text);
 	g_strfreev(p->target_specs);
 	g_free(p->states_text);
+	g_free(p->fingerprint);
+	resume_state_clear(&p->resume);
 	if (p->outputs != NULL)
 		g_ptr_array_unref(p->outputs);
 	memset(p, 0, sizeof(*p));

@@ -47,7 +47,7 @@ static void sleep_ms(unsigned ms)
 		;
 }
 
-static struct result *probe_task(const struct pool_ctx *ctx, uint64_t index)
+static struct result *probe_task(const struct pool_ctx *ctx, uint64_t seq, uint64_t index)
 {
 	struct result *r = result_new();
 	struct sockaddr_storage ss;
@@ -61,6 +61,7 @@ static struct result *probe_task(const struct pool_ctx *ctx, uint64_t index)
 	taskgen_decode(ctx->tg, index, &host, &port_index);
 	target_set_get(ctx->plan->targets, host, &r->addr, &r->host);
 	r->index = index;
+	r->seq = seq;
 	r->port = ctx->plan->ports.ports[port_index];
 	salen = pl_addr_sockaddr(&r->addr, r->port, &ss);
 
@@ -106,7 +107,7 @@ static void *worker_main(void *arg)
 	struct task *t;
 
 	while ((t = bqueue_pop(ctx->tasks)) != NULL) {
-		struct result *r = probe_task(ctx, t->index);
+		struct result *r = probe_task(ctx, t->seq, t->index);
 
 		g_free(t);
 		/* The results queue is closed only after every worker is joined. */

@@ -17,8 +17,10 @@
 #include "log.h"
 #include "metrics.h"
 #include "pool.h"
+#include "progress.h"
 #include "queue.h"
 #include "results.h"
+#include "resume.h"
 #include "rlimits.h"
 #include "taskgen.h"
 
@@ -27,7 +29,14 @@
 #define RESULTS_QUEUE_CAPACITY 4096
 
 struct scan_ctl {
+	const struct scan_plan *plan;
 	struct bqueue *tasks;
+	struct results *results;      /* set once started; read by the signal thread */
+	struct progress *progress;
+	struct metrics *metrics;
+	uint64_t hosts, total;
+	double elapsed_base;          /* seconds the scan ran before a resume */
+	struct timespec t0;
 	_Atomic int stop_signal;      /* first SIGINT/SIGTERM, or 0 */
 	atomic_bool output_failed;
 	atomic_bool finished;
@@ -48,6 +57,45 @@ static void stop_tasks(struct scan_ctl *c)
 	(void)bqueue_drain(c->tasks, drop_task, NULL);
 }
 
+static double elapsed_since(const struct timespec *t0)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void snapshot(struct scan_ctl *c, struct metrics_snapshot *snap)
+{
+	metrics_snapshot(c->metrics, c->hosts, c->total,
+			 c->elapsed_base + elapsed_since(&c->t0), snap);
+}
+
+/* Records what is done so the scan can continue later; reported once. */
+static int write_resume(struct scan_ctl *c, GError **err)
+{
+	struct metrics_snapshot snap;
+	const char *path = c->plan->settings->resume_file;
+
+	snapshot(c, &snap);
+	if (resume_write(path, c->plan->settings, c->plan->fingerprint, c->total,
+			 c->progress, &snap, err) != 0)
+		return -1;
+	fprintf(stderr, "portolan: to continue: portolan --resume %s\n", path);
+	return 0;
+}
+
+static void checkpoint_and_exit(void *ud)
+{
+	struct scan_ctl *c = ud;
+	GError *err = NULL;
+
+	if (write_resume(c, &err) != 0) {
+		fprintf(stderr, "portolan: %s\n", err->message);
+		g_error_free(err);
+	}
+}
+
 static void *signal_main(void *arg)
 {
 	struct scan_ctl *c = arg;
@@ -62,8 +110,11 @@ static void *signal_main(void *arg)
 			continue;
 		}
 		if (atomic_load(&c->stop_signal) != 0) {
-			/* Second signal: leave now. Writers flush after every burst
-			 * of records, so files hold every complete record so far. */
+			/* Second signal: leave now. Writers flush every record, and
+			 * the checkpoint runs between records, so each file holds
+			 * exactly the results the resume file counts as done. */
+			if (c->results != NULL)
+				results_checkpoint(c->results, checkpoint_and_exit, c);
 			_exit(128 + sig);
 		}
 		atomic_store(&c->stop_signal, sig);
@@ -81,14 +132,6 @@ static void on_output_failure(void *ud)
 	stop_tasks(c);
 }
 
-static double elapsed_since(const struct timespec *t0)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
-}
-
 int scan_run(struct scan_plan *plan, GError **err)
 {
 	struct scan_ctl ctl;
@@ -101,16 +144,31 @@ int scan_run(struct scan_plan *plan, GError **err)
 	struct results *results = NULL;
 	struct pool *pool = NULL;
 	struct ptr_cache *ptr = NULL;
-	struct timespec t0;
 	sigset_t old;
 	unsigned threads;
-	uint64_t hosts, index;
+	uint64_t hosts, pos;
 	int rc = PL_EXIT_RUNTIME, sig;
+	const struct resume_state *rs = &plan->resume;
 
 	memset(&ctl, 0, sizeof(ctl));
 	metrics_init(&metrics);
 	hosts = target_set_count(plan->targets);
 	taskgen_init(&tg, hosts, plan->ports.count);
+	ctl.plan = plan;
+	ctl.metrics = &metrics;
+	ctl.hosts = hosts;
+	ctl.total = tg.total;
+	ctl.progress = progress_new(plan->resuming ? rs->low : 0, rs->done, rs->ndone);
+	if (plan->resuming) {
+		/* The summary covers the whole scan, earlier runs included. */
+		atomic_store(&metrics.probes, rs->counts.probes);
+		atomic_store(&metrics.attempts, rs->counts.attempts);
+		atomic_store(&metrics.retries, rs->counts.retries);
+		atomic_store(&metrics.resource_waits, rs->counts.resource_waits);
+		for (int i = 0; i < STATE_COUNT; i++)
+			atomic_store(&metrics.state[i], rs->counts.state[i]);
+		ctl.elapsed_base = rs->counts.elapsed_s;
+	}
 	threads = rlimits_fit_threads(plan->threads, FD_RESERVE);
 	if ((uint64_t)threads > tg.total)
 		threads = (unsigned)tg.total;
@@ -137,14 +195,17 @@ int scan_run(struct scan_plan *plan, GError **err)
 		.retries = plan->retries,
 		.states = plan->states_text,
 	};
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	results = results_start(plan, results_q, &metrics, &meta, on_output_failure, &ctl, err);
+	clock_gettime(CLOCK_MONOTONIC, &ctl.t0);
+	results = results_start(plan, results_q, &metrics, ctl.progress, &meta,
+				on_output_failure, &ctl, err);
 	if (results == NULL)
 		goto out;
+	ctl.results = results;
 	if (pthread_create(&ctl.sig_thread, NULL, signal_main, &ctl) != 0) {
 		g_set_error(err, PL_ERROR, PL_ERROR_RUNTIME, "cannot start the signal thread");
 		bqueue_close(results_q);
-		(void)results_finish(results, NULL, NULL);
+		results_join(results);
+		(void)results_close(results, NULL, NULL);
 		goto out;
 	}
 
@@ -156,10 +217,14 @@ int scan_run(struct scan_plan *plan, GError **err)
 	if (pool != NULL) {
 		g_info("scanning %" G_GUINT64_FORMAT " hosts x %zu ports with %u threads",
 		       hosts, plan->ports.count, pool_size(pool));
-		while (taskgen_next(&tg, &index)) {
-			struct task *t = g_new(struct task, 1);
+		for (pos = plan->resuming ? rs->low : 0; pos < tg.total; pos++) {
+			struct task *t;
 
-			t->index = index;
+			if (plan->resuming && progress_is_done(ctl.progress, pos))
+				continue;
+			t = g_new(struct task, 1);
+			t->seq = pos;
+			t->index = pos;
 			if (!bqueue_push(ctl.tasks, t)) {
 				g_free(t);
 				break;
@@ -170,22 +235,24 @@ int scan_run(struct scan_plan *plan, GError **err)
 	pool_join(pool);
 	bqueue_close(results_q);
 
-	metrics_snapshot(&metrics, hosts, tg.total, elapsed_since(&t0), &snap);
-	if (results_finish(results, &snap, pool == NULL ? NULL : err) != 0)
+	results_join(results);
+	snapshot(&ctl, &snap);
+	/* The signal thread must not checkpoint once results are gone. */
+	atomic_store(&ctl.finished, true);
+	pthread_kill(ctl.sig_thread, SIGUSR2);
+	pthread_join(ctl.sig_thread, NULL);
+	if (results_close(results, &snap, pool == NULL ? NULL : err) != 0)
 		rc = PL_EXIT_RUNTIME;
 	else if (pool == NULL)
 		rc = PL_EXIT_RUNTIME;
 	else if ((sig = atomic_load(&ctl.stop_signal)) != 0)
-		rc = 128 + sig;
+		rc = write_resume(&ctl, err) == 0 ? 128 + sig : PL_EXIT_RUNTIME;
 	else
 		rc = PL_EXIT_OK;
 	if (log_verbosity() >= 0)
 		metrics_print_summary(&snap, stderr);
-
-	atomic_store(&ctl.finished, true);
-	pthread_kill(ctl.sig_thread, SIGUSR2);
-	pthread_join(ctl.sig_thread, NULL);
 out:
+	progress_free(ctl.progress);
 	ptr_cache_free(ptr);
 	bqueue_free(results_q);
 	bqueue_free(ctl.tasks);

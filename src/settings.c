@@ -91,6 +91,10 @@ static const struct opt opts[] = {
 	  "wait for a banner on ports no banner probe lists" },
 	{ "max-hosts", KEY_LONG_ONLY + 8, "N", T_INT, OFF(max_hosts), 1, (int64_t)TARGET_LIMIT_MAX_HOSTS,
 	  "16777216", SRC_ALL, "refuse target spaces with more hosts than N" },
+	{ "resume", KEY_LONG_ONLY + 13, "FILE", T_STR, OFF(resume_from), 0, 0, NULL, SRC_CLI,
+	  "continue the interrupted scan that FILE records" },
+	{ "resume-file", KEY_LONG_ONLY + 14, "FILE", T_STR, OFF(resume_file), 0, 0, "portolan.resume", SRC_ALL,
+	  "where an interrupted scan writes what is needed to resume it" },
 	{ "dry-run", KEY_LONG_ONLY + 9, NULL, T_BOOL, OFF(dry_run), 0, 0, "false", SRC_CLI,
 	  "print the tasks (address and port) instead of scanning" },
 	{ "verbose", KEY_VERBOSE, NULL, T_SPECIAL, 0, 0, 0, NULL, SRC_CLI,
@@ -354,7 +358,7 @@ static void config_apply_one(struct settings *s, const struct opt *o, const conf
 	}
 }
 
-static int config_apply(struct settings *s, const char *path, GError **err)
+static int config_apply(struct settings *s, const char *path, bool resuming, GError **err)
 {
 	config_t cfg;
 	config_setting_t *root;
@@ -379,6 +383,8 @@ static int config_apply(struct settings *s, const char *path, GError **err)
 		const char *name = config_setting_name(cs);
 		const struct opt *o = name ? opt_by_name(name) : NULL;
 
+		if (resuming && name != NULL && strcmp(name, "resume") == 0)
+			continue;         /* read by resume.c */
 		if (o == NULL || !(o->src & SRC_CFG)) {
 			config_problem(problems, path, cs, "unknown setting '%s'", name ? name : "?");
 			continue;
@@ -394,6 +400,50 @@ out:
 	g_string_free(problems, TRUE);
 	config_destroy(&cfg);
 	return rc;
+}
+
+void settings_save(const struct settings *s, config_setting_t *root)
+{
+	for (size_t i = 0; i < NOPTS; i++) {
+		const struct opt *o = &opts[i];
+		config_setting_t *cs;
+
+		if (!(o->src & SRC_CFG))
+			continue;
+		switch (o->type) {
+		case T_STR: {
+			const char *v = *FIELD(s, o, char *);
+
+			if (v != NULL && (cs = config_setting_add(root, o->name, CONFIG_TYPE_STRING)))
+				config_setting_set_string(cs, v);
+			break;
+		}
+		case T_INT:
+			if ((cs = config_setting_add(root, o->name, CONFIG_TYPE_INT64)))
+				config_setting_set_int64(cs, *FIELD(s, o, int64_t));
+			break;
+		case T_BOOL:
+			if ((cs = config_setting_add(root, o->name, CONFIG_TYPE_BOOL)))
+				config_setting_set_bool(cs, *FIELD(s, o, bool));
+			break;
+		case T_LIST: {
+			GPtrArray *list = *FIELD(s, o, GPtrArray *);
+
+			if (list->len == 0 || !(cs = config_setting_add(root, o->name, CONFIG_TYPE_ARRAY)))
+				break;
+			for (guint j = 0; j < list->len; j++) {
+				config_setting_t *el = config_setting_add(cs, NULL, CONFIG_TYPE_STRING);
+
+				if (el != NULL)
+					config_setting_set_string(el, list->pdata[j]);
+			}
+			break;
+		}
+		case T_SPECIAL:
+		default:
+			break;
+		}
+	}
 }
 
 /* ---- environment ---- */
@@ -585,6 +635,8 @@ void settings_clear(struct settings *s)
 	g_free(s->states);
 	g_free(s->family);
 	g_free(s->probes_dir);
+	g_free(s->resume_from);
+	g_free(s->resume_file);
 	if (s->targets)
 		g_ptr_array_unref(s->targets);
 	if (s->exclude)
@@ -660,12 +712,35 @@ enum settings_status settings_load(struct settings *s, int argc, char **argv, GE
 		    strcmp(cv->opt->name, "config") == 0)
 			config_path = cv->value;
 	}
-	if (config_path == NULL)
-		config_path = getenv("PORTOLAN_CONFIG");
-	if (config_path != NULL && *config_path != '\0') {
-		s->config_path = g_strdup(config_path);
-		if (config_apply(s, config_path, err) != 0)
+	{
+		/* A resume file is a config file with a resume group: it takes
+		 * the config file's place (anything else on the command line
+		 * still applies over it). */
+		const char *resume = NULL;
+
+		for (i = 0; i < values->len; i++) {
+			struct cli_value *cv = &g_array_index(values, struct cli_value, i);
+
+			if (cv->opt->off == OFF(resume_from) && cv->opt->type == T_STR)
+				resume = cv->value;
+		}
+		if (resume != NULL && config_path != NULL) {
+			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+				    "--resume and --config cannot be combined: the resume file holds the settings");
 			goto out;
+		}
+		if (resume != NULL) {
+			if (config_apply(s, resume, true, err) != 0)
+				goto out;
+		} else {
+			if (config_path == NULL)
+				config_path = getenv("PORTOLAN_CONFIG");
+			if (config_path != NULL && *config_path != '\0') {
+				s->config_path = g_strdup(config_path);
+				if (config_apply(s, config_path, false, err) != 0)
+					goto out;
+			}
+		}
 	}
 	if (env_apply(s, err) != 0)
 		goto out;

@@ -837,6 +837,20 @@ out:
 	return ret;
 }
 
+void target_set_digest(const struct target_set *ts, GChecksum *sum)
+{
+	for (size_t i = 0; i < ts->nranges; i++) {
+		const struct range *r = &ts->ranges[i];
+		uint64_t words[5] = { (uint64_t)r->family, r->first.hi, r->first.lo,
+				      r->last.hi, r->last.lo };
+
+		g_checksum_update(sum, (const guchar *)words, sizeof(words));
+		/* The name is part of what a host's rows say. */
+		g_checksum_update(sum, (const guchar *)(r->name ? r->name : ""),
+				  (gssize)strlen(r->name ? r->name : "") + 1);
+	}
+}
+
 uint64_t target_set_count(const struct target_set *ts)
 {
 	return ts->finalized ? ts->count : 0;

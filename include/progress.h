@@ -1,0 +1,29 @@
+/* progress.h: which positions of the scan order are done, in bounded memory.
+ *
+ * Results arrive out of order, but never far out of order: a task is handed
+ * out only when the bounded queue has room. So "every position below `low`
+ * is done, plus these few above it" describes the progress exactly, in
+ * memory proportional to the tasks in flight. That is what a resume file
+ * records. Thread-safe. */
+#ifndef PORTOLAN_PROGRESS_H
+#define PORTOLAN_PROGRESS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct progress;
+
+/* Starts from a saved state: positions below low, and the ndone positions in
+ * done (each >= low), are done. */
+struct progress *progress_new(uint64_t low, const uint64_t *done, size_t ndone);
+void progress_free(struct progress *p);
+
+void progress_mark(struct progress *p, uint64_t pos);
+bool progress_is_done(struct progress *p, uint64_t pos);
+
+/* A consistent copy of the state: *low, and a sorted array of the done
+ * positions above it (g_free) with its length in *ndone. */
+uint64_t progress_snapshot(struct progress *p, uint64_t **done, size_t *ndone);
+
+#endif

@@ -1,0 +1,178 @@
+/* resume.c: reading and writing resume files. */
+#include "resume.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <libconfig.h>
+
+#include "errors.h"
+
+#define RESUME_FORMAT 1
+
+/* The counts a resumed scan carries on, by key. */
+#define COUNT_FIELDS(X) \
+	X(probes) X(attempts) X(retries) X(resource_waits)
+
+static int64_t get_int64(const config_setting_t *g, const char *name, bool *ok)
+{
+	long long v;
+
+	if (config_setting_lookup_int64(g, name, &v) != CONFIG_TRUE) {
+		int i;
+
+		if (config_setting_lookup_int(g, name, &i) != CONFIG_TRUE) {
+			*ok = false;
+			return 0;
+		}
+		v = i;
+	}
+	if (v < 0)
+		*ok = false;
+	return v;
+}
+
+int resume_read(const char *path, struct resume_state *rs, GError **err)
+{
+	config_t cfg;
+	const config_setting_t *g, *done, *counts;
+	const char *fp = NULL;
+	bool ok = true;
+	int rc = -1;
+
+	memset(rs, 0, sizeof(*rs));
+	config_init(&cfg);
+	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
+		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
+			g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "cannot read resume file '%s': %s",
+				    path, g_strerror(errno));
+		else
+			g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "%s:%d: %s", path,
+				    config_error_line(&cfg), config_error_text(&cfg));
+		goto out;
+	}
+	g = config_lookup(&cfg, "resume");
+	if (g == NULL || !config_setting_is_group(g)) {
+		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+			    "%s: not a resume file (no resume group)", path);
+		goto out;
+	}
+	if (get_int64(g, "format", &ok) != RESUME_FORMAT || !ok) {
+		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+			    "%s:%d: unsupported resume format", path, config_setting_source_line(g));
+		goto out;
+	}
+	config_setting_lookup_string(g, "fingerprint", &fp);
+	rs->total = (uint64_t)get_int64(g, "total", &ok);
+	rs->low = (uint64_t)get_int64(g, "low", &ok);
+	done = config_setting_get_member(g, "done");
+	counts = config_setting_get_member(g, "counts");
+	if (fp == NULL || !ok || done == NULL || counts == NULL || rs->low > rs->total) {
+		g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "%s:%d: resume group is incomplete",
+			    path, config_setting_source_line(g));
+		goto out;
+	}
+	rs->fingerprint = g_strdup(fp);
+	rs->ndone = (size_t)config_setting_length(done);
+	rs->done = g_new0(uint64_t, rs->ndone + 1);
+	for (size_t i = 0; i < rs->ndone; i++) {
+		const config_setting_t *el = config_setting_get_elem(done, (unsigned)i);
+		long long v = config_setting_get_int64(el);
+
+		if (v < (long long)rs->low || (uint64_t)v >= rs->total) {
+			g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "%s:%d: done position out of range",
+				    path, config_setting_source_line(el));
+			goto out;
+		}
+		rs->done[i] = (uint64_t)v;
+	}
+#define READ_COUNT(f) rs->counts.f = (uint64_t)get_int64(counts, #f, &ok);
+	COUNT_FIELDS(READ_COUNT)
+#undef READ_COUNT
+	for (int st = 0; st < STATE_COUNT; st++)
+		rs->counts.state[st] = (uint64_t)get_int64(counts, port_state_name((enum port_state)st), &ok);
+	{
+		double el = 0;
+
+		if (config_setting_lookup_float(counts, "elapsed_s", &el) != CONFIG_TRUE || el < 0)
+			ok = false;
+		rs->counts.elapsed_s = el;
+	}
+	if (!ok) {
+		g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "%s:%d: resume counts are incomplete",
+			    path, config_setting_source_line(counts));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (rc != 0)
+		resume_state_clear(rs);
+	config_destroy(&cfg);
+	return rc;
+}
+
+void resume_state_clear(struct resume_state *rs)
+{
+	g_free(rs->fingerprint);
+	g_free(rs->done);
+	memset(rs, 0, sizeof(*rs));
+}
+
+static void add_int64(config_setting_t *g, const char *name, uint64_t v)
+{
+	config_setting_t *cs = config_setting_add(g, name, CONFIG_TYPE_INT64);
+
+	if (cs != NULL)
+		config_setting_set_int64(cs, (long long)v);
+}
+
+int resume_write(const char *path, const struct settings *s, const char *fingerprint,
+		 uint64_t total, struct progress *pr, const struct metrics_snapshot *counts,
+		 GError **err)
+{
+	config_t cfg;
+	config_setting_t *root, *g, *done, *c, *cs;
+	uint64_t *positions = NULL, low;
+	size_t n = 0;
+	char *tmp = g_strdup_printf("%s.tmp", path);
+	int rc = -1;
+
+	config_init(&cfg);
+	root = config_root_setting(&cfg);
+	settings_save(s, root);
+	g = config_setting_add(root, "resume", CONFIG_TYPE_GROUP);
+	add_int64(g, "format", RESUME_FORMAT);
+	cs = config_setting_add(g, "fingerprint", CONFIG_TYPE_STRING);
+	config_setting_set_string(cs, fingerprint);
+	add_int64(g, "total", total);
+	low = progress_snapshot(pr, &positions, &n);
+	add_int64(g, "low", low);
+	done = config_setting_add(g, "done", CONFIG_TYPE_ARRAY);
+	for (size_t i = 0; i < n; i++) {
+		config_setting_t *el = config_setting_add(done, NULL, CONFIG_TYPE_INT64);
+
+		config_setting_set_int64(el, (long long)positions[i]);
+	}
+	c = config_setting_add(g, "counts", CONFIG_TYPE_GROUP);
+#define WRITE_COUNT(f) add_int64(c, #f, counts->f);
+	COUNT_FIELDS(WRITE_COUNT)
+#undef WRITE_COUNT
+	for (int st = 0; st < STATE_COUNT; st++)
+		add_int64(c, port_state_name((enum port_state)st), counts->state[st]);
+	cs = config_setting_add(c, "elapsed_s", CONFIG_TYPE_FLOAT);
+	config_setting_set_float(cs, counts->elapsed_s);
+
+	if (config_write_file(&cfg, tmp) != CONFIG_TRUE || rename(tmp, path) != 0) {
+		g_set_error(err, PL_ERROR, PL_ERROR_RUNTIME, "cannot write resume file '%s': %s",
+			    path, g_strerror(errno ? errno : EIO));
+		(void)unlink(tmp);
+		goto out;
+	}
+	rc = 0;
+out:
+	g_free(positions);
+	g_free(tmp);
+	config_destroy(&cfg);
+	return rc;
+}

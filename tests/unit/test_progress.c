@@ -1,0 +1,114 @@
+/* test_progress.c: the done tracker is exact whatever the completion order. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdlib.h>
+#include <glib.h>
+
+#include "progress.h"
+
+static void test_in_order_and_gaps(void **state)
+{
+	struct progress *p = progress_new(0, NULL, 0);
+	uint64_t *done, low;
+	size_t n;
+
+	progress_mark(p, 0);
+	progress_mark(p, 1);
+	progress_mark(p, 3);
+	progress_mark(p, 5);
+	low = progress_snapshot(p, &done, &n);
+	assert_int_equal(low, 2);
+	assert_int_equal(n, 2);
+	assert_int_equal(done[0], 3);
+	assert_int_equal(done[1], 5);
+	g_free(done);
+	assert_true(progress_is_done(p, 1));
+	assert_false(progress_is_done(p, 2));
+	assert_true(progress_is_done(p, 3));
+	assert_false(progress_is_done(p, 4));
+
+	progress_mark(p, 2);     /* closes the gap up to 4 */
+	low = progress_snapshot(p, &done, &n);
+	assert_int_equal(low, 4);
+	assert_int_equal(n, 1);
+	g_free(done);
+	progress_free(p);
+}
+
+static void test_restore_round_trip(void **state)
+{
+	const uint64_t saved[] = { 12, 10, 15 };
+	struct progress *p = progress_new(10, saved, 3);
+	uint64_t *done, low;
+	size_t n;
+
+	/* 10 joins the watermark at once. */
+	low = progress_snapshot(p, &done, &n);
+	assert_int_equal(low, 11);
+	assert_int_equal(n, 2);
+	assert_int_equal(done[0], 12);
+	assert_int_equal(done[1], 15);
+	g_free(done);
+	assert_true(progress_is_done(p, 9));
+	assert_false(progress_is_done(p, 11));
+	progress_free(p);
+}
+
+static void test_random_order_exact(void **state)
+{
+	enum { N = 5000 };
+	uint64_t order[N], *done, low;
+	size_t n;
+	struct progress *p = progress_new(0, NULL, 0);
+
+	for (uint64_t i = 0; i < N; i++)
+		order[i] = i;
+	srand(7);
+	/* Shuffle within blocks of 64, as a bounded queue would reorder. */
+	for (size_t b = 0; b < N; b += 64) {
+		size_t len = N - b < 64 ? N - b : 64;
+
+		for (size_t i = len - 1; i > 0; i--) {
+			size_t j = (size_t)rand() % (i + 1);
+			uint64_t t = order[b + i];
+
+			order[b + i] = order[b + j];
+			order[b + j] = t;
+		}
+	}
+	for (size_t i = 0; i < N / 2; i++)
+		progress_mark(p, order[i]);
+	low = progress_snapshot(p, &done, &n);
+	for (uint64_t pos = 0; pos < N; pos++) {
+		bool marked = false;
+
+		for (size_t i = 0; i < N / 2 && !marked; i++)
+			marked = order[i] == pos;
+		assert_int_equal(progress_is_done(p, pos), marked);
+	}
+	assert_true(n < 64);
+	assert_true(low + 64 >= N / 2);
+	g_free(done);
+	for (size_t i = N / 2; i < N; i++)
+		progress_mark(p, order[i]);
+	low = progress_snapshot(p, &done, &n);
+	assert_int_equal(low, N);
+	assert_int_equal(n, 0);
+	g_free(done);
+	progress_free(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_in_order_and_gaps),
+		cmocka_unit_test(test_restore_round_trip),
+		cmocka_unit_test(test_random_order_exact),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
