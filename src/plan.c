@@ -31,7 +31,7 @@ static int add_output(struct scan_plan *p, const char *path, const char *format,
 		o->ops = writer_for_filename(path);
 	if (o->ops == NULL) {
 		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-			    "cannot tell the format of output '%s': name it .csv, .json or .jsonl, or use -f",
+			    "cannot tell the format of output '%s': name it .csv, .json, .jsonl or .xml, or use -f",
 			    path);
 		g_free(o);
 		return -1;

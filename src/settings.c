@@ -62,7 +62,7 @@ static const struct opt opts[] = {
 	{ "output", 'o', "FILE", T_LIST, OFF(outputs), 0, 0, NULL, SRC_CLI | SRC_CFG,
 	  "write results to FILE ('-' for stdout); repeatable" },
 	{ "format", 'f', "FMT", T_STR, OFF(format), 0, 0, NULL, SRC_ALL,
-	  "output format: csv, json or jsonl (default: from the file extension)" },
+	  "output format: csv, json, jsonl or xml (default: from the file extension)" },
 	{ "states", KEY_LONG_ONLY + 3, "LIST", T_STR, OFF(states), 0, 0, "open", SRC_ALL,
 	  "states to report: open, closed, filtered, error, or all" },
 	{ "threads", 't', "N", T_INT, OFF(threads), 1, 65536, "256", SRC_ALL,

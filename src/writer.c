@@ -16,6 +16,7 @@ static const struct writer_ops *const writers[] = {
 	&writer_json,
 	&writer_jsonl,
 	&writer_table,
+	&writer_xml,
 	NULL
 };
 
@@ -55,7 +56,7 @@ const char *writer_names(void)
 {
 	/* The file formats; "table" is only for the terminal. A unit test
 	 * checks this against the table above. */
-	return "csv, json, jsonl";
+	return "csv, json, jsonl, xml";
 }
 
 int writer_failed(void)

@@ -181,7 +181,7 @@ static void test_cli_errors(void **state)
 		{ "-t", "0", "option '-t/--threads': invalid value '0': expected an integer from 1 to 65536" },
 		{ "--timeout", "1s", "option '--timeout': invalid value '1s': expected an integer from 1 to 600000" },
 		{ "--states", "open,shut", "invalid state 'shut': expected open, closed, filtered, error or all" },
-		{ "-f", "xml", "unknown format 'xml': expected csv, json, jsonl" },
+		{ "-f", "xml2", "unknown format 'xml2': expected csv, json, jsonl, xml" },
 		{ "--family", "5", "invalid family '5': expected any, 4 or 6" },
 	};
 

@@ -475,7 +475,8 @@ static void test_lookup(void **state)
 	assert_ptr_equal(writer_find("jsonl"), &writer_jsonl);
 	assert_ptr_equal(writer_find("table"), &writer_table);
 	assert_ptr_equal(writer_find("JSON"), &writer_json);
-	assert_null(writer_find("xml"));
+	assert_ptr_equal(writer_find("xml"), &writer_xml);
+	assert_null(writer_find("yaml"));
 	assert_null(writer_find(""));
 	assert_null(writer_find(NULL));
 

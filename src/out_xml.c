@@ -1,0 +1,801 @@
+/* out_xml.c: nmap-compatible XML (nmap.dtd, xmloutputversion 1.05), so that
+ * tools that read `nmap -oX` (ndiff, nmap.xsl, importers) read portolan.
+ *
+ * nmap groups ports under one <host> per address, but portolan's results
+ * arrive interleaved across hosts (the task generator walks all hosts for
+ * one port, then all hosts for the next). Writing one <host> per result is
+ * DTD-valid, but ndiff pairs hosts by address in file order and so compares
+ * unrelated ports, and nmap.xsl lists the address once per port. So this
+ * writer buffers per host and writes every host at close, sorted by address:
+ *   - open ports are always kept one by one (they are few, and they are the
+ *     point of the scan);
+ *   - closed, filtered and error ports are kept one by one until a host has
+ *     more than XML_SHOW_MAX of a state; then that state becomes counts per
+ *     reason and is written as <extraports>, as nmap does by default;
+ *   - when the buffer reaches XML_MAX_HOSTS hosts or XML_MAX_PORTS kept
+ *     ports, every buffered host is written out at once and the buffer
+ *     starts again. Later results for those hosts then form further <host>
+ *     elements for the same address: still DTD-valid, only the grouping
+ *     (and ndiff on such huge scans) suffers.
+ * Memory is thus bounded. Until close the file holds only the header (a
+ * prefix of the document); close is always called, so no result is lost when
+ * the scan stops normally, and the document is complete and DTD-valid after
+ * close, with or without a summary.
+ *
+ * Mapping to nmap's vocabulary:
+ *   - nmaprun/@scanner is "nmap" because nmap.dtd allows no other value;
+ *     @version is portolan's, @args is rebuilt from the effective settings
+ *     (prefixed "portolan"), and a comment names portolan.
+ *   - The state "error" (the probe could not be sent) becomes nmap's
+ *     "unknown" with reason "local-error"; nmap's XSL and ndiff take it.
+ *   - A host is "up" with reason syn-ack when a port was open, conn-refused
+ *     or reset when one was closed, else "user-set", as nmap -Pn reports
+ *     hosts it did not probe for liveness: portolan does no host discovery.
+ *   - <times>: srtt and rttvar are RFC 6298's smoothed round-trip time and
+ *     its variation (as nmap keeps them), in microseconds, over the
+ *     latencies of answered (open or closed) ports in arrival order, or -1
+ *     without any; `to` is the configured connect timeout.
+ *   - <runstats><hosts>: up counts the <host> elements, total the hosts in
+ *     the target space, down the rest (hosts with no reported result).
+ *   - <service>: when the result carries service detection fields (looked
+ *     up by name in the field table: service, product, version, info,
+ *     os_hint) they become name, product, version, extrainfo and ostype with
+ *     method "probed" and conf 10; otherwise the name comes from the system
+ *     services table (method "table", conf 3), and without one there is no
+ *     <service>.
+ *
+ * Attribute text is escaped for XML, and bytes XML 1.0 cannot carry at all
+ * (NUL and other controls except TAB, CR and LF, invalid UTF-8, U+FFFE and
+ * U+FFFF) become U+FFFD; DEL and C1 controls too, as in CSV. */
+#include "writer.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <arpa/inet.h>
+#include <netdb.h>
+
+#include <glib.h>
+
+/* nmap shows a state port by port up to this many ports per host. */
+#define XML_SHOW_MAX 25
+/* Bounds on what is buffered before hosts are written early (see above). */
+#ifndef XML_MAX_HOSTS
+#define XML_MAX_HOSTS 262144u
+#endif
+#ifndef XML_MAX_PORTS
+#define XML_MAX_PORTS 4194304u
+#endif
+
+#define XML_STYLESHEET "file:///usr/share/nmap/nmap.xsl"
+#define XML_OUTPUT_VERSION "1.05"
+
+/* U+FFFD REPLACEMENT CHARACTER in UTF-8. */
+static const char REPLACEMENT[] = "\xEF\xBF\xBD";
+
+/* Service detection fields, in the order of `detect_fields`. */
+enum { DET_SERVICE, DET_PRODUCT, DET_VERSION, DET_INFO, DET_OS_HINT, DET_COUNT };
+
+static const char *const detect_fields[DET_COUNT] = {
+	"service", "product", "version", "info", "os_hint" };
+
+/* nmap's <service> attribute for each, in the DTD's order. */
+static const char *const detect_attrs[DET_COUNT] = {
+	"name", "product", "version", "extrainfo", "ostype" };
+
+struct xml_svc {
+	char *text[DET_COUNT];     /* g_malloc'd, or NULL */
+	size_t len[DET_COUNT];     /* bytes: the text may hold NUL */
+};
+
+/* One port shown on its own. */
+struct xml_port {
+	uint16_t port;
+	uint8_t state;             /* enum port_state */
+	uint8_t reason;            /* enum reason, REASON_COUNT when out of range */
+	struct xml_svc *svc;       /* detected service (owned), or NULL */
+};
+
+struct host_key {
+	struct pl_addr addr;
+	const char *name;    /* the user's name, or NULL; owned by the host */
+};
+
+struct xml_host {
+	struct host_key key;             /* first: the table's key points here */
+	char *ptr;                       /* reverse DNS name (g_free), or NULL */
+	time_t first, last;              /* when its first and last results came */
+	GArray *ports;                   /* struct xml_port */
+	uint32_t shown[STATE_COUNT];     /* entries in ports, per state */
+	bool collapsed[STATE_COUNT];     /* state summarised as <extraports> */
+	uint32_t hidden[STATE_COUNT][REASON_COUNT + 1];
+	bool timed;                      /* srtt and rttvar hold a sample */
+	double srtt, rttvar;             /* milliseconds, RFC 6298 estimators */
+	bool open;                       /* some port was open */
+	int closed_reason;               /* reason of a closed port, or -1 */
+};
+
+struct xml_state {
+	GHashTable *hosts;               /* host_key -> xml_host */
+	size_t nports;                   /* kept ports over all hosts */
+	uint64_t written;                /* <host> elements written */
+	GHashTable *services;            /* port -> name ("" when none) */
+	size_t detect_index[DET_COUNT];  /* field table index, or SIZE_MAX */
+	time_t start;
+	unsigned timeout_ms;
+};
+
+/* ---- escaping ---- */
+
+/* Is the code point one XML 1.0 can carry and we want to keep? */
+static bool xml_keeps(gunichar cp)
+{
+	if (cp < 0x20)
+		return cp == '\t' || cp == '\n' || cp == '\r';
+	if (cp >= 0x7F && cp <= 0x9F)
+		return false;   /* DEL, C1: allowed but only garble readers */
+	return cp != 0xFFFE && cp != 0xFFFF;
+}
+
+static int put(FILE *fp, const void *p, size_t n)
+{
+	if (n == 0)
+		return 0;
+	return fwrite(p, 1, n, fp) == n ? 0 : -1;
+}
+
+/* Attribute value text (without the quotes). TAB, CR and LF are written as
+ * character references, or attribute normalisation would turn them into
+ * spaces. GLib's decoder is as strict as textesc's: no overlongs, surrogates
+ * or code points above U+10FFFF; a bad byte is replaced on its own. */
+static int xml_write_text(FILE *fp, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
+	size_t run = 0;
+	size_t i = 0;
+
+	while (i < len) {
+		const char *out;
+		size_t n = 1;
+
+		if (p[i] < 0x80) {
+			switch (p[i]) {
+			case '&':  out = "&amp;"; break;
+			case '<':  out = "&lt;"; break;
+			case '>':  out = "&gt;"; break;
+			case '"':  out = "&quot;"; break;
+			case '\'': out = "&apos;"; break;
+			case '\t': out = "&#9;"; break;
+			case '\n': out = "&#10;"; break;
+			case '\r': out = "&#13;"; break;
+			default:
+				if (xml_keeps(p[i])) {
+					i++;
+					continue;
+				}
+				out = REPLACEMENT;
+				break;
+			}
+		} else {
+			gunichar cp = g_utf8_get_char_validated((const char *)p + i,
+								(gssize)(len - i));
+
+			if (cp != (gunichar)-1 && cp != (gunichar)-2) {
+				n = (size_t)g_utf8_skip[p[i]];
+				if (xml_keeps(cp)) {
+					i += n;
+					continue;
+				}
+			}
+			out = REPLACEMENT;
+		}
+		if (put(fp, p + run, i - run) < 0 || fputs(out, fp) == EOF)
+			return -1;
+		i += n;
+		run = i;
+	}
+	return put(fp, p + run, i - run);
+}
+
+/* ` name="value"`; a NULL value is written empty. */
+static int put_attr(FILE *fp, const char *name, const char *value)
+{
+	if (fprintf(fp, " %s=\"", name) < 0 ||
+	    xml_write_text(fp, value, value != NULL ? strlen(value) : 0) < 0)
+		return -1;
+	return fputc('"', fp) == EOF ? -1 : 0;
+}
+
+/* ---- scan metadata ---- */
+
+/* ctime()'s layout in English whatever the locale, as nmap writes startstr. */
+static void format_time(time_t t, char *buf, size_t len)
+{
+	static const char *const days[] = {
+		"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+	static const char *const months[] = {
+		"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+		"Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	struct tm tm;
+
+	if (localtime_r(&t, &tm) == NULL || tm.tm_wday < 0 || tm.tm_wday > 6 ||
+	    tm.tm_mon < 0 || tm.tm_mon > 11) {
+		snprintf(buf, len, "%" PRIdMAX, (intmax_t)t);
+		return;
+	}
+	snprintf(buf, len, "%s %s %2d %02d:%02d:%02d %d", days[tm.tm_wday],
+		 months[tm.tm_mon], tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 tm.tm_year + 1900);
+}
+
+/* Ports in a compact spec such as "22,80,8000-8100". */
+static uint64_t count_ports(const char *spec)
+{
+	uint64_t n = 0;
+	const char *s = spec;
+
+	while (s != NULL && *s != '\0') {
+		char *end;
+		unsigned long lo = strtoul(s, &end, 10), hi = lo;
+
+		if (end == s)
+			return n;
+		if (*end == '-') {
+			s = end + 1;
+			hi = strtoul(s, &end, 10);
+			if (end == s || hi < lo)
+				return n;
+		}
+		n += hi - lo + 1;
+		s = *end == ',' ? end + 1 : end;
+		if (*end != ',' && *end != '\0')
+			return n;
+	}
+	return n;
+}
+
+/* The effective command, as nmap's args attribute shows it: rebuilt from
+ * the settings in force, since the writer does not see argv. */
+static char *build_args(const struct scan_meta *meta)
+{
+	GString *a = g_string_new("portolan");
+
+	if (meta == NULL)
+		return g_string_free(a, FALSE);
+	if (meta->ports != NULL)
+		g_string_append_printf(a, " -p %s", meta->ports);
+	if (meta->states != NULL)
+		g_string_append_printf(a, " --states %s", meta->states);
+	g_string_append_printf(a, " -t %u --timeout %u --retries %u",
+			       meta->threads, meta->timeout_ms, meta->retries);
+	for (size_t i = 0; meta->targets != NULL && meta->targets[i] != NULL; i++)
+		g_string_append_printf(a, " %s", meta->targets[i]);
+	return g_string_free(a, FALSE);
+}
+
+/* The version for the opening comment, where "--" may not occur: plain
+ * characters only, the rest as '_'. */
+static void put_comment_word(FILE *fp, const char *s)
+{
+	for (; s != NULL && *s != '\0'; s++)
+		fputc(g_ascii_isalnum(*s) || *s == '.' || *s == '_' || *s == '+' ?
+		      *s : '_', fp);
+}
+
+static int put_header(FILE *fp, const struct scan_meta *meta, time_t start)
+{
+	const char *version = meta != NULL ? meta->version : NULL;
+	const char *ports = meta != NULL ? meta->ports : NULL;
+	char startstr[64], num[32];
+	char *args = build_args(meta);
+	int rc = -1;
+
+	format_time(start, startstr, sizeof startstr);
+	snprintf(num, sizeof num, "%" PRIdMAX, (intmax_t)start);
+	if (fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+		  "<!DOCTYPE nmaprun>\n"
+		  "<?xml-stylesheet href=\"" XML_STYLESHEET "\" type=\"text/xsl\"?>\n"
+		  "<!-- portolan ", fp) == EOF)
+		goto out;
+	put_comment_word(fp, version);
+	if (fprintf(fp, " scan initiated %s; nmap-compatible XML -->\n", startstr) < 0 ||
+	    fputs("<nmaprun scanner=\"nmap\"", fp) == EOF ||
+	    put_attr(fp, "args", args) < 0 || put_attr(fp, "start", num) < 0 ||
+	    put_attr(fp, "startstr", startstr) < 0 ||
+	    put_attr(fp, "version", version) < 0 ||
+	    fputs(" xmloutputversion=\"" XML_OUTPUT_VERSION "\">\n", fp) == EOF ||
+	    fprintf(fp, "<scaninfo type=\"connect\" protocol=\"tcp\" "
+		    "numservices=\"%" PRIu64 "\"", count_ports(ports)) < 0 ||
+	    put_attr(fp, "services", ports) < 0 ||
+	    fputs("/>\n<verbose level=\"0\"/>\n<debugging level=\"0\"/>\n", fp) == EOF)
+		goto out;
+	rc = 0;
+out:
+	g_free(args);
+	return rc;
+}
+
+/* ---- the per-host buffer ---- */
+
+static guint host_key_hash(gconstpointer p)
+{
+	const struct host_key *k = p;
+	uint64_t v = k->addr.v.hi * 0x9E3779B97F4A7C15u ^ k->addr.v.lo;
+
+	return (guint)(v ^ (v >> 32)) ^ (guint)k->addr.family ^
+	       (k->name != NULL ? g_str_hash(k->name) : 0);
+}
+
+static gboolean host_key_equal(gconstpointer a, gconstpointer b)
+{
+	const struct host_key *x = a, *y = b;
+
+	if (!pl_addr_equal(&x->addr, &y->addr))
+		return FALSE;
+	if (x->name == NULL || y->name == NULL)
+		return x->name == y->name;
+	return strcmp(x->name, y->name) == 0;
+}
+
+static void svc_free(struct xml_svc *svc)
+{
+	if (svc == NULL)
+		return;
+	for (int i = 0; i < DET_COUNT; i++)
+		g_free(svc->text[i]);
+	g_free(svc);
+}
+
+/* The detection fields of r, or NULL when it has none. */
+static struct xml_svc *svc_get(const struct xml_state *st, const struct result *r)
+{
+	struct xml_svc *svc = NULL;
+	char scratch[PL_ADDRSTRLEN];
+
+	for (int i = 0; i < DET_COUNT; i++) {
+		struct field_value v;
+
+		if (st->detect_index[i] == SIZE_MAX)
+			continue;
+		result_field_get(r, st->detect_index[i], &v, scratch, sizeof scratch);
+		if (v.kind != FIELD_STR || v.str == NULL || v.len == 0)
+			continue;
+		if (svc == NULL)
+			svc = g_new0(struct xml_svc, 1);
+		svc->text[i] = g_malloc(v.len);
+		memcpy(svc->text[i], v.str, v.len);
+		svc->len[i] = v.len;
+	}
+	return svc;
+}
+
+static void host_free(gpointer p)
+{
+	struct xml_host *h = p;
+	struct xml_port *ports = (struct xml_port *)(void *)h->ports->data;
+
+	for (guint i = 0; i < h->ports->len; i++)
+		svc_free(ports[i].svc);
+	g_free((char *)h->key.name);
+	g_free(h->ptr);
+	g_array_free(h->ports, TRUE);
+	g_free(h);
+}
+
+static struct xml_host *host_new(const struct result *r, time_t now)
+{
+	struct xml_host *h = g_new0(struct xml_host, 1);
+
+	h->key.addr = r->addr;
+	h->key.name = r->host != NULL && r->host[0] != '\0' ? g_strdup(r->host) : NULL;
+	h->first = now;
+	h->ports = g_array_new(FALSE, FALSE, sizeof(struct xml_port));
+	h->closed_reason = -1;
+	return h;
+}
+
+/* Moves the ports of `state` from the list into the counts. */
+static void host_collapse(struct xml_state *st, struct xml_host *h, int state)
+{
+	struct xml_port *p = (struct xml_port *)(void *)h->ports->data;
+	guint keep = 0;
+
+	for (guint i = 0; i < h->ports->len; i++) {
+		if (p[i].state == state) {
+			h->hidden[state][p[i].reason]++;
+			svc_free(p[i].svc);
+		} else {
+			p[keep++] = p[i];
+		}
+	}
+	st->nports -= h->ports->len - keep;
+	g_array_set_size(h->ports, keep);
+	h->shown[state] = 0;
+	h->collapsed[state] = true;
+}
+
+static void host_add(struct xml_state *st, struct xml_host *h,
+		     const struct result *r, time_t now)
+{
+	int state = (unsigned)r->state < STATE_COUNT ? (int)r->state : STATE_ERROR;
+	int reason = (unsigned)r->reason < REASON_COUNT ? (int)r->reason : REASON_COUNT;
+
+	h->last = now;
+	if (state == STATE_OPEN || state == STATE_CLOSED) {
+		double ms = r->latency_ms >= 0 && r->latency_ms < 1e9 ?
+			    r->latency_ms : 0;   /* also NaN */
+
+		if (!h->timed) {
+			h->srtt = ms;
+			h->rttvar = ms / 2;
+			h->timed = true;
+		} else {
+			double d = h->srtt > ms ? h->srtt - ms : ms - h->srtt;
+
+			h->rttvar = 0.75 * h->rttvar + 0.25 * d;
+			h->srtt = 0.875 * h->srtt + 0.125 * ms;
+		}
+	}
+	if (state == STATE_OPEN)
+		h->open = true;
+	else if (state == STATE_CLOSED && h->closed_reason < 0)
+		h->closed_reason = reason;
+	if (h->ptr == NULL && r->ptr != NULL && r->ptr[0] != '\0')
+		h->ptr = g_strdup(r->ptr);
+
+	if (h->collapsed[state]) {
+		h->hidden[state][reason]++;
+		return;
+	}
+	g_array_append_val(h->ports, ((struct xml_port){
+		.port = r->port, .state = (uint8_t)state, .reason = (uint8_t)reason,
+		.svc = svc_get(st, r) }));
+	st->nports++;
+	if (++h->shown[state] > XML_SHOW_MAX && state != STATE_OPEN)
+		host_collapse(st, h, state);
+}
+
+/* ---- writing hosts ---- */
+
+static const char *xml_state_name(int state)
+{
+	switch (state) {
+	case STATE_OPEN: return "open";
+	case STATE_CLOSED: return "closed";
+	case STATE_FILTERED: return "filtered";
+	default: return "unknown";   /* error: nmap has no such state */
+	}
+}
+
+/* The system's name for a TCP port, or NULL. getservbyport() is not
+ * thread-safe, but only the results thread runs writers. */
+static const char *service_name(struct xml_state *st, uint16_t port)
+{
+	gpointer key = GUINT_TO_POINTER((guint)port + 1);
+	const char *name = g_hash_table_lookup(st->services, key);
+
+	if (name == NULL) {
+		struct servent *se = getservbyport((int)htons(port), "tcp");
+
+		name = g_strdup(se != NULL && se->s_name != NULL ? se->s_name : "");
+		g_hash_table_insert(st->services, key, (gpointer)name);
+	}
+	return name[0] != '\0' ? name : NULL;
+}
+
+static int put_service(struct xml_state *st, FILE *fp, const struct xml_port *p)
+{
+	const char *name = service_name(st, p->port);
+
+	if (p->svc == NULL) {
+		if (name == NULL)
+			return 0;
+		if (fputs("<service", fp) == EOF || put_attr(fp, "name", name) < 0)
+			return -1;
+		return fputs(" method=\"table\" conf=\"3\"/>", fp) == EOF ? -1 : 0;
+	}
+	/* The DTD requires a name; a match may give only a product. */
+	if (fputs("<service", fp) == EOF)
+		return -1;
+	for (int i = 0; i < DET_COUNT; i++) {
+		const char *text = p->svc->text[i];
+		size_t len = p->svc->len[i];
+
+		if (i == DET_SERVICE && text == NULL) {
+			text = name != NULL ? name : "unknown";
+			len = strlen(text);
+		}
+		if (text == NULL)
+			continue;
+		if (fprintf(fp, " %s=\"", detect_attrs[i]) < 0 ||
+		    xml_write_text(fp, text, len) < 0 || fputc('"', fp) == EOF)
+			return -1;
+		if (i == DET_SERVICE &&
+		    fputs(" method=\"probed\" conf=\"10\"", fp) == EOF)
+			return -1;
+	}
+	return fputs("/>", fp) == EOF ? -1 : 0;
+}
+
+static int port_cmp(const void *a, const void *b)
+{
+	const struct xml_port *x = a, *y = b;
+
+	return (x->port > y->port) - (x->port < y->port);
+}
+
+static int put_ports(struct xml_state *st, FILE *fp, struct xml_host *h)
+{
+	const struct xml_port *p = (const struct xml_port *)(const void *)h->ports->data;
+
+	if (fputs("<ports>", fp) == EOF)
+		return -1;
+	for (int s = 0; s < STATE_COUNT; s++) {
+		uint64_t total = 0;
+
+		for (int r = 0; r <= REASON_COUNT; r++)
+			total += h->hidden[s][r];
+		if (total == 0)
+			continue;
+		if (fprintf(fp, "<extraports state=\"%s\" count=\"%" PRIu64 "\">\n",
+			    xml_state_name(s), total) < 0)
+			return -1;
+		for (int r = 0; r <= REASON_COUNT; r++)
+			if (h->hidden[s][r] > 0 &&
+			    fprintf(fp, "<extrareasons reason=\"%s\" count=\"%" PRIu32
+				    "\" proto=\"tcp\"/>\n",
+				    reason_name((enum reason)r), h->hidden[s][r]) < 0)
+				return -1;
+		if (fputs("</extraports>\n", fp) == EOF)
+			return -1;
+	}
+	qsort(h->ports->data, h->ports->len, sizeof(struct xml_port), port_cmp);
+	for (guint i = 0; i < h->ports->len; i++) {
+		if (fprintf(fp, "<port protocol=\"tcp\" portid=\"%u\">"
+			    "<state state=\"%s\" reason=\"%s\" reason_ttl=\"0\"/>",
+			    (unsigned)p[i].port, xml_state_name(p[i].state),
+			    reason_name((enum reason)p[i].reason)) < 0)
+			return -1;
+		if (put_service(st, fp, &p[i]) < 0)
+			return -1;
+		if (fputs("</port>\n", fp) == EOF)
+			return -1;
+	}
+	return fputs("</ports>\n", fp) == EOF ? -1 : 0;
+}
+
+static int put_host(struct xml_state *st, FILE *fp, struct xml_host *h)
+{
+	char addr[PL_ADDRSTRLEN];
+	const char *reason = "user-set";
+	long long srtt = -1, rttvar = -1;
+
+	if (h->open)
+		reason = reason_name(REASON_SYN_ACK);
+	else if (h->closed_reason >= 0)
+		reason = reason_name((enum reason)h->closed_reason);
+	if (h->timed) {
+		srtt = (long long)(h->srtt * 1000.0 + 0.5);
+		rttvar = (long long)(h->rttvar * 1000.0 + 0.5);
+	}
+	pl_addr_format(&h->key.addr, addr, sizeof addr);
+	addr[sizeof addr - 1] = '\0';
+
+	if (fprintf(fp, "<host starttime=\"%" PRIdMAX "\" endtime=\"%" PRIdMAX "\">"
+		    "<status state=\"up\" reason=\"%s\" reason_ttl=\"0\"/>\n",
+		    (intmax_t)h->first, (intmax_t)h->last, reason) < 0 ||
+	    fputs("<address", fp) == EOF || put_attr(fp, "addr", addr) < 0 ||
+	    fprintf(fp, " addrtype=\"%s\"/>\n<hostnames>\n",
+		    h->key.addr.family == AF_INET6 ? "ipv6" : "ipv4") < 0)
+		return -1;
+	if (h->key.name != NULL &&
+	    (fputs("<hostname", fp) == EOF || put_attr(fp, "name", h->key.name) < 0 ||
+	     fputs(" type=\"user\"/>\n", fp) == EOF))
+		return -1;
+	if (h->ptr != NULL &&
+	    (fputs("<hostname", fp) == EOF || put_attr(fp, "name", h->ptr) < 0 ||
+	     fputs(" type=\"PTR\"/>\n", fp) == EOF))
+		return -1;
+	if (fputs("</hostnames>\n", fp) == EOF || put_ports(st, fp, h) < 0 ||
+	    fprintf(fp, "<times srtt=\"%lld\" rttvar=\"%lld\" to=\"%llu\"/>\n"
+		    "</host>\n", srtt, rttvar,
+		    (unsigned long long)st->timeout_ms * 1000u) < 0)
+		return -1;
+	return 0;
+}
+
+static int host_cmp(const void *a, const void *b)
+{
+	const struct xml_host *x = *(const struct xml_host *const *)a;
+	const struct xml_host *y = *(const struct xml_host *const *)b;
+	int c;
+
+	if (x->key.addr.family != y->key.addr.family)
+		return x->key.addr.family == AF_INET ? -1 : 1;
+	c = pl_u128_cmp(x->key.addr.v, y->key.addr.v);
+	if (c != 0)
+		return c;
+	if (x->key.name == NULL || y->key.name == NULL)
+		return (x->key.name != NULL) - (y->key.name != NULL);
+	return strcmp(x->key.name, y->key.name);
+}
+
+/* Writes every buffered host, sorted, and empties the buffer. The buffer
+ * is emptied also when writing fails: those results are lost either way. */
+static int flush_hosts(struct xml_state *st, FILE *fp)
+{
+	GHashTableIter it;
+	gpointer value;
+	struct xml_host **all;
+	size_t n = 0;
+	int rc = 0, err;
+
+	all = g_new(struct xml_host *, g_hash_table_size(st->hosts) + 1);
+	g_hash_table_iter_init(&it, st->hosts);
+	while (g_hash_table_iter_next(&it, NULL, &value))
+		all[n++] = value;
+	qsort(all, n, sizeof *all, host_cmp);
+	errno = 0;
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (put_host(st, fp, all[i]) < 0)
+			rc = writer_failed();
+		else
+			st->written++;
+	}
+	err = errno;
+	g_free(all);
+	g_hash_table_remove_all(st->hosts);
+	st->nports = 0;
+	errno = err;
+	return rc;
+}
+
+/* ---- the writer ---- */
+
+static void state_free(struct xml_state *st)
+{
+	if (st == NULL)
+		return;
+	if (st->hosts != NULL)
+		g_hash_table_destroy(st->hosts);
+	if (st->services != NULL)
+		g_hash_table_destroy(st->services);
+	free(st);
+}
+
+static void *xml_open(FILE *fp, const struct scan_meta *meta)
+{
+	struct xml_state *st = calloc(1, sizeof *st);
+	int err;
+
+	if (st == NULL)
+		return NULL;
+	st->hosts = g_hash_table_new_full(host_key_hash, host_key_equal, NULL,
+					  host_free);
+	st->services = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+					     g_free);
+	st->start = meta != NULL ? meta->start : time(NULL);
+	st->timeout_ms = meta != NULL ? meta->timeout_ms : 0;
+	/* By name, so detection fields are used once the table has them. */
+	for (int i = 0; i < DET_COUNT; i++) {
+		st->detect_index[i] = SIZE_MAX;
+		for (size_t f = 0; f < result_field_count(); f++)
+			if (strcmp(result_field_name(f), detect_fields[i]) == 0)
+				st->detect_index[i] = f;
+	}
+	errno = 0;
+	if (put_header(fp, meta, st->start) < 0) {
+		writer_failed();
+		goto fail;
+	}
+	if (writer_end_record(fp) < 0)
+		goto fail;
+	return st;
+fail:
+	err = errno;
+	state_free(st);
+	errno = err;
+	return NULL;
+}
+
+static int xml_write(void *state, FILE *fp, const struct result *r)
+{
+	struct xml_state *st = state;
+	struct host_key key = { .addr = r->addr, .name = r->host };
+	struct xml_host *h;
+	time_t now = time(NULL);
+
+	if (key.name != NULL && key.name[0] == '\0')
+		key.name = NULL;
+	h = g_hash_table_lookup(st->hosts, &key);
+	/* The bound on memory: write what we hold and start again. */
+	if (st->nports >= XML_MAX_PORTS ||
+	    (h == NULL && g_hash_table_size(st->hosts) >= XML_MAX_HOSTS)) {
+		if (flush_hosts(st, fp) < 0 || writer_end_record(fp) < 0)
+			return -1;
+		h = NULL;
+	}
+	if (h == NULL) {
+		h = host_new(r, now);
+		g_hash_table_insert(st->hosts, &h->key, h);
+	}
+	host_add(st, h, r, now);
+	return 0;
+}
+
+static int put_runstats(struct xml_state *st, FILE *fp,
+			const struct metrics_snapshot *summary, time_t end)
+{
+	char timestr[64], elapsed[WRITER_REAL_LEN];
+	uint64_t up = st->written, total = up, down = 0;
+	double secs;
+
+	if (summary != NULL) {
+		secs = summary->elapsed_s;
+		if (summary->hosts > up) {
+			total = summary->hosts;
+			down = total - up;
+		}
+	} else {
+		secs = difftime(end, st->start);
+	}
+	if (!writer_format_real(elapsed, sizeof elapsed, secs < 0 ? 0 : secs, 2))
+		strcpy(elapsed, "0.00");
+	format_time(end, timestr, sizeof timestr);
+
+	if (fprintf(fp, "<runstats><finished time=\"%" PRIdMAX "\"", (intmax_t)end) < 0 ||
+	    put_attr(fp, "timestr", timestr) < 0 ||
+	    fprintf(fp, " elapsed=\"%s\" summary=\"portolan done at %s; "
+		    "%" PRIu64 " IP address%s (%" PRIu64 " host%s up) scanned in %s seconds\"",
+		    elapsed, timestr, total, total == 1 ? "" : "es", up,
+		    up == 1 ? "" : "s", elapsed) < 0)
+		return -1;
+	if (summary != NULL) {
+		if (fputs(" exit=\"success\"/>", fp) == EOF)
+			return -1;
+	} else if (fputs(" exit=\"error\" errormsg=\"the scan did not complete; "
+			 "results may be missing\"/>", fp) == EOF) {
+		return -1;
+	}
+	if (fprintf(fp, "<hosts up=\"%" PRIu64 "\" down=\"%" PRIu64 "\" total=\"%"
+		    PRIu64 "\"/>\n</runstats>\n</nmaprun>\n", up, down, total) < 0)
+		return -1;
+	return 0;
+}
+
+static int xml_close(void *state, FILE *fp,
+		     const struct metrics_snapshot *summary, time_t end)
+{
+	struct xml_state *st = state;
+	int rc, err;
+
+	/* Hosts first even when a write failed earlier: whatever the stream
+	 * still takes ends as a complete document. The first error counts. */
+	rc = flush_hosts(st, fp);
+	err = errno;
+	errno = 0;
+	if (put_runstats(st, fp, summary, end) < 0 && rc == 0) {
+		rc = writer_failed();
+		err = errno;
+	}
+	if (writer_end_record(fp) < 0 && rc == 0) {
+		rc = -1;
+		err = errno;
+	}
+	state_free(st);
+	errno = err;
+	return rc;
+}
+
+static const char *const xml_extensions[] = { ".xml", NULL };
+
+const struct writer_ops writer_xml = {
+	.name = "xml",
+	.extensions = xml_extensions,
+	.open = xml_open,
+	.write = xml_write,
+	.close = xml_close,
+};

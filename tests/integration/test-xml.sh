@@ -1,0 +1,169 @@
+#!/usr/bin/env bash
+# test-xml.sh: portolan's XML output read by nmap's own tools.
+#
+# Scans a listener and a closed port on 127.0.0.1 (loopback only), checks the
+# XML against nmap.dtd with xmllint, renders it with nmap.xsl via xsltproc,
+# then stops the listener, scans again and checks that ndiff reports the
+# port going from open to closed (and nothing for two identical files).
+# Needs xmllint (libxml2-utils), xsltproc, ndiff and nmap's data files
+# (nmap-common: nmap.dtd, nmap.xsl), and python3 for the listener; without
+# them it prints "SKIP: xml: ..." and exits 0. Prints "xml: N passed,
+# M failed" and exits non-zero when a check failed.
+set -u
+
+PORTOLAN=${PORTOLAN:-/work/main/portolan}
+NMAP_DATA=${NMAP_DATA:-/usr/share/nmap}
+DTD=$NMAP_DATA/nmap.dtd
+XSL=$NMAP_DATA/nmap.xsl
+
+for tool in xmllint xsltproc ndiff python3; do
+	if ! command -v "$tool" >/dev/null 2>&1; then
+		echo "SKIP: xml: $tool not found (install libxml2-utils, xsltproc, ndiff)"
+		exit 0
+	fi
+done
+for f in "$DTD" "$XSL"; do
+	if [ ! -r "$f" ]; then
+		echo "SKIP: xml: $f not found (install nmap-common)"
+		exit 0
+	fi
+done
+if [ ! -x "$PORTOLAN" ]; then
+	echo "xml: $PORTOLAN is not an executable (run make)" >&2
+	echo "xml: 0 passed, 1 failed"
+	exit 1
+fi
+
+pass=0
+fail=0
+tmp=$(mktemp -d)
+listener_pid=
+
+cleanup() {
+	if [ -n "$listener_pid" ]; then
+		kill "$listener_pid" 2>/dev/null
+		wait "$listener_pid" 2>/dev/null
+	fi
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+ok() {
+	echo "ok: $1"
+	pass=$((pass + 1))
+}
+
+not_ok() {
+	echo "FAIL: $1"
+	[ $# -gt 1 ] && [ -f "$2" ] && sed 's/^/    /' "$2" | head -40
+	fail=$((fail + 1))
+}
+
+# check NAME COMMAND...: runs COMMAND, passes when it exits 0.
+check() {
+	local name=$1
+	shift
+	if "$@" >"$tmp/out" 2>&1; then
+		ok "$name"
+	else
+		not_ok "$name" "$tmp/out"
+	fi
+}
+
+# A listener on a random loopback port that accepts and closes connections
+# until it is killed; it writes its port to a file once it listens.
+python3 - "$tmp/port" <<'EOF' &
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+s.bind(("127.0.0.1", 0))
+s.listen(64)
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write(str(s.getsockname()[1]))
+import os
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+while True:
+    c, _ = s.accept()
+    c.close()
+EOF
+listener_pid=$!
+
+# A port that was free a moment ago: bound, then released, so it refuses.
+closed=$(python3 -c '
+import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+
+for _ in $(seq 100); do
+	[ -s "$tmp/port" ] && break
+	sleep 0.05
+done
+if [ ! -s "$tmp/port" ]; then
+	echo "xml: the listener did not start" >&2
+	echo "xml: 0 passed, 1 failed"
+	exit 1
+fi
+port=$(cat "$tmp/port")
+
+scan() {
+	"$PORTOLAN" -p "$port,$closed" --states all --timeout 1000 -q -o "$1" 127.0.0.1
+}
+
+# 1. The first scan: the port is open.
+check "scan with -o a.xml exits 0" scan "$tmp/a.xml"
+check "a.xml is valid against nmap.dtd" xmllint --noout --dtdvalid "$DTD" "$tmp/a.xml"
+check "a.xml lists port $port open" \
+	grep -q "<port protocol=\"tcp\" portid=\"$port\"><state state=\"open\"" "$tmp/a.xml"
+check "a.xml lists port $closed closed" \
+	grep -q "<port protocol=\"tcp\" portid=\"$closed\"><state state=\"closed\"" "$tmp/a.xml"
+check "a.xml names nmap.xsl in its stylesheet PI" \
+	grep -q "<?xml-stylesheet href=\"file://$XSL\" type=\"text/xsl\"?>" "$tmp/a.xml"
+
+# 2. nmap.xsl renders it: once through the PI, once named explicitly.
+render_has_open_port() {
+	"$@" >"$tmp/a.html" 2>"$tmp/xslt.err" || return 1
+	tr -d '\n' <"$tmp/a.html" |
+		grep -q "<tr class=\"open\"> *<td>$port</td> *<td>tcp</td> *<td>open</td>"
+}
+if [ "$XSL" = /usr/share/nmap/nmap.xsl ]; then
+	check "xsltproc (stylesheet from the PI) renders port $port open" \
+		render_has_open_port xsltproc "$tmp/a.xml"
+fi
+check "xsltproc nmap.xsl renders port $port open" \
+	render_has_open_port xsltproc "$XSL" "$tmp/a.xml"
+
+# 3. Format by name, whatever the extension.
+check "-f xml writes XML to a file without the extension" \
+	bash -c '"$1" -p "$2" --states all -q -f xml -o "$3" 127.0.0.1 &&
+		 xmllint --noout --dtdvalid "$4" "$3"' _ "$PORTOLAN" "$port" "$tmp/a.out" "$DTD"
+
+# 4. Stop the listener: the second scan finds the port closed.
+kill "$listener_pid" 2>/dev/null
+wait "$listener_pid" 2>/dev/null
+listener_pid=
+check "scan with -o b.xml exits 0" scan "$tmp/b.xml"
+check "b.xml is valid against nmap.dtd" xmllint --noout --dtdvalid "$DTD" "$tmp/b.xml"
+
+# ndiff exits 0 when equal, 1 when different, 2 on error.
+ndiff "$tmp/a.xml" "$tmp/a.xml" >"$tmp/same.txt" 2>&1
+rc=$?
+if [ $rc -eq 0 ]; then
+	ok "ndiff finds no difference between a.xml and itself"
+else
+	not_ok "ndiff a.xml a.xml exited $rc" "$tmp/same.txt"
+fi
+ndiff "$tmp/a.xml" "$tmp/b.xml" >"$tmp/diff.txt" 2>&1
+rc=$?
+if [ $rc -eq 1 ] && grep -Eq "^-$port/tcp +open" "$tmp/diff.txt" &&
+   grep -Eq "^\+$port/tcp +closed" "$tmp/diff.txt"; then
+	ok "ndiff a.xml b.xml reports $port/tcp open -> closed"
+else
+	not_ok "ndiff a.xml b.xml (exit $rc) does not report $port/tcp open -> closed" \
+		"$tmp/diff.txt"
+fi
+if ! grep -Eq "^[-+]$closed/tcp" "$tmp/diff.txt"; then
+	ok "ndiff reports nothing for the unchanged port $closed"
+else
+	not_ok "ndiff reports a change for the unchanged port $closed" "$tmp/diff.txt"
+fi
+
+echo "xml: $pass passed, $fail failed"
+[ $fail -eq 0 ]

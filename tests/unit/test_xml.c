@@ -1,0 +1,612 @@
+/* test_xml.c: the nmap-compatible XML writer.
+ *
+ * Each test runs the writer into memory and reads the document back with
+ * GLib's GMarkup parser (well-formed XML, entities decoded) into a small
+ * tree, then checks the shape nmap.dtd asks for: element order inside <host>,
+ * ports grouped per host whatever order the results came in, nmap's state
+ * vocabulary, <extraports> for many closed ports, hostile bytes in names
+ * turned into text XML 1.0 can carry, and a complete document without a
+ * summary or metadata. DTD validation itself is in tests/integration. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <glib.h>
+
+#include "writer.h"
+
+#define FFFD "\xEF\xBF\xBD"
+#define START ((time_t)1795262400)
+
+/* ---- a tiny DOM over GMarkup ---- */
+
+struct node {
+	char *name;
+	GHashTable *attrs;      /* name -> value (decoded) */
+	GPtrArray *kids;        /* struct node */
+	struct node *parent;
+};
+
+struct doc {
+	struct node *root, *cur;
+	int pis, doctypes, comments;
+};
+
+static void node_free(gpointer p)
+{
+	struct node *n = p;
+
+	g_free(n->name);
+	g_hash_table_destroy(n->attrs);
+	g_ptr_array_free(n->kids, TRUE);
+	g_free(n);
+}
+
+static void on_start(GMarkupParseContext *ctx, const gchar *name,
+		     const gchar **an, const gchar **av, gpointer ud, GError **err)
+{
+	struct doc *d = ud;
+	struct node *n = g_new0(struct node, 1);
+
+	n->name = g_strdup(name);
+	n->attrs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+	n->kids = g_ptr_array_new_with_free_func(node_free);
+	for (size_t i = 0; an[i] != NULL; i++)
+		g_hash_table_insert(n->attrs, g_strdup(an[i]), g_strdup(av[i]));
+	n->parent = d->cur;
+	if (d->cur != NULL)
+		g_ptr_array_add(d->cur->kids, n);
+	else
+		d->root = n;
+	d->cur = n;
+}
+
+static void on_end(GMarkupParseContext *ctx, const gchar *name, gpointer ud,
+		   GError **err)
+{
+	struct doc *d = ud;
+
+	d->cur = d->cur->parent;
+}
+
+static void on_passthrough(GMarkupParseContext *ctx, const gchar *text,
+			   gsize len, gpointer ud, GError **err)
+{
+	struct doc *d = ud;
+
+	if (g_str_has_prefix(text, "<?"))
+		d->pis++;
+	else if (g_str_has_prefix(text, "<!DOCTYPE"))
+		d->doctypes++;
+	else if (g_str_has_prefix(text, "<!--"))
+		d->comments++;
+}
+
+/* Every character XML 1.0 allows (and no DEL or C1), as strict UTF-8. */
+static bool xml_chars_ok(const char *s, size_t len)
+{
+	const char *end = s + len;
+
+	if (!g_utf8_validate(s, (gssize)len, NULL))
+		return false;
+	for (const char *p = s; p < end; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+
+		if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') ||
+		    (c >= 0x7F && c <= 0x9F) || c == 0xFFFE || c == 0xFFFF)
+			return false;
+	}
+	return true;
+}
+
+/* Parses a whole document; fails the test when it is not well-formed. */
+static struct doc *parse(const char *buf, size_t len)
+{
+	static const GMarkupParser parser = {
+		.start_element = on_start,
+		.end_element = on_end,
+		.passthrough = on_passthrough,
+	};
+	struct doc *d = g_new0(struct doc, 1);
+	GMarkupParseContext *ctx;
+	GError *err = NULL;
+	bool ok;
+
+	assert_true(xml_chars_ok(buf, len));
+	assert_true(g_str_has_prefix(buf, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"));
+	ctx = g_markup_parse_context_new(&parser, 0, d, NULL);
+	ok = g_markup_parse_context_parse(ctx, buf, (gssize)len, &err) &&
+	     g_markup_parse_context_end_parse(ctx, &err);
+	if (!ok)
+		fail_msg("not well-formed: %s\n%s", err->message, buf);
+	g_markup_parse_context_free(ctx);
+	assert_non_null(d->root);
+	assert_null(d->cur);
+	return d;
+}
+
+static void doc_free(struct doc *d)
+{
+	node_free(d->root);
+	g_free(d);
+}
+
+static const char *attr(const struct node *n, const char *name)
+{
+	return g_hash_table_lookup(n->attrs, name);
+}
+
+static struct node *kid(const struct node *n, size_t i)
+{
+	assert_true(i < n->kids->len);
+	return n->kids->pdata[i];
+}
+
+/* The first child named `name`, or NULL. */
+static struct node *child(const struct node *n, const char *name)
+{
+	for (guint i = 0; i < n->kids->len; i++)
+		if (strcmp(kid(n, i)->name, name) == 0)
+			return kid(n, i);
+	return NULL;
+}
+
+static size_t count_kids(const struct node *n, const char *name)
+{
+	size_t c = 0;
+
+	for (guint i = 0; i < n->kids->len; i++)
+		c += strcmp(kid(n, i)->name, name) == 0;
+	return c;
+}
+
+/* The names of n's children, space-separated, to check order. */
+static char *kid_names(const struct node *n)
+{
+	GString *s = g_string_new(NULL);
+
+	for (guint i = 0; i < n->kids->len; i++)
+		g_string_append_printf(s, "%s%s", i ? " " : "", kid(n, i)->name);
+	return g_string_free(s, FALSE);
+}
+
+static void assert_kids(const struct node *n, const char *want)
+{
+	char *got = kid_names(n);
+
+	assert_string_equal(got, want);
+	g_free(got);
+}
+
+/* ---- running the writer ---- */
+
+struct mem {
+	FILE *fp;
+	char *buf;
+	size_t size;
+};
+
+static const char *const targets[] = { "127.0.0.1", "192.0.2.0/30", NULL };
+
+static const struct scan_meta meta = {
+	.version = "0.1.0",
+	.start = START,
+	.targets = targets,
+	.ports = "22,80,8000-8100",
+	.threads = 16,
+	.timeout_ms = 1500,
+	.retries = 1,
+	.states = "open,closed,filtered,error",
+};
+
+static const struct metrics_snapshot summary = {
+	.hosts = 5, .total = 515, .probes = 6, .attempts = 7, .retries = 1,
+	.state = { 2, 2, 1, 1 }, .elapsed_s = 2.5, .rate = 2.4,
+};
+
+static struct result res(const char *ip, uint16_t port, enum port_state s,
+			 enum reason why)
+{
+	struct result r;
+
+	memset(&r, 0, sizeof r);
+	assert_true(pl_addr_parse(ip, &r.addr));
+	r.port = port;
+	r.state = s;
+	r.reason = why;
+	r.latency_ms = 0.25;
+	r.attempts = 1;
+	return r;
+}
+
+/* Runs open, one write per result, close; returns the document. */
+static struct doc *run(const struct scan_meta *m, const struct result *r,
+		       size_t n, const struct metrics_snapshot *sum, char **text)
+{
+	struct mem mem = { 0 };
+	struct doc *d;
+	void *st;
+
+	mem.fp = open_memstream(&mem.buf, &mem.size);
+	assert_non_null(mem.fp);
+	st = writer_xml.open(mem.fp, m);
+	assert_non_null(st);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(writer_xml.write(st, mem.fp, &r[i]), 0);
+	assert_int_equal(writer_xml.close(st, mem.fp, sum, START + 3), 0);
+	assert_int_equal(fclose(mem.fp), 0);
+	d = parse(mem.buf, mem.size);
+	if (text != NULL)
+		*text = mem.buf;
+	else
+		free(mem.buf);
+	return d;
+}
+
+/* The <port> with this number in a <host>, or NULL. */
+static struct node *find_port(const struct node *host, unsigned port)
+{
+	struct node *ports = child(host, "ports");
+
+	for (guint i = 0; ports != NULL && i < ports->kids->len; i++) {
+		struct node *p = kid(ports, i);
+
+		if (strcmp(p->name, "port") == 0 &&
+		    strtoul(attr(p, "portid"), NULL, 10) == port)
+			return p;
+	}
+	return NULL;
+}
+
+/* ---- tests ---- */
+
+/* Header, interleaved hosts grouped and sorted, ports sorted, states mapped,
+ * runstats from the summary. */
+static void test_structure(void **state)
+{
+	struct result r[6];
+	struct node *root, *h, *p, *st, *rs;
+	struct doc *d;
+	char *text;
+
+	/* Interleaved across hosts, as the task generator produces them. */
+	r[0] = res("192.0.2.2", 80, STATE_CLOSED, REASON_CONN_REFUSED);
+	r[1] = res("127.0.0.1", 8080, STATE_OPEN, REASON_SYN_ACK);
+	r[2] = res("192.0.2.2", 22, STATE_OPEN, REASON_SYN_ACK);
+	r[3] = res("127.0.0.1", 22, STATE_FILTERED, REASON_NO_RESPONSE);
+	r[4] = res("2001:db8::1", 443, STATE_ERROR, REASON_LOCAL_ERROR);
+	r[4].err = EMFILE;
+	r[5] = res("192.0.2.1", 25, STATE_CLOSED, REASON_RESET);
+	d = run(&meta, r, 6, &summary, &text);
+	root = d->root;
+
+	assert_int_equal(d->doctypes, 1);
+	assert_int_equal(d->pis, 2);   /* <?xml?> and <?xml-stylesheet?> */
+	assert_non_null(strstr(text, "<!DOCTYPE nmaprun>\n<?xml-stylesheet "
+			       "href=\"file:///usr/share/nmap/nmap.xsl\" type=\"text/xsl\"?>"));
+	assert_string_equal(root->name, "nmaprun");
+	assert_string_equal(attr(root, "scanner"), "nmap");   /* the DTD's only value */
+	assert_string_equal(attr(root, "version"), "0.1.0");
+	assert_string_equal(attr(root, "xmloutputversion"), "1.05");
+	assert_string_equal(attr(root, "start"), "1795262400");
+	assert_non_null(attr(root, "startstr"));
+	assert_string_equal(attr(root, "args"),
+			    "portolan -p 22,80,8000-8100 --states open,closed,filtered,error "
+			    "-t 16 --timeout 1500 --retries 1 127.0.0.1 192.0.2.0/30");
+	assert_kids(root, "scaninfo verbose debugging host host host host runstats");
+
+	st = kid(root, 0);
+	assert_string_equal(attr(st, "type"), "connect");
+	assert_string_equal(attr(st, "protocol"), "tcp");
+	assert_string_equal(attr(st, "numservices"), "103");
+	assert_string_equal(attr(st, "services"), "22,80,8000-8100");
+	assert_string_equal(attr(kid(root, 1), "level"), "0");
+
+	/* Hosts sorted: IPv4 by value, then IPv6. */
+	assert_string_equal(attr(child(kid(root, 3), "address"), "addr"), "127.0.0.1");
+	assert_string_equal(attr(child(kid(root, 4), "address"), "addr"), "192.0.2.1");
+	assert_string_equal(attr(child(kid(root, 5), "address"), "addr"), "192.0.2.2");
+	assert_string_equal(attr(child(kid(root, 6), "address"), "addr"), "2001:db8::1");
+	assert_string_equal(attr(child(kid(root, 6), "address"), "addrtype"), "ipv6");
+
+	/* 192.0.2.2: both its ports in one host, sorted, in DTD order. */
+	h = kid(root, 5);
+	assert_kids(h, "status address hostnames ports times");
+	assert_non_null(attr(h, "starttime"));
+	assert_non_null(attr(h, "endtime"));
+	assert_string_equal(attr(child(h, "status"), "state"), "up");
+	assert_string_equal(attr(child(h, "status"), "reason"), "syn-ack");
+	assert_string_equal(attr(child(h, "status"), "reason_ttl"), "0");
+	assert_string_equal(attr(child(h, "address"), "addrtype"), "ipv4");
+	assert_int_equal(child(h, "hostnames")->kids->len, 0);
+	assert_int_equal(count_kids(child(h, "ports"), "port"), 2);
+	p = kid(child(h, "ports"), 0);
+	assert_string_equal(attr(p, "portid"), "22");
+	assert_string_equal(attr(p, "protocol"), "tcp");
+	assert_string_equal(kid(p, 0)->name, "state");
+	assert_string_equal(attr(kid(p, 0), "state"), "open");
+	assert_string_equal(attr(kid(p, 0), "reason"), "syn-ack");
+	assert_string_equal(attr(kid(p, 0), "reason_ttl"), "0");
+	if (p->kids->len > 1) {   /* from the system's services table */
+		struct node *svc = kid(p, 1);
+
+		assert_string_equal(svc->name, "service");
+		assert_string_equal(attr(svc, "method"), "table");
+		assert_string_equal(attr(svc, "conf"), "3");
+	}
+	p = kid(child(h, "ports"), 1);
+	assert_string_equal(attr(p, "portid"), "80");
+	assert_string_equal(attr(kid(p, 0), "state"), "closed");
+	assert_string_equal(attr(kid(p, 0), "reason"), "conn-refused");
+	assert_string_equal(attr(child(h, "times"), "to"), "1500000");
+	assert_string_equal(attr(child(h, "times"), "srtt"), "250");
+
+	/* Closed only: up by its RST. Filtered only would be up as -Pn has it. */
+	h = kid(root, 4);
+	assert_string_equal(attr(child(h, "status"), "reason"), "reset");
+	h = kid(root, 3);
+	assert_string_equal(attr(child(h, "status"), "reason"), "syn-ack");
+	assert_string_equal(attr(kid(find_port(h, 22), 0), "state"), "filtered");
+	assert_string_equal(attr(kid(find_port(h, 22), 0), "reason"), "no-response");
+
+	/* error has no nmap state: unknown, with our reason. */
+	h = kid(root, 6);
+	assert_string_equal(attr(child(h, "status"), "reason"), "user-set");
+	assert_string_equal(attr(kid(find_port(h, 443), 0), "state"), "unknown");
+	assert_string_equal(attr(kid(find_port(h, 443), 0), "reason"), "local-error");
+	assert_string_equal(attr(child(h, "times"), "srtt"), "-1");
+
+	rs = kid(root, 7);
+	assert_kids(rs, "finished hosts");
+	assert_string_equal(attr(kid(rs, 0), "time"), "1795262403");
+	assert_string_equal(attr(kid(rs, 0), "elapsed"), "2.50");
+	assert_string_equal(attr(kid(rs, 0), "exit"), "success");
+	assert_non_null(attr(kid(rs, 0), "timestr"));
+	assert_non_null(strstr(attr(kid(rs, 0), "summary"),
+			       "5 IP addresses (4 hosts up) scanned in 2.50 seconds"));
+	assert_string_equal(attr(kid(rs, 1), "up"), "4");
+	assert_string_equal(attr(kid(rs, 1), "down"), "1");
+	assert_string_equal(attr(kid(rs, 1), "total"), "5");
+	assert_true(g_str_has_suffix(text, "</runstats>\n</nmaprun>\n"));
+	free(text);
+	doc_free(d);
+}
+
+/* Host and PTR names with markup, controls, NUL-free garbage and invalid
+ * UTF-8 come out as text: escaped markup, U+FFFD for what XML 1.0 cannot
+ * hold, TAB/CR/LF kept through character references. */
+static void test_hostile_names(void **state)
+{
+	static const char host[] =
+		"a&b<c>d\"e'f\x01g\x1b[31m\x7f\xc2\x85h\xff\xed\xa0\x80"
+		"\xef\xbf\xbe\t\r\n\xc3\xa9\xf0\x9f\x98\x80\xe2\x82";
+	static const char host_want[] =
+		"a&b<c>d\"e'f" FFFD "g" FFFD "[31m" FFFD FFFD "h" FFFD FFFD FFFD FFFD
+		FFFD "\t\r\n\xc3\xa9\xf0\x9f\x98\x80" FFFD FFFD;
+	static const char ptr[] = "\x1b]0;pwned\x07@evil.example\xc0\xaf";
+	static const char ptr_want[] = FFFD "]0;pwned" FFFD "@evil.example" FFFD FFFD;
+	static const char *const evil_targets[] = { "--x\" y=\"z", "<t>&", NULL };
+	struct scan_meta m = meta;
+	struct result r[2];
+	struct node *h, *names;
+	struct doc *d;
+	char *text;
+
+	m.targets = evil_targets;
+	m.version = "1--2\x01";
+	r[0] = res("198.51.100.7", 443, STATE_OPEN, REASON_SYN_ACK);
+	r[0].host = host;
+	r[0].ptr = g_strdup(ptr);
+	r[1] = res("198.51.100.7", 444, STATE_CLOSED, REASON_CONN_REFUSED);
+	r[1].host = host;
+	d = run(&m, r, 2, &summary, &text);
+	g_free(r[0].ptr);
+
+	assert_int_equal(count_kids(d->root, "host"), 1);
+	h = child(d->root, "host");
+	names = child(h, "hostnames");
+	assert_int_equal(names->kids->len, 2);
+	assert_string_equal(attr(kid(names, 0), "type"), "user");
+	assert_string_equal(attr(kid(names, 0), "name"), host_want);
+	assert_string_equal(attr(kid(names, 1), "type"), "PTR");
+	assert_string_equal(attr(kid(names, 1), "name"), ptr_want);
+	assert_non_null(strstr(attr(d->root, "args"), " --x\" y=\"z <t>&"));
+	assert_string_equal(attr(d->root, "version"), "1--2" FFFD);
+	/* Raw text never carries the controls, and the comment stays one. */
+	assert_null(strchr(text, '\x1b'));
+	assert_non_null(strstr(text, "&#9;&#13;&#10;"));
+	assert_int_equal(d->comments, 1);
+	free(text);
+	doc_free(d);
+}
+
+/* No summary (an abandoned scan): the document still closes, with what was
+ * scanned, and says the run did not finish. No metadata works too. */
+static void test_null_summary(void **state)
+{
+	struct result r[2];
+	struct node *fin, *hosts;
+	struct doc *d;
+
+	r[0] = res("192.0.2.9", 22, STATE_OPEN, REASON_SYN_ACK);
+	r[1] = res("192.0.2.9", 23, STATE_FILTERED, REASON_HOST_UNREACH);
+	d = run(&meta, r, 2, NULL, NULL);
+	assert_kids(d->root, "scaninfo verbose debugging host runstats");
+	assert_non_null(find_port(child(d->root, "host"), 22));
+	assert_non_null(find_port(child(d->root, "host"), 23));
+	fin = child(child(d->root, "runstats"), "finished");
+	hosts = child(child(d->root, "runstats"), "hosts");
+	assert_string_equal(attr(fin, "exit"), "error");
+	assert_non_null(attr(fin, "errormsg"));
+	assert_string_equal(attr(fin, "elapsed"), "3.00");
+	assert_string_equal(attr(hosts, "up"), "1");
+	assert_string_equal(attr(hosts, "total"), "1");
+	doc_free(d);
+
+	/* Nothing at all: no metadata, no results, no summary. */
+	d = run(NULL, NULL, 0, NULL, NULL);
+	assert_kids(d->root, "scaninfo verbose debugging runstats");
+	assert_string_equal(attr(kid(d->root, 0), "numservices"), "0");
+	assert_string_equal(attr(kid(d->root, 0), "services"), "");
+	assert_string_equal(attr(child(child(d->root, "runstats"), "hosts"), "total"), "0");
+	doc_free(d);
+}
+
+/* Many closed ports on a host become <extraports> with counts per reason,
+ * before the listed ports; open ports are always listed. */
+static void test_extraports(void **state)
+{
+	struct result r[64];
+	struct node *h, *ports, *extra;
+	struct doc *d;
+	size_t n = 0;
+
+	for (uint16_t p = 1; p <= 40; p++)
+		r[n++] = res("192.0.2.5", p, STATE_CLOSED,
+			     p % 4 == 0 ? REASON_RESET : REASON_CONN_REFUSED);
+	for (uint16_t p = 1000; p < 1003; p++)
+		r[n++] = res("192.0.2.5", p, STATE_FILTERED, REASON_NO_RESPONSE);
+	for (uint16_t p = 2000; p < 2020; p++)   /* fewer than 26 closed */
+		r[n++] = res("192.0.2.6", p, STATE_CLOSED, REASON_CONN_REFUSED);
+	r[n++] = res("192.0.2.5", 22, STATE_OPEN, REASON_SYN_ACK);
+	d = run(&meta, r, n, &summary, NULL);
+
+	h = kid(d->root, 3);
+	ports = child(h, "ports");
+	assert_kids(ports, "extraports port port port port");
+	extra = kid(ports, 0);
+	assert_string_equal(attr(extra, "state"), "closed");
+	assert_string_equal(attr(extra, "count"), "40");
+	assert_kids(extra, "extrareasons extrareasons");
+	assert_string_equal(attr(kid(extra, 0), "reason"), "conn-refused");
+	assert_string_equal(attr(kid(extra, 0), "count"), "30");
+	assert_string_equal(attr(kid(extra, 1), "reason"), "reset");
+	assert_string_equal(attr(kid(extra, 1), "count"), "10");
+	assert_string_equal(attr(kid(extra, 1), "proto"), "tcp");
+	assert_string_equal(attr(kid(ports, 1), "portid"), "22");
+	assert_string_equal(attr(kid(ports, 2), "portid"), "1000");
+	assert_null(find_port(h, 40));
+
+	h = kid(d->root, 4);
+	assert_int_equal(count_kids(child(h, "ports"), "port"), 20);
+	assert_int_equal(count_kids(child(h, "ports"), "extraports"), 0);
+	doc_free(d);
+}
+
+/* Every result lands in exactly one <port> or count, whatever the order
+ * and however the writer bounds its buffer (build with -DXML_MAX_HOSTS=4 to
+ * exercise the early writes). */
+static void test_every_result_kept(void **state)
+{
+	enum { HOSTS = 40, PORTS = 3 };
+	struct result r[HOSTS * PORTS];
+	bool seen[HOSTS][PORTS] = { { false } };
+	struct doc *d;
+	size_t n = 0, nhost = 0;
+
+	for (int p = 0; p < PORTS; p++)
+		for (int i = 0; i < HOSTS; i++) {
+			char ip[32];
+
+			snprintf(ip, sizeof ip, "10.0.%d.%d", i / 200, i % 200 + 1);
+			r[n++] = res(ip, (uint16_t)(100 + p),
+				     (i + p) % 2 ? STATE_OPEN : STATE_CLOSED,
+				     (i + p) % 2 ? REASON_SYN_ACK : REASON_CONN_REFUSED);
+		}
+	d = run(&meta, r, n, &summary, NULL);
+	for (guint k = 0; k < d->root->kids->len; k++) {
+		struct node *h = kid(d->root, k), *ports;
+		unsigned a, b, c, last;
+
+		if (strcmp(h->name, "host") != 0)
+			continue;
+		nhost++;
+		assert_int_equal(sscanf(attr(child(h, "address"), "addr"),
+					"%u.%u.%u.%u", &a, &b, &c, &last), 4);
+		ports = child(h, "ports");
+		for (guint i = 0; i < ports->kids->len; i++) {
+			unsigned port = (unsigned)strtoul(attr(kid(ports, i), "portid"),
+							  NULL, 10);
+			int host = (int)(c * 200 + last - 1);
+
+			assert_true(port >= 100 && port < 100 + PORTS);
+			assert_false(seen[host][port - 100]);
+			seen[host][port - 100] = true;
+		}
+	}
+	for (int i = 0; i < HOSTS; i++)
+		for (int p = 0; p < PORTS; p++)
+			assert_true(seen[i][p]);
+	assert_true(nhost >= HOSTS);
+	doc_free(d);
+}
+
+/* A stream that fails turns into -1 with errno set, and state is freed. */
+static void test_stream_failure(void **state)
+{
+	FILE *fp = fopen("/dev/full", "w");
+	struct result r = res("192.0.2.1", 22, STATE_OPEN, REASON_SYN_ACK);
+	void *st;
+
+	if (fp == NULL)
+		skip();
+	setvbuf(fp, NULL, _IOFBF, 1 << 16);
+	st = writer_xml.open(fp, &meta);
+	assert_null(st);
+	assert_int_equal(errno, ENOSPC);
+	clearerr(fp);
+	fclose(fp);
+
+	/* Open on a good stream, then close on a full one. */
+	{
+		char *buf = NULL;
+		size_t size = 0;
+		FILE *mem = open_memstream(&buf, &size);
+
+		st = writer_xml.open(mem, &meta);
+		assert_non_null(st);
+		assert_int_equal(writer_xml.write(st, mem, &r), 0);
+		fclose(mem);
+		free(buf);
+		fp = fopen("/dev/full", "w");
+		assert_non_null(fp);
+		errno = 0;
+		assert_int_equal(writer_xml.close(st, fp, &summary, START), -1);
+		assert_int_equal(errno, ENOSPC);
+		clearerr(fp);
+		fclose(fp);
+	}
+}
+
+static void test_lookup(void **state)
+{
+	assert_ptr_equal(writer_find("xml"), &writer_xml);
+	assert_ptr_equal(writer_find("XML"), &writer_xml);
+	assert_ptr_equal(writer_for_filename("scan.xml"), &writer_xml);
+	assert_ptr_equal(writer_for_filename("dir/Scan.XML"), &writer_xml);
+	assert_non_null(strstr(writer_names(), "xml"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_structure),
+		cmocka_unit_test(test_hostile_names),
+		cmocka_unit_test(test_null_summary),
+		cmocka_unit_test(test_extraports),
+		cmocka_unit_test(test_every_result_kept),
+		cmocka_unit_test(test_stream_failure),
+		cmocka_unit_test(test_lookup),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
