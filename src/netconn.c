@@ -4,7 +4,14 @@
  * loopback a connect to a port in the ephemeral range can pick that same port
  * as its source and connect to itself (TCP simultaneous open). That looks like
  * an open port and is not one, so a completed handshake is checked against
- * getsockname(). */
+ * getsockname().
+ *
+ * Linux reports an ICMP "administratively prohibited" as EHOSTUNREACH, the
+ * same as a host that is down; with IP_RECVERR it also queues the ICMP
+ * message itself, which tells them apart. Other systems keep the errno. */
+#if defined(__linux__)
+#define _GNU_SOURCE 1   /* IP_RECVERR, MSG_ERRQUEUE */
+#endif
 #include "netconn.h"
 
 #include <errno.h>
@@ -17,6 +24,68 @@
 #include <unistd.h>
 
 #include "addr.h"
+
+#if defined(__linux__)
+#include <linux/errqueue.h>
+#include <netinet/ip.h>
+#include <netinet/icmp6.h>
+
+/* ICMP destination unreachable codes (RFC 792, RFC 1812) that mean a
+ * filter, not an absent host. */
+static bool icmp_admin_prohibited(const struct sock_extended_err *ee)
+{
+	if (ee->ee_origin == SO_EE_ORIGIN_ICMP)
+		return ee->ee_type == 3 && (ee->ee_code == 9 || ee->ee_code == 10 || ee->ee_code == 13);
+	if (ee->ee_origin == SO_EE_ORIGIN_ICMP6)
+		return ee->ee_type == 1 && (ee->ee_code == 1 || ee->ee_code == 5 || ee->ee_code == 6);
+	return false;
+}
+
+static void want_icmp_errors(int fd, int family)
+{
+	int on = 1;
+
+	if (family == AF_INET)
+		(void)setsockopt(fd, IPPROTO_IP, IP_RECVERR, &on, sizeof(on));
+	else
+		(void)setsockopt(fd, IPPROTO_IPV6, IPV6_RECVERR, &on, sizeof(on));
+}
+
+/* The errno the ICMP message behind e deserves: EACCES for a filter. */
+static int refine_unreach(int fd, int e)
+{
+	char cbuf[512], data[64];
+	struct iovec iov = { .iov_base = data, .iov_len = sizeof(data) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+
+	if (e != EHOSTUNREACH && e != ENETUNREACH)
+		return e;
+	while (recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) >= 0) {
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
+			if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR) ||
+			    (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR)) {
+				struct sock_extended_err ee;
+
+				memcpy(&ee, CMSG_DATA(c), sizeof(ee));
+				if (icmp_admin_prohibited(&ee))
+					return EACCES;
+			}
+		}
+		msg.msg_controllen = sizeof(cbuf);
+	}
+	return e;
+}
+#else
+static void want_icmp_errors(int fd, int family)
+{
+}
+
+static int refine_unreach(int fd, int e)
+{
+	return e;
+}
+#endif
 
 /* Linux is the one system known to bound a blocking connect() by SO_SNDTIMEO.
  * Everywhere else the non-blocking shim is used, which is correct anywhere. */
@@ -189,6 +258,7 @@ enum attempt_outcome netconn_attempt(const struct sockaddr *sa, socklen_t salen,
 	}
 	(void)fcntl(s, F_SETFD, FD_CLOEXEC);
 	set_timeout(s, timeout_ms);
+	want_icmp_errors(s, sa->sa_family);
 
 #if USE_SNDTIMEO_CONNECT
 	do {
@@ -205,7 +275,7 @@ enum attempt_outcome netconn_attempt(const struct sockaddr *sa, socklen_t salen,
 		*fd = s;
 		return ATTEMPT_OPEN;
 	}
-	e = errno;
+	e = refine_unreach(s, errno);
 	netconn_abort(s);
 	*err = e;
 	return outcome_of_errno(e);
