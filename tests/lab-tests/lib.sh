@@ -1,0 +1,270 @@
+# tests/lab-tests/lib.sh: common code of the lab tests; sourced, not run.
+#
+# A test does:
+#   . "$(dirname "$0")/lib.sh"
+#   lab_start                 # skips unless root + ip netns; brings a lab up,
+#                             # sources its env file, tears it down on exit
+#   scan OUT.csv ARGS...      # portolan ARGS -o OUT.csv inside the scanner ns
+#   csv_cols OUT.csv ip,port,state,reason > actual
+#   expect_same expected actual "what"
+#   finish                    # PASS/FAIL line and exit status
+# Exit status: 0 passed, 1 failed, 77 skipped.
+
+set -uo pipefail
+
+LT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+LT_REPO=$(cd "$LT_DIR/../.." && pwd)
+LAB=$LT_REPO/tests/lab
+PORTOLAN=${PORTOLAN:-$LT_REPO/portolan}
+TEST_NAME=$(basename "$0" .sh)
+LT_FAILS=0
+LT_CHECKS=0
+
+# portolan reads PORTOLAN_<SETTING> from the environment: keep the tests
+# hermetic (PORTOLAN itself, the binary path, is not a setting).
+for v in $(compgen -e | grep '^PORTOLAN_' || true); do unset "$v"; done
+
+say() { printf '%s: %s\n' "$TEST_NAME" "$*"; }
+skip() { printf 'SKIP: %s: %s\n' "$TEST_NAME" "$*"; exit 77; }
+fail() { LT_FAILS=$((LT_FAILS + 1)); printf 'FAIL: %s: %s\n' "$TEST_NAME" "$*"; }
+ok() { printf 'ok: %s: %s\n' "$TEST_NAME" "$*"; }
+# Counts one check; "check COND-RESULT MESSAGE" style helpers below use it.
+check() { LT_CHECKS=$((LT_CHECKS + 1)); }
+
+finish() {
+	if [ "$LT_FAILS" -gt 0 ]; then
+		printf 'FAIL: %s: %d of %d checks failed\n' "$TEST_NAME" "$LT_FAILS" "$LT_CHECKS"
+		exit 1
+	fi
+	printf 'PASS: %s (%d checks)\n' "$TEST_NAME" "$LT_CHECKS"
+	exit 0
+}
+
+# ------------------------------------------------------------ prerequisites
+lab_requirements() {
+	[ "$(id -u)" = 0 ] || skip "not root (the lab needs network namespaces)"
+	command -v ip >/dev/null || skip "ip (iproute2) not installed"
+	command -v iptables >/dev/null && command -v ip6tables >/dev/null || skip "iptables/ip6tables not installed"
+	command -v flock >/dev/null || skip "flock (util-linux) not installed"
+	local probe=pllab-probe$$-scan
+	if ! ip netns add "$probe" 2>/dev/null; then
+		skip "ip netns unavailable (cannot create a network namespace)"
+	fi
+	ip netns del "$probe" 2>/dev/null || true
+	if [ ! -x "$PORTOLAN" ]; then
+		# Not a skip: a missing scanner is a broken build, not a missing facility.
+		fail "scanner binary not found or not executable: $PORTOLAN (build it: make portolan)"
+		finish
+	fi
+}
+
+# ---------------------------------------------------------------- lab setup
+LT_WORK=
+LT_LAB_UP=0
+
+lab_stop() {
+	local rc=$?
+	if [ "$LT_LAB_UP" = 1 ]; then
+		LT_LAB_UP=0
+		"$LAB" down "$LT_LAB_NAME" >/dev/null 2>&1 || echo "warning: tests/lab down $LT_LAB_NAME failed" >&2
+	fi
+	if [ -n "$LT_WORK" ] && [ -z "${LAB_KEEP_WORK:-}" ]; then
+		rm -rf "$LT_WORK"
+	fi
+	return $rc
+}
+
+lab_start() {
+	lab_requirements
+	# Unique per run and per test; [A-Za-z0-9_.-], short.
+	LT_LAB_NAME=${LAB_TEST_NAME_PREFIX:-t$$}-${TEST_NAME%%-*}
+	LT_WORK=$(mktemp -d "${TMPDIR:-/tmp}/portolan-lab-$TEST_NAME.XXXXXX")
+	trap lab_stop EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	LT_LAB_UP=1
+	if ! LAB_OWNER_PID=$$ "$LAB" up "$LT_LAB_NAME" >"$LT_WORK/lab-up.log" 2>&1; then
+		cat "$LT_WORK/lab-up.log"
+		fail "tests/lab up $LT_LAB_NAME failed"
+		finish
+	fi
+	# shellcheck disable=SC1090
+	. "$("$LAB" env "$LT_LAB_NAME")"
+	say "lab $LAB_NAME up (scanner ns $LAB_SCAN_NS, target ns $LAB_TGT_NS), work dir $LT_WORK"
+}
+
+# ----------------------------------------------------------------- scanning
+# scan OUT ARGS...: runs "$PORTOLAN ARGS -o OUT" in the scanner namespace.
+# Sets SCAN_RC, SCAN_MS (wall-clock milliseconds) and SCAN_ERR (stderr file).
+# A non-zero exit is a failure (a completed scan exits 0).
+scan() {
+	local out=$1 t0 t1
+	shift
+	SCAN_ERR=$out.stderr
+	rm -f "$out"
+	say "scan: portolan $* -o $out"
+	t0=$(date +%s%N)
+	"$LAB" exec "$LAB_NAME" -- "$PORTOLAN" "$@" -o "$out" 2>"$SCAN_ERR"
+	SCAN_RC=$?
+	t1=$(date +%s%N)
+	SCAN_MS=$(((t1 - t0) / 1000000))
+	check
+	if [ "$SCAN_RC" != 0 ]; then
+		fail "portolan $* exited $SCAN_RC (expected 0); stderr:"
+		sed 's/^/    /' "$SCAN_ERR" | head -20
+		return 1
+	fi
+	if [ ! -s "$out" ]; then
+		fail "portolan $* wrote no output to $out"
+		return 1
+	fi
+	say "scan took ${SCAN_MS} ms; $(tail -n1 "$SCAN_ERR" 2>/dev/null)"
+	return 0
+}
+
+# csv_cols FILE COL[,COL...]: the named columns of every data row, joined by
+# commas, in file order. Handles RFC 4180 quoting and CRLF line ends.
+csv_cols() {
+	awk -v want="$2" '
+	function parse(line,    n, i, c, f, inq, len) {
+		if (index(line, "\"") == 0) return split(line, F, ",")
+		n = 0; f = ""; inq = 0; len = length(line)
+		for (i = 1; i <= len; i++) {
+			c = substr(line, i, 1)
+			if (inq) {
+				if (c == "\"") {
+					if (substr(line, i + 1, 1) == "\"") { f = f "\""; i++ }
+					else inq = 0
+				} else f = f c
+			} else if (c == "\"") inq = 1
+			else if (c == ",") { F[++n] = f; f = "" }
+			else f = f c
+		}
+		F[++n] = f
+		return n
+	}
+	{ sub(/\r$/, "") }
+	NR == 1 {
+		n = parse($0)
+		for (i = 1; i <= n; i++) col[F[i]] = i
+		k = split(want, W, ",")
+		for (i = 1; i <= k; i++)
+			if (!(W[i] in col)) { print "csv_cols: no column " W[i] > "/dev/stderr"; exit 2 }
+		next
+	}
+	{
+		parse($0)
+		s = F[col[W[1]]]
+		for (i = 2; i <= k; i++) s = s "," F[col[W[i]]]
+		print s
+	}' "$1"
+}
+
+csv_header() { head -n1 "$1" | tr -d '\r'; }
+
+# expect_same EXPECTED ACTUAL WHAT: the two files hold the same lines (as
+# multisets; order does not matter). Prints a short diff when not.
+expect_same() {
+	local exp=$1 act=$2 what=$3
+	check
+	sort "$exp" >"$exp.sorted"
+	sort "$act" >"$act.sorted"
+	if cmp -s "$exp.sorted" "$act.sorted"; then
+		ok "$what ($(wc -l <"$exp.sorted") rows exact)"
+		return 0
+	fi
+	fail "$what: expected $(wc -l <"$exp.sorted") rows, got $(wc -l <"$act.sorted"); differences (< expected only, > actual only), first 20:"
+	diff "$exp.sorted" "$act.sorted" | grep '^[<>]' | head -20 | sed 's/^/    /'
+	local dups
+	dups=$(uniq -d "$act.sorted" | head -5)
+	[ -z "$dups" ] || printf '    duplicate rows in the output, e.g.:\n%s\n' "$(printf '%s\n' "$dups" | sed 's/^/      /')"
+	return 1
+}
+
+expect_eq() { # ACTUAL EXPECTED WHAT
+	check
+	if [ "$1" = "$2" ]; then ok "$3 = $2"; return 0; fi
+	fail "$3: expected '$2', got '$1'"
+	return 1
+}
+
+expect_lt() { # ACTUAL LIMIT WHAT   (numbers)
+	check
+	if [ "$1" -lt "$2" ]; then ok "$3: $1 < $2"; return 0; fi
+	fail "$3: $1 is not < $2"
+	return 1
+}
+
+# expect_summary CSV: portolan's summary line on stderr ("portolan: H hosts,
+# N probes in T s (R/s): a open, b closed, c filtered, d error; X attempts, Y
+# retries") agrees with the CSV. Only for scans whose CSV holds every probe
+# (all four states written).
+expect_summary() {
+	local csv=$1 line got want
+	line=$(grep -E '^portolan: .* probes in ' "$SCAN_ERR" | tail -n1)
+	check
+	if [ -z "$line" ]; then
+		fail "no summary line on stderr"
+		return 1
+	fi
+	got=$(printf '%s\n' "$line" | sed -E 's/.* ([0-9]+) probes in .*: ([0-9]+) open, ([0-9]+) closed, ([0-9]+) filtered, ([0-9]+) error.*/\1 \2 \3 \4 \5/')
+	want=$(csv_cols "$csv" state | awk '{ n++; c[$1]++ } END { printf "%d %d %d %d %d", n, c["open"], c["closed"], c["filtered"], c["error"] }')
+	if [ "$got" = "$want" ]; then
+		ok "summary line agrees with the CSV (probes open closed filtered error: $want)"
+		return 0
+	fi
+	fail "summary line disagrees with the CSV: summary says probes/open/closed/filtered/error = '$got', CSV has '$want' ($line)"
+	return 1
+}
+
+# ------------------------------------------------------------ expectations
+# is_open_port PORT [HOST]: the lab's own answer for an open port.
+lab_is_open() {
+	local p=$1 h=${2:-} o
+	for o in $LAB_OPEN_PORTS; do [ "$o" = "$p" ] && return 0; done
+	[ "$p" = "$LAB_SPECIAL_PORT" ] && { [ "$h" = "$LAB_SPECIAL_HOST4" ] || [ "$h" = "$LAB_SPECIAL_HOST6" ]; }
+}
+
+# expect_rows HOSTS_FILE PORTS_FILE > expected: "ip,port,state,reason" for each
+# host x port of a target in the local blocks, from the lab's parameters.
+expect_rows() {
+	awk -v open="$LAB_OPEN_PORTS" -v sh4="$LAB_SPECIAL_HOST4" -v sh6="$LAB_SPECIAL_HOST6" \
+		-v sp="$LAB_SPECIAL_PORT" -v flo="$LAB_FILTERED_LO" -v fhi="$LAB_FILTERED_HI" \
+		-v dark="$LAB_DARK_HOST4" '
+	BEGIN { n = split(open, O, " "); for (i = 1; i <= n; i++) isopen[O[i]] = 1 }
+	FNR == NR { ports[++np] = $1; next }
+	{
+		h = $1
+		for (i = 1; i <= np; i++) {
+			p = ports[i]
+			if (h == dark || (p >= flo && p <= fhi)) st = "filtered,no-response"
+			else if ((p in isopen) || (p == sp && (h == sh4 || h == sh6))) st = "open,syn-ack"
+			else st = "closed,conn-refused"
+			print h "," p "," st
+		}
+	}' "$2" "$1"
+}
+
+# ports_of SPEC: one port a line, for "22,80,1000-1010".
+ports_of() {
+	local IFS=, part
+	for part in $1; do
+		case $part in
+		*-*) seq "${part%-*}" "${part#*-}" ;;
+		*) echo "$part" ;;
+		esac
+	done
+}
+
+# ipv4_range A.B.C.D COUNT: COUNT consecutive addresses from A.B.C.D.
+ipv4_range() {
+	awk -v a="$1" -v n="$2" 'BEGIN {
+		split(a, o, "."); v = ((o[1] * 256 + o[2]) * 256 + o[3]) * 256 + o[4]
+		for (i = 0; i < n; i++) { x = v + i
+			printf "%d.%d.%d.%d\n", int(x / 16777216) % 256, int(x / 65536) % 256, int(x / 256) % 256, x % 256 }
+	}'
+}
+
+# lab_counter RULE: packets counted by the target firewall rule RULE.
+lab_counter() { "$LAB" counter "$LAB_NAME" "$1" | awk '{ print $2 }'; }
+lab_zero() { "$LAB" zero "$LAB_NAME"; }
