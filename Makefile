@@ -34,7 +34,7 @@ UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRC := $(wildcard tests/helpers/*.c)
 HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/helpers/%)
 
-.PHONY: all test unit integration run install clean asan tsan fuzz
+.PHONY: all test check unit integration lab daemons valgrind run install clean asan tsan fuzz fuzz-short
 
 all: $(BIN)
 
@@ -58,15 +58,29 @@ $(BUILD)/helpers/%: tests/helpers/%.c | $(BUILD)/helpers
 $(BUILD) $(BUILD)/tests $(BUILD)/helpers:
 	@mkdir -p $@
 
-# Unit tests (cmocka), then the black-box integration tests against ./portolan.
-test: unit integration
+# The whole suite, as CI runs it: this build's checks, the same checks in
+# ASan+UBSan and TSan builds, valgrind, the real daemons, a short fuzz run.
+test: check valgrind asan tsan
+
+# One build's checks: unit tests, loopback integration, the namespace lab.
+check: unit integration lab
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
 integration: $(BIN) $(HELPER_BIN)
-	@PORTOLAN=$(abspath $(BIN)) HELPERS=$(abspath $(BUILD)/helpers) \
-	    tests/integration/run-all
+	@PORTOLAN=$(abspath $(BIN)) tests/integration/run-all
+	@PORTOLAN=$(abspath $(BIN)) tests/integration/test-xml.sh
+
+# Needs root for network namespaces; reports SKIP (never a pass) without.
+lab: $(BIN) $(HELPER_BIN)
+	@PORTOLAN=$(abspath $(BIN)) HELPERS=$(abspath $(BUILD)/helpers) tests/lab-tests/run-all
+
+daemons: $(BIN)
+	@PORTOLAN=$(abspath $(BIN)) tests/daemons/run
+
+valgrind: $(BIN)
+	@PORTOLAN=$(abspath $(BIN)) tests/valgrind.sh
 
 run: $(BIN)
 	./$(BIN) -c etc/portolan.cfg
@@ -74,13 +88,16 @@ run: $(BIN)
 # Sanitiser builds live in their own build directories so they never mix objects.
 asan:
 	$(MAKE) BUILD=build-asan BIN=build-asan/portolan EXTRA_CFLAGS="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all" \
-	        EXTRA_LDFLAGS="-fsanitize=address,undefined" test
+	        EXTRA_LDFLAGS="-fsanitize=address,undefined" check
 tsan:
-	G_SLICE=always-malloc $(MAKE) BUILD=build-tsan BIN=build-tsan/portolan EXTRA_CFLAGS="-fsanitize=thread" EXTRA_LDFLAGS="-fsanitize=thread" test
+	G_SLICE=always-malloc $(MAKE) BUILD=build-tsan BIN=build-tsan/portolan EXTRA_CFLAGS="-fsanitize=thread" EXTRA_LDFLAGS="-fsanitize=thread" check
 
 # libFuzzer targets (clang); FUZZ_SECONDS per target.
 fuzz:
 	tests/fuzz/run
+
+fuzz-short:
+	FUZZ_SECONDS=15 tests/fuzz/run
 
 install: $(BIN)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/probes $(DESTDIR)$(SYSCONFDIR)/portolan

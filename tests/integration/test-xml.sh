@@ -11,7 +11,7 @@
 # M failed" and exits non-zero when a check failed.
 set -u
 
-PORTOLAN=${PORTOLAN:-/work/main/portolan}
+PORTOLAN=${PORTOLAN:-$(cd "$(dirname "$0")/../.." && pwd)/portolan}
 NMAP_DATA=${NMAP_DATA:-/usr/share/nmap}
 DTD=$NMAP_DATA/nmap.dtd
 XSL=$NMAP_DATA/nmap.xsl
