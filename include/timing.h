@@ -1,0 +1,54 @@
+/* timing.h: per-host round-trip estimates that turn into connect timeouts.
+ *
+ * Every answer a scan already gets (a completed handshake, an RST, an ICMP
+ * error) is an RTT sample: the connect latency. The estimator follows RFC 6298
+ * (SRTT, RTTVAR, alpha 1/8, beta 1/4, RTO = SRTT + 4 * RTTVAR) and a host's
+ * timeout is its RTO clamped to [min_ms, max_ms]. A timeout is not a sample.
+ * Each attempt uses a fresh socket, so a sample is never ambiguous the way a
+ * TCP retransmission is (Karn's problem does not arise).
+ *
+ * Hosts are addressed by host index and share a fixed table of slots: hosts
+ * whose indices are equal modulo TIMING_SLOTS share one estimate. Below
+ * TIMING_SLOTS hosts no two hosts share; above, a slot holds a blend of the
+ * hosts that map to it, which is the price of constant memory for a /8.
+ *
+ * A host with no sample in its slot starts from the global estimate (every
+ * sample of the scan) once there is one, else from the initial timeout.
+ *
+ * All functions except timing_new and timing_free may be called by any number
+ * of threads at once; they take no lock. */
+#ifndef PORTOLAN_TIMING_H
+#define PORTOLAN_TIMING_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Slots in the table (a power of two): 512 KiB, zero pages until touched. */
+#define TIMING_SLOTS 65536u
+
+struct timing;
+
+/* min_ms <= max_ms, both >= 1; initial_ms is clamped to [min_ms, max_ms]
+ * (RFC 6298 suggests 1000 ms for the initial timeout). Returns NULL on
+ * allocation failure or bad bounds. */
+struct timing *timing_new(unsigned initial_ms, unsigned min_ms, unsigned max_ms);
+/* Accepts NULL. No other thread may be using t. */
+void timing_free(struct timing *t);
+
+/* The connect timeout for host, in milliseconds: the RTO of its slot (rounded
+ * up to whole milliseconds), else of the global estimate, else the initial
+ * timeout; always within [min_ms, max_ms]. */
+unsigned timing_timeout_ms(struct timing *t, uint64_t host);
+
+/* Feeds one RTT sample (connect latency of an answered attempt) for host; it
+ * updates both the host's slot and the global estimate. Negative samples count
+ * as 0; NaN is ignored. Samples are kept to the microsecond. */
+void timing_sample(struct timing *t, uint64_t host, double rtt_ms);
+
+/* The estimate a host's timeout comes from, for logs and tests: false when
+ * its slot has no sample yet. */
+bool timing_estimate(struct timing *t, uint64_t host, double *srtt_ms, double *rttvar_ms);
+/* The same for the global estimate. */
+bool timing_global_estimate(struct timing *t, double *srtt_ms, double *rttvar_ms);
+
+#endif

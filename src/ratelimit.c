@@ -1,0 +1,172 @@
+/* ratelimit.c: a shared token bucket as one atomic "next token time".
+ *
+ * Reserving a token is a compare-and-swap on `tat` (the theoretical arrival
+ * time of the next token, in CLOCK_MONOTONIC nanoseconds): a taker gets
+ * max(tat, now - window) as its send time and moves tat one interval on.
+ * The window bounds the credit an idle spell can build up to `burst` tokens.
+ * Reservation takes no lock; only a caller that has to wait touches the
+ * mutex, and it sleeps on a condition with an absolute deadline so that
+ * ratelimit_close can wake it (a plain clock_nanosleep could not be cut
+ * short, and at low rates hundreds of workers may hold reservations minutes
+ * ahead).
+ *
+ * The interval is whole nanoseconds; the rounding error is below 0.01% at
+ * 200000/s. */
+#include "ratelimit.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#define NS_PER_S INT64_C(1000000000)
+
+/* Where a condition can wait on the monotonic clock; macOS cannot, so there
+ * the deadline is carried over to the realtime clock just before waiting. */
+#if defined(_POSIX_CLOCK_SELECTION) && _POSIX_CLOCK_SELECTION > 0
+#define WAIT_ON_MONOTONIC 1
+#else
+#define WAIT_ON_MONOTONIC 0
+#endif
+
+struct ratelimit {
+	_Atomic int64_t tat;         /* send time of the next token */
+	int64_t interval_ns;         /* 1 / rate */
+	int64_t window_ns;           /* (burst - 1) intervals of credit */
+	uint64_t burst;
+	atomic_bool closed;          /* written under lock, read anywhere */
+	pthread_mutex_t lock;
+	pthread_cond_t wake;         /* broadcast only by ratelimit_close */
+};
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec;
+}
+
+static struct timespec deadline_ts(int64_t mono_deadline)
+{
+	struct timespec ts;
+	int64_t d = mono_deadline;
+
+	if (!WAIT_ON_MONOTONIC) {
+		struct timespec rt;
+
+		clock_gettime(CLOCK_REALTIME, &rt);
+		d = (int64_t)rt.tv_sec * NS_PER_S + rt.tv_nsec + (mono_deadline - mono_ns());
+	}
+	ts.tv_sec = (time_t)(d / NS_PER_S);
+	ts.tv_nsec = (long)(d % NS_PER_S);
+	return ts;
+}
+
+struct ratelimit *ratelimit_new_burst(double per_second, uint64_t burst)
+{
+	struct ratelimit *rl;
+	pthread_condattr_t ca;
+	double interval;
+
+	/* The negated test also turns NaN away. */
+	if (!(per_second > 0.0) || burst == 0)
+		return NULL;
+	interval = (double)NS_PER_S / per_second;
+	/* Beyond a billion per second the grid is 1 ns; beyond a year per token
+	 * the limit means "never", which nobody asks for: cap it. */
+	if (interval < 1.0)
+		interval = 1.0;
+	if (interval > 365.0 * 86400.0 * (double)NS_PER_S)
+		interval = 365.0 * 86400.0 * (double)NS_PER_S;
+	rl = malloc(sizeof(*rl));
+	if (rl == NULL)
+		return NULL;
+	rl->interval_ns = (int64_t)(interval + 0.5);
+	if (burst > 1000000000u)
+		burst = 1000000000u;
+	rl->burst = burst;
+	rl->window_ns = (int64_t)(burst - 1) * rl->interval_ns;
+	/* Far in the past but clear of overflow: the bucket starts full. */
+	atomic_init(&rl->tat, INT64_MIN / 4);
+	atomic_init(&rl->closed, false);
+	pthread_mutex_init(&rl->lock, NULL);
+	pthread_condattr_init(&ca);
+#if WAIT_ON_MONOTONIC
+	(void)pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+#endif
+	pthread_cond_init(&rl->wake, &ca);
+	pthread_condattr_destroy(&ca);
+	return rl;
+}
+
+struct ratelimit *ratelimit_new(double per_second)
+{
+	double b = per_second / 100.0;
+
+	/* A hundredth of a second of tokens, at least one. */
+	return ratelimit_new_burst(per_second, b < 1.0 ? 1 : (uint64_t)b);
+}
+
+void ratelimit_free(struct ratelimit *rl)
+{
+	if (rl == NULL)
+		return;
+	pthread_cond_destroy(&rl->wake);
+	pthread_mutex_destroy(&rl->lock);
+	free(rl);
+}
+
+uint64_t ratelimit_burst(const struct ratelimit *rl)
+{
+	return rl->burst;
+}
+
+int64_t ratelimit_reserve_at(struct ratelimit *rl, int64_t now_ns)
+{
+	int64_t floor_ns = now_ns - rl->window_ns;
+	int64_t old = atomic_load_explicit(&rl->tat, memory_order_relaxed);
+	int64_t start;
+
+	do {
+		start = old > floor_ns ? old : floor_ns;
+	} while (!atomic_compare_exchange_weak_explicit(&rl->tat, &old, start + rl->interval_ns,
+							memory_order_relaxed,
+							memory_order_relaxed));
+	return start;
+}
+
+bool ratelimit_take_wait(struct ratelimit *rl)
+{
+	struct timespec ts;
+	int64_t now, start;
+	int rc = 0;
+	bool ok;
+
+	if (atomic_load(&rl->closed))
+		return false;
+	now = mono_ns();
+	start = ratelimit_reserve_at(rl, now);
+	if (start <= now)
+		return true;
+	ts = deadline_ts(start);
+	pthread_mutex_lock(&rl->lock);
+	/* Only close broadcasts, so a return of 0 before then is spurious;
+	 * ETIMEDOUT (or any error) ends the wait. */
+	while (!atomic_load(&rl->closed) && rc == 0)
+		rc = pthread_cond_timedwait(&rl->wake, &rl->lock, &ts);
+	ok = !atomic_load(&rl->closed);
+	pthread_mutex_unlock(&rl->lock);
+	return ok;
+}
+
+void ratelimit_close(struct ratelimit *rl)
+{
+	if (rl == NULL)
+		return;
+	pthread_mutex_lock(&rl->lock);
+	atomic_store(&rl->closed, true);
+	pthread_cond_broadcast(&rl->wake);
+	pthread_mutex_unlock(&rl->lock);
+}

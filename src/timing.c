@@ -1,0 +1,177 @@
+/* timing.c: RFC 6298 RTT estimation in a fixed table of lock-free slots.
+ *
+ * A slot is one 64-bit atomic word holding the whole estimate, so an update
+ * is a compare-and-swap loop and a read is one load: hundreds of workers can
+ * hit the same host without a lock, and a reader never sees SRTT from one
+ * update and RTTVAR from another. Layout, in microseconds:
+ *   bits 63..32  SRTT (saturates at about 71 minutes)
+ *   bit  31      set once the slot holds an estimate (so 0 means empty)
+ *   bits 30..0   RTTVAR (saturates at about 35 minutes)
+ * Integer microseconds keep the arithmetic exact and the results the same on
+ * every platform; the rounding is to the nearest microsecond. */
+#include "timing.h"
+
+#include <math.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+
+#define VALID_BIT    (UINT64_C(1) << 31)
+#define RTTVAR_MASK  (VALID_BIT - 1)
+#define SRTT_MAX     UINT64_C(0xffffffff)
+
+struct timing {
+	unsigned initial_ms, min_ms, max_ms;
+	_Atomic uint64_t global;
+	_Atomic uint64_t *slots;       /* TIMING_SLOTS words */
+};
+
+static uint64_t pack(uint64_t srtt_us, uint64_t rttvar_us)
+{
+	if (srtt_us > SRTT_MAX)
+		srtt_us = SRTT_MAX;
+	if (rttvar_us > RTTVAR_MASK)
+		rttvar_us = RTTVAR_MASK;
+	return srtt_us << 32 | VALID_BIT | rttvar_us;
+}
+
+static uint64_t srtt_of(uint64_t w)
+{
+	return w >> 32;
+}
+
+static uint64_t rttvar_of(uint64_t w)
+{
+	return w & RTTVAR_MASK;
+}
+
+/* One RFC 6298 step (section 2.2 for the first sample, 2.3 after). RTTVAR is
+ * updated with the old SRTT, as the RFC orders it. */
+static uint64_t update(uint64_t w, uint64_t r)
+{
+	uint64_t srtt, rttvar, delta;
+
+	if (w == 0)
+		return pack(r, (r + 1) / 2);
+	srtt = srtt_of(w);
+	rttvar = rttvar_of(w);
+	delta = srtt > r ? srtt - r : r - srtt;
+	rttvar = (3 * rttvar + delta + 2) / 4;
+	srtt = (7 * srtt + r + 4) / 8;
+	return pack(srtt, rttvar);
+}
+
+static void feed(_Atomic uint64_t *word, uint64_t r)
+{
+	uint64_t old = atomic_load_explicit(word, memory_order_relaxed);
+
+	/* On failure old is reloaded; the step is recomputed from fresh state. */
+	while (!atomic_compare_exchange_weak_explicit(word, &old, update(old, r),
+						      memory_order_relaxed,
+						      memory_order_relaxed))
+		;
+}
+
+static unsigned clamp_ms(const struct timing *t, uint64_t ms)
+{
+	if (ms < t->min_ms)
+		return t->min_ms;
+	if (ms > t->max_ms)
+		return t->max_ms;
+	return (unsigned)ms;
+}
+
+static unsigned rto_ms(const struct timing *t, uint64_t w)
+{
+	uint64_t rto_us = srtt_of(w) + 4 * rttvar_of(w);
+
+	/* Rounded up: a timeout a fraction short of the RTO would cut off the
+	 * answers the estimate says to expect. */
+	return clamp_ms(t, (rto_us + 999) / 1000);
+}
+
+/* Direct low bits rather than a hash: adjacent host indices (usually adjacent
+ * addresses) never collide, and a scan of up to TIMING_SLOTS hosts has no
+ * sharing at all. */
+static _Atomic uint64_t *slot_of(struct timing *t, uint64_t host)
+{
+	return &t->slots[host & (TIMING_SLOTS - 1)];
+}
+
+struct timing *timing_new(unsigned initial_ms, unsigned min_ms, unsigned max_ms)
+{
+	struct timing *t;
+
+	if (min_ms == 0 || min_ms > max_ms)
+		return NULL;
+	t = malloc(sizeof(*t));
+	if (t == NULL)
+		return NULL;
+	/* calloc: the all-zero word is the empty slot, and untouched pages of a
+	 * sparse scan cost no memory. */
+	t->slots = calloc(TIMING_SLOTS, sizeof(*t->slots));
+	if (t->slots == NULL) {
+		free(t);
+		return NULL;
+	}
+	t->min_ms = min_ms;
+	t->max_ms = max_ms;
+	t->initial_ms = clamp_ms(t, initial_ms);
+	atomic_init(&t->global, 0);
+	return t;
+}
+
+void timing_free(struct timing *t)
+{
+	if (t == NULL)
+		return;
+	free(t->slots);
+	free(t);
+}
+
+unsigned timing_timeout_ms(struct timing *t, uint64_t host)
+{
+	uint64_t w = atomic_load_explicit(slot_of(t, host), memory_order_relaxed);
+
+	if (w == 0)
+		w = atomic_load_explicit(&t->global, memory_order_relaxed);
+	return w == 0 ? t->initial_ms : rto_ms(t, w);
+}
+
+void timing_sample(struct timing *t, uint64_t host, double rtt_ms)
+{
+	uint64_t r;
+
+	if (isnan(rtt_ms))
+		return;
+	if (rtt_ms <= 0.0)
+		r = 0;
+	else if (rtt_ms >= (double)SRTT_MAX / 1000.0)
+		r = SRTT_MAX;
+	else
+		r = (uint64_t)(rtt_ms * 1000.0 + 0.5);
+	feed(slot_of(t, host), r);
+	feed(&t->global, r);
+}
+
+static bool read_word(uint64_t w, double *srtt_ms, double *rttvar_ms)
+{
+	if (w == 0)
+		return false;
+	if (srtt_ms != NULL)
+		*srtt_ms = (double)srtt_of(w) / 1000.0;
+	if (rttvar_ms != NULL)
+		*rttvar_ms = (double)rttvar_of(w) / 1000.0;
+	return true;
+}
+
+bool timing_estimate(struct timing *t, uint64_t host, double *srtt_ms, double *rttvar_ms)
+{
+	return read_word(atomic_load_explicit(slot_of(t, host), memory_order_relaxed),
+			 srtt_ms, rttvar_ms);
+}
+
+bool timing_global_estimate(struct timing *t, double *srtt_ms, double *rttvar_ms)
+{
+	return read_word(atomic_load_explicit(&t->global, memory_order_relaxed),
+			 srtt_ms, rttvar_ms);
+}

@@ -1,0 +1,192 @@
+/* test_timing.c: the RTT estimator gives the exact RFC 6298 values for a known
+ * sequence of samples, falls back from host to global to initial, clamps,
+ * shares slots only modulo TIMING_SLOTS, and stays consistent under many
+ * threads feeding one host. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <pthread.h>
+
+#include "timing.h"
+
+static void assert_estimate(struct timing *t, uint64_t host, double srtt, double rttvar)
+{
+	double s, v;
+
+	assert_true(timing_estimate(t, host, &s, &v));
+	assert_true(s == srtt);
+	assert_true(v == rttvar);
+}
+
+/* Worked by hand, in microseconds:
+ *   100 ms: SRTT 100000, RTTVAR 50000 (R/2),           RTO 300000 -> 300 ms
+ *   100 ms: RTTVAR (3*50000 + 0 + 2)/4 = 37500,        RTO 250000 -> 250 ms
+ *   200 ms: RTTVAR (3*37500 + 100000 + 2)/4 = 53125,
+ *           SRTT (7*100000 + 200000 + 4)/8 = 112500,   RTO 325000 -> 325 ms
+ *    50 ms: RTTVAR (3*53125 + 62500 + 2)/4 = 55469,
+ *           SRTT (7*112500 + 50000 + 4)/8 = 104688,    RTO 326564 -> 327 ms */
+static void test_rfc6298_sequence(void **state)
+{
+	struct timing *t = timing_new(1000, 10, 10000);
+
+	assert_non_null(t);
+	assert_false(timing_estimate(t, 7, NULL, NULL));
+	assert_int_equal(timing_timeout_ms(t, 7), 1000);
+
+	timing_sample(t, 7, 100.0);
+	assert_estimate(t, 7, 100.0, 50.0);
+	assert_int_equal(timing_timeout_ms(t, 7), 300);
+
+	timing_sample(t, 7, 100.0);
+	assert_estimate(t, 7, 100.0, 37.5);
+	assert_int_equal(timing_timeout_ms(t, 7), 250);
+
+	timing_sample(t, 7, 200.0);
+	assert_estimate(t, 7, 112.5, 53.125);
+	assert_int_equal(timing_timeout_ms(t, 7), 325);
+
+	timing_sample(t, 7, 50.0);
+	assert_estimate(t, 7, 104.688, 55.469);
+	assert_int_equal(timing_timeout_ms(t, 7), 327);
+	timing_free(t);
+}
+
+static void test_fallback_host_global_initial(void **state)
+{
+	struct timing *t = timing_new(2000, 10, 10000);
+	double s, v;
+
+	assert_false(timing_global_estimate(t, NULL, NULL));
+	assert_int_equal(timing_timeout_ms(t, 1), 2000);
+	assert_int_equal(timing_timeout_ms(t, 2), 2000);
+
+	/* One sample on host 1 becomes the starting point of every other host. */
+	timing_sample(t, 1, 40.0);
+	assert_int_equal(timing_timeout_ms(t, 1), 120);
+	assert_false(timing_estimate(t, 2, NULL, NULL));
+	assert_int_equal(timing_timeout_ms(t, 2), 120);
+
+	/* Host 2's own first sample replaces the global starting point. */
+	timing_sample(t, 2, 400.0);
+	assert_int_equal(timing_timeout_ms(t, 2), 1200);
+	assert_int_equal(timing_timeout_ms(t, 1), 120);
+
+	/* Global: 40 then 400: RTTVAR (3*20000 + 360000 + 2)/4 = 105000,
+	 * SRTT (7*40000 + 400000 + 4)/8 = 85000; RTO 505000 -> 505 ms. */
+	assert_true(timing_global_estimate(t, &s, &v));
+	assert_true(s == 85.0);
+	assert_true(v == 105.0);
+	assert_int_equal(timing_timeout_ms(t, 3), 505);
+	timing_free(t);
+}
+
+static void test_clamps(void **state)
+{
+	struct timing *t = timing_new(5000, 100, 1500);
+
+	/* The initial timeout is clamped too. */
+	assert_int_equal(timing_timeout_ms(t, 0), 1500);
+	timing_sample(t, 0, 0.4);          /* RTO 1.2 ms -> 2 ms -> min */
+	assert_int_equal(timing_timeout_ms(t, 0), 100);
+	timing_sample(t, 1, 900.0);        /* RTO 2700 ms -> max */
+	assert_int_equal(timing_timeout_ms(t, 1), 1500);
+	timing_free(t);
+
+	t = timing_new(1, 50, 60);
+	assert_int_equal(timing_timeout_ms(t, 0), 50);
+	timing_free(t);
+
+	assert_null(timing_new(1000, 0, 10));
+	assert_null(timing_new(1000, 20, 10));
+	timing_free(NULL);
+}
+
+static void test_odd_samples(void **state)
+{
+	struct timing *t = timing_new(1000, 1, 100000);
+
+	timing_sample(t, 3, NAN);
+	assert_false(timing_estimate(t, 3, NULL, NULL));
+	assert_false(timing_global_estimate(t, NULL, NULL));
+
+	/* A negative latency (clock oddity) is a zero sample, not garbage. */
+	timing_sample(t, 3, -5.0);
+	assert_estimate(t, 3, 0.0, 0.0);
+	assert_int_equal(timing_timeout_ms(t, 3), 1);
+
+	/* Huge samples saturate instead of wrapping. */
+	timing_sample(t, 4, 1e12);
+	assert_int_equal(timing_timeout_ms(t, 4), 100000);
+	timing_free(t);
+}
+
+static void test_slots_shared_modulo_table(void **state)
+{
+	struct timing *t = timing_new(1000, 1, 100000);
+	uint64_t far = (uint64_t)TIMING_SLOTS * 3 + 5;
+
+	timing_sample(t, 5, 10.0);
+	/* Adjacent hosts and hosts up to TIMING_SLOTS apart do not share. */
+	assert_false(timing_estimate(t, 4, NULL, NULL));
+	assert_false(timing_estimate(t, 6, NULL, NULL));
+	assert_false(timing_estimate(t, 5 + TIMING_SLOTS - 1, NULL, NULL));
+	/* Equal modulo the table size: one estimate, documented. */
+	assert_estimate(t, far, 10.0, 5.0);
+	assert_estimate(t, UINT64_C(0xffffffff) + 1 + 5, 10.0, 5.0);
+	timing_free(t);
+}
+
+#define THREADS 8
+#define SAMPLES 20000
+
+struct feeder {
+	struct timing *t;
+	uint64_t host;
+};
+
+static void *feed_main(void *arg)
+{
+	struct feeder *f = arg;
+
+	for (int i = 0; i < SAMPLES; i++) {
+		timing_sample(f->t, f->host, 10.0);
+		(void)timing_timeout_ms(f->t, f->host);
+	}
+	return NULL;
+}
+
+/* Identical samples give one outcome whatever the interleaving: SRTT 10 ms,
+ * RTTVAR decayed to its integer fixed point (3x + 2)/4 = x, i.e. 2 us. Any
+ * lost or torn update would leave a different pair. */
+static void test_concurrent_one_host(void **state)
+{
+	struct timing *t = timing_new(1000, 1, 100000);
+	struct feeder f = { .t = t, .host = 42 };
+	pthread_t th[THREADS];
+
+	for (int i = 0; i < THREADS; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, feed_main, &f), 0);
+	for (int i = 0; i < THREADS; i++)
+		pthread_join(th[i], NULL);
+	assert_estimate(t, 42, 10.0, 0.002);
+	assert_int_equal(timing_timeout_ms(t, 42), 11);   /* 10008 us, rounded up */
+	timing_free(t);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_rfc6298_sequence),
+		cmocka_unit_test(test_fallback_host_global_initial),
+		cmocka_unit_test(test_clamps),
+		cmocka_unit_test(test_odd_samples),
+		cmocka_unit_test(test_slots_shared_modulo_table),
+		cmocka_unit_test(test_concurrent_one_host),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
