@@ -32,8 +32,13 @@ struct scan_plan {
 	char *states_text;
 	unsigned states_mask;
 	unsigned threads;
-	unsigned timeout_ms;
+	unsigned timeout_ms;         /* initial timeout */
+	unsigned min_timeout_ms;
+	unsigned max_timeout_ms;     /* >= timeout_ms */
 	unsigned retries;
+	uint64_t max_rate;           /* 0: unlimited */
+	uint64_t seed;               /* 0: index order */
+	uint64_t shard, nshards;     /* 0-based share of nshards */
 	bool reverse_dns;
 	unsigned ptr_timeout_ms;
 	bool dry_run;

@@ -13,7 +13,9 @@
 #include "plan.h"
 #include "ptr.h"
 #include "queue.h"
+#include "ratelimit.h"
 #include "taskgen.h"
+#include "timing.h"
 
 /* What the workers share; all of it outlives the pool. */
 struct pool_ctx {
@@ -23,6 +25,8 @@ struct pool_ctx {
 	struct bqueue *results;      /* of struct result * */
 	struct metrics *metrics;
 	struct ptr_cache *ptr;       /* NULL unless reverse DNS is on */
+	struct timing *timing;       /* per-host adaptive timeouts */
+	struct ratelimit *rate;      /* NULL: no limit */
 };
 
 /* A queued task: its position in the scan order and the task index there. */

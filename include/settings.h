@@ -26,7 +26,14 @@ struct settings {
 	char *states;             /* "open,closed" */
 	char *family;             /* "any", "4" or "6" */
 	int64_t threads;
-	int64_t timeout_ms;
+	int64_t timeout_ms;       /* initial timeout; also the cap unless max-timeout */
+	int64_t min_timeout_ms;
+	int64_t max_timeout_ms;   /* 0: same as timeout */
+	int64_t max_rate;         /* probes per second, 0: unlimited */
+	int64_t seed;             /* scan order; 0 picks one (recorded for resume) */
+	bool sequential;          /* no permutation: index order */
+	char *shard;              /* "i/N", 1-based, or NULL */
+	char *timing;             /* a preset name, or NULL */
 	int64_t retries;
 	int64_t max_hosts;
 	int64_t ptr_timeout_ms;
@@ -39,6 +46,7 @@ struct settings {
 	char *resume_from;        /* --resume FILE: continue the scan it records */
 	char *resume_file;        /* where an interrupted scan records itself */
 	int verbosity;            /* -1 quiet, 0 normal, 1.. verbose */
+	uint64_t explicit_set;    /* bit i: table entry i was given by some source */
 };
 
 enum settings_status {

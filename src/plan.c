@@ -80,6 +80,29 @@ static const char *probes_dir(const struct settings *s)
 	return "probes";
 }
 
+/* "I/N" with 1 <= I <= N, as masscan spells shards; stored 0-based. */
+static int parse_shard(const char *text, uint64_t *shard, uint64_t *nshards, GError **err)
+{
+	unsigned long long i, n;
+	char *end;
+
+	errno = 0;
+	i = g_ascii_strtoull(text, &end, 10);
+	if (errno == 0 && end != text && *end == '/') {
+		const char *rest = end + 1;
+
+		n = g_ascii_strtoull(rest, &end, 10);
+		if (errno == 0 && end != rest && *end == '\0' && i >= 1 && n >= 1 && i <= n) {
+			*shard = i - 1;
+			*nshards = n;
+			return 0;
+		}
+	}
+	g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+		    "invalid shard '%s': expected I/N with 1 <= I <= N, e.g. 1/4", text);
+	return -1;
+}
+
 /* What makes task position i mean the same (host, port) in two runs. */
 static char *fingerprint(const struct scan_plan *p)
 {
@@ -89,6 +112,11 @@ static char *fingerprint(const struct scan_plan *p)
 	target_set_digest(p->targets, sum);
 	g_checksum_update(sum, (const guchar *)p->ports.ports,
 			  (gssize)(p->ports.count * sizeof(p->ports.ports[0])));
+	{
+		uint64_t order[3] = { p->seed, p->shard, p->nshards };
+
+		g_checksum_update(sum, (const guchar *)order, sizeof(order));
+	}
 	hex = g_strdup(g_checksum_get_string(sum));
 	g_checksum_free(sum);
 	return hex;
@@ -96,11 +124,9 @@ static char *fingerprint(const struct scan_plan *p)
 
 static int load_resume(struct scan_plan *p, const char *path, GError **err)
 {
-	uint64_t total = target_set_count(p->targets) * (uint64_t)p->ports.count;
-
 	if (resume_read(path, &p->resume, err) != 0)
 		return -1;
-	if (strcmp(p->resume.fingerprint, p->fingerprint) != 0 || p->resume.total != total) {
+	if (strcmp(p->resume.fingerprint, p->fingerprint) != 0) {
 		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
 			    "cannot resume '%s': the targets or ports no longer match the interrupted "
 			    "scan (a name resolves differently, or a targets file changed)", path);
@@ -127,6 +153,13 @@ int plan_build(struct scan_plan *p, const struct settings *s, GError **err)
 	p->outputs = g_ptr_array_new_with_free_func(output_free);
 	p->threads = (unsigned)s->threads;
 	p->timeout_ms = (unsigned)s->timeout_ms;
+	p->min_timeout_ms = (unsigned)s->min_timeout_ms;
+	p->max_timeout_ms = (unsigned)(s->max_timeout_ms ? s->max_timeout_ms : s->timeout_ms);
+	p->max_rate = (uint64_t)s->max_rate;
+	p->seed = s->sequential ? 0 : (uint64_t)s->seed;
+	p->nshards = 1;
+	if (s->shard != NULL && parse_shard(s->shard, &p->shard, &p->nshards, err) != 0)
+		return -1;
 	p->retries = (unsigned)s->retries;
 	p->reverse_dns = s->reverse_dns;
 	p->ptr_timeout_ms = (unsigned)s->ptr_timeout_ms;

@@ -66,9 +66,18 @@ static struct result *probe_task(const struct pool_ctx *ctx, uint64_t seq, uint6
 	salen = pl_addr_sockaddr(&r->addr, r->port, &ss);
 
 	for (;;) {
+		if (!ratelimit_take(ctx->rate)) {
+			/* The scan is stopping: this task was never probed, so it
+			 * yields no result and a resume will probe it. */
+			result_free(r);
+			return NULL;
+		}
 		t0 = now_ms();
-		o = netconn_attempt((struct sockaddr *)&ss, salen, ctx->plan->timeout_ms, &fd, &err);
+		o = netconn_attempt((struct sockaddr *)&ss, salen,
+				    timing_timeout_ms(ctx->timing, host), &fd, &err);
 		r->latency_ms = now_ms() - t0;
+		if (o == ATTEMPT_OPEN || o == ATTEMPT_CLOSED || o == ATTEMPT_UNREACH)
+			timing_sample(ctx->timing, host, r->latency_ms);
 		if (o == ATTEMPT_RESOURCE) {
 			/* No packet left this host: not an attempt at the port. */
 			atomic_fetch_add_explicit(&ctx->metrics->resource_waits, 1, memory_order_relaxed);
@@ -111,7 +120,8 @@ static void *worker_main(void *arg)
 
 		g_free(t);
 		/* The results queue is closed only after every worker is joined. */
-		(void)bqueue_push(ctx->results, r);
+		if (r != NULL)
+			(void)bqueue_push(ctx->results, r);
 	}
 	return NULL;
 }

@@ -31,6 +31,7 @@
 struct scan_ctl {
 	const struct scan_plan *plan;
 	struct bqueue *tasks;
+	struct ratelimit *rate;       /* closed on stop: waiters must not sleep on */
 	struct results *results;      /* set once started; read by the signal thread */
 	struct progress *progress;
 	struct metrics *metrics;
@@ -53,6 +54,8 @@ static void drop_task(void *item, void *ud)
  * they hold and then find the queue closed. */
 static void stop_tasks(struct scan_ctl *c)
 {
+	if (c->rate != NULL)
+		ratelimit_close(c->rate);
 	bqueue_close(c->tasks);
 	(void)bqueue_drain(c->tasks, drop_task, NULL);
 }
@@ -144,6 +147,7 @@ int scan_run(struct scan_plan *plan, GError **err)
 	struct results *results = NULL;
 	struct pool *pool = NULL;
 	struct ptr_cache *ptr = NULL;
+	struct timing *timing = NULL;
 	sigset_t old;
 	unsigned threads;
 	uint64_t hosts, pos;
@@ -153,11 +157,12 @@ int scan_run(struct scan_plan *plan, GError **err)
 	memset(&ctl, 0, sizeof(ctl));
 	metrics_init(&metrics);
 	hosts = target_set_count(plan->targets);
-	taskgen_init(&tg, hosts, plan->ports.count);
+	taskgen_init_permuted(&tg, hosts, plan->ports.count, plan->seed);
+	(void)taskgen_set_shard(&tg, plan->shard, plan->nshards);
 	ctl.plan = plan;
 	ctl.metrics = &metrics;
 	ctl.hosts = hosts;
-	ctl.total = tg.total;
+	ctl.total = taskgen_count(&tg);
 	ctl.progress = progress_new(plan->resuming ? rs->low : 0, rs->done, rs->ndone);
 	if (plan->resuming) {
 		/* The summary covers the whole scan, earlier runs included. */
@@ -170,8 +175,8 @@ int scan_run(struct scan_plan *plan, GError **err)
 		ctl.elapsed_base = rs->counts.elapsed_s;
 	}
 	threads = rlimits_fit_threads(plan->threads, FD_RESERVE);
-	if ((uint64_t)threads > tg.total)
-		threads = (unsigned)tg.total;
+	if ((uint64_t)threads > ctl.total)
+		threads = ctl.total > 0 ? (unsigned)ctl.total : 1;
 
 	/* Threads inherit this mask: from here on only signal_main sees them. */
 	sigemptyset(&ctl.sigs);
@@ -184,6 +189,8 @@ int scan_run(struct scan_plan *plan, GError **err)
 	results_q = bqueue_new(RESULTS_QUEUE_CAPACITY);
 	if (plan->reverse_dns)
 		ptr = ptr_cache_new(plan->ptr_timeout_ms);
+	timing = timing_new(plan->timeout_ms, plan->min_timeout_ms, plan->max_timeout_ms);
+	ctl.rate = plan->max_rate > 0 ? ratelimit_new((double)plan->max_rate) : NULL;
 
 	meta = (struct scan_meta){
 		.version = PORTOLAN_VERSION,
@@ -211,20 +218,20 @@ int scan_run(struct scan_plan *plan, GError **err)
 
 	pctx = (struct pool_ctx){
 		.plan = plan, .tg = &tg, .tasks = ctl.tasks, .results = results_q,
-		.metrics = &metrics, .ptr = ptr,
+		.metrics = &metrics, .ptr = ptr, .timing = timing, .rate = ctl.rate,
 	};
 	pool = pool_start(&pctx, threads, err);
 	if (pool != NULL) {
 		g_info("scanning %" G_GUINT64_FORMAT " hosts x %zu ports with %u threads",
 		       hosts, plan->ports.count, pool_size(pool));
-		for (pos = plan->resuming ? rs->low : 0; pos < tg.total; pos++) {
+		for (pos = plan->resuming ? rs->low : 0; pos < ctl.total; pos++) {
 			struct task *t;
 
 			if (plan->resuming && progress_is_done(ctl.progress, pos))
 				continue;
 			t = g_new(struct task, 1);
 			t->seq = pos;
-			t->index = pos;
+			t->index = taskgen_index_at(&tg, pos);
 			if (!bqueue_push(ctl.tasks, t)) {
 				g_free(t);
 				break;
@@ -253,6 +260,8 @@ int scan_run(struct scan_plan *plan, GError **err)
 		metrics_print_summary(&snap, stderr);
 out:
 	progress_free(ctl.progress);
+	ratelimit_free(ctl.rate);
+	timing_free(timing);
 	ptr_cache_free(ptr);
 	bqueue_free(results_q);
 	bqueue_free(ctl.tasks);
@@ -265,7 +274,8 @@ int scan_dry_run(const struct scan_plan *plan)
 	struct taskgen tg;
 	uint64_t index, host, port_index;
 
-	taskgen_init(&tg, target_set_count(plan->targets), plan->ports.count);
+	taskgen_init_permuted(&tg, target_set_count(plan->targets), plan->ports.count, plan->seed);
+	(void)taskgen_set_shard(&tg, plan->shard, plan->nshards);
 	while (taskgen_next(&tg, &index)) {
 		struct pl_addr a;
 		const char *name;

@@ -16,6 +16,7 @@
 
 #include "errors.h"
 #include "ports.h"
+#include "presets.h"
 #include "result.h"
 #include "targets.h"
 #include "writer.h"
@@ -68,7 +69,21 @@ static const struct opt opts[] = {
 	{ "threads", 't', "N", T_INT, OFF(threads), 1, 65536, "256", SRC_ALL,
 	  "concurrent connects (clamped to the descriptor limit)" },
 	{ "timeout", KEY_LONG_ONLY + 4, "MS", T_INT, OFF(timeout_ms), 1, 600000, "1000", SRC_ALL,
-	  "connect timeout in milliseconds" },
+	  "connect timeout (ms) for a host with no RTT sample yet, and the cap" },
+	{ "min-timeout", KEY_LONG_ONLY + 15, "MS", T_INT, OFF(min_timeout_ms), 1, 600000, "100", SRC_ALL,
+	  "floor of the adaptive timeout (set it to --timeout for a fixed timeout)" },
+	{ "max-timeout", KEY_LONG_ONLY + 16, "MS", T_INT, OFF(max_timeout_ms), 0, 600000, "0", SRC_ALL,
+	  "cap of the adaptive timeout (0: --timeout)" },
+	{ "max-rate", KEY_LONG_ONLY + 17, "N", T_INT, OFF(max_rate), 0, 100000000, "0", SRC_ALL,
+	  "at most N connect attempts per second, all threads together (0: no limit)" },
+	{ "timing", 'T', "PRESET", T_STR, OFF(timing), 0, 0, NULL, SRC_ALL,
+	  "timing preset: paranoid, polite, normal, aggressive, insane (see README)" },
+	{ "seed", KEY_LONG_ONLY + 18, "N", T_INT, OFF(seed), 0, INT64_MAX, "0", SRC_ALL,
+	  "seed of the scan order permutation (0: a random one)" },
+	{ "sequential", KEY_LONG_ONLY + 19, NULL, T_BOOL, OFF(sequential), 0, 0, "false", SRC_ALL,
+	  "scan in index order (host-interleaved) instead of a permutation" },
+	{ "shard", KEY_LONG_ONLY + 20, "I/N", T_STR, OFF(shard), 0, 0, NULL, SRC_ALL,
+	  "scan only share I of N (1-based); N machines with the same seed cover the space once" },
 	{ "retries", KEY_LONG_ONLY + 5, "N", T_INT, OFF(retries), 0, 20, "1", SRC_ALL,
 	  "extra attempts for a port that did not answer" },
 	{ "family", KEY_LONG_ONLY + 6, "any|4|6", T_STR, OFF(family), 0, 0, "any", SRC_ALL,
@@ -185,6 +200,9 @@ static int set_from_text(struct settings *s, const struct opt *o, const char *va
 	int64_t n;
 	bool b;
 
+	if (strcmp(where, "default") != 0)
+		s->explicit_set |= UINT64_C(1) << (o - opts);
+
 	switch (o->type) {
 	case T_STR: {
 		char **p = FIELD(s, o, char *);
@@ -292,6 +310,7 @@ static void config_apply_one(struct settings *s, const struct opt *o, const conf
 	char *text = NULL;
 	GError *e = NULL;
 
+	s->explicit_set |= UINT64_C(1) << (o - opts);
 	switch (o->type) {
 	case T_INT:
 		if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64) {
@@ -635,6 +654,8 @@ void settings_clear(struct settings *s)
 	g_free(s->states);
 	g_free(s->family);
 	g_free(s->probes_dir);
+	g_free(s->shard);
+	g_free(s->timing);
 	g_free(s->resume_from);
 	g_free(s->resume_file);
 	if (s->targets)
@@ -676,6 +697,43 @@ int settings_states_mask(const char *states, unsigned *mask, GError **err)
 		rc = -1;
 	}
 	return rc;
+}
+
+static bool was_given(const struct settings *s, const char *name)
+{
+	const struct opt *o = opt_by_name(name);
+
+	return o != NULL && (s->explicit_set & (UINT64_C(1) << (o - opts)));
+}
+
+/* A preset fills the pacing settings no source named explicitly. */
+static int apply_preset(struct settings *s, GError **err)
+{
+	const struct preset *p;
+	char names[128];
+
+	if (s->timing == NULL)
+		return 0;
+	p = preset_find(s->timing);
+	if (p == NULL) {
+		preset_names(names, sizeof(names));
+		g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "unknown timing preset '%s': expected %s",
+			    s->timing, names);
+		return -1;
+	}
+	if (!was_given(s, "threads"))
+		s->threads = p->threads;
+	if (!was_given(s, "timeout"))
+		s->timeout_ms = p->initial_timeout_ms;
+	if (!was_given(s, "min-timeout"))
+		s->min_timeout_ms = p->min_timeout_ms;
+	if (!was_given(s, "max-timeout"))
+		s->max_timeout_ms = p->max_timeout_ms;
+	if (!was_given(s, "retries"))
+		s->retries = p->retries;
+	if (!was_given(s, "max-rate"))
+		s->max_rate = (int64_t)p->max_rate;
+	return 0;
 }
 
 static int check_family(const char *family, GError **err)
@@ -771,8 +829,23 @@ enum settings_status settings_load(struct settings *s, int argc, char **argv, GE
 	}
 	s->verbosity = verbosity;
 
-	if (settings_states_mask(s->states, &mask, err) != 0 || check_family(s->family, err) != 0)
+	if (settings_states_mask(s->states, &mask, err) != 0 || check_family(s->family, err) != 0 ||
+	    apply_preset(s, err) != 0)
 		goto out;
+	if (s->min_timeout_ms > s->timeout_ms) {
+		/* A floor above the start would make the first timeout a lie. */
+		s->min_timeout_ms = s->timeout_ms;
+	}
+	if (s->max_timeout_ms != 0 && s->max_timeout_ms < s->timeout_ms) {
+		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+			    "max-timeout (%" G_GINT64_FORMAT ") is below timeout (%" G_GINT64_FORMAT ")",
+			    s->max_timeout_ms, s->timeout_ms);
+		goto out;
+	}
+	if (s->seed == 0) {
+		/* Recorded in the settings, so a resume file repeats the order. */
+		s->seed = ((int64_t)g_random_int_range(1, G_MAXINT32) << 31) ^ g_random_int();
+	}
 	if (s->format != NULL && writer_find(s->format) == NULL) {
 		g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "unknown format '%s': expected %s",
 			    s->format, writer_names());
