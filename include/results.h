@@ -32,8 +32,13 @@ void results_checkpoint(struct results *r, void (*fn)(void *ud), void *ud);
  * every result in it: only then do the metrics hold the final counts. */
 void results_join(struct results *r);
 
-/* Closes every writer with the summary (after results_join). Returns 0, or
- * -1 with *err naming the first output that failed. Frees r. */
+/* results_close's answer when stdout's reader went away (EPIPE): the scan
+ * stopped, and that is no error to report. */
+#define RESULTS_READER_GONE 1
+
+/* Closes every writer with the summary (after results_join). Returns 0,
+ * RESULTS_READER_GONE, or -1 with *err naming the first output that failed.
+ * Frees r. */
 int results_close(struct results *r, const struct metrics_snapshot *summary,
 		  GError **err);
 

@@ -1,8 +1,11 @@
 /* out_table.c: the human table on stdout.
  *
- * Results arrive one by one and are printed as they come, so columns cannot
- * be sized from the data: they have fixed widths, the address column 39
- * characters to fit any IPv6 address. A longer "address (name)" pushes the
+ * On a terminal, rows are kept (up to TTY_MAX_ROWS) and printed when the scan
+ * ends, grouped by host and sorted by port, with columns sized to the data
+ * and the state in colour (unless NO_COLOR is set): a person reads it once,
+ * at the end. Anywhere else (a pipe, a file) rows stream as they come, so
+ * columns cannot be sized from the data: they have fixed widths, the address
+ * column 39 characters to fit any IPv6 address. A longer "address (name)" pushes the
  * rest of its own line right rather than being cut. Every string goes through
  * text_printable(), so a hostile name cannot move the cursor or recolour the
  * terminal. This is a fixed human view, so unlike the data formats it picks
@@ -12,6 +15,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <glib.h>
 
@@ -23,8 +27,23 @@
 #define W_REASON 16   /* "admin-prohibited" */
 #define GAP 2
 
+/* Rows kept for the grouped view; past this the view streams instead. */
+#define TTY_MAX_ROWS 200000
+
+struct row {
+	struct pl_addr addr;
+	char *host;                /* "192.0.2.1 (name)", printable */
+	uint16_t port;
+	enum port_state state;
+	enum reason reason;
+	char *service;             /* "ssh OpenSSH 9.2p1", printable, or NULL */
+};
+
 struct table_state {
 	uint64_t rows;
+	bool grouped;              /* a terminal: keep rows, print at close */
+	bool colour;
+	GArray *kept;              /* struct row */
 };
 
 /* Terminal columns a valid UTF-8 string takes: wide (East Asian) characters
@@ -57,16 +76,48 @@ static int put_cell(FILE *fp, const char *s, size_t width)
 	return 0;
 }
 
+/* "service product version" from detection, printable; NULL when none. */
+static char *service_cell(const struct result *r)
+{
+	GString *g = g_string_new(NULL);
+	const char *parts[] = { r->service, r->product, r->version };
+
+	for (size_t i = 0; i < G_N_ELEMENTS(parts); i++) {
+		char *p;
+
+		if (parts[i] == NULL || *parts[i] == '\0')
+			continue;
+		p = text_printable(parts[i], strlen(parts[i]));
+		if (p == NULL)
+			continue;
+		g_string_append_printf(g, "%s%s", g->len ? " " : "", p);
+		g_free(p);
+	}
+	if (g->len == 0) {
+		g_string_free(g, TRUE);
+		return NULL;
+	}
+	return g_string_free(g, FALSE);
+}
+
 static void *table_open(FILE *fp, const struct scan_meta *meta)
 {
 	struct table_state *st = calloc(1, sizeof *st);
+	const char *no_colour = getenv("NO_COLOR");
 
 	if (st == NULL)
 		return NULL;
+	if (isatty(fileno(fp))) {
+		st->grouped = true;
+		/* https://no-color.org: present and not empty disables colour. */
+		st->colour = no_colour == NULL || *no_colour == '\0';
+		st->kept = g_array_new(FALSE, FALSE, sizeof(struct row));
+		return st;
+	}
 	errno = 0;
 	if (put_cell(fp, "HOST", W_HOST) < 0 || put_cell(fp, "PORT", W_PORT) < 0 ||
 	    put_cell(fp, "STATE", W_STATE) < 0 ||
-	    put_cell(fp, "REASON", W_REASON) < 0 || fputs("LATENCY\n", fp) == EOF) {
+	    put_cell(fp, "REASON", W_REASON) < 0 || fputs("SERVICE\n", fp) == EOF) {
 		writer_failed();
 		goto fail;
 	}
@@ -103,11 +154,81 @@ static char *host_cell(const struct result *r)
 	return cell;
 }
 
+static void row_clear(struct row *row)
+{
+	g_free(row->host);
+	g_free(row->service);
+}
+
+static int cmp_rows(const void *a, const void *b)
+{
+	const struct row *x = a, *y = b;
+	int c;
+
+	if (x->addr.family != y->addr.family)
+		return x->addr.family == AF_INET ? -1 : 1;
+	c = pl_u128_cmp(x->addr.v, y->addr.v);
+	if (c != 0)
+		return c;
+	return (int)x->port - (int)y->port;
+}
+
+static const char *state_colour(enum port_state s)
+{
+	switch (s) {
+	case STATE_OPEN: return "\033[32m";
+	case STATE_CLOSED: return "\033[31m";
+	case STATE_FILTERED: return "\033[33m";
+	default: return "\033[35m";
+	}
+}
+
+/* The grouped view: a line per host, its ports indented under it. */
+static int print_grouped(struct table_state *st, FILE *fp)
+{
+	size_t w_port = strlen("PORT"), w_state = strlen("STATE"), w_reason = strlen("REASON");
+	const char *prev = NULL;
+
+	if (st->kept->len == 0)
+		return fputs("no ports to report\n", fp) == EOF ? -1 : 0;
+	qsort(st->kept->data, st->kept->len, sizeof(struct row), cmp_rows);
+	for (guint i = 0; i < st->kept->len; i++) {
+		struct row *row = &g_array_index(st->kept, struct row, i);
+		char port[16];
+
+		snprintf(port, sizeof port, "%u/tcp", (unsigned)row->port);
+		w_port = MAX(w_port, strlen(port));
+		w_state = MAX(w_state, strlen(port_state_name(row->state)));
+		w_reason = MAX(w_reason, strlen(reason_name(row->reason)));
+	}
+	for (guint i = 0; i < st->kept->len; i++) {
+		struct row *row = &g_array_index(st->kept, struct row, i);
+		const char *state = port_state_name(row->state);
+		char port[16];
+
+		if (prev == NULL || strcmp(prev, row->host) != 0) {
+			if (fprintf(fp, "%s%s%s\n", prev ? "\n" : "", row->host, "") < 0 ||
+			    fprintf(fp, "  %-*s  %-*s  %-*s  %s\n", (int)w_port, "PORT", (int)w_state,
+				    "STATE", (int)w_reason, "REASON", "SERVICE") < 0)
+				return -1;
+			prev = row->host;
+		}
+		snprintf(port, sizeof port, "%u/tcp", (unsigned)row->port);
+		if (fprintf(fp, "  %-*s  %s%s%s%*s  %-*s  %s\n", (int)w_port, port,
+			    st->colour ? state_colour(row->state) : "", state,
+			    st->colour ? "\033[0m" : "", (int)(w_state - strlen(state)), "",
+			    (int)w_reason, reason_name(row->reason),
+			    row->service ? row->service : "") < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int table_write(void *state, FILE *fp, const struct result *r)
 {
 	struct table_state *st = state;
-	char port[16], lat[WRITER_REAL_LEN];
-	char *host;
+	char port[16];
+	char *host, *service;
 	int rc = -1;
 
 	errno = 0;
@@ -116,15 +237,20 @@ static int table_write(void *state, FILE *fp, const struct result *r)
 		errno = ENOMEM;
 		return -1;
 	}
+	service = service_cell(r);
+	if (st->grouped && st->kept->len < TTY_MAX_ROWS) {
+		struct row row = { .addr = r->addr, .host = host, .port = r->port,
+				   .state = r->state, .reason = r->reason, .service = service };
+
+		g_array_append_val(st->kept, row);
+		st->rows++;
+		return 0;
+	}
 	snprintf(port, sizeof port, "%u/tcp", (unsigned)r->port);
-	if (writer_format_real(lat, sizeof lat - 3, r->latency_ms, 3))
-		strcat(lat, " ms");
-	else
-		strcpy(lat, "-");
 	if (put_cell(fp, host, W_HOST) < 0 || put_cell(fp, port, W_PORT) < 0 ||
 	    put_cell(fp, port_state_name(r->state), W_STATE) < 0 ||
 	    put_cell(fp, reason_name(r->reason), W_REASON) < 0 ||
-	    fputs(lat, fp) == EOF || fputc('\n', fp) == EOF) {
+	    fputs(service ? service : "", fp) == EOF || fputc('\n', fp) == EOF) {
 		rc = writer_failed();
 		goto out;
 	}
@@ -132,14 +258,28 @@ static int table_write(void *state, FILE *fp, const struct result *r)
 	rc = writer_end_record(fp);
 out:
 	g_free(host);
+	g_free(service);
 	return rc;
 }
 
 static int table_close(void *state, FILE *fp,
 		       const struct metrics_snapshot *summary, time_t end)
 {
+	struct table_state *st = state;
+	int rc = 0;
+
 	/* The summary goes to stderr through metrics_print_summary(). */
-	free(state);
+	if (st->grouped) {
+		errno = 0;
+		if (print_grouped(st, fp) < 0)
+			rc = writer_failed();
+		for (guint i = 0; i < st->kept->len; i++)
+			row_clear(&g_array_index(st->kept, struct row, i));
+		g_array_free(st->kept, TRUE);
+	}
+	free(st);
+	if (rc != 0)
+		return rc;
 	return writer_end_record(fp);
 }
 

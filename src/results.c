@@ -20,11 +20,20 @@ struct results {
 	void *ud;
 	pthread_t thread;
 	char *failure;           /* first output failure, reported once at the edge */
+	bool reader_gone;        /* stdout's reader closed the pipe (| head) */
 };
 
 static void output_failed(struct results *r, struct output *o, int err)
 {
 	o->failed = true;
+	if (err == EPIPE && o->fp == stdout) {
+		/* Not an error: whoever read our output has all they wanted.
+		 * The scan stops, quietly. */
+		if (!r->reader_gone && r->on_fail != NULL)
+			r->on_fail(r->ud);
+		r->reader_gone = true;
+		return;
+	}
 	if (r->failure == NULL) {
 		r->failure = g_strdup_printf("cannot write output '%s': %s",
 					     o->path, g_strerror(err));
@@ -145,6 +154,8 @@ int results_close(struct results *r, const struct metrics_snapshot *summary, GEr
 	if (r->failure != NULL) {
 		g_set_error_literal(err, PL_ERROR, PL_ERROR_RUNTIME, r->failure);
 		rc = -1;
+	} else if (r->reader_gone) {
+		rc = RESULTS_READER_GONE;
 	}
 	g_free(r->failure);
 	pthread_mutex_destroy(&r->record_lock);

@@ -22,6 +22,7 @@
 #include "results.h"
 #include "resume.h"
 #include "rlimits.h"
+#include "statusline.h"
 #include "taskgen.h"
 
 /* Descriptors kept back from the worker budget: outputs, resolver, runtime. */
@@ -148,10 +149,11 @@ int scan_run(struct scan_plan *plan, GError **err)
 	struct pool *pool = NULL;
 	struct ptr_cache *ptr = NULL;
 	struct timing *timing = NULL;
+	struct statusline *status = NULL;
 	sigset_t old;
 	unsigned threads;
 	uint64_t hosts, pos;
-	int rc = PL_EXIT_RUNTIME, sig;
+	int rc = PL_EXIT_RUNTIME, sig, closed;
 	const struct resume_state *rs = &plan->resume;
 
 	memset(&ctl, 0, sizeof(ctl));
@@ -224,6 +226,9 @@ int scan_run(struct scan_plan *plan, GError **err)
 	if (pool != NULL) {
 		g_info("scanning %" G_GUINT64_FORMAT " hosts x %zu ports with %u threads",
 		       hosts, plan->ports.count, pool_size(pool));
+		if (log_verbosity() >= 0)
+			status = statusline_start(&metrics, ctl.total,
+						  plan->resuming ? rs->counts.probes : 0, stderr);
 		for (pos = plan->resuming ? rs->low : 0; pos < ctl.total; pos++) {
 			struct task *t;
 
@@ -240,6 +245,7 @@ int scan_run(struct scan_plan *plan, GError **err)
 	}
 	bqueue_close(ctl.tasks);
 	pool_join(pool);
+	statusline_stop(status);
 	bqueue_close(results_q);
 
 	results_join(results);
@@ -248,7 +254,13 @@ int scan_run(struct scan_plan *plan, GError **err)
 	atomic_store(&ctl.finished, true);
 	pthread_kill(ctl.sig_thread, SIGUSR2);
 	pthread_join(ctl.sig_thread, NULL);
-	if (results_close(results, &snap, pool == NULL ? NULL : err) != 0)
+	closed = results_close(results, &snap, pool == NULL ? NULL : err);
+	if (closed == RESULTS_READER_GONE) {
+		/* As if SIGPIPE had ended us, without dying of it mid-write. */
+		rc = 128 + SIGPIPE;
+		goto out;
+	}
+	if (closed != 0)
 		rc = PL_EXIT_RUNTIME;
 	else if (pool == NULL)
 		rc = PL_EXIT_RUNTIME;
