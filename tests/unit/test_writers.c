@@ -713,19 +713,20 @@ static void test_table_round(void **state)
 	}
 	lines = g_strsplit(out, "\n", -1);
 	snprintf(want, sizeof want, "%-39s  %-9s  %-8s  %-16s  %s", "HOST",
-		 "PORT", "STATE", "REASON", "LATENCY");
+		 "PORT", "STATE", "REASON", "SERVICE");
 	assert_string_equal(lines[0], want);
+	/* No detection ran: the service column is empty. */
 	snprintf(want, sizeof want, "%-39s  %-9s  %-8s  %-16s  %s", "192.0.2.1",
-		 "22/tcp", "open", "syn-ack", "0.500 ms");
+		 "22/tcp", "open", "syn-ack", "");
 	assert_string_equal(lines[1], want);
 	snprintf(want, sizeof want, "%-39s  %-9s  %-8s  %-16s  %s",
 		 "2001:db8::1 (example.org)", "443/tcp", "closed",
-		 "conn-refused", "12.250 ms");
+		 "conn-refused", "");
 	assert_string_equal(lines[2], want);
 	assert_true(g_str_has_prefix(lines[3],
 		"198.51.100.9 (=cmd|' /C calc'!A0,\"x\"\\x0d\\x0a\\x01\\x1b[31m"
 		"\\xff\\xed\\xa0\\x80\\x7f\xc3\xa9)  8080/tcp   error     "
-		"local-error       0.000 ms"));
+		"local-error       "));
 	g_strfreev(lines);
 	free(out);
 }
@@ -776,7 +777,7 @@ static void test_nonfinite_latency(void **state)
 	free(out);
 
 	out = run_writer(&writer_table, r, 1, &len);
-	assert_non_null(strstr(out, "syn-ack           -\n"));
+	assert_non_null(strstr(out, "syn-ack           \n"));
 	free(out);
 	for (int i = 0; i < 3; i++)
 		g_free(r[i].ptr);
