@@ -5,8 +5,10 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/types.h>
 #include <glib.h>
 
+#include "audit.h"
 #include "detect.h"
 #include "ports.h"
 #include "probe_db.h"
@@ -22,6 +24,7 @@ struct output {
 	void *state;             /* the writer's, between open and close */
 	bool created;            /* we created the file (remove it if we give up early) */
 	bool failed;             /* a write failed: no more writes to it */
+	off_t good;              /* end of the last complete record (-1: not a file) */
 };
 
 struct scan_plan {
@@ -48,6 +51,7 @@ struct scan_plan {
 	const struct settings *settings;   /* borrowed: saved into a resume file */
 	char *fingerprint;       /* of the task space and its order */
 	bool resuming;           /* continuing the scan in `resume` */
+	struct audit *audit;     /* policy and/or --baseline to check results against, or NULL */
 	struct resume_state resume;
 };
 

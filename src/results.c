@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "errors.h"
 
@@ -23,9 +25,20 @@ struct results {
 	bool reader_gone;        /* stdout's reader closed the pipe (| head) */
 };
 
+/* Notes where the file's last complete record ends; a regular file only. */
+static void mark_good(struct output *o)
+{
+	if (o->good >= 0)
+		o->good = ftello(o->fp);
+}
+
 static void output_failed(struct results *r, struct output *o, int err)
 {
 	o->failed = true;
+	/* A record that hit a full disk may be half on it: cut back to the last
+	 * complete one, so the file stays valid up to there. */
+	if (o->good >= 0 && ftruncate(fileno(o->fp), o->good) != 0)
+		g_debug("cannot cut '%s' back to its last record: %s", o->path, g_strerror(errno));
 	if (err == EPIPE && o->fp == stdout) {
 		/* Not an error: whoever read our output has all they wanted.
 		 * The scan stops, quietly. */
@@ -42,6 +55,17 @@ static void output_failed(struct results *r, struct output *o, int err)
 	}
 }
 
+/* The findings file failed: reported like an output failure. */
+static void audit_failed(struct results *r, GError *e)
+{
+	if (r->failure == NULL) {
+		r->failure = g_strdup(e->message);
+		if (r->on_fail != NULL)
+			r->on_fail(r->ud);
+	}
+	g_error_free(e);
+}
+
 static void *results_main(void *arg)
 {
 	struct results *r = arg;
@@ -50,6 +74,13 @@ static void *results_main(void *arg)
 	while ((res = bqueue_pop(r->q)) != NULL) {
 		pthread_mutex_lock(&r->record_lock);
 		metrics_count_result(r->m, res);
+		/* The audit sees every result, whatever --states reports. */
+		if (r->plan->audit != NULL) {
+			GError *e = NULL;
+
+			if (audit_result(r->plan->audit, res, &e) != 0)
+				audit_failed(r, e);
+		}
 		if (r->plan->states_mask & (1u << res->state)) {
 			for (guint i = 0; i < r->plan->outputs->len; i++) {
 				struct output *o = r->plan->outputs->pdata[i];
@@ -59,6 +90,8 @@ static void *results_main(void *arg)
 				errno = 0;
 				if (o->ops->write(o->state, o->fp, res) != 0)
 					output_failed(r, o, errno ? errno : EIO);
+				else
+					mark_good(o);
 			}
 		}
 		progress_mark(r->pr, res->seq);
@@ -98,6 +131,12 @@ struct results *results_start(const struct scan_plan *plan, struct bqueue *q,
 			o->state = o->ops->append(o->fp, meta);
 		else
 			o->state = o->ops->open(o->fp, meta);
+		if (o->state != NULL) {
+			struct stat st;
+
+			o->good = fstat(fileno(o->fp), &st) == 0 && S_ISREG(st.st_mode) ? 0 : -1;
+			mark_good(o);
+		}
 		if (o->state == NULL) {
 			g_set_error(err, PL_ERROR, PL_ERROR_RUNTIME, "cannot %s output '%s': %s",
 				    plan->resuming ? "continue" : "write", o->path,
@@ -150,6 +189,12 @@ int results_close(struct results *r, const struct metrics_snapshot *summary, GEr
 		o->state = NULL;
 		if (!o->failed && fflush(o->fp) != 0)
 			output_failed(r, o, errno);
+	}
+	if (r->plan->audit != NULL) {
+		GError *e = NULL;
+
+		if (audit_close(r->plan->audit, &e) != 0)
+			audit_failed(r, e);
 	}
 	if (r->failure != NULL) {
 		g_set_error_literal(err, PL_ERROR, PL_ERROR_RUNTIME, r->failure);

@@ -150,7 +150,6 @@ int scan_run(struct scan_plan *plan, GError **err)
 	struct ptr_cache *ptr = NULL;
 	struct timing *timing = NULL;
 	struct statusline *status = NULL;
-	sigset_t old;
 	unsigned threads;
 	uint64_t hosts, pos;
 	int rc = PL_EXIT_RUNTIME, sig, closed;
@@ -185,7 +184,7 @@ int scan_run(struct scan_plan *plan, GError **err)
 	sigaddset(&ctl.sigs, SIGINT);
 	sigaddset(&ctl.sigs, SIGTERM);
 	sigaddset(&ctl.sigs, SIGUSR2);
-	pthread_sigmask(SIG_BLOCK, &ctl.sigs, &old);
+	pthread_sigmask(SIG_BLOCK, &ctl.sigs, NULL);
 
 	ctl.tasks = bqueue_new((size_t)threads * 4 < 64 ? 64 : (size_t)threads * 4);
 	results_q = bqueue_new(RESULTS_QUEUE_CAPACITY);
@@ -266,10 +265,15 @@ int scan_run(struct scan_plan *plan, GError **err)
 		rc = PL_EXIT_RUNTIME;
 	else if ((sig = atomic_load(&ctl.stop_signal)) != 0)
 		rc = write_resume(&ctl, err) == 0 ? 128 + sig : PL_EXIT_RUNTIME;
+	else if (plan->audit != NULL && audit_findings(plan->audit) > 0)
+		rc = PL_EXIT_FINDINGS;   /* the network differs from the policy or baseline */
 	else
 		rc = PL_EXIT_OK;
-	if (log_verbosity() >= 0)
+	if (log_verbosity() >= 0) {
 		metrics_print_summary(&snap, stderr);
+		if (plan->audit != NULL)
+			audit_print_summary(plan->audit, stderr);
+	}
 out:
 	progress_free(ctl.progress);
 	ratelimit_free(ctl.rate);
@@ -277,7 +281,8 @@ out:
 	ptr_cache_free(ptr);
 	bqueue_free(results_q);
 	bqueue_free(ctl.tasks);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	/* SIGINT and SIGTERM stay blocked: the process only has its exit left,
+	 * and a late signal must not turn that exit into a death by signal. */
 	return rc;
 }
 
