@@ -60,7 +60,7 @@ $(BUILD) $(BUILD)/tests $(BUILD)/helpers:
 
 # The whole suite, as CI runs it: this build's checks, the same checks in
 # ASan+UBSan and TSan builds, valgrind, the real daemons, a short fuzz run.
-test: check valgrind asan tsan
+test: check daemons valgrind asan tsan
 
 # One build's checks: unit tests, loopback integration, the namespace lab.
 check: unit integration lab
