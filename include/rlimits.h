@@ -4,7 +4,9 @@
 
 /* Raises the soft RLIMIT_NOFILE toward the hard limit and returns how many
  * workers fit, each holding one socket, with `reserve` descriptors kept for
- * outputs, resolvers and the runtime. Warns when it has to clamp. */
+ * outputs, resolvers and the runtime. Warns when it has to clamp. wanted 0
+ * asks for the automatic count: what descriptors and memory allow, at most
+ * 1024. */
 unsigned rlimits_fit_threads(unsigned wanted, unsigned reserve);
 
 #endif

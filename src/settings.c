@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "errors.h"
 #include "ports.h"
 #include "presets.h"
@@ -66,8 +67,8 @@ static const struct opt opts[] = {
 	  "output format: csv, json, jsonl or xml (default: from the file extension)" },
 	{ "states", KEY_LONG_ONLY + 3, "LIST", T_STR, OFF(states), 0, 0, "open", SRC_ALL,
 	  "states to report: open, closed, filtered, error, or all" },
-	{ "threads", 't', "N", T_INT, OFF(threads), 1, 65536, "256", SRC_ALL,
-	  "concurrent connects (clamped to the descriptor limit)" },
+	{ "threads", 't', "N", T_INT, OFF(threads), 0, 65536, "0", SRC_ALL,
+	  "concurrent connects; 0: from the descriptor limit and memory, at most 1024" },
 	{ "timeout", KEY_LONG_ONLY + 4, "MS", T_INT, OFF(timeout_ms), 1, 600000, "1000", SRC_ALL,
 	  "connect timeout (ms) for a host with no RTT sample yet, and the cap" },
 	{ "min-timeout", KEY_LONG_ONLY + 15, "MS", T_INT, OFF(min_timeout_ms), 1, 600000, "100", SRC_ALL,
@@ -110,6 +111,10 @@ static const struct opt opts[] = {
 	  "continue the interrupted scan that FILE records" },
 	{ "resume-file", KEY_LONG_ONLY + 14, "FILE", T_STR, OFF(resume_file), 0, 0, "portolan.resume", SRC_ALL,
 	  "where an interrupted scan writes what is needed to resume it" },
+	{ "findings", KEY_LONG_ONLY + 21, "FILE", T_STR, OFF(findings_path), 0, 0, NULL, SRC_ALL,
+	  "write audit findings (policy, --baseline changes) to FILE: .csv, .json or .jsonl" },
+	{ "baseline", KEY_LONG_ONLY + 22, "FILE", T_STR, OFF(baseline_path), 0, 0, NULL, SRC_ALL,
+	  "report changes since FILE, an earlier portolan .json output (exit 1 if any)" },
 	{ "dry-run", KEY_LONG_ONLY + 9, NULL, T_BOOL, OFF(dry_run), 0, 0, "false", SRC_CLI,
 	  "print the tasks (address and port) instead of scanning" },
 	{ "verbose", KEY_VERBOSE, NULL, T_SPECIAL, 0, 0, 0, NULL, SRC_CLI,
@@ -404,6 +409,19 @@ static int config_apply(struct settings *s, const char *path, bool resuming, GEr
 
 		if (resuming && name != NULL && strcmp(name, "resume") == 0)
 			continue;         /* read by resume.c */
+		if (!resuming && name != NULL && strcmp(name, "policy") == 0) {
+			/* Not a table entry: a list of groups, parsed by audit.c. */
+			GError *e = NULL;
+
+			audit_policy_free(s->policy);
+			s->policy = audit_policy_parse(cs, path, &e);
+			if (s->policy == NULL) {
+				g_string_append_printf(problems, "%s%s", problems->len ? "\n" : "",
+						       e->message);
+				g_error_free(e);
+			}
+			continue;
+		}
 		if (o == NULL || !(o->src & SRC_CFG)) {
 			config_problem(problems, path, cs, "unknown setting '%s'", name ? name : "?");
 			continue;
@@ -658,6 +676,9 @@ void settings_clear(struct settings *s)
 	g_free(s->timing);
 	g_free(s->resume_from);
 	g_free(s->resume_file);
+	g_free(s->findings_path);
+	g_free(s->baseline_path);
+	audit_policy_free(s->policy);
 	if (s->targets)
 		g_ptr_array_unref(s->targets);
 	if (s->exclude)

@@ -65,7 +65,7 @@ static void test_defaults(void **state)
 	GError *err = NULL;
 
 	assert_int_equal(load(&s, &err, "192.0.2.1", NULL), SETTINGS_OK);
-	assert_int_equal(s.threads, 256);
+	assert_int_equal(s.threads, 0);    /* automatic */
 	assert_int_equal(s.timeout_ms, 1000);
 	assert_int_equal(s.retries, 1);
 	assert_string_equal(s.states, "open");
@@ -178,7 +178,7 @@ static void test_cli_errors(void **state)
 		{ "--bogus", NULL, "unknown option '--bogus' (see --help)" },
 		{ "-Z", NULL, "unknown option '-Z' (see --help)" },
 		{ "-p", NULL, "option '-p' needs an argument" },
-		{ "-t", "0", "option '-t/--threads': invalid value '0': expected an integer from 1 to 65536" },
+		{ "-t", "70000", "option '-t/--threads': invalid value '70000': expected an integer from 0 to 65536" },
 		{ "--timeout", "1s", "option '--timeout': invalid value '1s': expected an integer from 1 to 600000" },
 		{ "--states", "open,shut", "invalid state 'shut': expected open, closed, filtered, error or all" },
 		{ "-f", "xml2", "unknown format 'xml2': expected csv, json, jsonl, xml" },
@@ -205,7 +205,7 @@ static void test_env_errors(void **state)
 	g_setenv("PORTOLAN_THREADS", "many", TRUE);
 	assert_int_equal(load(&s, &err, "192.0.2.1", NULL), SETTINGS_ERROR);
 	assert_string_equal(err->message, "environment PORTOLAN_THREADS: invalid value 'many': "
-			    "expected an integer from 1 to 65536");
+			    "expected an integer from 0 to 65536");
 	g_clear_error(&err);
 	settings_clear(&s);
 }
