@@ -14,6 +14,8 @@
 #include <glib.h>
 #include <libconfig.h>
 
+struct audit_policy;
+
 struct settings {
 	char *config_path;        /* -c, PORTOLAN_CONFIG */
 	GPtrArray *targets;       /* char *: specs */
@@ -45,6 +47,9 @@ struct settings {
 	bool dry_run;
 	char *resume_from;        /* --resume FILE: continue the scan it records */
 	char *resume_file;        /* where an interrupted scan records itself */
+	char *findings_path;      /* --findings FILE: audit findings (.csv/.json/.jsonl) */
+	char *baseline_path;      /* --baseline FILE: an earlier JSON output to compare with */
+	struct audit_policy *policy; /* the config file's `policy` list (owned), or NULL */
 	int verbosity;            /* -1 quiet, 0 normal, 1.. verbose */
 	uint64_t explicit_set;    /* bit i: table entry i was given by some source */
 };

@@ -122,6 +122,47 @@ static char *fingerprint(const struct scan_plan *p)
 	return hex;
 }
 
+/* The audit: the config's policy and --baseline; findings are counted and
+ * written to --findings. A resumed scan is not audited: its earlier results
+ * never pass through this run (docs/audit.md). */
+static int build_audit(struct scan_plan *p, const struct settings *s, GError **err)
+{
+	struct baseline *b = NULL;
+	bool policy = audit_policy_group_count(s->policy) > 0;
+
+	if (!policy && s->baseline_path == NULL) {
+		if (s->findings_path == NULL)
+			return 0;
+		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+			    "findings '%s': nothing to audit (no policy in the config, no --baseline)",
+			    s->findings_path);
+		return -1;
+	}
+	if (s->resume_from != NULL) {
+		g_warning("a resumed scan is not audited: the policy and the baseline need the whole "
+			  "scan in one run");
+		return 0;
+	}
+	for (guint i = 0; s->findings_path != NULL && i < p->outputs->len; i++)
+		if (strcmp(((struct output *)p->outputs->pdata[i])->path, s->findings_path) == 0) {
+			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+				    "findings '%s' is also an output: give it a file of its own",
+				    s->findings_path);
+			return -1;
+		}
+	if (s->findings_path != NULL && s->baseline_path != NULL &&
+	    strcmp(s->findings_path, s->baseline_path) == 0) {
+		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+			    "findings '%s' would overwrite the baseline", s->findings_path);
+		return -1;
+	}
+	if (s->baseline_path != NULL && (b = baseline_load(s->baseline_path, err)) == NULL)
+		return -1;
+	p->audit = audit_new(policy ? s->policy : NULL, b, s->service_detection, s->findings_path,
+			     err);
+	return p->audit != NULL ? 0 : -1;
+}
+
 static int load_resume(struct scan_plan *p, const char *path, GError **err)
 {
 	if (resume_read(path, &p->resume, err) != 0)
@@ -187,6 +228,8 @@ int plan_build(struct scan_plan *p, const struct settings *s, GError **err)
 			return -1;
 	if (p->outputs->len == 0 && add_output(p, "-", s->format, err) != 0)
 		return -1;
+	if (build_audit(p, s, err) != 0)
+		return -1;
 
 	if (s->service_detection) {
 		p->probes = probe_db_load_dir(probes_dir(s), err);
@@ -243,6 +286,11 @@ int plan_open_outputs(struct scan_plan *p, GError **err)
 			return -1;
 		}
 	}
+	/* Before any output is truncated, so a failure leaves them untouched. */
+	if (p->audit != NULL && audit_open(p->audit, err) != 0) {
+		plan_discard_outputs(p);
+		return -1;
+	}
 	for (guint i = 0; i < p->outputs->len && !p->resuming; i++) {
 		struct output *o = p->outputs->pdata[i];
 		struct stat st;
@@ -263,6 +311,8 @@ int plan_open_outputs(struct scan_plan *p, GError **err)
 
 void plan_discard_outputs(struct scan_plan *p)
 {
+	if (p->audit != NULL)
+		audit_discard(p->audit);
 	for (guint i = 0; i < p->outputs->len; i++) {
 		struct output *o = p->outputs->pdata[i];
 
@@ -287,6 +337,7 @@ void plan_free(struct scan_plan *p)
 	g_free(p->states_text);
 	g_free(p->fingerprint);
 	resume_state_clear(&p->resume);
+	audit_free(p->audit);
 	if (p->outputs != NULL)
 		g_ptr_array_unref(p->outputs);
 	memset(p, 0, sizeof(*p));

@@ -1,0 +1,739 @@
+/* audit.c: the policy (parsed from the config's `policy` list), the check of
+ * each result against it and against a baseline, and the audit's findings.
+ *
+ * Policy groups hold their targets as address ranges, parsed here with
+ * pl_addr_parse: addresses, CIDR blocks and ranges as targets.h spells them,
+ * but never names (a policy says which addresses are expected to do what, so
+ * it must not change with DNS). Port sets are port_lists from ports_parse,
+ * searched by bisection. The checks read only immutable data, so the audit
+ * needs no state beyond the findings counts (see audit.h). */
+#include "audit.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "errors.h"
+#include "ports.h"
+
+struct addr_range {
+	int family;
+	struct pl_u128 first, last;
+};
+
+/* An expectation on one port; patterns are ASCII-lowercased globs. */
+struct expect {
+	uint16_t port;
+	char *what[3];             /* service, product, version; NULL: not checked */
+	char *text[3];             /* as written, for the findings */
+};
+
+static const char *const expect_keys[3] = { "service", "product", "version" };
+
+struct group {
+	char *name;
+	GArray *ranges;            /* struct addr_range */
+	bool has_allow;            /* without an allow list any port may be open */
+	struct port_list allowed;  /* allow + require */
+	char *allowed_text;        /* "22,80,443", "none" */
+	struct port_list require;
+	GArray *expects;           /* struct expect, sorted by port */
+};
+
+struct audit_policy {
+	GPtrArray *groups;         /* struct group *, in config order */
+};
+
+/* ---- policy parsing ---- */
+
+struct parse {
+	const char *path;
+	GString *problems;
+	const char *group;         /* name for messages, or NULL */
+};
+
+static void problem(struct parse *ps, const config_setting_t *cs, const char *fmt, ...)
+	G_GNUC_PRINTF(3, 4);
+
+static void problem(struct parse *ps, const config_setting_t *cs, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ps->problems->len > 0)
+		g_string_append_c(ps->problems, '\n');
+	g_string_append_printf(ps->problems, "%s:%d: policy", ps->path,
+			       config_setting_source_line(cs));
+	if (ps->group != NULL)
+		g_string_append_printf(ps->problems, " group '%s'", ps->group);
+	g_string_append(ps->problems, ": ");
+	va_start(ap, fmt);
+	g_string_append_vprintf(ps->problems, fmt, ap);
+	va_end(ap);
+}
+
+static void group_free(gpointer data)
+{
+	struct group *g = data;
+
+	g_free(g->name);
+	if (g->ranges != NULL)
+		g_array_free(g->ranges, TRUE);
+	ports_free(&g->allowed);
+	g_free(g->allowed_text);
+	ports_free(&g->require);
+	if (g->expects != NULL) {
+		for (guint i = 0; i < g->expects->len; i++) {
+			struct expect *e = &g_array_index(g->expects, struct expect, i);
+
+			for (int k = 0; k < 3; k++) {
+				g_free(e->what[k]);
+				g_free(e->text[k]);
+			}
+		}
+		g_array_free(g->expects, TRUE);
+	}
+	g_free(g);
+}
+
+static struct pl_u128 host_mask(unsigned bits, unsigned prefix)
+{
+	unsigned host = bits - prefix;
+	struct pl_u128 m = { 0, 0 };
+
+	if (host >= 64) {
+		m.lo = UINT64_MAX;
+		m.hi = host == 128 ? UINT64_MAX : (UINT64_C(1) << (host - 64)) - 1;
+	} else {
+		m.lo = (UINT64_C(1) << host) - 1;
+	}
+	return m;
+}
+
+/* "192.0.2.7", "198.18.1.0/24", "192.0.2.1-20", "192.0.2.1-192.0.2.40",
+ * and the same for IPv6. Returns a reason, or NULL when spec is fine. */
+static const char *parse_target(const char *spec, struct addr_range *r)
+{
+	const char *sep;
+	char *left;
+	struct pl_addr a, b;
+	bool ok;
+
+	if ((sep = strchr(spec, '/')) != NULL) {
+		const char *plen = sep + 1;
+		unsigned long prefix = 0;
+		unsigned bits;
+		struct pl_u128 m;
+
+		left = g_strndup(spec, (size_t)(sep - spec));
+		ok = pl_addr_parse(left, &a);
+		g_free(left);
+		if (!ok)
+			return "bad address";
+		bits = a.family == AF_INET ? 32 : 128;
+		if (plen[0] == '\0' || strspn(plen, "0123456789") != strlen(plen) ||
+		    strlen(plen) > 3 || (prefix = strtoul(plen, NULL, 10)) > bits)
+			return "bad prefix length";
+		/* Host bits set in the base are masked off, as for targets. */
+		m = host_mask(bits, (unsigned)prefix);
+		r->family = a.family;
+		r->first.hi = a.v.hi & ~m.hi;
+		r->first.lo = a.v.lo & ~m.lo;
+		r->last.hi = r->first.hi | m.hi;
+		r->last.lo = r->first.lo | m.lo;
+		return NULL;
+	}
+	if ((sep = strchr(spec, '-')) != NULL) {
+		const char *right = sep + 1;
+
+		left = g_strndup(spec, (size_t)(sep - spec));
+		ok = pl_addr_parse(left, &a);
+		g_free(left);
+		if (!ok)
+			return "bad range start (names are not allowed in a policy)";
+		if (a.family == AF_INET && right[0] != '\0' &&
+		    strspn(right, "0123456789") == strlen(right) && strlen(right) <= 3) {
+			unsigned long octet = strtoul(right, NULL, 10);
+
+			if (octet > 255)
+				return "last octet out of range 0-255";
+			b.family = AF_INET;
+			b.v.hi = 0;
+			b.v.lo = (a.v.lo & ~UINT64_C(0xff)) | octet;
+		} else if (!pl_addr_parse(right, &b)) {
+			return "bad range end";
+		} else if (b.family != a.family) {
+			return "range mixes IPv4 and IPv6";
+		}
+		if (pl_u128_cmp(a.v, b.v) > 0)
+			return "range start above end";
+		r->family = a.family;
+		r->first = a.v;
+		r->last = b.v;
+		return NULL;
+	}
+	if (!pl_addr_parse(spec, &a))
+		return "expected an address, CIDR block or range (names are not allowed in a policy)";
+	r->family = a.family;
+	r->first = r->last = a.v;
+	return NULL;
+}
+
+static void parse_targets(struct parse *ps, const config_setting_t *cs, struct group *g)
+{
+	int type = config_setting_type(cs);
+	int n = type == CONFIG_TYPE_STRING ? 1 : config_setting_length(cs);
+
+	if (type != CONFIG_TYPE_STRING && type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST) {
+		problem(ps, cs, "'targets': expected a list of strings");
+		return;
+	}
+	if (n == 0) {
+		problem(ps, cs, "'targets': empty");
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *el = type == CONFIG_TYPE_STRING ? cs :
+					     config_setting_get_elem(cs, (unsigned)i);
+		struct addr_range r;
+		const char *why;
+
+		if (config_setting_type(el) != CONFIG_TYPE_STRING) {
+			problem(ps, el, "'targets': element %d is not a string", i + 1);
+			continue;
+		}
+		why = parse_target(config_setting_get_string(el), &r);
+		if (why != NULL) {
+			problem(ps, el, "invalid target '%s': %s", config_setting_get_string(el), why);
+			continue;
+		}
+		g_array_append_val(g->ranges, r);
+	}
+}
+
+/* A port spec written as a string ("22,80,8000-8100"), a number, or a list
+ * of either. Empty ("" or []) is a valid, empty set. Returns false after
+ * reporting a problem. */
+static bool parse_ports(struct parse *ps, const config_setting_t *cs, const char *key,
+			struct port_list *out)
+{
+	GString *spec = g_string_new(NULL);
+	GError *e = NULL;
+	int type = config_setting_type(cs);
+	bool ok = true;
+
+	if (type == CONFIG_TYPE_ARRAY || type == CONFIG_TYPE_LIST) {
+		int n = config_setting_length(cs);
+
+		for (int i = 0; i < n && ok; i++) {
+			const config_setting_t *el = config_setting_get_elem(cs, (unsigned)i);
+
+			if (i > 0)
+				g_string_append_c(spec, ',');
+			if (config_setting_type(el) == CONFIG_TYPE_STRING)
+				g_string_append(spec, config_setting_get_string(el));
+			else if (config_setting_type(el) == CONFIG_TYPE_INT ||
+				 config_setting_type(el) == CONFIG_TYPE_INT64)
+				g_string_append_printf(spec, "%lld", config_setting_get_int64(el));
+			else
+				ok = false;
+		}
+	} else if (type == CONFIG_TYPE_STRING) {
+		g_string_append(spec, config_setting_get_string(cs));
+	} else if (type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64) {
+		g_string_append_printf(spec, "%lld", config_setting_get_int64(cs));
+	} else {
+		ok = false;
+	}
+	if (!ok) {
+		problem(ps, cs, "'%s': expected a port list such as \"22,80,8000-8100\"", key);
+	} else if (g_strstrip(spec->str)[0] == '\0') {
+		out->ports = NULL;
+		out->count = 0;
+	} else if (ports_parse(spec->str, out, &e) != 0) {
+		problem(ps, cs, "'%s': %s", key, e->message);
+		g_error_free(e);
+		ok = false;
+	}
+	g_string_free(spec, TRUE);
+	return ok;
+}
+
+static gint expect_cmp(gconstpointer a, gconstpointer b)
+{
+	const struct expect *x = a, *y = b;
+
+	return (int)x->port - (int)y->port;
+}
+
+static void parse_services(struct parse *ps, const config_setting_t *cs, struct group *g)
+{
+	int n;
+
+	if (config_setting_type(cs) != CONFIG_TYPE_LIST) {
+		problem(ps, cs, "'services': expected a list of groups: ( { port = 22; product = \"OpenSSH\"; } )");
+		return;
+	}
+	n = config_setting_length(cs);
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *el = config_setting_get_elem(cs, (unsigned)i);
+		struct expect ex = { 0 };
+		bool ok = true, any = false, have_port = false;
+		int m;
+
+		if (config_setting_type(el) != CONFIG_TYPE_GROUP) {
+			problem(ps, el, "'services': element %d is not a group { port = ...; ... }", i + 1);
+			continue;
+		}
+		m = config_setting_length(el);
+		for (int j = 0; j < m; j++) {
+			const config_setting_t *f = config_setting_get_elem(el, (unsigned)j);
+			const char *key = config_setting_name(f);
+			int k;
+
+			if (strcmp(key, "port") == 0) {
+				long long port;
+
+				if (config_setting_type(f) != CONFIG_TYPE_INT &&
+				    config_setting_type(f) != CONFIG_TYPE_INT64) {
+					problem(ps, f, "'services': 'port' must be a number");
+					ok = false;
+					continue;
+				}
+				port = config_setting_get_int64(f);
+				if (port < 1 || port > 65535) {
+					problem(ps, f, "'services': port %lld out of range 1-65535", port);
+					ok = false;
+					continue;
+				}
+				ex.port = (uint16_t)port;
+				have_port = true;
+				continue;
+			}
+			for (k = 0; k < 3 && strcmp(key, expect_keys[k]) != 0; k++)
+				;
+			if (k == 3) {
+				problem(ps, f, "'services': unknown setting '%s' (expected port, service, "
+					"product or version)", key);
+				ok = false;
+				continue;
+			}
+			if (config_setting_type(f) != CONFIG_TYPE_STRING) {
+				problem(ps, f, "'services': '%s' must be a string", key);
+				ok = false;
+				continue;
+			}
+			g_free(ex.text[k]);
+			g_free(ex.what[k]);
+			ex.text[k] = g_strdup(config_setting_get_string(f));
+			ex.what[k] = g_ascii_strdown(ex.text[k], -1);
+			any = true;
+		}
+		if (ok && !have_port) {
+			problem(ps, el, "'services': element %d has no port", i + 1);
+			ok = false;
+		}
+		if (ok && !any) {
+			problem(ps, el, "'services': port %u expects nothing (give service, product "
+				"or version)", ex.port);
+			ok = false;
+		}
+		for (guint j = 0; ok && j < g->expects->len; j++)
+			if (g_array_index(g->expects, struct expect, j).port == ex.port) {
+				problem(ps, el, "'services': port %u listed twice", ex.port);
+				ok = false;
+			}
+		if (!ok) {
+			for (int k = 0; k < 3; k++) {
+				g_free(ex.text[k]);
+				g_free(ex.what[k]);
+			}
+			continue;
+		}
+		g_array_append_val(g->expects, ex);
+	}
+	g_array_sort(g->expects, expect_cmp);
+}
+
+/* allowed = allow + require: a required port is allowed by definition. */
+static void merge_allowed(struct group *g, const struct port_list *allow)
+{
+	GString *spec = g_string_new(NULL);
+	const struct port_list *parts[2] = { allow, &g->require };
+
+	for (int p = 0; p < 2; p++)
+		for (size_t i = 0; i < parts[p]->count; i++)
+			g_string_append_printf(spec, "%s%u", spec->len ? "," : "",
+					       (unsigned)parts[p]->ports[i]);
+	if (spec->len == 0 || ports_parse(spec->str, &g->allowed, NULL) != 0) {
+		g->allowed.ports = NULL;
+		g->allowed.count = 0;
+		g->allowed_text = g_strdup("none");
+	} else {
+		g->allowed_text = ports_format(&g->allowed);
+	}
+	g_string_free(spec, TRUE);
+}
+
+static struct group *parse_group(struct parse *ps, const config_setting_t *cs, int index,
+				 GHashTable *names)
+{
+	struct group *g = g_new0(struct group, 1);
+	const config_setting_t *name = config_setting_get_member(cs, "name");
+	const config_setting_t *targets = NULL;
+	struct port_list allow = { 0 };
+	bool ok = true, have_allow = false;
+	unsigned before = (unsigned)ps->problems->len;
+	int n;
+
+	g->ranges = g_array_new(FALSE, FALSE, sizeof(struct addr_range));
+	g->expects = g_array_new(FALSE, FALSE, sizeof(struct expect));
+	ps->group = NULL;
+	if (name == NULL) {
+		problem(ps, cs, "group %d has no name", index);
+		g->name = g_strdup_printf("#%d", index);
+	} else if (config_setting_type(name) != CONFIG_TYPE_STRING ||
+		   config_setting_get_string(name)[0] == '\0') {
+		problem(ps, name, "group %d: 'name' must be a non-empty string", index);
+		g->name = g_strdup_printf("#%d", index);
+	} else {
+		g->name = g_strdup(config_setting_get_string(name));
+		if (g_hash_table_contains(names, g->name))
+			problem(ps, name, "group name '%s' used twice", g->name);
+		else
+			g_hash_table_add(names, g_strdup(g->name));
+	}
+	ps->group = g->name;
+
+	n = config_setting_length(cs);
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *m = config_setting_get_elem(cs, (unsigned)i);
+		const char *key = config_setting_name(m);
+
+		if (strcmp(key, "name") == 0)
+			continue;
+		if (strcmp(key, "targets") == 0) {
+			targets = m;
+			parse_targets(ps, m, g);
+		} else if (strcmp(key, "allow") == 0) {
+			have_allow = true;
+			ok = parse_ports(ps, m, key, &allow) && ok;
+		} else if (strcmp(key, "require") == 0) {
+			ok = parse_ports(ps, m, key, &g->require) && ok;
+		} else if (strcmp(key, "services") == 0) {
+			parse_services(ps, m, g);
+		} else {
+			problem(ps, m, "unknown setting '%s' (expected name, targets, allow, require "
+				"or services)", key);
+		}
+	}
+	if (targets == NULL)
+		problem(ps, cs, "no targets");
+	if (ok) {
+		g->has_allow = have_allow;
+		merge_allowed(g, &allow);
+	}
+	ports_free(&allow);
+	ps->group = NULL;
+	if (ps->problems->len != before) {
+		group_free(g);
+		return NULL;
+	}
+	return g;
+}
+
+struct audit_policy *audit_policy_parse(const config_setting_t *cs, const char *path,
+					GError **err)
+{
+	struct audit_policy *p = g_new0(struct audit_policy, 1);
+	struct parse ps = { .path = path, .problems = g_string_new(NULL) };
+	GHashTable *names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	int n;
+
+	p->groups = g_ptr_array_new_with_free_func(group_free);
+	if (config_setting_type(cs) != CONFIG_TYPE_LIST) {
+		problem(&ps, cs, "expected a list of groups: policy = ( { name = \"web\"; "
+			"targets = [ \"198.18.1.0/24\" ]; allow = \"22,80,443\"; } );");
+		goto out;
+	}
+	n = config_setting_length(cs);
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *el = config_setting_get_elem(cs, (unsigned)i);
+		struct group *g;
+
+		if (config_setting_type(el) != CONFIG_TYPE_GROUP) {
+			problem(&ps, el, "element %d is not a group { ... }", i + 1);
+			continue;
+		}
+		g = parse_group(&ps, el, i + 1, names);
+		if (g != NULL)
+			g_ptr_array_add(p->groups, g);
+	}
+out:
+	g_hash_table_destroy(names);
+	if (ps.problems->len > 0) {
+		g_set_error_literal(err, PL_ERROR, PL_ERROR_USAGE, ps.problems->str);
+		g_string_free(ps.problems, TRUE);
+		audit_policy_free(p);
+		return NULL;
+	}
+	g_string_free(ps.problems, TRUE);
+	return p;
+}
+
+void audit_policy_free(struct audit_policy *p)
+{
+	if (p == NULL)
+		return;
+	g_ptr_array_unref(p->groups);
+	g_free(p);
+}
+
+size_t audit_policy_group_count(const struct audit_policy *p)
+{
+	return p != NULL ? p->groups->len : 0;
+}
+
+/* ---- checks ---- */
+
+static const struct group *group_of(const struct audit_policy *p, const struct pl_addr *a)
+{
+	for (guint i = 0; i < p->groups->len; i++) {
+		const struct group *g = p->groups->pdata[i];
+
+		for (guint j = 0; j < g->ranges->len; j++) {
+			const struct addr_range *r = &g_array_index(g->ranges, struct addr_range, j);
+
+			if (r->family == a->family && pl_u128_cmp(r->first, a->v) <= 0 &&
+			    pl_u128_cmp(a->v, r->last) <= 0)
+				return g;
+		}
+	}
+	return NULL;
+}
+
+const char *audit_policy_group_of(const struct audit_policy *p, const struct pl_addr *a)
+{
+	const struct group *g = p != NULL ? group_of(p, a) : NULL;
+
+	return g != NULL ? g->name : NULL;
+}
+
+static bool port_listed(const struct port_list *pl, uint16_t port)
+{
+	size_t lo = 0, hi = pl->count;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (pl->ports[mid] == port)
+			return true;
+		if (pl->ports[mid] < port)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}
+
+static const struct expect *expect_for(const struct group *g, uint16_t port)
+{
+	for (guint i = 0; i < g->expects->len; i++) {
+		const struct expect *e = &g_array_index(g->expects, struct expect, i);
+
+		if (e->port == port)
+			return e;
+	}
+	return NULL;
+}
+
+/* A shell-style glob: '*' any run, '?' any one byte; both already lowercased.
+ * Iterative with one backtrack point, so no pattern is exponential. */
+static bool glob_match(const char *pat, const char *s)
+{
+	const char *star = NULL, *resume = NULL;
+
+	while (*s != '\0') {
+		if (*pat == '*') {
+			star = pat++;
+			resume = s;
+		} else if (*pat == '?' || *pat == *s) {
+			pat++;
+			s++;
+		} else if (star != NULL) {
+			pat = star + 1;
+			s = ++resume;
+		} else {
+			return false;
+		}
+	}
+	while (*pat == '*')
+		pat++;
+	return *pat == '\0';
+}
+
+static void check_services(const struct group *g, const struct result *r, struct finding *f,
+			   audit_emit_fn emit, void *ud)
+{
+	const struct expect *e = expect_for(g, r->port);
+	const char *values[3] = { r->service, r->product, r->version };
+
+	if (e == NULL)
+		return;
+	for (int k = 0; k < 3; k++) {
+		char *low, *expected, *found;
+
+		if (e->what[k] == NULL)
+			continue;
+		low = g_ascii_strdown(values[k] != NULL ? values[k] : "", -1);
+		if (!glob_match(e->what[k], low)) {
+			expected = g_strdup_printf("%s=%s", expect_keys[k], e->text[k]);
+			found = g_strdup_printf("%s=%s", expect_keys[k],
+						values[k] != NULL ? values[k] : "");
+			f->kind = FINDING_UNEXPECTED_SERVICE;
+			f->expected = expected;
+			f->found = found;
+			emit(ud, f);
+			g_free(expected);
+			g_free(found);
+		}
+		g_free(low);
+	}
+}
+
+struct baseline_ctx {
+	struct finding *f;
+	audit_emit_fn emit;
+	void *ud;
+};
+
+static void from_baseline(void *ud, enum finding_kind kind, const char *expected,
+			  const char *found)
+{
+	struct baseline_ctx *c = ud;
+
+	c->f->kind = kind;
+	c->f->expected = expected;
+	c->f->found = found;
+	c->emit(c->ud, c->f);
+}
+
+void audit_check(const struct audit_policy *p, const struct baseline *b, bool detection,
+		 const struct result *r, audit_emit_fn emit, void *ud)
+{
+	const struct group *g = p != NULL ? group_of(p, &r->addr) : NULL;
+	struct finding f = {
+		.addr = &r->addr, .host = r->host, .port = r->port,
+		.group = g != NULL ? g->name : NULL,
+	};
+
+	if (g != NULL) {
+		if (r->state == STATE_OPEN) {
+			if (g->has_allow && !port_listed(&g->allowed, r->port)) {
+				f.kind = FINDING_UNEXPECTED_OPEN;
+				f.expected = g->allowed_text;
+				f.found = "open";
+				emit(ud, &f);
+			}
+			if (detection)
+				check_services(g, r, &f, emit, ud);
+		} else if (port_listed(&g->require, r->port)) {
+			/* Error counts too: a required port that could not be
+			 * checked must not pass the audit silently. */
+			f.kind = FINDING_REQUIRED_NOT_OPEN;
+			f.expected = "open";
+			f.found = port_state_name(r->state);
+			emit(ud, &f);
+		}
+	}
+	if (b != NULL) {
+		struct baseline_ctx c = { .f = &f, .emit = emit, .ud = ud };
+
+		baseline_compare(b, r, detection, from_baseline, &c);
+	}
+}
+
+/* ---- the audit of one scan ---- */
+
+struct audit {
+	const struct audit_policy *policy;
+	struct baseline *baseline;
+	bool detection;
+	struct findings *findings;
+};
+
+struct audit *audit_new(const struct audit_policy *policy, struct baseline *baseline,
+			bool detection, const char *findings_path, GError **err)
+{
+	struct audit *a;
+	struct findings *f = findings_new(findings_path, err);
+
+	if (f == NULL) {
+		baseline_free(baseline);
+		return NULL;
+	}
+	a = g_new0(struct audit, 1);
+	a->policy = policy;
+	a->baseline = baseline;
+	a->detection = detection;
+	a->findings = f;
+	return a;
+}
+
+int audit_open(struct audit *a, GError **err)
+{
+	return findings_open(a->findings, err);
+}
+
+void audit_discard(struct audit *a)
+{
+	findings_discard(a->findings);
+}
+
+struct sink {
+	struct findings *findings;
+	GError *err;
+};
+
+static void to_findings(void *ud, const struct finding *f)
+{
+	struct sink *s = ud;
+
+	(void)findings_add(s->findings, f, s->err == NULL ? &s->err : NULL);
+}
+
+int audit_result(struct audit *a, const struct result *r, GError **err)
+{
+	struct sink s = { .findings = a->findings };
+
+	audit_check(a->policy, a->baseline, a->detection, r, to_findings, &s);
+	if (s.err != NULL) {
+		g_propagate_error(err, s.err);
+		return -1;
+	}
+	return 0;
+}
+
+int audit_close(struct audit *a, GError **err)
+{
+	return findings_close(a->findings, err);
+}
+
+uint64_t audit_findings(const struct audit *a)
+{
+	return findings_total(a->findings);
+}
+
+void audit_print_summary(const struct audit *a, FILE *fp)
+{
+	findings_print_summary(a->findings, fp);
+}
+
+void audit_free(struct audit *a)
+{
+	if (a == NULL)
+		return;
+	baseline_free(a->baseline);
+	findings_free(a->findings);
+	g_free(a);
+}
