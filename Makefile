@@ -71,6 +71,7 @@ unit: $(UNIT_BIN)
 integration: $(BIN) $(HELPER_BIN)
 	@PORTOLAN=$(abspath $(BIN)) tests/integration/run-all
 	@PORTOLAN=$(abspath $(BIN)) tests/integration/test-xml.sh
+	@PORTOLAN=$(abspath $(BIN)) tests/integration/test-audit.sh
 
 # Needs root for network namespaces; reports SKIP (never a pass) without.
 lab: $(BIN) $(HELPER_BIN)

@@ -355,24 +355,28 @@ static void parse_services(struct parse *ps, const config_setting_t *cs, struct 
 	g_array_sort(g->expects, expect_cmp);
 }
 
-/* allowed = allow + require: a required port is allowed by definition. */
+/* allowed = allow + require (a required port is allowed by definition):
+ * a merge of two sorted, duplicate-free lists. */
 static void merge_allowed(struct group *g, const struct port_list *allow)
 {
-	GString *spec = g_string_new(NULL);
-	const struct port_list *parts[2] = { allow, &g->require };
+	const struct port_list *req = &g->require;
+	size_t i = 0, j = 0, n = 0;
+	uint16_t *out = g_new(uint16_t, allow->count + req->count + 1);
 
-	for (int p = 0; p < 2; p++)
-		for (size_t i = 0; i < parts[p]->count; i++)
-			g_string_append_printf(spec, "%s%u", spec->len ? "," : "",
-					       (unsigned)parts[p]->ports[i]);
-	if (spec->len == 0 || ports_parse(spec->str, &g->allowed, NULL) != 0) {
-		g->allowed.ports = NULL;
-		g->allowed.count = 0;
-		g->allowed_text = g_strdup("none");
-	} else {
-		g->allowed_text = ports_format(&g->allowed);
+	while (i < allow->count || j < req->count) {
+		uint16_t a = i < allow->count ? allow->ports[i] : UINT16_MAX;
+		uint16_t r = j < req->count ? req->ports[j] : UINT16_MAX;
+		uint16_t next = a < r ? a : r;
+
+		if (i < allow->count && allow->ports[i] == next)
+			i++;
+		if (j < req->count && req->ports[j] == next)
+			j++;
+		out[n++] = next;
 	}
-	g_string_free(spec, TRUE);
+	g->allowed.ports = out;
+	g->allowed.count = n;
+	g->allowed_text = n > 0 ? ports_format(&g->allowed) : g_strdup("none");
 }
 
 static struct group *parse_group(struct parse *ps, const config_setting_t *cs, int index,
@@ -383,7 +387,7 @@ static struct group *parse_group(struct parse *ps, const config_setting_t *cs, i
 	const config_setting_t *targets = NULL;
 	struct port_list allow = { 0 };
 	bool ok = true, have_allow = false;
-	unsigned before = (unsigned)ps->problems->len;
+	size_t before = ps->problems->len;
 	int n;
 
 	g->ranges = g_array_new(FALSE, FALSE, sizeof(struct addr_range));
