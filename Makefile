@@ -34,7 +34,7 @@ UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRC := $(wildcard tests/helpers/*.c)
 HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/helpers/%)
 
-.PHONY: all test check unit integration lab daemons valgrind run install clean asan tsan fuzz fuzz-short
+.PHONY: all uninstall test check unit integration lab daemons valgrind run install clean asan tsan fuzz fuzz-short
 
 all: $(BIN)
 
@@ -72,6 +72,7 @@ integration: $(BIN) $(HELPER_BIN)
 	@PORTOLAN=$(abspath $(BIN)) tests/integration/run-all
 	@PORTOLAN=$(abspath $(BIN)) tests/integration/test-xml.sh
 	@PORTOLAN=$(abspath $(BIN)) tests/integration/test-audit.sh
+	@tests/integration/test-install.sh
 
 # Needs root for network namespaces; reports SKIP (never a pass) without.
 lab: $(BIN) $(HELPER_BIN)
@@ -100,11 +101,9 @@ fuzz:
 fuzz-short:
 	FUZZ_SECONDS=15 tests/fuzz/run
 
-install: $(BIN)
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/probes $(DESTDIR)$(SYSCONFDIR)/portolan
-	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/portolan
-	install -m 0644 etc/portolan.cfg $(DESTDIR)$(SYSCONFDIR)/portolan/portolan.cfg
-	for f in probes/*.yaml; do [ -e "$$f" ] && install -m 0644 "$$f" $(DESTDIR)$(DATADIR)/probes/ || true; done
+# install and uninstall: the binary, man pages, completions, example config
+# and probes, where the FHS expects them (honours PREFIX and DESTDIR).
+include contrib/install.mk
 
 clean:
 	rm -rf build build-asan build-tsan portolan

@@ -1,0 +1,120 @@
+# bash completion for portolan(1)                         -*- shell-script -*-
+#
+# Installed as $(PREFIX)/share/bash-completion/completions/portolan, where
+# bash-completion loads it on first use; or source it from ~/.bashrc.
+# The option list follows the settings table in src/settings.c.
+
+_portolan_long_opts='--config --ports --targets-file --exclude --exclude-file
+--output --format --states --threads --timeout --min-timeout --max-timeout
+--max-rate --timing --seed --sequential --shard --retries --family --ipv4
+--ipv6 --reverse-dns --reverse-dns-timeout --service-detection --probes-dir
+--detect-timeout --banner-wait --max-hosts --resume --resume-file --dry-run
+--findings --baseline --verbose --quiet --help --version'
+
+_portolan_short_opts='-c -p -i -o -f -t -T -4 -6 -R -s -v -q -h -V'
+
+# Completes file names (or, with -d, directories) matching $1.
+_portolan_files()
+{
+	local IFS=$'\n'
+
+	compopt -o filenames 2>/dev/null
+	if [[ $1 == -d ]]; then
+		COMPREPLY=($(compgen -d -- "$2"))
+	else
+		COMPREPLY=($(compgen -f -- "$1"))
+	fi
+}
+
+# Completes the last item of a comma-separated list $1 from the words $2.
+_portolan_list()
+{
+	local cur=$1 words=$2 prefix=
+
+	if [[ $cur == *,* ]]; then
+		prefix=${cur%,*},
+		cur=${cur##*,}
+	fi
+	COMPREPLY=($(compgen -P "$prefix" -W "$words" -- "$cur"))
+	compopt -o nospace 2>/dev/null
+}
+
+_portolan()
+{
+	local cur prev i
+	local cword=$COMP_CWORD
+
+	COMPREPLY=()
+	cur=${COMP_WORDS[cword]}
+	prev=
+	((cword > 0)) && prev=${COMP_WORDS[cword - 1]}
+
+	# "--opt=value": with '=' in COMP_WORDBREAKS (the default) bash splits
+	# it into "--opt" "=" "value"; without, it is one word.
+	if [[ $cur == = ]]; then
+		cur=
+	elif [[ $prev == = ]] && ((cword > 1)); then
+		prev=${COMP_WORDS[cword - 2]}
+	elif [[ $cur == --*=* ]]; then
+		prev=${cur%%=*}
+		cur=${cur#*=}
+	fi
+
+	# After "--" only targets follow.
+	for ((i = 1; i < cword; i++)); do
+		if [[ ${COMP_WORDS[i]} == -- ]]; then
+			COMPREPLY=($(compgen -A hostname -- "$cur"))
+			return 0
+		fi
+	done
+
+	case $prev in
+	-c | --config | -i | --targets-file | -o | --output | --exclude-file | \
+		--resume | --resume-file | --findings | --baseline)
+		_portolan_files "$cur"
+		return 0
+		;;
+	--probes-dir)
+		_portolan_files -d "$cur"
+		return 0
+		;;
+	-f | --format)
+		COMPREPLY=($(compgen -W 'csv json jsonl xml' -- "$cur"))
+		return 0
+		;;
+	--states)
+		_portolan_list "$cur" 'open closed filtered error all'
+		return 0
+		;;
+	-T | --timing)
+		COMPREPLY=($(compgen -W 'paranoid polite normal aggressive insane' -- "$cur"))
+		return 0
+		;;
+	--family)
+		COMPREPLY=($(compgen -W 'any 4 6' -- "$cur"))
+		return 0
+		;;
+	-p | --ports | --exclude | -t | --threads | --timeout | --min-timeout | \
+		--max-timeout | --max-rate | --seed | --shard | --retries | \
+		--reverse-dns-timeout | --detect-timeout | --banner-wait | --max-hosts)
+		# A number, a port list or a target list: nothing to offer.
+		return 0
+		;;
+	esac
+
+	case $cur in
+	--*)
+		COMPREPLY=($(compgen -W "$_portolan_long_opts" -- "$cur"))
+		;;
+	-*)
+		COMPREPLY=($(compgen -W "$_portolan_short_opts $_portolan_long_opts" -- "$cur"))
+		;;
+	*)
+		# Targets: addresses are typed; host names come from the known hosts.
+		COMPREPLY=($(compgen -A hostname -- "$cur"))
+		;;
+	esac
+	return 0
+}
+
+complete -F _portolan portolan
