@@ -16,8 +16,9 @@
  *  - Threads bound concurrent connects (and descriptors); the rate caps make
  *    the careful presets kind to IDS, firewalls with SYN-flood limits and
  *    small links: paranoid is one probe a second, polite one every 20 ms.
- *  - normal matches the built-in defaults (256 threads, 1000 ms, 1 retry),
- *    so choosing it changes nothing but adds the adaptive bounds. */
+ *  - normal matches the built-in timeouts and retries (1000 ms, 1 retry)
+ *    with a fixed 256 threads where the default sizes the pool from the
+ *    descriptor limit and memory. */
 #include "presets.h"
 
 #include <stdio.h>

@@ -78,7 +78,7 @@ static const struct opt opts[] = {
 	{ "max-rate", KEY_LONG_ONLY + 17, "N", T_INT, OFF(max_rate), 0, 100000000, "0", SRC_ALL,
 	  "at most N connect attempts per second, all threads together (0: no limit)" },
 	{ "timing", 'T', "PRESET", T_STR, OFF(timing), 0, 0, NULL, SRC_ALL,
-	  "timing preset: paranoid, polite, normal, aggressive, insane (see README)" },
+	  "timing preset: paranoid, polite, normal, aggressive, insane (values in portolan(1))" },
 	{ "seed", KEY_LONG_ONLY + 18, "N", T_INT, OFF(seed), 0, INT64_MAX, "0", SRC_ALL,
 	  "seed of the scan order permutation (0: a random one)" },
 	{ "sequential", KEY_LONG_ONLY + 19, NULL, T_BOOL, OFF(sequential), 0, 0, "false", SRC_ALL,
@@ -556,12 +556,14 @@ void settings_print_help(FILE *fp)
 		fputc('\n', fp);
 	}
 	fprintf(fp,
-		"\nSettings with a value may also be set in the config file (same name)\n"
-		"and in the environment as PORTOLAN_<NAME> (e.g. PORTOLAN_THREADS).\n"
+		"\nThe same names are config-file keys and, upper-cased with '_' for '-',\n"
+		"environment variables (PORTOLAN_THREADS), except -c, --resume and\n"
+		"--dry-run (command line only) and -o (no environment variable).\n"
 		"Precedence: command line > environment > config file > defaults.\n"
 		"Output formats: %s (and a table on stdout when no -o is given).\n"
 		"Exit status: 0 scan completed, 1 audit findings, 2 usage/config/input error,\n"
-		"3 runtime failure.\n", writer_names());
+		"3 runtime failure, 128+N stopped by signal N, 141 stdout's reader went away.\n",
+		writer_names());
 }
 
 static int cli_parse(int argc, char **argv, GArray *values, GPtrArray *positional,
