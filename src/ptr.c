@@ -7,6 +7,8 @@
  * hand-off (GLib's futex-based GMutex is invisible to it). */
 #include "ptr.h"
 
+#include "queue.h"
+
 #include <errno.h>
 #include <netdb.h>
 #include <pthread.h>
@@ -24,6 +26,8 @@
 #define WAIT_CLOCK CLOCK_REALTIME
 #endif
 
+#define LOOKUP_THREADS 8
+
 #ifndef NI_MAXHOST
 #define NI_MAXHOST 1025
 #endif
@@ -38,7 +42,11 @@ struct ptr_cache {
 	pthread_mutex_t lock;
 	pthread_cond_t done;
 	GHashTable *entries; /* address text -> struct ptr_entry */
-	GThreadPool *pool;
+	/* Our own lookup threads on our own queue: GThreadPool's internal
+	 * locking is invisible to ThreadSanitizer. */
+	struct bqueue *jobs;
+	pthread_t threads[LOOKUP_THREADS];
+	unsigned nthreads;
 	unsigned timeout_ms;
 };
 
@@ -50,10 +58,8 @@ static void entry_free(gpointer data)
 	g_free(e);
 }
 
-static void lookup_job(gpointer data, gpointer user_data)
+static void lookup_one(struct ptr_cache *pc, struct ptr_entry *e)
 {
-	struct ptr_entry *e = data;
-	struct ptr_cache *pc = user_data;
 	struct sockaddr_storage ss;
 	struct pl_addr addr;
 	socklen_t len;
@@ -74,6 +80,16 @@ static void lookup_job(gpointer data, gpointer user_data)
 	pthread_mutex_unlock(&pc->lock);
 }
 
+static void *lookup_main(void *arg)
+{
+	struct ptr_cache *pc = arg;
+	struct ptr_entry *e;
+
+	while ((e = bqueue_pop(pc->jobs)) != NULL)
+		lookup_one(pc, e);
+	return NULL;
+}
+
 struct ptr_cache *ptr_cache_new(unsigned timeout_ms)
 {
 	struct ptr_cache *pc = g_new0(struct ptr_cache, 1);
@@ -88,7 +104,12 @@ struct ptr_cache *ptr_cache_new(unsigned timeout_ms)
 	pthread_cond_init(&pc->done, &ca);
 	pthread_condattr_destroy(&ca);
 	pc->entries = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, entry_free);
-	pc->pool = g_thread_pool_new(lookup_job, pc, 8, FALSE, NULL);
+	/* Every address is queued once; the bound only makes a worker wait when
+	 * lookups pile up, which its own deadline then cuts short. */
+	pc->jobs = bqueue_new(4096);
+	for (pc->nthreads = 0; pc->nthreads < LOOKUP_THREADS; pc->nthreads++)
+		if (pthread_create(&pc->threads[pc->nthreads], NULL, lookup_main, pc) != 0)
+			break;
 	pc->timeout_ms = timeout_ms;
 	return pc;
 }
@@ -97,7 +118,10 @@ void ptr_cache_free(struct ptr_cache *pc)
 {
 	if (pc == NULL)
 		return;
-	g_thread_pool_free(pc->pool, FALSE, TRUE);
+	bqueue_close(pc->jobs);
+	for (unsigned i = 0; i < pc->nthreads; i++)
+		pthread_join(pc->threads[i], NULL);
+	bqueue_free(pc->jobs);
 	g_hash_table_destroy(pc->entries);
 	pthread_mutex_destroy(&pc->lock);
 	pthread_cond_destroy(&pc->done);
@@ -122,10 +146,19 @@ char *ptr_cache_lookup(struct ptr_cache *pc, const struct pl_addr *a)
 	pthread_mutex_lock(&pc->lock);
 	e = g_hash_table_lookup(pc->entries, key);
 	if (e == NULL) {
+		bool queued;
+
 		e = g_new0(struct ptr_entry, 1);
 		e->addr = *a;
 		g_hash_table_insert(pc->entries, g_strdup(key), e);
-		g_thread_pool_push(pc->pool, e, NULL);
+		/* Pushed without the lock: a full queue waits for lookup threads,
+		 * and they need the lock to finish. Entries live as long as the
+		 * cache, so e stays valid meanwhile. */
+		pthread_mutex_unlock(&pc->lock);
+		queued = pc->nthreads > 0 && bqueue_push(pc->jobs, e);
+		pthread_mutex_lock(&pc->lock);
+		if (!queued)
+			e->done = true;   /* no lookup thread: "no name" rather than wait */
 	}
 	while (!e->done)
 		if (pthread_cond_timedwait(&pc->done, &pc->lock, &deadline) == ETIMEDOUT)
