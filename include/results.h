@@ -25,7 +25,8 @@ struct results *results_start(const struct scan_plan *plan, struct bqueue *q,
 
 /* Runs fn while no record is half written: every result marked done in the
  * progress is in every output, and no other. For a checkpoint on the way
- * out (the second signal). */
+ * out (the second signal): fn should not return, since once it does the
+ * results thread writes on. */
 void results_checkpoint(struct results *r, void (*fn)(void *ud), void *ud);
 
 /* Waits until the queue is closed and the thread has counted and written

@@ -40,6 +40,8 @@ struct scan_ctl {
 	double elapsed_base;          /* seconds the scan ran before a resume */
 	struct timespec t0;
 	_Atomic int stop_signal;      /* first SIGINT/SIGTERM, or 0 */
+	_Atomic int exit_signal;      /* the second one, which leaves at once */
+	atomic_bool closing;          /* every record written: trailers under way */
 	atomic_bool output_failed;
 	atomic_bool finished;
 	pthread_t sig_thread;
@@ -89,15 +91,23 @@ static int write_resume(struct scan_ctl *c, GError **err)
 	return 0;
 }
 
+/* Runs with the results thread held between two records, and never lets go:
+ * leaving the lock before _exit would let more records reach the files
+ * than the resume file counts as done. */
 static void checkpoint_and_exit(void *ud)
 {
 	struct scan_ctl *c = ud;
 	GError *err = NULL;
 
+	/* Every record is out and the trailers are being written: leaving now
+	 * would cut one in half, staying costs milliseconds. */
+	if (atomic_load(&c->closing))
+		return;
 	if (write_resume(c, &err) != 0) {
 		fprintf(stderr, "portolan: %s\n", err->message);
 		g_error_free(err);
 	}
+	_exit(128 + atomic_load(&c->exit_signal));
 }
 
 static void *signal_main(void *arg)
@@ -117,15 +127,22 @@ static void *signal_main(void *arg)
 			/* Second signal: leave now. Writers flush every record, and
 			 * the checkpoint runs between records, so each file holds
 			 * exactly the results the resume file counts as done. */
-			if (c->results != NULL)
-				results_checkpoint(c->results, checkpoint_and_exit, c);
-			_exit(128 + sig);
+			atomic_store(&c->exit_signal, sig);
+			if (c->results == NULL)
+				_exit(128 + sig);
+			results_checkpoint(c->results, checkpoint_and_exit, c);
+			continue;     /* closing already: the scan is about to end */
 		}
 		atomic_store(&c->stop_signal, sig);
 		g_message("%s: stopping after the probes in flight (again to quit at once)",
 			  sig == SIGINT ? "interrupted" : "terminated");
 		stop_tasks(c);
 	}
+}
+
+static void mark_closing(void *ud)
+{
+	atomic_store(&((struct scan_ctl *)ud)->closing, true);
 }
 
 static void on_output_failure(void *ud)
@@ -248,6 +265,9 @@ int scan_run(struct scan_plan *plan, GError **err)
 	bqueue_close(results_q);
 
 	results_join(results);
+	/* Under the record lock, so a checkpoint either ran before (and exited)
+	 * or sees the flag. */
+	results_checkpoint(results, mark_closing, &ctl);
 	snapshot(&ctl, &snap);
 	/* The signal thread must not checkpoint once results are gone. */
 	atomic_store(&ctl.finished, true);
