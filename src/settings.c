@@ -197,30 +197,70 @@ static bool parse_bool(const char *text, bool *out)
 	return false;
 }
 
+static int check_family(const char *family, GError **err);
+
+/* Values from a closed set are checked where they are read, so an error
+ * names its source: the option, the variable, or the file and line. */
+static int check_value(const struct opt *o, const char *value, GError **err)
+{
+	unsigned mask;
+	char names[128], *shown;
+
+	if (o->off == OFF(states))
+		return settings_states_mask(value, &mask, err);
+	if (o->off == OFF(family))
+		return check_family(value, err);
+	if (o->off == OFF(format) && writer_find(value) == NULL) {
+		shown = g_strescape(value, NULL);
+		g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "unknown format '%s': expected %s",
+			    shown, writer_names());
+		g_free(shown);
+		return -1;
+	}
+	if (o->off == OFF(timing) && preset_find(value) == NULL) {
+		preset_names(names, sizeof(names));
+		shown = g_strescape(value, NULL);
+		g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "unknown timing preset '%s': expected %s",
+			    shown, names);
+		g_free(shown);
+		return -1;
+	}
+	return 0;
+}
+
 /* Stores a textual value (command line, environment, default). `where`
- * names the source in messages. Lists are replaced when `fresh` is set. */
+ * names the source in messages (NULL: the caller adds it). Lists are
+ * replaced when `fresh` is set. */
 static int set_from_text(struct settings *s, const struct opt *o, const char *value,
 			 bool fresh, const char *where, GError **err)
 {
 	int64_t n;
 	bool b;
 
-	if (strcmp(where, "default") != 0)
+	if (where == NULL || strcmp(where, "default") != 0)
 		s->explicit_set |= UINT64_C(1) << (o - opts);
 
 	switch (o->type) {
 	case T_STR: {
 		char **p = FIELD(s, o, char *);
 
+		if (check_value(o, value, err) != 0) {
+			if (where != NULL)
+				g_prefix_error(err, "%s: ", where);
+			return -1;
+		}
 		g_free(*p);
 		*p = g_strdup(value);
 		return 0;
 	}
 	case T_INT:
 		if (!parse_int(value, &n) || n < o->min || n > o->max) {
+			char *shown = g_strescape(value, NULL);
+
 			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
 				    "%s: invalid value '%s': expected an integer from %" G_GINT64_FORMAT
-				    " to %" G_GINT64_FORMAT, where, value, o->min, o->max);
+				    " to %" G_GINT64_FORMAT, where ? where : o->name, shown, o->min, o->max);
+			g_free(shown);
 			return -1;
 		}
 		*FIELD(s, o, int64_t) = n;
@@ -229,8 +269,12 @@ static int set_from_text(struct settings *s, const struct opt *o, const char *va
 		if (value == NULL) {
 			b = true;
 		} else if (!parse_bool(value, &b)) {
+			char *shown = g_strescape(value, NULL);
+
 			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-				    "%s: invalid value '%s': expected true or false", where, value);
+				    "%s: invalid value '%s': expected true or false",
+				    where ? where : o->name, shown);
+			g_free(shown);
 			return -1;
 		}
 		*FIELD(s, o, bool) = b;
@@ -347,7 +391,10 @@ static void config_apply_one(struct settings *s, const struct opt *o, const conf
 			config_problem(problems, path, cs, "setting '%s': expected a string", o->name);
 			return;
 		}
-		set_from_text(s, o, text, true, o->name, &e);
+		if (set_from_text(s, o, text, true, NULL, &e) != 0) {
+			config_problem(problems, path, cs, "setting '%s': %s", o->name, e->message);
+			g_error_free(e);
+		}
 		g_free(text);
 		return;
 	case T_LIST: {
@@ -707,8 +754,11 @@ int settings_states_mask(const char *states, unsigned *mask, GError **err)
 		}
 		st = port_state_parse(v);
 		if (st < 0) {
+			char *shown = g_strescape(v, NULL);
+
 			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-				    "invalid state '%s': expected open, closed, filtered, error or all", v);
+				    "invalid state '%s': expected open, closed, filtered, error or all", shown);
+			g_free(shown);
 			rc = -1;
 			break;
 		}
@@ -716,7 +766,10 @@ int settings_states_mask(const char *states, unsigned *mask, GError **err)
 	}
 	g_strfreev(items);
 	if (rc == 0 && *mask == 0) {
-		g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "no states to report in '%s'", states);
+		char *shown = g_strescape(states, NULL);
+
+		g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "no states to report in '%s'", shown);
+		g_free(shown);
 		rc = -1;
 	}
 	return rc;
@@ -763,8 +816,13 @@ static int check_family(const char *family, GError **err)
 {
 	if (strcmp(family, "any") == 0 || strcmp(family, "4") == 0 || strcmp(family, "6") == 0)
 		return 0;
-	g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "invalid family '%s': expected any, 4 or 6",
-		    family);
+	{
+		char *shown = g_strescape(family, NULL);
+
+		g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "invalid family '%s': expected any, 4 or 6",
+			    shown);
+		g_free(shown);
+	}
 	return -1;
 }
 
@@ -774,7 +832,6 @@ enum settings_status settings_load(struct settings *s, int argc, char **argv, GE
 	GPtrArray *positional = g_ptr_array_new_with_free_func(g_free);
 	enum settings_status status = SETTINGS_ERROR;
 	const char *config_path = NULL;
-	unsigned mask;
 	int verbosity = 0;
 	guint i;
 
@@ -852,8 +909,8 @@ enum settings_status settings_load(struct settings *s, int argc, char **argv, GE
 	}
 	s->verbosity = verbosity;
 
-	if (settings_states_mask(s->states, &mask, err) != 0 || check_family(s->family, err) != 0 ||
-	    apply_preset(s, err) != 0)
+	/* Closed-set values were checked where they were read (check_value). */
+	if (apply_preset(s, err) != 0)
 		goto out;
 	if (s->min_timeout_ms > s->timeout_ms) {
 		/* A floor above the start would make the first timeout a lie. */
@@ -868,11 +925,6 @@ enum settings_status settings_load(struct settings *s, int argc, char **argv, GE
 	if (s->seed == 0) {
 		/* Recorded in the settings, so a resume file repeats the order. */
 		s->seed = ((int64_t)g_random_int_range(1, G_MAXINT32) << 31) ^ g_random_int();
-	}
-	if (s->format != NULL && writer_find(s->format) == NULL) {
-		g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "unknown format '%s': expected %s",
-			    s->format, writer_names());
-		goto out;
 	}
 	status = SETTINGS_OK;
 out:

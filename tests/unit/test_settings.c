@@ -136,13 +136,16 @@ static void test_config_errors_all_collected(void **state)
 	GError *err = NULL;
 	char *want;
 
-	write_cfg("thread = 5;\nretries = 99;\nreverse-dns = \"yes\";\ntargets = [ 1 ];\n");
+	write_cfg("thread = 5;\nretries = 99;\nreverse-dns = \"yes\";\ntargets = [ 1 ];\n"
+		  "states = \"open\\nshut\";\n");
 	assert_int_equal(load(&s, &err, "-c", cfg_path, NULL), SETTINGS_ERROR);
 	want = g_strdup_printf("%s:1: unknown setting 'thread'\n"
 			       "%s:2: setting 'retries': 99 is out of range 0 to 20\n"
 			       "%s:3: setting 'reverse-dns': expected true or false\n"
-			       "%s:4: setting 'targets': element 1 is not a string",
-			       cfg_path, cfg_path, cfg_path, cfg_path);
+			       "%s:4: setting 'targets': element 1 is not a string\n"
+			       "%s:5: setting 'states': invalid state 'open\\nshut': "
+			       "expected open, closed, filtered, error or all",
+			       cfg_path, cfg_path, cfg_path, cfg_path, cfg_path);
 	assert_non_null(err);
 	assert_string_equal(err->message, want);
 	g_free(want);
@@ -180,9 +183,10 @@ static void test_cli_errors(void **state)
 		{ "-p", NULL, "option '-p' needs an argument" },
 		{ "-t", "70000", "option '-t/--threads': invalid value '70000': expected an integer from 0 to 65536" },
 		{ "--timeout", "1s", "option '--timeout': invalid value '1s': expected an integer from 1 to 600000" },
-		{ "--states", "open,shut", "invalid state 'shut': expected open, closed, filtered, error or all" },
-		{ "-f", "xml2", "unknown format 'xml2': expected csv, json, jsonl, xml" },
-		{ "--family", "5", "invalid family '5': expected any, 4 or 6" },
+		{ "--states", "open,shut", "option '--states': invalid state 'shut': expected open, closed, filtered, error or all" },
+		{ "-f", "xml2", "option '-f/--format': unknown format 'xml2': expected csv, json, jsonl, xml" },
+		{ "--family", "5", "option '--family': invalid family '5': expected any, 4 or 6" },
+		{ "-T", "fast", "option '-T/--timing': unknown timing preset 'fast': expected paranoid, polite, normal, aggressive, insane" },
 	};
 
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
