@@ -60,7 +60,7 @@ $(BUILD) $(BUILD)/tests $(BUILD)/helpers:
 
 # The whole suite, as CI runs it: this build's checks, the same checks in
 # ASan+UBSan and TSan builds, valgrind, the real daemons, a short fuzz run.
-test: check daemons valgrind asan tsan
+test: check daemons valgrind asan tsan fuzz-short
 
 # One build's checks: unit tests, loopback integration, the namespace lab.
 check: unit integration lab
@@ -99,7 +99,7 @@ fuzz:
 	tests/fuzz/run
 
 fuzz-short:
-	FUZZ_SECONDS=15 tests/fuzz/run
+	FUZZ_SECONDS=10 tests/fuzz/run
 
 # install and uninstall: the binary, man pages, completions, example config
 # and probes, where the FHS expects them (honours PREFIX and DESTDIR).

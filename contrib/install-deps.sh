@@ -8,9 +8,10 @@ set -eu
 build="build-essential pkg-config libglib2.0-dev libconfig-dev libyaml-dev"
 # Tests: cmocka, python3 (integration harness), the namespace lab (iproute2,
 # iptables, nftables), a second compiler, sanitiser runtimes, valgrind, and
-# nmap's DTD, stylesheet and ndiff with xsltproc/xmllint for the XML output.
+# nmap's DTD, stylesheet and ndiff with xsltproc/xmllint for the XML output,
+# and clang's libFuzzer runtime (only recommended by clang, so named here).
 test="libcmocka-dev python3 iproute2 iptables nftables clang llvm valgrind procps
-      nmap nmap-common ndiff xsltproc libxml2-utils"
+      nmap nmap-common ndiff xsltproc libxml2-utils libclang-rt-14-dev"
 
 want=$build
 [ "${1:-}" = "--test" ] && want="$build $test"
