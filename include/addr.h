@@ -37,5 +37,8 @@ struct pl_u128 pl_u128_add64(struct pl_u128 a, uint64_t b);
 /* b - a; the caller guarantees a <= b. */
 struct pl_u128 pl_u128_sub(struct pl_u128 b, struct pl_u128 a);
 bool pl_addr_equal(const struct pl_addr *a, const struct pl_addr *b);
+/* The host bits of a prefix: the low bits - prefix bits set (bits is 32 or
+ * 128, prefix at most bits). */
+struct pl_u128 pl_u128_host_mask(unsigned bits, unsigned prefix);
 
 #endif

@@ -5,6 +5,7 @@
 #ifndef PORTOLAN_PORTS_H
 #define PORTOLAN_PORTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <glib.h>
@@ -29,5 +30,8 @@ int ports_parse(const char *spec, struct port_list *out, GError **err);
 char *ports_format(const struct port_list *pl);
 
 void ports_free(struct port_list *pl);
+
+/* Whether port is in the list (binary search: the list is sorted). */
+bool ports_contains(const struct port_list *pl, uint16_t port);
 
 #endif

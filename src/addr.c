@@ -146,3 +146,17 @@ bool pl_addr_equal(const struct pl_addr *a, const struct pl_addr *b)
 {
 	return a->family == b->family && a->v.hi == b->v.hi && a->v.lo == b->v.lo;
 }
+
+struct pl_u128 pl_u128_host_mask(unsigned bits, unsigned prefix)
+{
+	unsigned host = bits - prefix;
+	struct pl_u128 m = { 0, 0 };
+
+	if (host >= 64) {
+		m.lo = UINT64_MAX;
+		m.hi = host == 128 ? UINT64_MAX : (UINT64_C(1) << (host - 64)) - 1;
+	} else {
+		m.lo = (UINT64_C(1) << host) - 1;
+	}
+	return m;
+}

@@ -96,20 +96,6 @@ static void group_free(gpointer data)
 	g_free(g);
 }
 
-static struct pl_u128 host_mask(unsigned bits, unsigned prefix)
-{
-	unsigned host = bits - prefix;
-	struct pl_u128 m = { 0, 0 };
-
-	if (host >= 64) {
-		m.lo = UINT64_MAX;
-		m.hi = host == 128 ? UINT64_MAX : (UINT64_C(1) << (host - 64)) - 1;
-	} else {
-		m.lo = (UINT64_C(1) << host) - 1;
-	}
-	return m;
-}
-
 /* "192.0.2.7", "198.18.1.0/24", "192.0.2.1-20", "192.0.2.1-192.0.2.40",
  * and the same for IPv6. Returns a reason, or NULL when spec is fine. */
 static const char *parse_target(const char *spec, struct addr_range *r)
@@ -135,7 +121,7 @@ static const char *parse_target(const char *spec, struct addr_range *r)
 		    strlen(plen) > 3 || (prefix = strtoul(plen, NULL, 10)) > bits)
 			return "bad prefix length";
 		/* Host bits set in the base are masked off, as for targets. */
-		m = host_mask(bits, (unsigned)prefix);
+		m = pl_u128_host_mask(bits, (unsigned)prefix);
 		r->family = a.family;
 		r->first.hi = a.v.hi & ~m.hi;
 		r->first.lo = a.v.lo & ~m.lo;
@@ -523,23 +509,6 @@ const char *audit_policy_group_of(const struct audit_policy *p, const struct pl_
 	return g != NULL ? g->name : NULL;
 }
 
-static bool port_listed(const struct port_list *pl, uint16_t port)
-{
-	size_t lo = 0, hi = pl->count;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (pl->ports[mid] == port)
-			return true;
-		if (pl->ports[mid] < port)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return false;
-}
-
 static const struct expect *expect_for(const struct group *g, uint16_t port)
 {
 	for (guint i = 0; i < g->expects->len; i++) {
@@ -633,7 +602,7 @@ void audit_check(const struct audit_policy *p, const struct baseline *b, bool de
 
 	if (g != NULL) {
 		if (r->state == STATE_OPEN) {
-			if (g->has_allow && !port_listed(&g->allowed, r->port)) {
+			if (g->has_allow && !ports_contains(&g->allowed, r->port)) {
 				f.kind = FINDING_UNEXPECTED_OPEN;
 				f.expected = g->allowed_text;
 				f.found = "open";
@@ -641,7 +610,7 @@ void audit_check(const struct audit_policy *p, const struct baseline *b, bool de
 			}
 			if (detection)
 				check_services(g, r, &f, emit, ud);
-		} else if (port_listed(&g->require, r->port)) {
+		} else if (ports_contains(&g->require, r->port)) {
 			/* Error counts too: a required port that could not be
 			 * checked must not pass the audit silently. */
 			f.kind = FINDING_REQUIRED_NOT_OPEN;

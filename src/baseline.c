@@ -855,23 +855,6 @@ size_t baseline_open_count(const struct baseline *b)
 
 /* ---- comparison ---- */
 
-static bool port_listed(const struct port_list *pl, uint16_t port)
-{
-	size_t lo = 0, hi = pl->count;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (pl->ports[mid] == port)
-			return true;
-		if (pl->ports[mid] < port)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return false;
-}
-
 /* The baseline holds what its writer made of the value: invalid UTF-8 came
  * out as U+FFFD. The current value is put through the same repair before
  * comparing, so bytes off the network do not count as a change. An empty
@@ -898,7 +881,7 @@ void baseline_compare(const struct baseline *b, const struct result *r, bool det
 	switch (r->state) {
 	case STATE_OPEN:
 		if (e == NULL) {
-			if (!b->have_ports || port_listed(&b->ports, r->port))
+			if (!b->have_ports || ports_contains(&b->ports, r->port))
 				emit(ud, FINDING_NEWLY_OPEN, "not open", "open");
 			return;
 		}

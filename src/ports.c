@@ -230,3 +230,20 @@ void ports_free(struct port_list *pl)
 	pl->ports = NULL;
 	pl->count = 0;
 }
+
+bool ports_contains(const struct port_list *pl, uint16_t port)
+{
+	size_t lo = 0, hi = pl->count;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (pl->ports[mid] == port)
+			return true;
+		if (pl->ports[mid] < port)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return false;
+}

@@ -103,21 +103,6 @@ void target_set_free(struct target_set *ts)
 
 /* ---- spec parsing ---- */
 
-/* The mask of the host bits of a prefix: bits-prefix low bits set. */
-static struct pl_u128 host_mask(unsigned bits, unsigned prefix)
-{
-	unsigned host = bits - prefix;
-	struct pl_u128 m = { 0, 0 };
-
-	if (host >= 64) {
-		m.lo = UINT64_MAX;
-		m.hi = host == 128 ? UINT64_MAX : (UINT64_C(1) << (host - 64)) - 1;
-	} else {
-		m.lo = (UINT64_C(1) << host) - 1;
-	}
-	return m;
-}
-
 static int parse_cidr(const char *spec, const char *slash, struct range *r,
 		      GError **err)
 {
@@ -155,7 +140,7 @@ static int parse_cidr(const char *spec, const char *slash, struct range *r,
 
 	/* Host bits set in the base are masked off, as nmap does:
 	 * 192.0.2.7/24 means 192.0.2.0/24. */
-	struct pl_u128 m = host_mask(bits, (unsigned)prefix);
+	struct pl_u128 m = pl_u128_host_mask(bits, (unsigned)prefix);
 
 	r->family = a.family;
 	r->first.hi = a.v.hi & ~m.hi;
