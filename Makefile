@@ -34,7 +34,7 @@ UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRC := $(wildcard tests/helpers/*.c)
 HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/helpers/%)
 
-.PHONY: all uninstall test check unit integration lab daemons valgrind run install clean asan tsan fuzz fuzz-short
+.PHONY: all bench uninstall test check unit integration lab daemons valgrind run install clean asan tsan fuzz fuzz-short
 
 all: $(BIN)
 
@@ -93,6 +93,12 @@ asan:
 	        EXTRA_LDFLAGS="-fsanitize=address,undefined" check
 tsan:
 	G_SLICE=always-malloc $(MAKE) BUILD=build-tsan BIN=build-tsan/portolan EXTRA_CFLAGS="-fsanitize=thread" EXTRA_LDFLAGS="-fsanitize=thread" check
+
+# Speed against nmap -sT, pnscan and a connect loop on the lab, then
+# detection against nmap -sV on real daemons. Not part of make test.
+bench: $(BIN)
+	bench/run
+	bench/detect
 
 # libFuzzer targets (clang); FUZZ_SECONDS per target.
 fuzz:
