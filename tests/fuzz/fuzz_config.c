@@ -27,6 +27,7 @@
 #include "ports.h"
 #include "settings.h"
 #include "targets.h"
+#include "fuzz_common.h"
 
 #define FUZZ_MAX_INPUT 16384
 
@@ -37,19 +38,6 @@ extern char **environ;
 
 static char *config_path;
 static char *saved_path;
-
-static GLogWriterOutput fuzz_log(GLogLevelFlags level, const GLogField *fields,
-				 gsize n_fields, gpointer user_data)
-{
-	if (level & (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_ERROR)) {
-		for (gsize i = 0; i < n_fields; i++)
-			if (strcmp(fields[i].key, "MESSAGE") == 0)
-				fprintf(stderr, "fuzz: critical: %s\n",
-					(const char *)fields[i].value);
-		abort();
-	}
-	return G_LOG_WRITER_HANDLED;
-}
 
 static void remove_config(void)
 {
@@ -96,7 +84,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	int fd;
 
-	g_log_set_writer_func(fuzz_log, NULL, NULL);
+	fuzz_quiet_glib();
 	unset_portolan_env();
 	/* libconfig's @include could name /dev/stdin; keep it from waiting. */
 	fd = open("/dev/null", O_RDONLY);

@@ -18,6 +18,7 @@
 #include <glib.h>
 
 #include "probe_db.h"
+#include "fuzz_common.h"
 
 /* The engine reads at most 16 KiB per probe (REPLY_MAX in detect.c). */
 #define FUZZ_MAX_INPUT 16384
@@ -30,19 +31,6 @@ static struct probe_db *db;
 static const struct probe **probes;
 static size_t nprobes;
 
-static GLogWriterOutput fuzz_log(GLogLevelFlags level, const GLogField *fields,
-				 gsize n_fields, gpointer user_data)
-{
-	if (level & (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_ERROR)) {
-		for (gsize i = 0; i < n_fields; i++)
-			if (strcmp(fields[i].key, "MESSAGE") == 0)
-				fprintf(stderr, "fuzz: critical: %s\n",
-					(const char *)fields[i].value);
-		abort();
-	}
-	return G_LOG_WRITER_HANDLED;
-}
-
 static void free_db(void)
 {
 	g_free(probes);
@@ -54,7 +42,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	const char *dir = getenv("FUZZ_PROBES_DIR");
 	GError *err = NULL;
 
-	g_log_set_writer_func(fuzz_log, NULL, NULL);
+	fuzz_quiet_glib();
 	if (dir == NULL)
 		dir = "probes";
 	db = probe_db_load_dir(dir, &err);

@@ -14,6 +14,7 @@
 #include <glib.h>
 
 #include "ports.h"
+#include "fuzz_common.h"
 
 /* Specs come from a command line or a config value; longer inputs only make
  * each run slower ("-,-,-,..." sets 65535 bits per item). */
@@ -22,20 +23,9 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-/* Warnings are expected on bad input; criticals mean an API was misused. */
-static GLogWriterOutput fuzz_log(GLogLevelFlags level, const GLogField *fields,
-				 gsize n_fields, gpointer user_data)
-{
-	if (level & (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_ERROR)) {
-		fprintf(stderr, "fuzz: GLib critical/error logged\n");
-		abort();
-	}
-	return G_LOG_WRITER_HANDLED;
-}
-
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	g_log_set_writer_func(fuzz_log, NULL, NULL);
+	fuzz_quiet_glib();
 	return 0;
 }
 

@@ -33,6 +33,7 @@
 
 #include "addr.h"
 #include "targets.h"
+#include "fuzz_common.h"
 
 #define FUZZ_MAX_INPUT 4096
 /* Sets up to this size are walked host by host; larger ones are sampled. */
@@ -141,19 +142,6 @@ void freeaddrinfo(struct addrinfo *ai)
 
 /* ---- set-up ---- */
 
-static GLogWriterOutput fuzz_log(GLogLevelFlags level, const GLogField *fields,
-				 gsize n_fields, gpointer user_data)
-{
-	if (level & (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_ERROR)) {
-		for (gsize i = 0; i < n_fields; i++)
-			if (strcmp(fields[i].key, "MESSAGE") == 0)
-				fprintf(stderr, "fuzz: critical: %s\n",
-					(const char *)fields[i].value);
-		abort();
-	}
-	return G_LOG_WRITER_HANDLED;
-}
-
 static void remove_file(void)
 {
 	if (file_path != NULL)
@@ -165,7 +153,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	const char *dir = g_get_tmp_dir();
 	int fd;
 
-	g_log_set_writer_func(fuzz_log, NULL, NULL);
+	fuzz_quiet_glib();
 	file_path = g_build_filename(dir, "portolan-fuzz-targets.XXXXXX", NULL);
 	fd = mkstemp(file_path);
 	if (fd < 0) {

@@ -48,6 +48,7 @@
 #include "metrics.h"
 #include "result.h"
 #include "writer.h"
+#include "fuzz_common.h"
 
 #define FUZZ_MAX_INPUT 8192
 #define MAX_TARGETS 4
@@ -57,24 +58,11 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static GLogWriterOutput fuzz_log(GLogLevelFlags level, const GLogField *fields,
-				 gsize n_fields, gpointer user_data)
-{
-	if (level & (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_ERROR)) {
-		for (gsize i = 0; i < n_fields; i++)
-			if (strcmp(fields[i].key, "MESSAGE") == 0)
-				fprintf(stderr, "fuzz: critical: %s\n",
-					(const char *)fields[i].value);
-		abort();
-	}
-	return G_LOG_WRITER_HANDLED;
-}
-
 static FILE *resume_fp;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
-	g_log_set_writer_func(fuzz_log, NULL, NULL);
+	fuzz_quiet_glib();
 	resume_fp = tmpfile();
 	if (resume_fp == NULL) {
 		perror("fuzz_writers: tmpfile");
