@@ -223,8 +223,12 @@ int scan_run(struct scan_plan *plan, GError **err)
 	clock_gettime(CLOCK_MONOTONIC, &ctl.t0);
 	results = results_start(plan, results_q, &metrics, ctl.progress, &meta,
 				on_output_failure, &ctl, err);
-	if (results == NULL)
+	if (results == NULL) {
+		/* A header could not be written: nothing was probed, so leave no
+		 * half-made file behind (a resumed file was not created by us). */
+		plan_discard_outputs(plan);
 		goto out;
+	}
 	ctl.results = results;
 	if (pthread_create(&ctl.sig_thread, NULL, signal_main, &ctl) != 0) {
 		g_set_error(err, PL_ERROR, PL_ERROR_RUNTIME, "cannot start the signal thread");
