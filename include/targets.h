@@ -35,6 +35,13 @@ void target_set_free(struct target_set *ts);
  * length out of range". */
 int target_set_add(struct target_set *ts, const char *spec, GError **err);
 
+/* Parses an address, CIDR block or range of either family (no names) into
+ * its first and last address, with the same rules and messages as a target
+ * spec. Returns 0; 1 when spec is not such a literal (a name, or nothing
+ * valid); -1 with *err set for a malformed literal, e.g. "10.0.0.0/33". */
+int target_parse_literal(const char *spec, int *family, struct pl_u128 *first,
+			 struct pl_u128 *last, GError **err);
+
 /* Adds one spec to exclude (same syntax). */
 int target_set_exclude(struct target_set *ts, const char *spec, GError **err);
 

@@ -9,6 +9,8 @@
  * needs no state beyond the findings counts (see audit.h). */
 #include "audit.h"
 
+#include "targets.h"
+
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -96,75 +98,6 @@ static void group_free(gpointer data)
 	g_free(g);
 }
 
-/* "192.0.2.7", "198.18.1.0/24", "192.0.2.1-20", "192.0.2.1-192.0.2.40",
- * and the same for IPv6. Returns a reason, or NULL when spec is fine. */
-static const char *parse_target(const char *spec, struct addr_range *r)
-{
-	const char *sep;
-	char *left;
-	struct pl_addr a, b;
-	bool ok;
-
-	if ((sep = strchr(spec, '/')) != NULL) {
-		const char *plen = sep + 1;
-		unsigned long prefix = 0;
-		unsigned bits;
-		struct pl_u128 m;
-
-		left = g_strndup(spec, (size_t)(sep - spec));
-		ok = pl_addr_parse(left, &a);
-		g_free(left);
-		if (!ok)
-			return "bad address";
-		bits = a.family == AF_INET ? 32 : 128;
-		if (plen[0] == '\0' || strspn(plen, "0123456789") != strlen(plen) ||
-		    strlen(plen) > 3 || (prefix = strtoul(plen, NULL, 10)) > bits)
-			return "bad prefix length";
-		/* Host bits set in the base are masked off, as for targets. */
-		m = pl_u128_host_mask(bits, (unsigned)prefix);
-		r->family = a.family;
-		r->first.hi = a.v.hi & ~m.hi;
-		r->first.lo = a.v.lo & ~m.lo;
-		r->last.hi = r->first.hi | m.hi;
-		r->last.lo = r->first.lo | m.lo;
-		return NULL;
-	}
-	if ((sep = strchr(spec, '-')) != NULL) {
-		const char *right = sep + 1;
-
-		left = g_strndup(spec, (size_t)(sep - spec));
-		ok = pl_addr_parse(left, &a);
-		g_free(left);
-		if (!ok)
-			return "bad range start (names are not allowed in a policy)";
-		if (a.family == AF_INET && right[0] != '\0' &&
-		    strspn(right, "0123456789") == strlen(right) && strlen(right) <= 3) {
-			unsigned long octet = strtoul(right, NULL, 10);
-
-			if (octet > 255)
-				return "last octet out of range 0-255";
-			b.family = AF_INET;
-			b.v.hi = 0;
-			b.v.lo = (a.v.lo & ~UINT64_C(0xff)) | octet;
-		} else if (!pl_addr_parse(right, &b)) {
-			return "bad range end";
-		} else if (b.family != a.family) {
-			return "range mixes IPv4 and IPv6";
-		}
-		if (pl_u128_cmp(a.v, b.v) > 0)
-			return "range start above end";
-		r->family = a.family;
-		r->first = a.v;
-		r->last = b.v;
-		return NULL;
-	}
-	if (!pl_addr_parse(spec, &a))
-		return "expected an address, CIDR block or range (names are not allowed in a policy)";
-	r->family = a.family;
-	r->first = r->last = a.v;
-	return NULL;
-}
-
 static void parse_targets(struct parse *ps, const config_setting_t *cs, struct group *g)
 {
 	int type = config_setting_type(cs);
@@ -182,15 +115,26 @@ static void parse_targets(struct parse *ps, const config_setting_t *cs, struct g
 		const config_setting_t *el = type == CONFIG_TYPE_STRING ? cs :
 					     config_setting_get_elem(cs, (unsigned)i);
 		struct addr_range r;
-		const char *why;
+		const char *spec;
+		GError *e = NULL;
+		int rc;
 
 		if (config_setting_type(el) != CONFIG_TYPE_STRING) {
 			problem(ps, el, "'targets': element %d is not a string", i + 1);
 			continue;
 		}
-		why = parse_target(config_setting_get_string(el), &r);
-		if (why != NULL) {
-			problem(ps, el, "invalid target '%s': %s", config_setting_get_string(el), why);
+		spec = config_setting_get_string(el);
+		/* The same literals as target specs (targets.c), names excepted:
+		 * a policy must not depend on what DNS answers today. */
+		rc = target_parse_literal(spec, &r.family, &r.first, &r.last, &e);
+		if (rc < 0) {
+			problem(ps, el, "%s", e->message);
+			g_clear_error(&e);
+			continue;
+		}
+		if (rc > 0) {
+			problem(ps, el, "invalid target '%s': expected an address, CIDR block or "
+				"range (names are not allowed in a policy)", spec);
 			continue;
 		}
 		g_array_append_val(g->ranges, r);

@@ -248,12 +248,47 @@ static bool valid_hostname(const char *s)
 	return !digits && !hex;
 }
 
+/* An address, CIDR block or range: 0 with *r filled; 1 when spec is no
+ * literal (perhaps a name); -1 with *err for a malformed literal. */
+static int parse_literal(const char *spec, struct range *r, GError **err)
+{
+	struct pl_addr a;
+	const char *p;
+	int rc;
+
+	if ((p = strchr(spec, '/')) != NULL)
+		return parse_cidr(spec, p, r, err) < 0 ? -1 : 0;
+	if ((p = strchr(spec, '-')) != NULL) {
+		rc = parse_range(spec, p, r, err);
+		if (rc <= 0)
+			return rc;
+		/* Not an address before the dash: maybe a name with a hyphen. */
+	}
+	if (!pl_addr_parse(spec, &a))
+		return 1;
+	r->family = a.family;
+	r->first = r->last = a.v;
+	return 0;
+}
+
+int target_parse_literal(const char *spec, int *family, struct pl_u128 *first,
+			 struct pl_u128 *last, GError **err)
+{
+	struct range r = { 0 };
+	int rc = parse_literal(spec, &r, err);
+
+	if (rc == 0) {
+		*family = r.family;
+		*first = r.first;
+		*last = r.last;
+	}
+	return rc;
+}
+
 static int add_spec(struct target_set *ts, const char *spec, bool exclude,
 		    GError **err)
 {
 	struct range r = { 0 };
-	struct pl_addr a;
-	const char *p;
 	int rc;
 
 	g_return_val_if_fail(!ts->finalized, -1);
@@ -263,24 +298,11 @@ static int add_spec(struct target_set *ts, const char *spec, bool exclude,
 			    "invalid target '': empty");
 		return -1;
 	}
-	if ((p = strchr(spec, '/')) != NULL) {
-		if (parse_cidr(spec, p, &r, err) < 0)
-			return -1;
+	rc = parse_literal(spec, &r, err);
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
 		goto add_range;
-	}
-	if ((p = strchr(spec, '-')) != NULL) {
-		rc = parse_range(spec, p, &r, err);
-		if (rc < 0)
-			return -1;
-		if (rc == 0)
-			goto add_range;
-		/* Not an address before the dash: maybe a name with a hyphen. */
-	}
-	if (pl_addr_parse(spec, &a)) {
-		r.family = a.family;
-		r.first = r.last = a.v;
-		goto add_range;
-	}
 	if (!valid_hostname(spec)) {
 		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
 			    "invalid target '%s'", spec);

@@ -159,7 +159,7 @@ static void test_parse_errors_collected(void **state)
 		"range (names are not allowed in a policy)\n"
 		"p.cfg:2: policy group 'a': 'allow': invalid port '70000': out of range 1-65535\n"
 		"p.cfg:3: policy: group name 'a' used twice\n"
-		"p.cfg:3: policy group 'a': invalid target '10.0.0.0/33': bad prefix length\n"
+		"p.cfg:3: policy group 'a': invalid target '10.0.0.0/33': prefix length out of range\n"
 		"p.cfg:3: policy group 'a': unknown setting 'colour' (expected name, targets, allow, "
 		"require or services)\n"
 		"p.cfg:4: policy: group 3 has no name\n"
