@@ -72,6 +72,7 @@ integration: $(BIN) $(HELPER_BIN)
 	@PORTOLAN=$(abspath $(BIN)) tests/integration/run-all
 	@PORTOLAN=$(abspath $(BIN)) tests/integration/test-xml.sh
 	@PORTOLAN=$(abspath $(BIN)) tests/integration/test-audit.sh
+	@PORTOLAN=$(abspath $(BIN)) tests/integration/test-spreadsheet.sh
 	@tests/integration/test-install.sh
 
 # Needs root for network namespaces; reports SKIP (never a pass) without.

@@ -10,8 +10,12 @@ build="build-essential pkg-config libglib2.0-dev libconfig-dev libyaml-dev"
 # iptables, nftables), a second compiler, sanitiser runtimes, valgrind, and
 # nmap's DTD, stylesheet and ndiff with xsltproc/xmllint for the XML output,
 # and clang's libFuzzer runtime (only recommended by clang, so named here).
+# libreoffice-calc-nogui: headless soffice (it pulls libreoffice-core-nogui),
+# so tests/integration/test-spreadsheet.sh opens the CSV output in a real
+# spreadsheet and checks that no cell becomes a formula (~250 MB installed).
 test="libcmocka-dev python3 iproute2 iptables nftables clang llvm valgrind procps
-      nmap nmap-common ndiff xsltproc libxml2-utils libclang-rt-14-dev"
+      nmap nmap-common ndiff xsltproc libxml2-utils libclang-rt-14-dev
+      libreoffice-calc-nogui"
 
 want=$build
 [ "${1:-}" = "--test" ] && want="$build $test"
