@@ -3,8 +3,8 @@
  * Results arrive out of order, but never far out of order: a task is handed
  * out only when the bounded queue has room. So "every position below `low`
  * is done, plus these few above it" describes the progress exactly, in
- * memory proportional to the tasks in flight. That is what a resume file
- * records. Thread-safe. */
+ * memory proportional to how far the tasks in flight spread (a bit per
+ * position). That is what a resume file records. Thread-safe. */
 #ifndef PORTOLAN_PROGRESS_H
 #define PORTOLAN_PROGRESS_H
 
@@ -13,6 +13,11 @@
 #include <stdint.h>
 
 struct progress;
+
+/* How far above low a done position may lie in a saved state (positions, a
+ * 32 MiB bitmap): more than a scan in flight ever spreads (2^28 probes while
+ * a single one stays unanswered), so a resume file beyond it is damaged. */
+#define PROGRESS_MAX_SPREAD (UINT64_C(1) << 28)
 
 /* Starts from a saved state: positions below low, and the ndone positions in
  * done (each >= low), are done. */

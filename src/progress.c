@@ -1,44 +1,76 @@
-/* progress.c: low watermark plus the set of done positions above it. */
+/* progress.c: low watermark plus a bitmap of the done positions above it.
+ *
+ * The bitmap covers [base, base + 64 * nwords), base a multiple of 64 at or
+ * below low. A bit per position rather than a set entry per position: while
+ * one slow task (a filtered port, a service probe) holds low back, the
+ * others finish tens of thousands of positions above it, and a hash set
+ * spent some 40 bytes on each of them. The words below low are dropped once
+ * they make up half of the array, so memory follows the spread of the
+ * positions in flight, not the size of the scan. */
 #include "progress.h"
 
 #include <pthread.h>
-#include <stdlib.h>
+#include <string.h>
 #include <glib.h>
+
+#define MIN_WORDS 64
 
 struct progress {
 	pthread_mutex_t lock;
 	uint64_t low;
-	GHashTable *above;   /* positions > low that are done; keys are uint64_t * */
+	uint64_t base;       /* position of bit 0 of words[0]; base <= low */
+	uint64_t *words;
+	size_t nwords;
+	size_t ndone;        /* bits set at or above low */
 };
 
-static guint pos_hash(gconstpointer k)
+static bool bit_at(const struct progress *p, uint64_t pos)
 {
-	return g_int64_hash(k);
+	uint64_t off = pos - p->base;
+
+	if (off / 64 >= p->nwords)
+		return false;
+	return (p->words[off / 64] >> (off % 64)) & 1;
 }
 
-static gboolean pos_equal(gconstpointer a, gconstpointer b)
+/* Drops the words wholly below low, when they are half the array. */
+static void compact(struct progress *p)
 {
-	return g_int64_equal(a, b);
+	size_t drop = (size_t)((p->low - p->base) / 64);
+
+	if (drop == 0 || drop < p->nwords / 2)
+		return;
+	memmove(p->words, p->words + drop, (p->nwords - drop) * sizeof(*p->words));
+	memset(p->words + (p->nwords - drop), 0, drop * sizeof(*p->words));
+	p->base += (uint64_t)drop * 64;
 }
 
-static void insert(struct progress *p, uint64_t pos)
+static void set_bit(struct progress *p, uint64_t pos)
 {
-	uint64_t *k = g_new(uint64_t, 1);
+	uint64_t off = pos - p->base;
+	size_t w = (size_t)(off / 64), n = p->nwords;
 
-	*k = pos;
-	g_hash_table_add(p->above, k);
+	if (w >= n) {
+		while (n <= w)
+			n *= 2;
+		p->words = g_renew(uint64_t, p->words, n);
+		memset(p->words + p->nwords, 0, (n - p->nwords) * sizeof(*p->words));
+		p->nwords = n;
+	}
+	if (!((p->words[w] >> (off % 64)) & 1)) {
+		p->words[w] |= UINT64_C(1) << (off % 64);
+		p->ndone++;
+	}
 }
 
 /* Advances low over every position that is now contiguous with it. */
 static void advance(struct progress *p)
 {
-	for (;;) {
-		gint64 next = (gint64)p->low;
-
-		if (!g_hash_table_remove(p->above, &next))
-			return;
+	while (p->ndone > 0 && bit_at(p, p->low)) {
+		p->ndone--;
 		p->low++;
 	}
+	compact(p);
 }
 
 struct progress *progress_new(uint64_t low, const uint64_t *done, size_t ndone)
@@ -47,10 +79,12 @@ struct progress *progress_new(uint64_t low, const uint64_t *done, size_t ndone)
 
 	pthread_mutex_init(&p->lock, NULL);
 	p->low = low;
-	p->above = g_hash_table_new_full(pos_hash, pos_equal, g_free, NULL);
+	p->base = low - low % 64;
+	p->nwords = MIN_WORDS;
+	p->words = g_new0(uint64_t, p->nwords);
 	for (size_t i = 0; i < ndone; i++)
 		if (done[i] >= low)
-			insert(p, done[i]);
+			set_bit(p, done[i]);
 	advance(p);
 	return p;
 }
@@ -59,7 +93,7 @@ void progress_free(struct progress *p)
 {
 	if (p == NULL)
 		return;
-	g_hash_table_destroy(p->above);
+	g_free(p->words);
 	pthread_mutex_destroy(&p->lock);
 	g_free(p);
 }
@@ -67,48 +101,41 @@ void progress_free(struct progress *p)
 void progress_mark(struct progress *p, uint64_t pos)
 {
 	pthread_mutex_lock(&p->lock);
-	if (pos == p->low) {
-		p->low++;
+	if (pos >= p->low) {
+		set_bit(p, pos);
 		advance(p);
-	} else if (pos > p->low) {
-		insert(p, pos);
 	}
 	pthread_mutex_unlock(&p->lock);
 }
 
 bool progress_is_done(struct progress *p, uint64_t pos)
 {
-	gint64 k = (gint64)pos;
 	bool done;
 
 	pthread_mutex_lock(&p->lock);
-	done = pos < p->low || g_hash_table_contains(p->above, &k);
+	done = pos < p->low || bit_at(p, pos);
 	pthread_mutex_unlock(&p->lock);
 	return done;
 }
 
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 uint64_t progress_snapshot(struct progress *p, uint64_t **done, size_t *ndone)
 {
-	GHashTableIter it;
-	gpointer k;
 	uint64_t low;
 	size_t i = 0;
 
 	pthread_mutex_lock(&p->lock);
 	low = p->low;
-	*ndone = g_hash_table_size(p->above);
+	*ndone = p->ndone;
 	*done = g_new(uint64_t, *ndone > 0 ? *ndone : 1);
-	g_hash_table_iter_init(&it, p->above);
-	while (g_hash_table_iter_next(&it, &k, NULL))
-		(*done)[i++] = *(uint64_t *)k;
+	/* Word by word from low's: positions come out sorted. */
+	for (size_t w = (size_t)((low - p->base) / 64); w < p->nwords && i < *ndone; w++) {
+		for (unsigned b = 0; b < 64; b++) {
+			uint64_t pos = p->base + (uint64_t)w * 64 + b;
+
+			if ((p->words[w] >> b & 1) && pos >= low)
+				(*done)[i++] = pos;
+		}
+	}
 	pthread_mutex_unlock(&p->lock);
-	qsort(*done, *ndone, sizeof(**done), cmp_u64);
 	return low;
 }

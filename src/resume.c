@@ -80,7 +80,10 @@ int resume_read(const char *path, struct resume_state *rs, GError **err)
 		const config_setting_t *el = config_setting_get_elem(done, (unsigned)i);
 		long long v = config_setting_get_int64(el);
 
-		if (v < (long long)rs->low || (uint64_t)v >= rs->total) {
+		/* The spread bound keeps a doctored file from costing a
+		 * bitmap of gigabytes; a real one never comes near it. */
+		if (v < (long long)rs->low || (uint64_t)v >= rs->total ||
+		    (uint64_t)v - rs->low >= PROGRESS_MAX_SPREAD) {
 			g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "%s:%d: done position out of range",
 				    path, config_setting_source_line(el));
 			goto out;
