@@ -23,11 +23,26 @@ enum attempt_outcome {
 	ATTEMPT_ERROR,       /* any other local failure: final, reported as an error */
 };
 
-/* Connects to sa with a timeout in milliseconds. On ATTEMPT_OPEN *fd holds
- * the connected socket and the caller owns it; otherwise *fd is -1. *err is
- * the errno behind the outcome (0 for open). */
+/* A socket kept from one attempt for the next. Where the system allows it
+ * (Linux), a socket whose connect was refused connects again: the commonest
+ * outcome of a scan then costs no socket creation, setup or teardown. */
+struct netconn_spare {
+	int fd;              /* -1: none */
+	int family;
+	unsigned timeout_ms; /* the connect timeout it is set to */
+};
+#define NETCONN_SPARE_INIT { .fd = -1 }
+
+/* Closes the spare socket, if any. */
+void netconn_spare_close(struct netconn_spare *sp);
+
+/* Connects to sa with a timeout in milliseconds, on sp's socket when it has
+ * one (sp may be NULL). On ATTEMPT_OPEN *fd holds the connected socket and
+ * the caller owns it; otherwise *fd is -1. *err is the errno behind the
+ * outcome (0 for open). */
 enum attempt_outcome netconn_attempt(const struct sockaddr *sa, socklen_t salen,
-				     unsigned timeout_ms, int *fd, int *err);
+				     unsigned timeout_ms, struct netconn_spare *sp,
+				     int *fd, int *err);
 
 /* Maps a final outcome and errno to the state and reason reported. */
 void netconn_classify(enum attempt_outcome o, int err, enum port_state *state,

@@ -1,11 +1,14 @@
 /* pool.h: the fixed pool of worker threads that turn tasks into results.
  *
- * Workers pop task indices from the task queue until it is closed and
- * drained, probe each (host, port) with blocking connects and push one
- * result per task to the results queue, which then owns it. */
+ * Workers pop batches of tasks from the task queue until it is closed and
+ * drained, probe each (host, port) with blocking connects and push the
+ * results, one per probed task, as chains to the results queue, which then
+ * owns them. Once the scan is stopping a worker probes nothing more: the
+ * tasks it still held yield no result, so a resume probes them. */
 #ifndef PORTOLAN_POOL_H
 #define PORTOLAN_POOL_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 #include <glib.h>
 
@@ -21,18 +24,24 @@
 struct pool_ctx {
 	const struct scan_plan *plan;
 	const struct taskgen *tg;
-	struct bqueue *tasks;        /* of struct task * */
-	struct bqueue *results;      /* of struct result * */
+	struct bqueue *tasks;        /* of struct task_batch * */
+	struct bqueue *results;      /* of chains of struct result (result->next) */
 	struct metrics *metrics;
 	struct ptr_cache *ptr;       /* NULL unless reverse DNS is on */
 	struct timing *timing;       /* per-host adaptive timeouts */
 	struct ratelimit *rate;      /* NULL: no limit */
+	const atomic_bool *stopping; /* set when the scan stops early */
 };
 
-/* A queued task: its position in the scan order and the task index there. */
-struct task {
-	uint64_t seq;
-	uint64_t index;
+/* A queued batch of tasks, named by their positions in the scan order (a
+ * worker maps a position to its task index itself). One queue item per batch
+ * instead of per task divides the lock and wake-up traffic of both queues by
+ * the batch size; the producer shrinks batches as the work left shrinks, so
+ * the end of a scan still spreads over every worker. */
+#define TASK_BATCH_MAX 32
+struct task_batch {
+	unsigned n;
+	uint64_t pos[TASK_BATCH_MAX];
 };
 
 struct pool;

@@ -57,6 +57,7 @@ struct result {
 	char *info;
 	char *os_hint;
 	char *banner;            /* first reply bytes, escaped (detect_escape_banner) */
+	struct result *next;     /* the next of a chain on the results queue */
 };
 
 const char *port_state_name(enum port_state s);

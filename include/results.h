@@ -15,7 +15,8 @@
 
 struct results;
 
-/* Writes each output's header and starts the thread. on_fail is called (from
+/* Writes each output's header and starts the thread, which takes chains of
+ * results (linked by result->next) from q until it is closed. on_fail is called (from
  * the results thread) the first time an output cannot be written, so the
  * scan can stop: results that cannot be recorded are not worth probing. */
 struct results *results_start(const struct scan_plan *plan, struct bqueue *q,

@@ -78,7 +78,7 @@ static int reconnect(struct session *s)
 		return -1;
 	if (t > s->dc->connect_timeout_ms)
 		t = s->dc->connect_timeout_ms;
-	if (netconn_attempt(s->sa, s->salen, t, &fd, &err) != ATTEMPT_OPEN)
+	if (netconn_attempt(s->sa, s->salen, t, NULL, &fd, &err) != ATTEMPT_OPEN)
 		return -1;
 	return fd;
 }

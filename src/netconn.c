@@ -248,23 +248,74 @@ void netconn_abort(int fd)
 	(void)close(fd);
 }
 
+/* Linux lets a socket whose connect() was refused connect again (it is back
+ * in CLOSE state, unbound, with its options kept); POSIX leaves the socket's
+ * state unspecified after a failed connect, so elsewhere every attempt gets a
+ * fresh socket. */
+#if defined(__linux__)
+#define REUSE_REFUSED 1
+#else
+#define REUSE_REFUSED 0
+#endif
+
+static int new_socket(int family)
+{
+	int s;
+
+#if defined(SOCK_CLOEXEC)
+	s = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+#else
+	s = socket(family, SOCK_STREAM, 0);
+	if (s != -1)
+		(void)fcntl(s, F_SETFD, FD_CLOEXEC);
+#endif
+	if (s != -1)
+		want_icmp_errors(s, family);
+	return s;
+}
+
+void netconn_spare_close(struct netconn_spare *sp)
+{
+	if (sp != NULL && sp->fd != -1) {
+		(void)close(sp->fd);
+		sp->fd = -1;
+	}
+}
+
+/* The errnos a reused socket may fail with that say nothing about the port
+ * (the socket was not in the state we expected): try a fresh one instead. */
+static bool reuse_went_wrong(int e)
+{
+	return e == EALREADY || e == EISCONN || e == EINVAL || e == EBADF || e == ENOTSOCK;
+}
+
 enum attempt_outcome netconn_attempt(const struct sockaddr *sa, socklen_t salen,
-				     unsigned timeout_ms, int *fd, int *err)
+				     unsigned timeout_ms, struct netconn_spare *sp,
+				     int *fd, int *err)
 {
 	int s, rc, e;
+	bool fresh;
 
 	*fd = -1;
 	*err = 0;
-	s = socket(sa->sa_family, SOCK_STREAM, 0);
+again:
+	fresh = true;
+	if (sp != NULL && sp->fd != -1 && sp->family == sa->sa_family) {
+		s = sp->fd;
+		sp->fd = -1;
+		fresh = false;
+	} else {
+		netconn_spare_close(sp);
+		s = new_socket(sa->sa_family);
+	}
 	if (s == -1) {
 		*err = errno;
 		return is_resource_errno(*err) ? ATTEMPT_RESOURCE : ATTEMPT_ERROR;
 	}
-	(void)fcntl(s, F_SETFD, FD_CLOEXEC);
-	want_icmp_errors(s, sa->sa_family);
 
 #if USE_SNDTIMEO_CONNECT
-	set_connect_timeout(s, timeout_ms);
+	if (fresh || sp->timeout_ms != timeout_ms)
+		set_connect_timeout(s, timeout_ms);
 	do {
 		rc = connect(s, sa, salen);
 	} while (rc == -1 && errno == EINTR);
@@ -280,8 +331,19 @@ enum attempt_outcome netconn_attempt(const struct sockaddr *sa, socklen_t salen,
 		return ATTEMPT_OPEN;
 	}
 	e = refine_unreach(s, errno);
-	netconn_abort(s);
+	if (!fresh && reuse_went_wrong(e)) {
+		(void)close(s);
+		goto again;
+	}
 	*err = e;
+	if (REUSE_REFUSED && sp != NULL && e == ECONNREFUSED) {
+		sp->fd = s;
+		sp->family = sa->sa_family;
+		sp->timeout_ms = timeout_ms;
+	} else {
+		/* Never connected: nothing to reset, no TIME_WAIT to avoid. */
+		(void)close(s);
+	}
 	return outcome_of_errno(e);
 }
 

@@ -24,6 +24,8 @@
 #define SELF_CONNECT_TRIES 8
 #define RESOURCE_BACKOFF_MAX_MS 500
 #define RESOURCE_GIVE_UP_MS 60000
+#define FLUSH_AFTER_MS 100.0
+#define CHAIN_MAX 8
 
 struct pool {
 	pthread_t *threads;
@@ -47,7 +49,8 @@ static void sleep_ms(unsigned ms)
 		;
 }
 
-static struct result *probe_task(const struct pool_ctx *ctx, uint64_t seq, uint64_t index)
+static struct result *probe_task(const struct pool_ctx *ctx, struct netconn_spare *sp,
+				 uint64_t seq)
 {
 	struct result *r = result_new();
 	struct sockaddr_storage ss;
@@ -56,6 +59,7 @@ static struct result *probe_task(const struct pool_ctx *ctx, uint64_t seq, uint6
 	enum attempt_outcome o;
 	unsigned timeouts = 0, selfs = 0, backoff = 1, waited = 0;
 	int fd = -1, err = 0;
+	uint64_t index = taskgen_index_at(ctx->tg, seq);
 	double t0;
 
 	taskgen_decode(ctx->tg, index, &host, &port_index);
@@ -74,7 +78,7 @@ static struct result *probe_task(const struct pool_ctx *ctx, uint64_t seq, uint6
 		}
 		t0 = now_ms();
 		o = netconn_attempt((struct sockaddr *)&ss, salen,
-				    timing_timeout_ms(ctx->timing, host), &fd, &err);
+				    timing_timeout_ms(ctx->timing, host), sp, &fd, &err);
 		r->latency_ms = now_ms() - t0;
 		if (o == ATTEMPT_OPEN || o == ATTEMPT_CLOSED || o == ATTEMPT_UNREACH)
 			timing_sample(ctx->timing, host, r->latency_ms);
@@ -110,19 +114,52 @@ static struct result *probe_task(const struct pool_ctx *ctx, uint64_t seq, uint6
 	return r;
 }
 
+static bool stopping(const struct pool_ctx *ctx)
+{
+	return ctx->stopping != NULL && atomic_load_explicit(ctx->stopping, memory_order_relaxed);
+}
+
+/* Results go out as one chain per batch, and sooner when the chain has waited
+ * FLUSH_AFTER_MS (a slow probe or service detection in the batch), so the
+ * outputs keep streaming. */
+static void flush_chain(const struct pool_ctx *ctx, struct result **head, struct result **tail)
+{
+	/* The results queue is closed only after every worker is joined. */
+	if (*head != NULL)
+		(void)bqueue_push(ctx->results, *head);
+	*head = *tail = NULL;
+}
+
 static void *worker_main(void *arg)
 {
 	const struct pool_ctx *ctx = arg;
-	struct task *t;
+	struct result *head = NULL, *tail = NULL;
+	struct task_batch *b;
+	struct netconn_spare spare = NETCONN_SPARE_INIT;
+	unsigned len = 0;
+	double first = 0.0;
 
-	while ((t = bqueue_pop(ctx->tasks)) != NULL) {
-		struct result *r = probe_task(ctx, t->seq, t->index);
+	while ((b = bqueue_pop(ctx->tasks)) != NULL) {
+		for (unsigned i = 0; i < b->n && !stopping(ctx); i++) {
+			struct result *r = probe_task(ctx, &spare, b->pos[i]);
 
-		g_free(t);
-		/* The results queue is closed only after every worker is joined. */
-		if (r != NULL)
-			(void)bqueue_push(ctx->results, r);
+			if (r == NULL)
+				continue;
+			if (head == NULL) {
+				head = r;
+				len = 0;
+				first = now_ms();
+			} else {
+				tail->next = r;
+			}
+			tail = r;
+			if (++len >= CHAIN_MAX || now_ms() - first >= FLUSH_AFTER_MS)
+				flush_chain(ctx, &head, &tail);
+		}
+		g_free(b);
+		flush_chain(ctx, &head, &tail);
 	}
+	netconn_spare_close(&spare);
 	return NULL;
 }
 

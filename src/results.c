@@ -66,37 +66,47 @@ static void audit_failed(struct results *r, GError *e)
 	g_error_free(e);
 }
 
+static void record(struct results *r, const struct result *res)
+{
+	metrics_count_result(r->m, res);
+	/* The audit sees every result, whatever --states reports. */
+	if (r->plan->audit != NULL) {
+		GError *e = NULL;
+
+		if (audit_result(r->plan->audit, res, &e) != 0)
+			audit_failed(r, e);
+	}
+	if (r->plan->states_mask & (1u << res->state)) {
+		for (guint i = 0; i < r->plan->outputs->len; i++) {
+			struct output *o = r->plan->outputs->pdata[i];
+
+			if (o->failed)
+				continue;
+			errno = 0;
+			if (o->ops->write(o->state, o->fp, res) != 0)
+				output_failed(r, o, errno ? errno : EIO);
+			else
+				mark_good(o);
+		}
+	}
+	progress_mark(r->pr, res->seq);
+}
+
 static void *results_main(void *arg)
 {
 	struct results *r = arg;
-	struct result *res;
+	struct result *chain, *res;
 
-	while ((res = bqueue_pop(r->q)) != NULL) {
+	while ((chain = bqueue_pop(r->q)) != NULL) {
 		pthread_mutex_lock(&r->record_lock);
-		metrics_count_result(r->m, res);
-		/* The audit sees every result, whatever --states reports. */
-		if (r->plan->audit != NULL) {
-			GError *e = NULL;
-
-			if (audit_result(r->plan->audit, res, &e) != 0)
-				audit_failed(r, e);
-		}
-		if (r->plan->states_mask & (1u << res->state)) {
-			for (guint i = 0; i < r->plan->outputs->len; i++) {
-				struct output *o = r->plan->outputs->pdata[i];
-
-				if (o->failed)
-					continue;
-				errno = 0;
-				if (o->ops->write(o->state, o->fp, res) != 0)
-					output_failed(r, o, errno ? errno : EIO);
-				else
-					mark_good(o);
-			}
-		}
-		progress_mark(r->pr, res->seq);
+		for (res = chain; res != NULL; res = res->next)
+			record(r, res);
 		pthread_mutex_unlock(&r->record_lock);
-		result_free(res);
+		while (chain != NULL) {
+			res = chain->next;
+			result_free(chain);
+			chain = res;
+		}
 	}
 	return NULL;
 }

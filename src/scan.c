@@ -27,7 +27,10 @@
 
 /* Descriptors kept back from the worker budget: outputs, resolver, runtime. */
 #define FD_RESERVE 32
-#define RESULTS_QUEUE_CAPACITY 4096
+/* In chains (of up to TASK_BATCH_MAX results): a results thread that falls
+ * behind holds workers back rather than letting results pile up in memory. */
+#define RESULTS_QUEUE_CAPACITY 256
+#define BATCHES_PER_WORKER 4
 
 struct scan_ctl {
 	const struct scan_plan *plan;
@@ -43,6 +46,7 @@ struct scan_ctl {
 	_Atomic int exit_signal;      /* the second one, which leaves at once */
 	atomic_bool closing;          /* every record written: trailers under way */
 	atomic_bool output_failed;
+	atomic_bool stopping;         /* workers probe nothing more */
 	atomic_bool finished;
 	pthread_t sig_thread;
 	sigset_t sigs;
@@ -54,9 +58,10 @@ static void drop_task(void *item, void *ud)
 }
 
 /* Stops producing and throws away queued tasks; workers finish the probes
- * they hold and then find the queue closed. */
+ * in flight, leave the rest of their batches, and find the queue closed. */
 static void stop_tasks(struct scan_ctl *c)
 {
+	atomic_store(&c->stopping, true);
 	if (c->rate != NULL)
 		ratelimit_close(c->rate);
 	bqueue_close(c->tasks);
@@ -153,6 +158,46 @@ static void on_output_failure(void *ud)
 	stop_tasks(c);
 }
 
+/* Batch size for the work left: about BATCHES_PER_WORKER batches per worker
+ * remain at any time, so the last batches are single tasks and no worker is
+ * left with a long serial tail while the others idle. */
+static unsigned batch_size(uint64_t left, unsigned workers)
+{
+	uint64_t n = left / ((uint64_t)workers * BATCHES_PER_WORKER);
+
+	if (n < 1)
+		return 1;
+	return n > TASK_BATCH_MAX ? TASK_BATCH_MAX : (unsigned)n;
+}
+
+/* Feeds the task queue with every position from `from` on that is not done
+ * yet, until the end or until the queue is closed (the scan stops). */
+static void produce(struct scan_ctl *c, unsigned workers, uint64_t from)
+{
+	struct task_batch *b = NULL;
+	unsigned want = 0;
+
+	for (uint64_t pos = from; pos < c->total; pos++) {
+		if (c->plan->resuming && progress_is_done(c->progress, pos))
+			continue;
+		if (b == NULL) {
+			b = g_new(struct task_batch, 1);
+			b->n = 0;
+			want = batch_size(c->total - pos, workers);
+		}
+		b->pos[b->n++] = pos;
+		if (b->n < want)
+			continue;
+		if (!bqueue_push(c->tasks, b)) {
+			g_free(b);
+			return;
+		}
+		b = NULL;
+	}
+	if (b != NULL && !bqueue_push(c->tasks, b))
+		g_free(b);
+}
+
 int scan_run(struct scan_plan *plan, GError **err)
 {
 	struct scan_ctl ctl;
@@ -168,7 +213,7 @@ int scan_run(struct scan_plan *plan, GError **err)
 	struct timing *timing = NULL;
 	struct statusline *status = NULL;
 	unsigned threads;
-	uint64_t hosts, pos;
+	uint64_t hosts;
 	int rc = PL_EXIT_RUNTIME, sig, closed;
 	const struct resume_state *rs = &plan->resume;
 
@@ -203,7 +248,8 @@ int scan_run(struct scan_plan *plan, GError **err)
 	sigaddset(&ctl.sigs, SIGUSR2);
 	pthread_sigmask(SIG_BLOCK, &ctl.sigs, NULL);
 
-	ctl.tasks = bqueue_new((size_t)threads * 4 < 64 ? 64 : (size_t)threads * 4);
+	/* One batch waiting per worker keeps every worker fed. */
+	ctl.tasks = bqueue_new(threads < 64 ? 64 : threads);
 	results_q = bqueue_new(RESULTS_QUEUE_CAPACITY);
 	if (plan->reverse_dns)
 		ptr = ptr_cache_new(plan->ptr_timeout_ms);
@@ -241,6 +287,7 @@ int scan_run(struct scan_plan *plan, GError **err)
 	pctx = (struct pool_ctx){
 		.plan = plan, .tg = &tg, .tasks = ctl.tasks, .results = results_q,
 		.metrics = &metrics, .ptr = ptr, .timing = timing, .rate = ctl.rate,
+		.stopping = &ctl.stopping,
 	};
 	pool = pool_start(&pctx, threads, err);
 	if (pool != NULL) {
@@ -249,19 +296,7 @@ int scan_run(struct scan_plan *plan, GError **err)
 		if (log_verbosity() >= 0)
 			status = statusline_start(&metrics, ctl.total,
 						  plan->resuming ? rs->counts.probes : 0, stderr);
-		for (pos = plan->resuming ? rs->low : 0; pos < ctl.total; pos++) {
-			struct task *t;
-
-			if (plan->resuming && progress_is_done(ctl.progress, pos))
-				continue;
-			t = g_new(struct task, 1);
-			t->seq = pos;
-			t->index = taskgen_index_at(&tg, pos);
-			if (!bqueue_push(ctl.tasks, t)) {
-				g_free(t);
-				break;
-			}
-		}
+		produce(&ctl, pool_size(pool), plan->resuming ? rs->low : 0);
 	}
 	bqueue_close(ctl.tasks);
 	pool_join(pool);
