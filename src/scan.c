@@ -31,6 +31,7 @@
  * behind holds workers back rather than letting results pile up in memory. */
 #define RESULTS_QUEUE_CAPACITY 256
 #define BATCHES_PER_WORKER 4
+#define BATCH_RATE_MS 100
 
 struct scan_ctl {
 	const struct scan_plan *plan;
@@ -160,11 +161,20 @@ static void on_output_failure(void *ud)
 
 /* Batch size for the work left: about BATCHES_PER_WORKER batches per worker
  * remain at any time, so the last batches are single tasks and no worker is
- * left with a long serial tail while the others idle. */
-static unsigned batch_size(uint64_t left, unsigned workers)
+ * left with a long serial tail while the others idle. Under a rate limit a
+ * batch holds no more than a worker's share of BATCH_RATE_MS of probes: the
+ * limit already bounds the queue traffic, and long batches would only spread
+ * the positions in flight (and a resume file's list of them). */
+static unsigned batch_size(uint64_t left, unsigned workers, uint64_t max_rate)
 {
 	uint64_t n = left / ((uint64_t)workers * BATCHES_PER_WORKER);
 
+	if (max_rate > 0) {
+		uint64_t share = max_rate * BATCH_RATE_MS / 1000 / workers;
+
+		if (n > share)
+			n = share;
+	}
 	if (n < 1)
 		return 1;
 	return n > TASK_BATCH_MAX ? TASK_BATCH_MAX : (unsigned)n;
@@ -183,7 +193,7 @@ static void produce(struct scan_ctl *c, unsigned workers, uint64_t from)
 		if (b == NULL) {
 			b = g_new(struct task_batch, 1);
 			b->n = 0;
-			want = batch_size(c->total - pos, workers);
+			want = batch_size(c->total - pos, workers, c->plan->max_rate);
 		}
 		b->pos[b->n++] = pos;
 		if (b->n < want)

@@ -439,8 +439,8 @@ static int config_apply(struct settings *s, const char *path, bool resuming, GEr
 	config_init(&cfg);
 	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
 		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
-			g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "cannot read config '%s': %s",
-				    path, g_strerror(errno));
+			g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "cannot read %s '%s': %s",
+				    resuming ? "resume file" : "config", path, g_strerror(errno));
 		else
 			g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "%s:%d: %s",
 				    config_error_file(&cfg) ? config_error_file(&cfg) : path,
