@@ -73,6 +73,7 @@ integration: $(BIN) $(HELPER_BIN)
 	@PORTOLAN=$(abspath $(BIN)) tests/integration/test-xml.sh
 	@PORTOLAN=$(abspath $(BIN)) tests/integration/test-audit.sh
 	@PORTOLAN=$(abspath $(BIN)) tests/integration/test-spreadsheet.sh
+	@PORTOLAN=$(abspath $(BIN)) tests/integration/test-windows
 	@tests/integration/test-install.sh
 
 # Needs root for network namespaces; reports SKIP (never a pass) without.

@@ -15,6 +15,7 @@
 #include "resume.h"
 #include "settings.h"
 #include "targets.h"
+#include "targetwin.h"
 #include "writer.h"
 
 struct output {
@@ -28,7 +29,12 @@ struct output {
 };
 
 struct scan_plan {
+	/* The hosts being scanned: the whole scan, or with windows the current
+	 * window (scan.c moves on from window to window). */
 	struct target_set *targets;
+	struct target_windows *windows;  /* NULL: one window, the whole scan */
+	uint64_t window;                 /* the window in targets (0 without windows) */
+	char *window_digest;             /* its hosts' fingerprint (windows only) */
 	struct port_list ports;
 	char *ports_text;
 	char **target_specs;     /* NULL-terminated, for metadata */

@@ -27,6 +27,19 @@ void progress_free(struct progress *p);
 void progress_mark(struct progress *p, uint64_t pos);
 bool progress_is_done(struct progress *p, uint64_t pos);
 
+/* Starts over from a saved state, as progress_new would (the next target
+ * window of a scan: its positions count from 0 again). No position of the
+ * earlier state may still be marked after this. */
+void progress_restart(struct progress *p, uint64_t low, const uint64_t *done, size_t ndone);
+
+/* Waits until every position below upto is done (true), or until
+ * progress_cancel (false). */
+bool progress_wait(struct progress *p, uint64_t upto);
+
+/* Wakes every waiter, now and later: the scan is stopping and the positions
+ * left will not be done. */
+void progress_cancel(struct progress *p);
+
 /* A consistent copy of the state: *low, and a sorted array of the done
  * positions above it (g_free) with its length in *ndone. */
 uint64_t progress_snapshot(struct progress *p, uint64_t **done, size_t *ndone);

@@ -38,6 +38,7 @@ struct settings {
 	char *timing;             /* a preset name, or NULL */
 	int64_t retries;
 	int64_t max_hosts;
+	int64_t target_window;    /* specs per window of a long targets file */
 	int64_t ptr_timeout_ms;
 	bool reverse_dns;
 	bool service_detection;

@@ -18,6 +18,12 @@ struct statusline;
  * already did, so the rate counts this run only. */
 struct statusline *statusline_start(struct metrics *m, uint64_t total, uint64_t base,
 				    FILE *fp);
+/* A scan of several target windows: the line shows window index+1 of
+ * count and the progress within it (its total tasks; base: the probes
+ * counted before it began), since the whole scan's total is not known
+ * until every window's names have resolved. Accepts NULL. */
+void statusline_window(struct statusline *sl, uint64_t index, uint64_t count,
+		       uint64_t total, uint64_t base);
 /* Stops and erases the line. */
 void statusline_stop(struct statusline *sl);
 

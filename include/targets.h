@@ -60,6 +60,30 @@ int target_set_add_file(struct target_set *ts, const char *path, bool exclude,
 int target_set_finalize(struct target_set *ts, enum target_family family,
 			uint64_t max_hosts, GError **err);
 
+/* ---- windows: a long targets file scanned a part at a time (targetwin.h) ---- */
+
+/* A set for one window: it starts with the exclusions of `exclusions` (may
+ * be NULL), addresses and any names not yet resolved, and its finalize
+ * leaves an empty set (count 0) where a whole scan fails with "no targets
+ * to scan": a window may hold only names that do not resolve. */
+struct target_set *target_set_new_window(const struct target_set *exclusions);
+
+/* Resolves the exclusion names now (AF_UNSPEC, as finalize does; a name
+ * that does not resolve is a warning), so that target_set_new_window copies
+ * addresses and the names are looked up once, not once per window. */
+void target_set_resolve_exclusions(struct target_set *ts);
+
+/* Feeds the exclusions (merged ranges, then names not yet resolved) into
+ * sum. */
+void target_set_digest_exclusions(const struct target_set *ts, GChecksum *sum);
+
+/* The max-hosts check of finalize on the literal specs alone (no name is
+ * resolved, and none counts): fails with finalize's message when the
+ * literal targets minus the literal (or already resolved) exclusions hold
+ * more than max_hosts hosts. An empty result is no error here. */
+int target_set_check_literals(const struct target_set *ts, uint64_t max_hosts,
+			      GError **err);
+
 /* Feeds the frozen set (ranges and names, in index order) into sum, so two
  * runs can tell whether they address the same hosts by the same indices. */
 void target_set_digest(const struct target_set *ts, GChecksum *sum);

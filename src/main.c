@@ -54,7 +54,9 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	if (plan.dry_run) {
-		rc = scan_dry_run(&plan);
+		rc = scan_dry_run(&plan, &err);
+		if (err != NULL)
+			rc = report(err, rc);
 		goto out;
 	}
 	if (plan_open_outputs(&plan, &err) != 0) {

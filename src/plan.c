@@ -41,16 +41,31 @@ static int add_output(struct scan_plan *p, const char *path, const char *format,
 	return 0;
 }
 
-static int build_targets(struct scan_plan *p, const struct settings *s, GError **err)
+/* window: specs per target window (see targetwin.h). */
+static int build_targets(struct scan_plan *p, const struct settings *s, uint64_t window,
+			 GError **err)
 {
 	enum target_family fam = TARGET_FAMILY_ANY;
+	struct target_set *single = NULL;
+	struct target_windows *tw;
+	int rc;
 
-	for (guint i = 0; i < s->targets->len; i++)
-		if (target_set_add(p->targets, s->targets->pdata[i], err) != 0)
-			return -1;
-	if (s->targets_file != NULL &&
-	    target_set_add_file(p->targets, s->targets_file, false, err) != 0)
+	tw = target_windows_open((char *const *)s->targets->pdata, s->targets->len,
+				 s->targets_file, window, (uint64_t)s->max_hosts, &single, err);
+	if (tw == NULL)
 		return -1;
+	if (single != NULL) {
+		/* One window: the whole scan is one set, as it always was. */
+		target_windows_free(tw);
+		target_set_free(p->targets);
+		p->targets = single;
+	} else {
+		/* p->targets collects the exclusions every window shares. */
+		p->windows = tw;
+		g_info("%" G_GUINT64_FORMAT " target specs: %" G_GUINT64_FORMAT
+		       " windows of up to %" G_GINT64_FORMAT, target_windows_specs(tw),
+		       target_windows_count(tw), s->target_window);
+	}
 	for (guint i = 0; i < s->exclude->len; i++)
 		if (target_set_exclude(p->targets, s->exclude->pdata[i], err) != 0)
 			return -1;
@@ -66,7 +81,21 @@ static int build_targets(struct scan_plan *p, const struct settings *s, GError *
 		fam = TARGET_FAMILY_V4;
 	else if (strcmp(s->family, "6") == 0)
 		fam = TARGET_FAMILY_V6;
-	return target_set_finalize(p->targets, fam, (uint64_t)s->max_hosts, err);
+	if (p->windows == NULL)
+		return target_set_finalize(p->targets, fam, (uint64_t)s->max_hosts, err);
+	rc = target_windows_exclude(p->windows, p->targets, fam, err);
+	p->targets = NULL;
+	return rc;
+}
+
+/* Reads and finalizes window k into p->targets (windows only). */
+static int load_window(struct scan_plan *p, uint64_t k, GError **err)
+{
+	target_set_free(p->targets);
+	g_free(p->window_digest);
+	p->window_digest = NULL;
+	p->window = k;
+	return target_windows_load(p->windows, k, &p->targets, &p->window_digest, err);
 }
 
 /* The installed probes when present, else the source tree's (so a build
@@ -109,7 +138,10 @@ static char *fingerprint(const struct scan_plan *p)
 	GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
 	char *hex;
 
-	target_set_digest(p->targets, sum);
+	if (p->windows != NULL)
+		target_windows_digest(p->windows, sum);
+	else
+		target_set_digest(p->targets, sum);
 	g_checksum_update(sum, (const guchar *)p->ports.ports,
 			  (gssize)(p->ports.count * sizeof(p->ports.ports[0])));
 	{
@@ -163,16 +195,45 @@ static int build_audit(struct scan_plan *p, const struct settings *s, GError **e
 	return p->audit != NULL ? 0 : -1;
 }
 
+/* A windowed scan continues in the window the resume file names; the
+ * windows before it are passed over, their names never resolved. */
+static int resume_window(struct scan_plan *p, const char *path, GError **err)
+{
+	const struct resume_state *rs = &p->resume;
+
+	if (p->windows == NULL && !rs->windowed)
+		return 0;
+	if (p->windows == NULL || !rs->windowed ||
+	    rs->window.count != target_windows_count(p->windows)) {
+		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+			    "cannot resume '%s': its target windows do not match the targets", path);
+		return -1;
+	}
+	if (load_window(p, rs->window.index, err) != 0)
+		return -1;
+	/* An empty fingerprint: the scan stopped before this window began. */
+	if (rs->window.fingerprint[0] != '\0' &&
+	    strcmp(rs->window.fingerprint, p->window_digest) != 0) {
+		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+			    "cannot resume '%s': the hosts of window %" G_GUINT64_FORMAT " of %"
+			    G_GUINT64_FORMAT " no longer match the interrupted scan (a name resolves "
+			    "differently)", path, rs->window.index + 1, rs->window.count);
+		return -1;
+	}
+	return 0;
+}
+
+/* p->resume has been read. */
 static int load_resume(struct scan_plan *p, const char *path, GError **err)
 {
-	if (resume_read(path, &p->resume, err) != 0)
-		return -1;
 	if (strcmp(p->resume.fingerprint, p->fingerprint) != 0) {
 		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
 			    "cannot resume '%s': the targets or ports no longer match the interrupted "
 			    "scan (a name resolves differently, or a targets file changed)", path);
 		return -1;
 	}
+	if (resume_window(p, path, err) != 0)
+		return -1;
 	for (guint i = 0; i < p->outputs->len; i++) {
 		struct output *o = p->outputs->pdata[i];
 
@@ -249,12 +310,34 @@ int plan_build(struct scan_plan *p, const struct settings *s, GError **err)
 	if (s->targets_file != NULL)
 		p->target_specs[s->targets->len] = g_strdup_printf("@%s", s->targets_file);
 
-	if (build_targets(p, s, err) != 0)
-		return -1;
+	{
+		/* A resume file without a window group records a scan in one
+		 * window, whatever target-window says now (a file written before
+		 * there were windows). Its errors come after the targets'. */
+		uint64_t window = (uint64_t)s->target_window;
+		GError *resume_err = NULL;
+		bool resume_ok = s->resume_from != NULL &&
+				 resume_read(s->resume_from, &p->resume, &resume_err) == 0;
+
+		if (resume_ok && !p->resume.windowed)
+			window = UINT64_MAX;
+		if (build_targets(p, s, window, err) != 0) {
+			g_clear_error(&resume_err);
+			return -1;
+		}
+		if (resume_err != NULL) {
+			g_propagate_error(err, resume_err);
+			return -1;
+		}
+	}
 	p->settings = s;
 	p->fingerprint = fingerprint(p);
 	if (s->resume_from != NULL)
 		return load_resume(p, s->resume_from, err);
+	/* The first window is read now, so its errors come before any output
+	 * is touched. */
+	if (p->windows != NULL)
+		return load_window(p, 0, err);
 	return 0;
 }
 
@@ -330,6 +413,8 @@ void plan_discard_outputs(struct scan_plan *p)
 void plan_free(struct scan_plan *p)
 {
 	target_set_free(p->targets);
+	target_windows_free(p->windows);
+	g_free(p->window_digest);
 	probe_db_free(p->probes);
 	ports_free(&p->ports);
 	g_free(p->ports_text);

@@ -17,6 +17,9 @@
 
 struct progress {
 	pthread_mutex_t lock;
+	pthread_cond_t moved;    /* low reached want, or cancelled */
+	uint64_t want;           /* what a waiter waits for low to reach; 0: none */
+	bool cancelled;
 	uint64_t low;
 	uint64_t base;       /* position of bit 0 of words[0]; base <= low */
 	uint64_t *words;
@@ -71,6 +74,24 @@ static void advance(struct progress *p)
 		p->low++;
 	}
 	compact(p);
+	/* Only a waiter's target is worth a wake-up, not every position. */
+	if (p->want != 0 && p->low >= p->want)
+		pthread_cond_broadcast(&p->moved);
+}
+
+/* Sets the state to a saved one; the lock is held, or p is new. */
+static void reset(struct progress *p, uint64_t low, const uint64_t *done, size_t ndone)
+{
+	p->low = low;
+	p->base = low - low % 64;
+	p->nwords = MIN_WORDS;
+	g_free(p->words);
+	p->words = g_new0(uint64_t, p->nwords);
+	p->ndone = 0;
+	for (size_t i = 0; i < ndone; i++)
+		if (done[i] >= low)
+			set_bit(p, done[i]);
+	advance(p);
 }
 
 struct progress *progress_new(uint64_t low, const uint64_t *done, size_t ndone)
@@ -78,14 +99,8 @@ struct progress *progress_new(uint64_t low, const uint64_t *done, size_t ndone)
 	struct progress *p = g_new0(struct progress, 1);
 
 	pthread_mutex_init(&p->lock, NULL);
-	p->low = low;
-	p->base = low - low % 64;
-	p->nwords = MIN_WORDS;
-	p->words = g_new0(uint64_t, p->nwords);
-	for (size_t i = 0; i < ndone; i++)
-		if (done[i] >= low)
-			set_bit(p, done[i]);
-	advance(p);
+	pthread_cond_init(&p->moved, NULL);
+	reset(p, low, done, ndone);
 	return p;
 }
 
@@ -94,8 +109,39 @@ void progress_free(struct progress *p)
 	if (p == NULL)
 		return;
 	g_free(p->words);
+	pthread_cond_destroy(&p->moved);
 	pthread_mutex_destroy(&p->lock);
 	g_free(p);
+}
+
+void progress_restart(struct progress *p, uint64_t low, const uint64_t *done, size_t ndone)
+{
+	pthread_mutex_lock(&p->lock);
+	reset(p, low, done, ndone);
+	pthread_mutex_unlock(&p->lock);
+}
+
+bool progress_wait(struct progress *p, uint64_t upto)
+{
+	bool reached;
+
+	pthread_mutex_lock(&p->lock);
+	/* want 0 means no waiter, and low >= 0 holds at once anyway. */
+	p->want = upto;
+	while (p->low < upto && !p->cancelled)
+		pthread_cond_wait(&p->moved, &p->lock);
+	reached = p->low >= upto;
+	p->want = 0;
+	pthread_mutex_unlock(&p->lock);
+	return reached;
+}
+
+void progress_cancel(struct progress *p)
+{
+	pthread_mutex_lock(&p->lock);
+	p->cancelled = true;
+	pthread_cond_broadcast(&p->moved);
+	pthread_mutex_unlock(&p->lock);
 }
 
 void progress_mark(struct progress *p, uint64_t pos)

@@ -33,6 +33,36 @@ static int64_t get_int64(const config_setting_t *g, const char *name, bool *ok)
 	return v;
 }
 
+/* The window group, when there is one: 0, or -1 with *err. */
+static int read_window(const char *path, const config_setting_t *g, struct resume_state *rs,
+		       GError **err)
+{
+	const config_setting_t *w = config_setting_get_member(g, "window");
+	struct resume_window *rw = &rs->window;
+	const char *fp = NULL;
+	bool ok = true;
+
+	if (w == NULL)
+		return 0;
+	if (config_setting_is_group(w)) {
+		config_setting_lookup_string(w, "fingerprint", &fp);
+		rw->index = (uint64_t)get_int64(w, "index", &ok);
+		rw->count = (uint64_t)get_int64(w, "count", &ok);
+		rw->hosts_before = (uint64_t)get_int64(w, "hosts_before", &ok);
+		rw->tasks_before = (uint64_t)get_int64(w, "tasks_before", &ok);
+	}
+	/* A window not begun yet has no hosts, so nothing of it is done. */
+	if (!config_setting_is_group(w) || fp == NULL || !ok || rw->index >= rw->count ||
+	    (fp[0] == '\0' && (rs->low != 0 || rs->ndone != 0))) {
+		g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "%s:%d: resume window group is incomplete",
+			    path, config_setting_source_line(w));
+		return -1;
+	}
+	rw->fingerprint = g_strdup(fp);
+	rs->windowed = true;
+	return 0;
+}
+
 int resume_read(const char *path, struct resume_state *rs, GError **err)
 {
 	config_t cfg;
@@ -107,6 +137,8 @@ int resume_read(const char *path, struct resume_state *rs, GError **err)
 			    path, config_setting_source_line(counts));
 		goto out;
 	}
+	if (read_window(path, g, rs, err) != 0)
+		goto out;
 	rc = 0;
 out:
 	if (rc != 0)
@@ -119,6 +151,7 @@ void resume_state_clear(struct resume_state *rs)
 {
 	g_free(rs->fingerprint);
 	g_free(rs->done);
+	g_free(rs->window.fingerprint);
 	memset(rs, 0, sizeof(*rs));
 }
 
@@ -132,7 +165,7 @@ static void add_int64(config_setting_t *g, const char *name, uint64_t v)
 
 int resume_write(const char *path, const struct settings *s, const char *fingerprint,
 		 uint64_t total, struct progress *pr, const struct metrics_snapshot *counts,
-		 GError **err)
+		 const struct resume_window *window, GError **err)
 {
 	config_t cfg;
 	config_setting_t *root, *g, *done, *c, *cs;
@@ -165,6 +198,16 @@ int resume_write(const char *path, const struct settings *s, const char *fingerp
 		add_int64(c, port_state_name((enum port_state)st), counts->state[st]);
 	cs = config_setting_add(c, "elapsed_s", CONFIG_TYPE_FLOAT);
 	config_setting_set_float(cs, counts->elapsed_s);
+	if (window != NULL) {
+		config_setting_t *w = config_setting_add(g, "window", CONFIG_TYPE_GROUP);
+
+		add_int64(w, "index", window->index);
+		add_int64(w, "count", window->count);
+		cs = config_setting_add(w, "fingerprint", CONFIG_TYPE_STRING);
+		config_setting_set_string(cs, window->fingerprint != NULL ? window->fingerprint : "");
+		add_int64(w, "hosts_before", window->hosts_before);
+		add_int64(w, "tasks_before", window->tasks_before);
+	}
 
 	if (config_write_file(&cfg, tmp) != CONFIG_TRUE || rename(tmp, path) != 0) {
 		g_set_error(err, PL_ERROR, PL_ERROR_RUNTIME, "cannot write resume file '%s': %s",

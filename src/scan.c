@@ -2,7 +2,14 @@
  *
  * Every thread but one blocks SIGINT and SIGTERM; a dedicated thread takes
  * them with sigwait(), so no code runs in a signal handler and a signal never
- * interrupts a connect() with EINTR. */
+ * interrupts a connect() with EINTR.
+ *
+ * With target windows (targetwin.h) the workers, the results thread and the
+ * outputs live for the whole scan, so every output stays one document; what
+ * changes from window to window is the host set, its order, the timing
+ * estimates and the progress record. The main thread moves on only once
+ * every result of a window is recorded: then no worker holds a task of it
+ * and no result names one of its hosts, and it can be freed. */
 #include "scan.h"
 
 #include <errno.h>
@@ -34,13 +41,21 @@
 #define BATCH_RATE_MS 100
 
 struct scan_ctl {
-	const struct scan_plan *plan;
+	struct scan_plan *plan;       /* its targets change from window to window */
 	struct bqueue *tasks;
 	struct ratelimit *rate;       /* closed on stop: waiters must not sleep on */
 	struct results *results;      /* set once started; read by the signal thread */
 	struct progress *progress;
 	struct metrics *metrics;
+	struct taskgen *tg;           /* the window's order; workers read it */
+	struct pool_ctx *pctx;
+	/* The window under way (the whole scan without windows) and the ones
+	 * before it: the main thread changes them between windows, a
+	 * checkpoint on the signal thread reads them, both under win_lock. */
+	pthread_mutex_t win_lock;
 	uint64_t hosts, total;
+	uint64_t hosts_before, tasks_before;
+	GError *window_error;         /* a window that could not be read */
 	double elapsed_base;          /* seconds the scan ran before a resume */
 	struct timespec t0;
 	_Atomic int stop_signal;      /* first SIGINT/SIGTERM, or 0 */
@@ -59,7 +74,8 @@ static void drop_task(void *item, void *ud)
 }
 
 /* Stops producing and throws away queued tasks; workers finish the probes
- * in flight, leave the rest of their batches, and find the queue closed. */
+ * in flight, leave the rest of their batches, and find the queue closed.
+ * A main thread waiting for a window to finish stops waiting. */
 static void stop_tasks(struct scan_ctl *c)
 {
 	atomic_store(&c->stopping, true);
@@ -67,6 +83,18 @@ static void stop_tasks(struct scan_ctl *c)
 		ratelimit_close(c->rate);
 	bqueue_close(c->tasks);
 	(void)bqueue_drain(c->tasks, drop_task, NULL);
+	progress_cancel(c->progress);
+}
+
+/* The order of the window in plan->targets: its own permutation, the seed
+ * derived from the scan's, so every window of a run is repeatable. */
+static void window_taskgen(const struct scan_plan *plan, struct taskgen *tg)
+{
+	uint64_t seed = plan->windows != NULL ? target_windows_seed(plan->seed, plan->window)
+					      : plan->seed;
+
+	taskgen_init_permuted(tg, target_set_count(plan->targets), plan->ports.count, seed);
+	(void)taskgen_set_shard(tg, plan->shard, plan->nshards);
 }
 
 static double elapsed_since(const struct timespec *t0)
@@ -77,23 +105,42 @@ static double elapsed_since(const struct timespec *t0)
 	return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+/* Hosts and tasks are the whole scan's so far: every window begun. */
 static void snapshot(struct scan_ctl *c, struct metrics_snapshot *snap)
 {
-	metrics_snapshot(c->metrics, c->hosts, c->total,
+	metrics_snapshot(c->metrics, c->hosts_before + c->hosts, c->tasks_before + c->total,
 			 c->elapsed_base + elapsed_since(&c->t0), snap);
 }
 
-/* Records what is done so the scan can continue later; reported once. */
-static int write_resume(struct scan_ctl *c, GError **err)
+/* Records what is done so the scan can continue later; with say, prints
+ * the command that does. */
+static int write_resume(struct scan_ctl *c, bool say, GError **err)
 {
 	struct metrics_snapshot snap;
-	const char *path = c->plan->settings->resume_file;
+	const struct scan_plan *plan = c->plan;
+	const char *path = plan->settings->resume_file;
+	struct resume_window rw, *w = NULL;
+	int rc;
 
+	pthread_mutex_lock(&c->win_lock);
 	snapshot(c, &snap);
-	if (resume_write(path, c->plan->settings, c->plan->fingerprint, c->total,
-			 c->progress, &snap, err) != 0)
+	if (plan->windows != NULL) {
+		rw = (struct resume_window){
+			.index = plan->window,
+			.count = target_windows_count(plan->windows),
+			.fingerprint = plan->window_digest,
+			.hosts_before = c->hosts_before,
+			.tasks_before = c->tasks_before,
+		};
+		w = &rw;
+	}
+	rc = resume_write(path, plan->settings, plan->fingerprint, c->total, c->progress, &snap,
+			  w, err);
+	pthread_mutex_unlock(&c->win_lock);
+	if (rc != 0)
 		return -1;
-	fprintf(stderr, "portolan: to continue: portolan --resume %s\n", path);
+	if (say)
+		fprintf(stderr, "portolan: to continue: portolan --resume %s\n", path);
 	return 0;
 }
 
@@ -109,7 +156,7 @@ static void checkpoint_and_exit(void *ud)
 	 * would cut one in half, staying costs milliseconds. */
 	if (atomic_load(&c->closing))
 		return;
-	if (write_resume(c, &err) != 0) {
+	if (write_resume(c, true, &err) != 0) {
 		fprintf(stderr, "portolan: %s\n", err->message);
 		g_error_free(err);
 	}
@@ -180,15 +227,16 @@ static unsigned batch_size(uint64_t left, unsigned workers, uint64_t max_rate)
 	return n > TASK_BATCH_MAX ? TASK_BATCH_MAX : (unsigned)n;
 }
 
-/* Feeds the task queue with every position from `from` on that is not done
- * yet, until the end or until the queue is closed (the scan stops). */
-static void produce(struct scan_ctl *c, unsigned workers, uint64_t from)
+/* Feeds the task queue with every position of the window from `from` on
+ * (skipping those an earlier run did, when resumed), until the end or until
+ * the queue is closed (the scan stops). */
+static void produce(struct scan_ctl *c, unsigned workers, uint64_t from, bool resumed)
 {
 	struct task_batch *b = NULL;
 	unsigned want = 0;
 
 	for (uint64_t pos = from; pos < c->total; pos++) {
-		if (c->plan->resuming && progress_is_done(c->progress, pos))
+		if (resumed && progress_is_done(c->progress, pos))
 			continue;
 		if (b == NULL) {
 			b = g_new(struct task_batch, 1);
@@ -206,6 +254,88 @@ static void produce(struct scan_ctl *c, unsigned workers, uint64_t from)
 	}
 	if (b != NULL && !bqueue_push(c->tasks, b))
 		g_free(b);
+}
+
+/* Moves on to window k, once every result of the window before is
+ * recorded (no worker holds a task of it, no result of it is in flight):
+ * frees that one, reads and finalizes k, and sets up its order and
+ * timeouts. Returns -1 with c->window_error set when k cannot be read. */
+static int next_window(struct scan_ctl *c, uint64_t k)
+{
+	struct scan_plan *plan = c->plan;
+	struct target_set *ts = NULL, *old;
+	char *digest = NULL;
+
+	pthread_mutex_lock(&c->win_lock);
+	c->hosts_before += c->hosts;
+	c->tasks_before += c->total;
+	c->hosts = c->total = 0;
+	old = plan->targets;
+	plan->targets = NULL;
+	plan->window = k;
+	g_free(plan->window_digest);
+	plan->window_digest = NULL;
+	progress_restart(c->progress, 0, NULL, 0);
+	pthread_mutex_unlock(&c->win_lock);
+	target_set_free(old);
+
+	/* Names resolve here, outside the lock: a checkpoint meanwhile
+	 * records window k as not begun. */
+	if (target_windows_load(plan->windows, k, &ts, &digest, &c->window_error) != 0)
+		return -1;
+	pthread_mutex_lock(&c->win_lock);
+	plan->targets = ts;
+	plan->window_digest = digest;
+	window_taskgen(plan, c->tg);
+	c->hosts = target_set_count(ts);
+	c->total = taskgen_count(c->tg);
+	pthread_mutex_unlock(&c->win_lock);
+	/* Host indices mean other hosts now: RTT estimates start afresh. */
+	timing_free(c->pctx->timing);
+	c->pctx->timing = timing_new(plan->timeout_ms, plan->min_timeout_ms,
+				     plan->max_timeout_ms);
+	g_info("window %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT ": %" G_GUINT64_FORMAT
+	       " hosts x %zu ports", k + 1, target_windows_count(plan->windows), c->hosts,
+	       plan->ports.count);
+	return 0;
+}
+
+/* A window could not be read (names made it exceed max-hosts, the file
+ * changed): the windows before it are complete and in the outputs. Saves
+ * the resume file, so raising max-hosts and resuming scans the rest, and
+ * reports the error with that command; exit 2. */
+static int stop_at_window(struct scan_ctl *c, GError **err)
+{
+	GError *e = NULL;
+
+	if (write_resume(c, false, &e) != 0) {
+		g_prefix_error(&e, "%s; ", c->window_error->message);
+		g_propagate_error(err, e);
+		return PL_EXIT_RUNTIME;
+	}
+	g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+		    "%s; the scan stopped before it (to continue: portolan --resume %s)",
+		    c->window_error->message, c->plan->settings->resume_file);
+	return PL_EXIT_USAGE;
+}
+
+/* The windows after the first, each produced once the one before has
+ * finished. Returns when the last is produced or the scan stops. */
+static void scan_windows(struct scan_ctl *c, unsigned workers, struct statusline *status)
+{
+	uint64_t n = target_windows_count(c->plan->windows);
+
+	for (uint64_t k = c->plan->window + 1; k < n; k++) {
+		if (!progress_wait(c->progress, c->total) || atomic_load(&c->stopping))
+			return;
+		if (next_window(c, k) != 0) {
+			stop_tasks(c);
+			return;
+		}
+		statusline_window(status, k, n, c->total,
+				  atomic_load_explicit(&c->metrics->probes, memory_order_relaxed));
+		produce(c, workers, 0, false);
+	}
 }
 
 int scan_run(struct scan_plan *plan, GError **err)
@@ -228,15 +358,22 @@ int scan_run(struct scan_plan *plan, GError **err)
 	const struct resume_state *rs = &plan->resume;
 
 	memset(&ctl, 0, sizeof(ctl));
+	memset(&pctx, 0, sizeof(pctx));
+	pthread_mutex_init(&ctl.win_lock, NULL);
 	metrics_init(&metrics);
 	hosts = target_set_count(plan->targets);
-	taskgen_init_permuted(&tg, hosts, plan->ports.count, plan->seed);
-	(void)taskgen_set_shard(&tg, plan->shard, plan->nshards);
+	window_taskgen(plan, &tg);
 	ctl.plan = plan;
 	ctl.metrics = &metrics;
+	ctl.tg = &tg;
+	ctl.pctx = &pctx;
 	ctl.hosts = hosts;
 	ctl.total = taskgen_count(&tg);
 	ctl.progress = progress_new(plan->resuming ? rs->low : 0, rs->done, rs->ndone);
+	if (plan->resuming && rs->windowed) {
+		ctl.hosts_before = rs->window.hosts_before;
+		ctl.tasks_before = rs->window.tasks_before;
+	}
 	if (plan->resuming) {
 		/* The summary covers the whole scan, earlier runs included. */
 		atomic_store(&metrics.probes, rs->counts.probes);
@@ -248,7 +385,9 @@ int scan_run(struct scan_plan *plan, GError **err)
 		ctl.elapsed_base = rs->counts.elapsed_s;
 	}
 	threads = rlimits_fit_threads(plan->threads, FD_RESERVE);
-	if ((uint64_t)threads > ctl.total)
+	/* Not more threads than tasks; with windows the later ones may be
+	 * larger than the first, so no such bound. */
+	if (plan->windows == NULL && (uint64_t)threads > ctl.total)
 		threads = ctl.total > 0 ? (unsigned)ctl.total : 1;
 
 	/* Threads inherit this mask: from here on only signal_main sees them. */
@@ -299,14 +438,26 @@ int scan_run(struct scan_plan *plan, GError **err)
 		.metrics = &metrics, .ptr = ptr, .timing = timing, .rate = ctl.rate,
 		.stopping = &ctl.stopping,
 	};
+	timing = NULL;           /* pctx.timing owns it: windows replace it */
 	pool = pool_start(&pctx, threads, err);
 	if (pool != NULL) {
-		g_info("scanning %" G_GUINT64_FORMAT " hosts x %zu ports with %u threads",
-		       hosts, plan->ports.count, pool_size(pool));
+		g_info("scanning %" G_GUINT64_FORMAT " hosts x %zu ports with %u threads%s",
+		       hosts, plan->ports.count, pool_size(pool),
+		       plan->windows != NULL ? " (first window)" : "");
 		if (log_verbosity() >= 0)
 			status = statusline_start(&metrics, ctl.total,
 						  plan->resuming ? rs->counts.probes : 0, stderr);
-		produce(&ctl, pool_size(pool), plan->resuming ? rs->low : 0);
+		if (plan->windows != NULL) {
+			/* A resumed window had low + ndone done before. */
+			uint64_t before = plan->resuming ? rs->low + rs->ndone : 0;
+			uint64_t probes = atomic_load(&metrics.probes);
+
+			statusline_window(status, plan->window, target_windows_count(plan->windows),
+					  ctl.total, probes >= before ? probes - before : 0);
+		}
+		produce(&ctl, pool_size(pool), plan->resuming ? rs->low : 0, plan->resuming);
+		if (plan->windows != NULL)
+			scan_windows(&ctl, pool_size(pool), status);
 	}
 	bqueue_close(ctl.tasks);
 	pool_join(pool);
@@ -333,7 +484,9 @@ int scan_run(struct scan_plan *plan, GError **err)
 	else if (pool == NULL)
 		rc = PL_EXIT_RUNTIME;
 	else if ((sig = atomic_load(&ctl.stop_signal)) != 0)
-		rc = write_resume(&ctl, err) == 0 ? 128 + sig : PL_EXIT_RUNTIME;
+		rc = write_resume(&ctl, true, err) == 0 ? 128 + sig : PL_EXIT_RUNTIME;
+	else if (ctl.window_error != NULL)
+		rc = stop_at_window(&ctl, err);
 	else if (plan->audit != NULL && audit_findings(plan->audit) > 0)
 		rc = PL_EXIT_FINDINGS;   /* the network differs from the policy or baseline */
 	else
@@ -344,9 +497,13 @@ int scan_run(struct scan_plan *plan, GError **err)
 			audit_print_summary(plan->audit, stderr);
 	}
 out:
+	if (ctl.window_error != NULL)
+		g_error_free(ctl.window_error);
+	pthread_mutex_destroy(&ctl.win_lock);
 	progress_free(ctl.progress);
 	ratelimit_free(ctl.rate);
 	timing_free(timing);
+	timing_free(pctx.timing);
 	ptr_cache_free(ptr);
 	bqueue_free(results_q);
 	bqueue_free(ctl.tasks);
@@ -355,23 +512,34 @@ out:
 	return rc;
 }
 
-int scan_dry_run(const struct scan_plan *plan)
+int scan_dry_run(struct scan_plan *plan, GError **err)
 {
 	struct taskgen tg;
 	uint64_t index, host, port_index;
 
-	taskgen_init_permuted(&tg, target_set_count(plan->targets), plan->ports.count, plan->seed);
-	(void)taskgen_set_shard(&tg, plan->shard, plan->nshards);
-	while (taskgen_next(&tg, &index)) {
-		struct pl_addr a;
-		const char *name;
-		char ip[PL_ADDRSTRLEN];
+	for (;;) {
+		window_taskgen(plan, &tg);
+		while (taskgen_next(&tg, &index)) {
+			struct pl_addr a;
+			const char *name;
+			char ip[PL_ADDRSTRLEN];
 
-		taskgen_decode(&tg, index, &host, &port_index);
-		target_set_get(plan->targets, host, &a, &name);
-		pl_addr_format(&a, ip, sizeof(ip));
-		if (printf("%s %u\n", ip, plan->ports.ports[port_index]) < 0)
-			return PL_EXIT_RUNTIME;
+			taskgen_decode(&tg, index, &host, &port_index);
+			target_set_get(plan->targets, host, &a, &name);
+			pl_addr_format(&a, ip, sizeof(ip));
+			if (printf("%s %u\n", ip, plan->ports.ports[port_index]) < 0)
+				return PL_EXIT_RUNTIME;
+		}
+		if (plan->windows == NULL || plan->window + 1 >= target_windows_count(plan->windows))
+			break;
+		/* The next window replaces this one, as in a scan. */
+		target_set_free(plan->targets);
+		plan->targets = NULL;
+		plan->window++;
+		if (target_windows_load(plan->windows, plan->window, &plan->targets, NULL, err) != 0) {
+			fflush(stdout);
+			return PL_EXIT_USAGE;
+		}
 	}
 	return fflush(stdout) == 0 ? PL_EXIT_OK : PL_EXIT_RUNTIME;
 }

@@ -20,6 +20,7 @@
 #include "presets.h"
 #include "result.h"
 #include "targets.h"
+#include "targetwin.h"
 #include "writer.h"
 
 enum opt_type { T_STR, T_INT, T_BOOL, T_LIST, T_SPECIAL };
@@ -107,6 +108,8 @@ static const struct opt opts[] = {
 	  "wait for a banner on ports no banner probe lists" },
 	{ "max-hosts", KEY_LONG_ONLY + 8, "N", T_INT, OFF(max_hosts), 1, (int64_t)TARGET_LIMIT_MAX_HOSTS,
 	  "16777216", SRC_ALL, "refuse target spaces with more hosts than N" },
+	{ "target-window", KEY_LONG_ONLY + 23, "N", T_INT, OFF(target_window), 1, (int64_t)TARGET_LIMIT_MAX_HOSTS,
+	  G_STRINGIFY(TARGET_DEFAULT_WINDOW), SRC_ALL, "read the targets file N specs at a time, each window scanned on its own" },
 	{ "resume", KEY_LONG_ONLY + 13, "FILE", T_STR, OFF(resume_from), 0, 0, NULL, SRC_CLI,
 	  "continue the interrupted scan that FILE records" },
 	{ "resume-file", KEY_LONG_ONLY + 14, "FILE", T_STR, OFF(resume_file), 0, 0, "portolan.resume", SRC_ALL,
@@ -493,6 +496,10 @@ void settings_save(const struct settings *s, config_setting_t *root)
 		config_setting_t *cs;
 
 		if (!(o->src & SRC_CFG))
+			continue;
+		/* The default window is left out, so a resume file of a scan
+		 * without windows is what it was before there were any. */
+		if (o->off == OFF(target_window) && s->target_window == TARGET_DEFAULT_WINDOW)
 			continue;
 		switch (o->type) {
 		case T_STR: {

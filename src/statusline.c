@@ -14,6 +14,8 @@
 struct statusline {
 	struct metrics *m;
 	uint64_t total, base;
+	uint64_t window, windows;     /* windows == 0: none */
+	uint64_t wbase;               /* probes before the window began */
 	FILE *fp;
 	pthread_t thread;
 	pthread_mutex_t lock;
@@ -32,13 +34,21 @@ static double since(const struct timespec *t0)
 
 static void draw(struct statusline *sl)
 {
-	uint64_t done = atomic_load_explicit(&sl->m->probes, memory_order_relaxed);
+	uint64_t probes = atomic_load_explicit(&sl->m->probes, memory_order_relaxed);
 	uint64_t open = atomic_load_explicit(&sl->m->state[STATE_OPEN], memory_order_relaxed);
+	/* With windows, done and total are the window's. */
+	uint64_t done = sl->windows > 0 && probes >= sl->wbase ? probes - sl->wbase : probes;
 	double t = since(&sl->t0);
-	double rate = t > 0 ? (double)(done - sl->base) / t : 0;
+	double rate = t > 0 ? (double)(probes - sl->base) / t : 0;
 	double pct = sl->total ? 100.0 * (double)done / (double)sl->total : 100.0;
 	char eta[32] = "--:--";
 
+	/* \r and erase-line: the line is rewritten in place, never scrolled. */
+	if (sl->windows > 0)
+		fprintf(sl->fp, "\r\033[Kwindow %" PRIu64 "/%" PRIu64 "  ", sl->window + 1,
+			sl->windows);
+	else
+		fputs("\r\033[K", sl->fp);
 	if (rate > 0 && done < sl->total) {
 		uint64_t left = (uint64_t)((double)(sl->total - done) / rate);
 
@@ -48,9 +58,8 @@ static void draw(struct statusline *sl)
 		else
 			snprintf(eta, sizeof(eta), "%" PRIu64 ":%02" PRIu64, left / 60, left % 60);
 	}
-	/* \r and erase-line: the line is rewritten in place, never scrolled. */
-	fprintf(sl->fp, "\r\033[K%" PRIu64 "/%" PRIu64 " (%.1f%%)  %.0f/s  ETA %s  open %" PRIu64,
-		done, sl->total, pct, rate, eta, open);
+	fprintf(sl->fp, "%" PRIu64 "/%" PRIu64 " (%.1f%%)  %.0f/s  ETA %s%s  open %" PRIu64,
+		done, sl->total, pct, rate, eta, sl->windows > 0 ? " (window)" : "", open);
 	fflush(sl->fp);
 }
 
@@ -99,6 +108,19 @@ struct statusline *statusline_start(struct metrics *m, uint64_t total, uint64_t 
 		return NULL;
 	}
 	return sl;
+}
+
+void statusline_window(struct statusline *sl, uint64_t index, uint64_t count,
+		       uint64_t total, uint64_t base)
+{
+	if (sl == NULL)
+		return;
+	pthread_mutex_lock(&sl->lock);
+	sl->window = index;
+	sl->windows = count;
+	sl->total = total;
+	sl->wbase = base;
+	pthread_mutex_unlock(&sl->lock);
 }
 
 void statusline_stop(struct statusline *sl)

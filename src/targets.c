@@ -24,11 +24,10 @@
 #include <sys/types.h>
 
 #include "errors.h"
+#include "specfile.h"
 
 /* At most this many getaddrinfo calls run at once. */
 #define RESOLVE_THREADS 16
-/* Longest line target_set_add_file accepts, in bytes. */
-#define MAX_LINE (1024 * 1024)
 
 struct range {
 	int family;               /* AF_INET or AF_INET6 */
@@ -64,6 +63,7 @@ struct target_set {
 	GArray *include;          /* struct range: literal specs to scan */
 	GArray *exclude;          /* struct range: literal specs to skip */
 	GPtrArray *names;         /* struct name_spec *, in the order given */
+	bool allow_empty;         /* a window: finalize may leave nothing */
 	bool finalized;
 	struct range *ranges;     /* frozen, sorted, disjoint */
 	size_t nranges;
@@ -333,79 +333,24 @@ int target_set_exclude(struct target_set *ts, const char *spec, GError **err)
 
 /* ---- file reader ---- */
 
-static int add_line(struct target_set *ts, char *line, bool exclude,
-		    const char *label, unsigned long lineno, GError **err)
-{
-	char *hash = strchr(line, '#');
-	char *tok = line;
-
-	if (hash != NULL)
-		*hash = '\0';
-	for (;;) {
-		static const char seps[] = " \t\r\n\v\f,";
-
-		tok += strspn(tok, seps);
-		if (*tok == '\0')
-			return 0;
-
-		size_t n = strcspn(tok, seps);
-		char saved = tok[n];
-
-		tok[n] = '\0';
-		if (add_spec(ts, tok, exclude, err) < 0) {
-			g_prefix_error(err, "%s:%lu: ", label, lineno);
-			return -1;
-		}
-		tok[n] = saved;
-		tok += n;
-	}
-}
-
 int target_set_add_file(struct target_set *ts, const char *path, bool exclude,
 			GError **err)
 {
-	bool is_stdin = strcmp(path, "-") == 0;
-	const char *label = is_stdin ? "<stdin>" : path;
-	FILE *f = is_stdin ? stdin : fopen(path, "r");
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t len;
-	unsigned long lineno = 0;
-	int ret = -1;
+	struct spec_file *sf = spec_file_open(path, false, err);
+	const char *spec;
+	int rc;
 
-	if (f == NULL) {
-		g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "cannot open '%s': %s",
-			    path, g_strerror(errno));
+	if (sf == NULL)
 		return -1;
-	}
-	while ((len = getline(&line, &cap, f)) != -1) {
-		lineno++;
-		if (len > MAX_LINE) {
-			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-				    "%s:%lu: line longer than %d bytes", label,
-				    lineno, MAX_LINE);
-			goto out;
+	while ((rc = spec_file_next(sf, &spec, err)) > 0) {
+		if (add_spec(ts, spec, exclude, err) < 0) {
+			g_prefix_error(err, "%s:%lu: ", spec_file_label(sf), spec_file_line(sf));
+			rc = -1;
+			break;
 		}
-		/* A NUL would silently cut the line short; say so instead. */
-		if (strlen(line) != (size_t)len) {
-			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-				    "%s:%lu: line contains a NUL byte", label, lineno);
-			goto out;
-		}
-		if (add_line(ts, line, exclude, label, lineno, err) < 0)
-			goto out;
 	}
-	if (ferror(f)) {
-		g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "cannot read '%s': %s",
-			    label, g_strerror(errno));
-		goto out;
-	}
-	ret = 0;
-out:
-	free(line);
-	if (!is_stdin)
-		fclose(f);
-	return ret;
+	spec_file_close(sf);
+	return rc < 0 ? -1 : 0;
 }
 
 /* ---- name resolution ---- */
@@ -781,14 +726,32 @@ static struct point *resolve_names(struct target_set *ts,
 	return (struct point *)(void *)g_array_free(pts, FALSE);
 }
 
+/* The size check of finalize: final (sorted, disjoint) must hold at most
+ * max_hosts hosts. */
+static int check_size(const GArray *final, uint64_t max_hosts, GError **err)
+{
+	struct pl_u128 total;
+	bool saturated;
+	char num[48];
+
+	total = count_hosts((const struct range *)(void *)final->data, final->len,
+			    &saturated);
+	if (!saturated && total.hi == 0 && total.lo <= max_hosts)
+		return 0;
+	u128_to_decimal(total, num, sizeof(num));
+	g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+		    "target space of %s%s hosts exceeds max-hosts (%" G_GUINT64_FORMAT
+		    "); raise max-hosts to scan it",
+		    saturated ? "more than " : "", num, (guint64)max_hosts);
+	return -1;
+}
+
 int target_set_finalize(struct target_set *ts, enum target_family family,
 			uint64_t max_hosts, GError **err)
 {
 	GArray *lits = NULL, *ex = NULL, *named = NULL, *final = NULL;
 	struct point *pts = NULL;
 	size_t npts = 0;
-	struct pl_u128 total;
-	bool saturated;
 	int ret = -1;
 
 	g_return_val_if_fail(!ts->finalized, -1);
@@ -803,22 +766,12 @@ int target_set_finalize(struct target_set *ts, enum target_family family,
 	named = overlay_names(lits, pts, npts);
 	final = subtract(named, ex);
 
-	if (final->len == 0) {
+	if (final->len == 0 && !ts->allow_empty) {
 		g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "no targets to scan");
 		goto out;
 	}
-	total = count_hosts((const struct range *)(void *)final->data, final->len,
-			    &saturated);
-	if (saturated || total.hi != 0 || total.lo > max_hosts) {
-		char num[48];
-
-		u128_to_decimal(total, num, sizeof(num));
-		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-			    "target space of %s%s hosts exceeds max-hosts (%" G_GUINT64_FORMAT
-			    "); raise max-hosts to scan it",
-			    saturated ? "more than " : "", num, (guint64)max_hosts);
+	if (check_size(final, max_hosts, err) != 0)
 		goto out;
-	}
 
 	/* Prefix sums: the total fits in 64 bits now, so every start does. */
 	struct range *rv = (struct range *)(void *)final->data;
@@ -842,6 +795,96 @@ out:
 	g_array_free(ex, TRUE);
 	g_free(pts);
 	return ret;
+}
+
+/* ---- windows of a long targets file ---- */
+
+struct target_set *target_set_new_window(const struct target_set *exclusions)
+{
+	struct target_set *ts = target_set_new();
+
+	ts->allow_empty = true;
+	if (exclusions == NULL)
+		return ts;
+	g_array_append_vals(ts->exclude, exclusions->exclude->data, exclusions->exclude->len);
+	for (guint i = 0; i < exclusions->names->len; i++) {
+		const struct name_spec *ns = g_ptr_array_index(exclusions->names, i);
+
+		if (!ns->exclude)
+			continue;
+		struct name_spec *copy = g_new0(struct name_spec, 1);
+
+		copy->name = g_strdup(ns->name);
+		copy->exclude = true;
+		g_ptr_array_add(ts->names, copy);
+	}
+	return ts;
+}
+
+void target_set_resolve_exclusions(struct target_set *ts)
+{
+	GPtrArray *targets = g_ptr_array_new_with_free_func(name_spec_free);
+	GPtrArray *excl = g_ptr_array_new_with_free_func(name_spec_free);
+	struct point *pts;
+	size_t npts;
+
+	g_return_if_fail(!ts->finalized);
+	/* Split the names; the exclusions go through resolve_names alone. */
+	for (guint i = 0; i < ts->names->len; i++) {
+		struct name_spec *ns = g_ptr_array_index(ts->names, i);
+
+		g_ptr_array_add(ns->exclude ? excl : targets, ns);
+	}
+	g_ptr_array_set_free_func(ts->names, NULL);
+	g_ptr_array_free(ts->names, TRUE);
+	ts->names = excl;
+	pts = resolve_names(ts, TARGET_FAMILY_ANY, ts->exclude, &npts);
+	g_free(pts);
+	g_ptr_array_free(excl, TRUE);
+	ts->names = targets;
+	merge_ranges(ts->exclude);
+}
+
+void target_set_digest_exclusions(const struct target_set *ts, GChecksum *sum)
+{
+	GArray *ex = g_array_copy(ts->exclude);
+	const struct range *r;
+
+	merge_ranges(ex);
+	r = (const struct range *)(void *)ex->data;
+	for (guint i = 0; i < ex->len; i++) {
+		uint64_t words[5] = { (uint64_t)r[i].family, r[i].first.hi, r[i].first.lo,
+				      r[i].last.hi, r[i].last.lo };
+
+		g_checksum_update(sum, (const guchar *)words, sizeof(words));
+	}
+	/* Names not resolved yet stand for themselves. */
+	for (guint i = 0; i < ts->names->len; i++) {
+		const struct name_spec *ns = g_ptr_array_index(ts->names, i);
+
+		if (ns->exclude)
+			g_checksum_update(sum, (const guchar *)ns->name,
+					  (gssize)strlen(ns->name) + 1);
+	}
+	g_array_free(ex, TRUE);
+}
+
+int target_set_check_literals(const struct target_set *ts, uint64_t max_hosts,
+			      GError **err)
+{
+	GArray *lits = g_array_copy(ts->include);
+	GArray *ex = g_array_copy(ts->exclude);
+	GArray *final;
+	int rc;
+
+	merge_ranges(lits);
+	merge_ranges(ex);
+	final = subtract(lits, ex);
+	rc = check_size(final, max_hosts, err);
+	g_array_free(final, TRUE);
+	g_array_free(lits, TRUE);
+	g_array_free(ex, TRUE);
+	return rc;
 }
 
 void target_set_digest(const struct target_set *ts, GChecksum *sum)

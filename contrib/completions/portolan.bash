@@ -8,7 +8,8 @@ _portolan_long_opts='--config --ports --targets-file --exclude --exclude-file
 --output --format --states --threads --timeout --min-timeout --max-timeout
 --max-rate --timing --seed --sequential --shard --retries --family --ipv4
 --ipv6 --reverse-dns --reverse-dns-timeout --service-detection --probes-dir
---detect-timeout --banner-wait --max-hosts --resume --resume-file --dry-run
+--detect-timeout --banner-wait --max-hosts --target-window --resume
+--resume-file --dry-run
 --findings --baseline --verbose --quiet --help --version'
 
 _portolan_short_opts='-c -p -i -o -f -t -T -4 -6 -R -s -v -q -h -V'
@@ -96,7 +97,8 @@ _portolan()
 		;;
 	-p | --ports | --exclude | -t | --threads | --timeout | --min-timeout | \
 		--max-timeout | --max-rate | --seed | --shard | --retries | \
-		--reverse-dns-timeout | --detect-timeout | --banner-wait | --max-hosts)
+		--reverse-dns-timeout | --detect-timeout | --banner-wait | --max-hosts | \
+		--target-window)
 		# A number, a port list or a target list: nothing to offer.
 		return 0
 		;;

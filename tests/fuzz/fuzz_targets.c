@@ -5,6 +5,9 @@
  *   bits 2-4  max_hosts, from max_hosts_table
  *   bit 5     the text is a targets file (target_set_add_file) instead of
  *             one spec a line; bit 6 then reads it as an exclude file
+ *   bit 7     windows: the next byte sets a window size (1 to 16 specs), the
+ *             rest is a targets file read by targetwin.c as well as by
+ *             target_set_add_file, and the two must agree
  * In line mode a line starting with '!' is an exclusion, any other line a
  * target.
  *
@@ -18,7 +21,12 @@
  * hosts come in strictly ascending order (IPv4 before IPv6) at every sampled
  * index; a host carrying a name has the requested family; and, when the set is
  * small enough to walk whole, a plain address given as a target is present
- * unless excluded, and a plain address given as an exclusion is absent. */
+ * unless excluded, and a plain address given as an exclusion is absent.
+ *
+ * In windows mode: the first pass fails exactly when target_set_add_file
+ * fails, with the same message; within one window the set it hands back
+ * finalizes as the whole file's does; over several, every window's hosts
+ * are hosts of the whole file's set, and together they are all of them. */
 #include <netdb.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -33,6 +41,7 @@
 
 #include "addr.h"
 #include "targets.h"
+#include "targetwin.h"
 #include "fuzz_common.h"
 
 #define FUZZ_MAX_INPUT 4096
@@ -275,6 +284,117 @@ static void check_set(const struct target_set *ts, enum target_family family,
 	check_host(ts, count - 1, family, &prev, &have_prev, &a);
 }
 
+/* ---- windows ---- */
+
+static int addr_cmp(const void *a, const void *b)
+{
+	return addr_order(a, b);
+}
+
+/* Every host of a finalized set, sorted, or NULL when it is too large. */
+static GArray *hosts_of(const struct target_set *ts)
+{
+	uint64_t count = target_set_count(ts);
+	GArray *out;
+
+	if (count > WALK_MAX)
+		return NULL;
+	out = g_array_sized_new(FALSE, FALSE, sizeof(struct pl_addr), (guint)count);
+	for (uint64_t i = 0; i < count; i++) {
+		struct pl_addr a;
+
+		target_set_get(ts, i, &a, NULL);
+		g_array_append_val(out, a);
+	}
+	return out;
+}
+
+static void windows_mode(size_t size, enum target_family family, uint64_t max_hosts)
+{
+	struct target_set *ref = target_set_new(), *single = NULL;
+	struct target_windows *tw;
+	GError *ref_err = NULL, *err = NULL;
+	GArray *want = NULL, *got = NULL;
+	bool ref_ok, complete = true;
+	int ref_rc;
+
+	ref_rc = target_set_add_file(ref, file_path, false, &ref_err);
+	tw = target_windows_open(NULL, 0, file_path, size, max_hosts, &single, &err);
+	if ((ref_rc < 0) != (tw == NULL))
+		fail("the first pass and target_set_add_file disagree", 0, NULL);
+	if (tw == NULL) {
+		if (strcmp(ref_err->message, err->message) != 0)
+			fail("the first pass and target_set_add_file differ in their error", 0, NULL);
+		goto out;
+	}
+	ref_ok = target_set_finalize(ref, family, max_hosts, &ref_err) == 0;
+	if (ref_ok)
+		want = hosts_of(ref);
+	if (single != NULL) {
+		if (target_windows_count(tw) > 1)
+			fail("a single set handed back for several windows", 0, NULL);
+		if ((target_set_finalize(single, family, max_hosts, &err) == 0) != ref_ok)
+			fail("one window finalizes unlike the whole file", 0, NULL);
+		if (ref_ok && target_set_count(single) != target_set_count(ref))
+			fail("one window holds other hosts than the whole file", 0, NULL);
+		goto out;
+	}
+	if (target_windows_exclude(tw, target_set_new_window(NULL), family, &err) != 0)
+		goto out;          /* a window over max-hosts: refused before any scan */
+	got = g_array_new(FALSE, FALSE, sizeof(struct pl_addr));
+	for (uint64_t k = 0; k < target_windows_count(tw); k++) {
+		struct target_set *ts = NULL;
+		GArray *h;
+
+		if (target_windows_load(tw, k, &ts, NULL, &err) != 0) {
+			/* Names can push a window over max-hosts. */
+			g_clear_error(&err);
+			complete = false;
+			continue;
+		}
+		h = hosts_of(ts);
+		if (h == NULL)
+			complete = false;
+		else
+			g_array_append_vals(got, h->data, h->len);
+		if (h != NULL && want != NULL)
+			for (guint i = 0; i < h->len; i++)
+				if (bsearch(&g_array_index(h, struct pl_addr, i), want->data, want->len,
+					    sizeof(struct pl_addr), addr_cmp) == NULL)
+					fail("a window's host is not in the whole file's set", k,
+					     &g_array_index(h, struct pl_addr, i));
+		if (h != NULL)
+			g_array_free(h, TRUE);
+		target_set_free(ts);
+	}
+	if (complete && want != NULL) {
+		guint n = 0;
+
+		if (got->len > 1)
+			qsort(got->data, got->len, sizeof(struct pl_addr), addr_cmp);
+		for (guint i = 0; i < got->len; i++)
+			if (n == 0 || !pl_addr_equal(&g_array_index(got, struct pl_addr, n - 1),
+						     &g_array_index(got, struct pl_addr, i)))
+				g_array_index(got, struct pl_addr, n++) =
+					g_array_index(got, struct pl_addr, i);
+		if (n != want->len)
+			fail("the windows together hold other hosts than the whole file", n, NULL);
+	}
+	if (complete && !ref_ok && got->len > 0 &&
+	    strcmp(ref_err->message, "no targets to scan") == 0)
+		fail("windows found hosts where the whole file has none", 0, NULL);
+out:
+	if (got != NULL)
+		g_array_free(got, TRUE);
+	if (want != NULL)
+		g_array_free(want, TRUE);
+	g_clear_error(&ref_err);
+	g_clear_error(&err);
+	target_set_free(single);
+	target_set_free(ref);
+	target_windows_free(tw);
+}
+
 /* ---- the target ---- */
 
 static void add_lines(struct target_set *ts, char *text, struct plain *pl)
@@ -323,6 +443,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	family = families[data[0] & 3];
 	max_hosts = max_hosts_table[(data[0] >> 2) & 7];
+	if ((data[0] & 0x80) != 0) {
+		if (size < 2)
+			return 0;
+		write_file((const char *)data + 2, size - 2);
+		windows_mode(1 + data[1] % 16, family, max_hosts);
+		return 0;
+	}
 	file_mode = (data[0] & 0x20) != 0;
 	text = g_strndup((const char *)data + 1, size - 1);
 	ts = target_set_new();

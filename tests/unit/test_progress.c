@@ -5,6 +5,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <glib.h>
@@ -160,6 +161,75 @@ static void test_straggler_wide_spread(void **state)
 	free(ref);
 }
 
+/* A thread that marks positions 0 .. n-1 in reverse, slowly enough that the
+ * waiter really waits. */
+struct marker {
+	struct progress *p;
+	uint64_t n;
+};
+
+static void *mark_reverse(void *arg)
+{
+	struct marker *m = arg;
+
+	for (uint64_t i = m->n; i-- > 0;) {
+		if (i % 64 == 0)
+			g_usleep(1000);
+		progress_mark(m->p, i);
+	}
+	return NULL;
+}
+
+static void *cancel_soon(void *arg)
+{
+	g_usleep(20000);
+	progress_cancel(arg);
+	return NULL;
+}
+
+/* The next target window: wait for every position of this one, start
+ * over from 0; a cancel wakes the waiter for good. */
+static void test_wait_restart_cancel(void **state)
+{
+	struct progress *p = progress_new(0, NULL, 0);
+	struct marker m = { p, 1000 };
+	pthread_t t;
+	uint64_t *done, low;
+	size_t n;
+
+	assert_true(progress_wait(p, 0));
+	assert_int_equal(pthread_create(&t, NULL, mark_reverse, &m), 0);
+	assert_true(progress_wait(p, 1000));
+	pthread_join(t, NULL);
+	assert_true(progress_is_done(p, 999));
+
+	progress_restart(p, 0, NULL, 0);
+	assert_false(progress_is_done(p, 0));
+	progress_mark(p, 1);
+	low = progress_snapshot(p, &done, &n);
+	assert_int_equal(low, 0);
+	assert_int_equal(n, 1);
+	g_free(done);
+
+	/* A restart from a saved state, as a resumed window begins. */
+	{
+		const uint64_t saved[] = { 7, 9 };
+
+		progress_restart(p, 5, saved, 2);
+		assert_true(progress_is_done(p, 4));
+		assert_false(progress_is_done(p, 5));
+		assert_true(progress_is_done(p, 7));
+	}
+
+	assert_int_equal(pthread_create(&t, NULL, cancel_soon, p), 0);
+	assert_false(progress_wait(p, 100));
+	pthread_join(t, NULL);
+	/* Cancelled for good; a goal already reached is still reached. */
+	assert_false(progress_wait(p, 100));
+	assert_true(progress_wait(p, 5));
+	progress_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -167,6 +237,7 @@ int main(void)
 		cmocka_unit_test(test_restore_round_trip),
 		cmocka_unit_test(test_random_order_exact),
 		cmocka_unit_test(test_straggler_wide_spread),
+		cmocka_unit_test(test_wait_restart_cancel),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

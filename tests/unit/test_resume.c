@@ -1,0 +1,189 @@
+/* test_resume.c: resume files: the window group of a scan with target
+ * windows is written and read back, a file without one stays as it was,
+ * and a damaged group is refused with its file and line. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "progress.h"
+#include "resume.h"
+#include "settings.h"
+
+static char *temp_path(void)
+{
+	GError *err = NULL;
+	char *path = NULL;
+	int fd = g_file_open_tmp("portolan-resume-XXXXXX", &path, &err);
+
+	if (fd < 0)
+		fail_msg("temp file: %s", err->message);
+	close(fd);
+	return path;
+}
+
+static void write_state(const char *path, const struct resume_window *w, uint64_t low,
+			const uint64_t *done, size_t ndone)
+{
+	struct settings s;
+	struct metrics_snapshot counts = { .probes = 10, .attempts = 11, .elapsed_s = 1.5 };
+	struct progress *pr = progress_new(low, done, ndone);
+	GError *err = NULL;
+
+	settings_init(&s);
+	if (resume_write(path, &s, "abc", 100, pr, &counts, w, &err) != 0)
+		fail_msg("write: %s", err->message);
+	progress_free(pr);
+	settings_clear(&s);
+}
+
+static char *file_text(const char *path)
+{
+	char *text = NULL;
+
+	assert_true(g_file_get_contents(path, &text, NULL, NULL));
+	return text;
+}
+
+static void test_without_windows_unchanged(void **state)
+{
+	char *path = temp_path(), *text;
+	struct resume_state rs;
+	GError *err = NULL;
+
+	write_state(path, NULL, 5, NULL, 0);
+	text = file_text(path);
+	/* Nothing new in a file of a scan without windows. */
+	assert_null(strstr(text, "window"));
+	g_free(text);
+	assert_int_equal(resume_read(path, &rs, &err), 0);
+	assert_false(rs.windowed);
+	assert_int_equal(rs.low, 5);
+	assert_int_equal(rs.counts.probes, 10);
+	resume_state_clear(&rs);
+	unlink(path);
+	g_free(path);
+}
+
+static void test_window_round_trip(void **state)
+{
+	char *path = temp_path();
+	const uint64_t done[] = { 9, 12 };
+	struct resume_window w = { .index = 3, .count = 16, .fingerprint = "f00d",
+				   .hosts_before = 300, .tasks_before = 6000 };
+	struct resume_state rs;
+	GError *err = NULL;
+
+	write_state(path, &w, 7, done, 2);
+	assert_int_equal(resume_read(path, &rs, &err), 0);
+	assert_true(rs.windowed);
+	assert_int_equal(rs.window.index, 3);
+	assert_int_equal(rs.window.count, 16);
+	assert_string_equal(rs.window.fingerprint, "f00d");
+	assert_int_equal(rs.window.hosts_before, 300);
+	assert_int_equal(rs.window.tasks_before, 6000);
+	assert_int_equal(rs.low, 7);
+	assert_int_equal(rs.ndone, 2);
+	resume_state_clear(&rs);
+
+	/* A window not begun: no fingerprint, nothing done. */
+	w.fingerprint = NULL;
+	write_state(path, &w, 0, NULL, 0);
+	assert_int_equal(resume_read(path, &rs, &err), 0);
+	assert_string_equal(rs.window.fingerprint, "");
+	resume_state_clear(&rs);
+	unlink(path);
+	g_free(path);
+}
+
+/* Replaces the first `from` in the file with `to`, and expects the read to
+ * fail with "PATH:...what". */
+static void expect_damaged(const char *fp, const char *from, const char *to, const char *what)
+{
+	char *path = temp_path(), *text, *fixed, *want, **parts;
+	struct resume_window w = { .index = 3, .count = 16, .fingerprint = (char *)fp };
+	struct resume_state rs;
+	GError *err = NULL;
+
+	write_state(path, &w, 0, NULL, 0);
+	text = file_text(path);
+	parts = g_strsplit(text, from, 2);
+	assert_non_null(parts[1]);
+	fixed = g_strconcat(parts[0], to, parts[1], NULL);
+	g_strfreev(parts);
+	assert_true(g_file_set_contents(path, fixed, -1, NULL));
+	if (resume_read(path, &rs, &err) != -1)
+		fail_msg("'%s' -> '%s' accepted", from, to);
+	want = g_strdup_printf("%s:", path);
+	assert_true(g_str_has_prefix(err->message, want));
+	assert_non_null(strstr(err->message, what));
+	g_free(want);
+	g_clear_error(&err);
+	g_free(fixed);
+	g_free(text);
+	unlink(path);
+	g_free(path);
+}
+
+static void test_damaged_window(void **state)
+{
+	static const char bad[] = "resume window group is incomplete";
+
+	expect_damaged("f00d", "index = 3L;", "index = 16L;", bad);
+	expect_damaged("f00d", "index = 3L;", "index = -1L;", bad);
+	expect_damaged("f00d", "fingerprint = \"f00d\";", "fingerprint = 5;", bad);
+	expect_damaged("f00d", "hosts_before = 0L;", "", bad);
+	expect_damaged("f00d", "window : \n  {", "window = 3; x : {", bad);
+	/* A window not begun has nothing done. */
+	expect_damaged("", "low = 0L;", "low = 1L;", bad);
+}
+
+/* The window group's errors name its line. */
+static void test_damaged_window_line(void **state)
+{
+	char *path = temp_path(), *text, *fixed;
+	struct resume_window w = { .index = 3, .count = 16, .fingerprint = "" };
+	struct resume_state rs;
+	GError *err = NULL;
+	int line = 1;
+	char *at, *want;
+
+	write_state(path, &w, 0, NULL, 0);
+	text = file_text(path);
+	fixed = g_strdup(text);
+	at = strstr(fixed, "count = 16L;");
+	assert_non_null(at);
+	memcpy(at, "count = 02L;", 12);
+	assert_true(g_file_set_contents(path, fixed, -1, NULL));
+	at = strstr(fixed, "window :");
+	assert_non_null(at);
+	for (char *c = fixed; c < at; c++)
+		line += *c == '\n';
+	assert_int_equal(resume_read(path, &rs, &err), -1);
+	want = g_strdup_printf("%s:%d: resume window group is incomplete", path, line);
+	assert_string_equal(err->message, want);
+	g_free(want);
+	g_clear_error(&err);
+	g_free(fixed);
+	g_free(text);
+	unlink(path);
+	g_free(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_without_windows_unchanged),
+		cmocka_unit_test(test_window_round_trip),
+		cmocka_unit_test(test_damaged_window),
+		cmocka_unit_test(test_damaged_window_line),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
