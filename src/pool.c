@@ -119,9 +119,10 @@ static bool stopping(const struct pool_ctx *ctx)
 	return ctx->stopping != NULL && atomic_load_explicit(ctx->stopping, memory_order_relaxed);
 }
 
-/* Results go out as one chain per batch, and sooner when the chain has waited
- * FLUSH_AFTER_MS (a slow probe or service detection in the batch), so the
- * outputs keep streaming. */
+/* Results go out in chains of at most CHAIN_MAX, pushed when the batch ends,
+ * when the chain is full, or when it has waited FLUSH_AFTER_MS (a slow probe
+ * or service detection in the batch), so the outputs keep streaming and a
+ * worker holds only a few results at a time. */
 static void flush_chain(const struct pool_ctx *ctx, struct result **head, struct result **tail)
 {
 	/* The results queue is closed only after every worker is joined. */
