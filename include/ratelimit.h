@@ -49,4 +49,23 @@ int64_t ratelimit_reserve_at(struct ratelimit *rl, int64_t now_ns);
 /* The effective burst (tokens available at once after an idle spell). */
 uint64_t ratelimit_burst(const struct ratelimit *rl);
 
+/* A clock for tests, so that real threads can be run against simulated time
+ * and the tokens they got counted exactly. now_ns gives the time; wait_until
+ * blocks the calling taker until now_ns reaches deadline_ns, or earlier once
+ * wake has been called (the limiter then looks at the time and at close
+ * again); ratelimit_close calls wake. All three may be called from any
+ * thread at once. */
+struct ratelimit_clock {
+	int64_t (*now_ns)(void *ctx);
+	void (*wait_until)(void *ctx, int64_t deadline_ns);
+	void (*wake)(void *ctx);
+	void *ctx;
+};
+
+/* Replaces CLOCK_MONOTONIC with *clock (copied) for every later take; call it
+ * before the first take, while no thread is inside the limiter. NULL goes
+ * back to CLOCK_MONOTONIC. Production code never calls it: without it a take
+ * costs one more predictable branch. */
+void ratelimit_set_clock(struct ratelimit *rl, const struct ratelimit_clock *clock);
+
 #endif

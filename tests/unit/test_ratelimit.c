@@ -1,7 +1,9 @@
 /* test_ratelimit.c: the token bucket on a simulated clock grants exactly
- * burst + T / interval tokens in T, however many takers compete; idle time
- * refills at most the burst; close releases blocked takers. No assertion here
- * depends on wall-clock speed (bench/ratecheck.c measures real rates). */
+ * burst + T / interval tokens in T, however many takers compete (simulated
+ * takers, and real threads in ratelimit_take on a clock the test moves);
+ * idle time refills at most the burst; close releases blocked takers. No
+ * assertion here depends on wall-clock speed (bench/ratecheck.c measures
+ * real rates). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -11,6 +13,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <time.h>
 
 #include "ratelimit.h"
@@ -179,6 +182,152 @@ static void test_threads_all_granted(void **state)
 	ratelimit_free(k.rl);
 }
 
+/* ---- real threads on a simulated clock ---- */
+
+#define SIM_THREADS 16
+#define SIM_MAX_TAKES 5000   /* a limiter that never waits ends, and fails */
+#define SIM_FREE INT64_MIN
+
+/* The test's clock: time moves only when the test says so. Takers block in
+ * wait_until, each in a slot holding its deadline; the test reads a count
+ * only once every taker is blocked on a deadline still ahead, or done, so
+ * the count is settled. */
+struct sim_clock {
+	pthread_mutex_t lock;
+	pthread_cond_t moved;       /* time moved, or wake */
+	pthread_cond_t settled;     /* a taker blocked or finished */
+	int64_t now;
+	int64_t deadline[SIM_THREADS];
+	unsigned done;
+	bool woken;
+};
+
+static int64_t sim_now(void *ctx)
+{
+	struct sim_clock *c = ctx;
+	int64_t t;
+
+	pthread_mutex_lock(&c->lock);
+	t = c->now;
+	pthread_mutex_unlock(&c->lock);
+	return t;
+}
+
+static void sim_wait_until(void *ctx, int64_t deadline)
+{
+	struct sim_clock *c = ctx;
+	unsigned slot = 0;
+
+	pthread_mutex_lock(&c->lock);
+	while (c->deadline[slot] != SIM_FREE)
+		slot++;             /* at most SIM_THREADS takers wait */
+	c->deadline[slot] = deadline;
+	pthread_cond_broadcast(&c->settled);
+	while (c->now < deadline && !c->woken)
+		pthread_cond_wait(&c->moved, &c->lock);
+	c->deadline[slot] = SIM_FREE;
+	pthread_mutex_unlock(&c->lock);
+}
+
+static void sim_wake(void *ctx)
+{
+	struct sim_clock *c = ctx;
+
+	pthread_mutex_lock(&c->lock);
+	c->woken = true;
+	pthread_cond_broadcast(&c->moved);
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* Called with the lock held. A taker whose deadline has come is about to
+ * take (and count) a token, so it is not settled yet. */
+static bool sim_settled(const struct sim_clock *c)
+{
+	unsigned ahead = 0;
+
+	for (unsigned i = 0; i < SIM_THREADS; i++)
+		if (c->deadline[i] != SIM_FREE && c->deadline[i] > c->now)
+			ahead++;
+	return ahead + c->done == SIM_THREADS;
+}
+
+struct sim_taker {
+	struct ratelimit *rl;
+	struct sim_clock *clock;
+	atomic_uint granted;
+};
+
+static void *sim_take_main(void *arg)
+{
+	struct sim_taker *k = arg;
+
+	for (int i = 0; i < SIM_MAX_TAKES && ratelimit_take(k->rl); i++)
+		atomic_fetch_add(&k->granted, 1);
+	pthread_mutex_lock(&k->clock->lock);
+	k->clock->done++;
+	pthread_cond_broadcast(&k->clock->settled);
+	pthread_mutex_unlock(&k->clock->lock);
+	return NULL;
+}
+
+/* Moves the clock to t and returns the tokens granted once every taker has
+ * settled. */
+static unsigned sim_advance(struct sim_taker *k, int64_t t)
+{
+	struct sim_clock *c = k->clock;
+
+	pthread_mutex_lock(&c->lock);
+	c->now = t;
+	pthread_cond_broadcast(&c->moved);
+	while (!sim_settled(c))
+		pthread_cond_wait(&c->settled, &c->lock);
+	pthread_mutex_unlock(&c->lock);
+	return atomic_load(&k->granted);
+}
+
+/* SIM_THREADS threads race in ratelimit_take (the CAS, the wait, the
+ * wake-ups) while the test moves the clock by uneven steps: at every time t
+ * exactly burst + floor(t / interval) tokens have been granted, never one
+ * more. A limiter that grants too many, loses a token to a race, or does not
+ * wait fails here; the all-granted test above passes at any rate. */
+static void test_threads_simulated_clock_exact(void **state)
+{
+	struct sim_clock c = { .now = 0 };
+	struct sim_taker k = { .rl = ratelimit_new_burst(1000, 10), .clock = &c };
+	struct ratelimit_clock rc = { sim_now, sim_wait_until, sim_wake, &c };
+	const int64_t ms = SEC / 1000;
+	pthread_t th[SIM_THREADS];
+	int64_t t = 0;
+
+	for (int i = 0; i < SIM_THREADS; i++)
+		c.deadline[i] = SIM_FREE;
+	pthread_mutex_init(&c.lock, NULL);
+	pthread_cond_init(&c.moved, NULL);
+	pthread_cond_init(&c.settled, NULL);
+	ratelimit_set_clock(k.rl, &rc);
+	for (int i = 0; i < SIM_THREADS; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, sim_take_main, &k), 0);
+	assert_int_equal(sim_advance(&k, 0), 10);          /* the burst */
+	for (int step = 0; step < 400; step++) {
+		/* 0.37 ms steps, and a 20 ms jump now and then. The takers are
+		 * never idle: 16 of them hold the next 16 slots, so a jump of up to
+		 * 16 + 9 (the burst's window) intervals loses no slot, and the
+		 * count stays exact. (Idle time refilling at most the burst is
+		 * test_idle_refills_at_most_burst.) */
+		t += step % 97 == 96 ? 20 * ms : 370 * (ms / 1000);
+		assert_int_equal(sim_advance(&k, t), 10 + t / ms);
+	}
+	ratelimit_close(k.rl);
+	for (int i = 0; i < SIM_THREADS; i++)
+		pthread_join(th[i], NULL);
+	assert_int_equal(atomic_load(&k.granted), 10 + t / ms);
+	assert_false(ratelimit_take(k.rl));
+	ratelimit_free(k.rl);
+	pthread_cond_destroy(&c.settled);
+	pthread_cond_destroy(&c.moved);
+	pthread_mutex_destroy(&c.lock);
+}
+
 /* One token per 1000 s: after the first, takers would sleep for an hour or
  * more; close must release them all with a refusal. */
 static void test_close_releases_waiters(void **state)
@@ -209,6 +358,7 @@ int main(void)
 		cmocka_unit_test(test_idle_refills_at_most_burst),
 		cmocka_unit_test(test_unset_and_bad_rates),
 		cmocka_unit_test(test_threads_all_granted),
+		cmocka_unit_test(test_threads_simulated_clock_exact),
 		cmocka_unit_test(test_close_releases_waiters),
 	};
 
