@@ -13,9 +13,14 @@ build="build-essential pkg-config libglib2.0-dev libconfig-dev libyaml-dev"
 # libreoffice-calc-nogui: headless soffice (it pulls libreoffice-core-nogui),
 # so tests/integration/test-spreadsheet.sh opens the CSV output in a real
 # spreadsheet and checks that no cell becomes a formula (~250 MB installed).
+# locales: a decimal-comma locale (de_DE.UTF-8, generated below), so that
+# test_writers' locale test runs instead of skipping; util-linux: unshare and
+# mount for tests/helpers/hosts-ns's fallback checks and the hosts-file runs.
 test="libcmocka-dev python3 iproute2 iptables nftables clang llvm valgrind procps
       nmap nmap-common ndiff xsltproc libxml2-utils libclang-rt-14-dev
-      libreoffice-calc-nogui"
+      libreoffice-calc-nogui locales util-linux"
+# The decimal-comma locale the unit tests use.
+test_locale="de_DE.UTF-8"
 
 want=$build
 [ "${1:-}" = "--test" ] && want="$build $test"
@@ -25,18 +30,38 @@ if ! command -v dpkg-query >/dev/null 2>&1; then
 	exit 1
 fi
 
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+
 missing=""
 for p in $want; do
 	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
 		missing="$missing $p"
 	fi
 done
-[ -z "$missing" ] && exit 0
+if [ -n "$missing" ]; then
+	echo "install-deps: installing:$missing" >&2
+	export DEBIAN_FRONTEND=noninteractive
+	$sudo apt-get update -qq
+	# shellcheck disable=SC2086
+	$sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
 
-sudo=""
-[ "$(id -u)" -ne 0 ] && sudo="sudo"
-echo "install-deps: installing:$missing" >&2
-export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -qq
-# shellcheck disable=SC2086
-$sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
+# Generates the test locale once: enabled in /etc/locale.gen (so a later
+# locale-gen, e.g. on an upgrade of locales, keeps it) and built. Nothing is
+# done when `locale -a` already lists it (as de_DE.utf8).
+have_locale() {
+	locale -a 2>/dev/null | tr 'A-Z' 'a-z' | sed 's/utf-8/utf8/' | grep -qx "$(echo "$1" | tr 'A-Z' 'a-z' | sed 's/utf-8/utf8/')"
+}
+if [ "${1:-}" = "--test" ] && ! have_locale "$test_locale"; then
+	echo "install-deps: generating the $test_locale locale" >&2
+	line="$test_locale ${test_locale#*.}"
+	if grep -q "^# *$line\$" /etc/locale.gen 2>/dev/null; then
+		$sudo sed -i "s/^# *$line\$/$line/" /etc/locale.gen
+	elif ! grep -q "^$line\$" /etc/locale.gen 2>/dev/null; then
+		echo "$line" | $sudo tee -a /etc/locale.gen >/dev/null
+	fi
+	$sudo locale-gen >/dev/null
+	have_locale "$test_locale" || { echo "install-deps: $test_locale was not generated" >&2; exit 1; }
+fi
+exit 0
