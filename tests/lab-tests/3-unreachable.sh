@@ -4,6 +4,20 @@
 # to are filtered/net-unreach, each after one attempt, and quickly: 20
 # host/port pairs with --timeout 3000 -t 4 must finish in < 3 s (waiting for
 # the timeout would take 15 s).
+#
+# The timeout is fixed (--min-timeout = --timeout = 3000). With the adaptive
+# timeout this test failed about 2 runs in 7 with "attempts 2" on one pair
+# (2001:db8:2::7:443 once, 198.18.255.6:443 and :22 in other runs). The race,
+# seen with tests/helpers/faultshim.so's PLFAULT_LOG: the ICMP error comes
+# LAB_NEIGH_FAIL_MS (100 ms) after the SYN plus a few ms of neighbour-timer
+# and scheduling jitter (100 to 125 ms measured); every answer is an RTT
+# sample, so after a few of them the host's timeout (SRTT + 4 RTTVAR, floor
+# --min-timeout 100) settles at about 105 ms, inside that spread. A slower
+# ICMP then loses to the timer: connect() fails with EINPROGRESS at ~107 ms,
+# that attempt counts as a timeout, and the retry gets the host-unreach. The
+# network answered at once every time; what varies is when portolan stops
+# listening, which is the estimator's business (issue 12, accuracy 1), not
+# this test's: here the timer never fires first, so "1 attempt" is exact.
 . "$(dirname "$0")/lib.sh"
 lab_start
 
@@ -13,7 +27,7 @@ ports_of "$ports" >"$LT_WORK/ports"
 # one_case LABEL CIDR REASON HOST...
 one_case() {
 	local label=$1 cidr=$2 reason=$3 out=$LT_WORK/$1.csv
-	if scan "$out" -p "$ports" --states all --timeout 3000 -t 4 "$cidr"; then
+	if scan "$out" -p "$ports" --states all --timeout 3000 --min-timeout 3000 -t 4 "$cidr"; then
 		printf '%s\n' "${@:4}" >"$LT_WORK/$label.hosts"
 		awk -v r="$reason" 'FNR == NR { p[++n] = $1; next } { for (i = 1; i <= n; i++) print $1 "," p[i] ",filtered," r ",1" }' \
 			"$LT_WORK/ports" "$LT_WORK/$label.hosts" >"$LT_WORK/$label.expected"
