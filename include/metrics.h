@@ -17,6 +17,11 @@ struct metrics {
 	_Atomic uint64_t retries;          /* attempts beyond the first */
 	_Atomic uint64_t state[STATE_COUNT];
 	_Atomic uint64_t resource_waits;   /* back-offs for EMFILE, EADDRNOTAVAIL, ... */
+	/* Service detection in flight, for the progress line's ETA: its
+	 * result counts only once detection ends, which may be seconds after
+	 * every other task is done. */
+	_Atomic uint64_t detecting;
+	_Atomic int64_t detect_until_ms;   /* CLOCK_MONOTONIC: the latest bound of any begun */
 };
 
 /* A plain copy for writers and the summary. */
@@ -31,6 +36,13 @@ struct metrics_snapshot {
 
 void metrics_init(struct metrics *m);
 void metrics_count_result(struct metrics *m, const struct result *r);
+/* A worker begins service detection bounded by budget_ms, and ends it. */
+void metrics_detect_begin(struct metrics *m, unsigned budget_ms);
+void metrics_detect_end(struct metrics *m);
+/* Milliseconds until every detection in flight has ended at the latest, or
+ * 0 when none is. An upper bound: one that began later and ended early may
+ * still set it. */
+int64_t metrics_detect_left_ms(struct metrics *m);
 void metrics_snapshot(struct metrics *m, uint64_t hosts, uint64_t total,
 		      double elapsed_s, struct metrics_snapshot *out);
 /* The one-paragraph summary printed on stderr at the end. */

@@ -12,6 +12,7 @@
 #include "plan.h"
 #include "progress.h"
 #include "queue.h"
+#include "statusline.h"
 
 struct results;
 
@@ -23,6 +24,10 @@ struct results *results_start(const struct scan_plan *plan, struct bqueue *q,
 			      struct metrics *m, struct progress *pr,
 			      const struct scan_meta *meta,
 			      void (*on_fail)(void *ud), void *ud, GError **err);
+
+/* Rows written from now on make way for the progress line sl (NULL:
+ * none): see statusline_row_begin. sl must outlive results_join. */
+void results_set_statusline(struct results *r, struct statusline *sl);
 
 /* Runs fn while no record is half written: every result marked done in the
  * progress is in every output, and no other. For a checkpoint on the way

@@ -43,6 +43,10 @@ struct writer_ops {
 	 * it fails. Does not close fp. */
 	int (*close)(void *state, FILE *fp, const struct metrics_snapshot *summary,
 		     time_t end);
+	/* Optional: true when the next write only keeps the record for close
+	 * and puts nothing on fp yet (the table on a terminal), so the
+	 * progress line need not make way for it. NULL: every write writes. */
+	bool (*keeps)(const void *state);
 };
 
 /* The table of formats. */

@@ -6,6 +6,15 @@
 #include "metrics.h"
 
 #include <inttypes.h>
+#include <time.h>
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 void metrics_init(struct metrics *m)
 {
@@ -15,6 +24,38 @@ void metrics_init(struct metrics *m)
 	atomic_init(&m->resource_waits, 0);
 	for (int i = 0; i < STATE_COUNT; i++)
 		atomic_init(&m->state[i], 0);
+	atomic_init(&m->detecting, 0);
+	atomic_init(&m->detect_until_ms, 0);
+}
+
+void metrics_detect_begin(struct metrics *m, unsigned budget_ms)
+{
+	int64_t until = now_ms() + budget_ms;
+	int64_t seen = atomic_load_explicit(&m->detect_until_ms, memory_order_relaxed);
+
+	/* A maximum, not the latest store: workers begin concurrently. */
+	while (seen < until &&
+	       !atomic_compare_exchange_weak_explicit(&m->detect_until_ms, &seen, until,
+						      memory_order_relaxed, memory_order_relaxed))
+		;
+	atomic_fetch_add_explicit(&m->detecting, 1, memory_order_relaxed);
+}
+
+void metrics_detect_end(struct metrics *m)
+{
+	atomic_fetch_sub_explicit(&m->detecting, 1, memory_order_relaxed);
+}
+
+int64_t metrics_detect_left_ms(struct metrics *m)
+{
+	int64_t left;
+
+	if (atomic_load_explicit(&m->detecting, memory_order_relaxed) == 0)
+		return 0;
+	left = atomic_load_explicit(&m->detect_until_ms, memory_order_relaxed) - now_ms();
+	/* Past its bound but not yet counted: closing the connection and
+	 * handing the result on take a moment still. */
+	return left > 0 ? left : 1;
 }
 
 void metrics_count_result(struct metrics *m, const struct result *r)

@@ -224,6 +224,13 @@ static int print_grouped(struct table_state *st, FILE *fp)
 	return 0;
 }
 
+static bool table_keeps(const void *state)
+{
+	const struct table_state *st = state;
+
+	return st->grouped && st->kept->len < TTY_MAX_ROWS;
+}
+
 static int table_write(void *state, FILE *fp, const struct result *r)
 {
 	struct table_state *st = state;
@@ -238,7 +245,7 @@ static int table_write(void *state, FILE *fp, const struct result *r)
 		return -1;
 	}
 	service = service_cell(r);
-	if (st->grouped && st->kept->len < TTY_MAX_ROWS) {
+	if (table_keeps(st)) {
 		struct row row = { .addr = r->addr, .host = host, .port = r->port,
 				   .state = r->state, .reason = r->reason, .service = service };
 
@@ -293,4 +300,5 @@ const struct writer_ops writer_table = {
 	.append = table_open,   /* a terminal has nothing to continue */
 	.write = table_write,
 	.close = table_close,
+	.keeps = table_keeps,
 };

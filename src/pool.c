@@ -103,9 +103,11 @@ static struct result *probe_task(const struct pool_ctx *ctx, struct netconn_spar
 		break;
 	}
 	netconn_classify(o, err, &r->state, &r->reason);
-	if (r->state == STATE_OPEN && ctx->plan->probes != NULL)
+	if (r->state == STATE_OPEN && ctx->plan->probes != NULL) {
+		metrics_detect_begin(ctx->metrics, ctx->plan->detect.budget_ms);
 		detect_service(&ctx->plan->detect, fd, (struct sockaddr *)&ss, salen, r);
-	else if (fd != -1)
+		metrics_detect_end(ctx->metrics);
+	} else if (fd != -1)
 		netconn_abort(fd);
 	if (r->state == STATE_ERROR)
 		r->err = err;

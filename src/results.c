@@ -23,6 +23,7 @@ struct results {
 	pthread_t thread;
 	char *failure;           /* first output failure, reported once at the edge */
 	bool reader_gone;        /* stdout's reader closed the pipe (| head) */
+	struct statusline *status;   /* the progress line; under record_lock */
 };
 
 /* Notes where the file's last complete record ends; a regular file only. */
@@ -66,6 +67,24 @@ static void audit_failed(struct results *r, GError *e)
 	g_error_free(e);
 }
 
+/* One record to one output, with the progress line out of its way when
+ * the record goes to its terminal. Returns the writer's answer, errno set. */
+static int write_record(struct results *r, struct output *o, const struct result *res)
+{
+	bool shows = o->ops->keeps == NULL || !o->ops->keeps(o->state);
+	int rc, err;
+
+	if (shows)
+		statusline_row_begin(r->status, o->fp);
+	errno = 0;
+	rc = o->ops->write(o->state, o->fp, res);
+	err = errno;
+	if (shows)
+		statusline_row_end(r->status, o->fp);
+	errno = err;
+	return rc;
+}
+
 static void record(struct results *r, const struct result *res)
 {
 	metrics_count_result(r->m, res);
@@ -82,8 +101,7 @@ static void record(struct results *r, const struct result *res)
 
 			if (o->failed)
 				continue;
-			errno = 0;
-			if (o->ops->write(o->state, o->fp, res) != 0)
+			if (write_record(r, o, res) != 0)
 				output_failed(r, o, errno ? errno : EIO);
 			else
 				mark_good(o);
@@ -109,6 +127,13 @@ static void *results_main(void *arg)
 		}
 	}
 	return NULL;
+}
+
+void results_set_statusline(struct results *r, struct statusline *sl)
+{
+	pthread_mutex_lock(&r->record_lock);
+	r->status = sl;
+	pthread_mutex_unlock(&r->record_lock);
 }
 
 void results_checkpoint(struct results *r, void (*fn)(void *ud), void *ud)

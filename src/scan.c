@@ -447,6 +447,7 @@ int scan_run(struct scan_plan *plan, GError **err)
 		if (log_verbosity() >= 0)
 			status = statusline_start(&metrics, ctl.total,
 						  plan->resuming ? rs->counts.probes : 0, stderr);
+		results_set_statusline(results, status);
 		if (plan->windows != NULL) {
 			/* A resumed window had low + ndone done before. */
 			uint64_t before = plan->resuming ? rs->low + rs->ndone : 0;
@@ -461,10 +462,11 @@ int scan_run(struct scan_plan *plan, GError **err)
 	}
 	bqueue_close(ctl.tasks);
 	pool_join(pool);
-	statusline_stop(status);
 	bqueue_close(results_q);
 
 	results_join(results);
+	/* Only now: the results thread wrote its last row around the line. */
+	statusline_stop(status);
 	/* Under the record lock, so a checkpoint either ran before (and exited)
 	 * or sees the flag. */
 	results_checkpoint(results, mark_closing, &ctl);
