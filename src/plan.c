@@ -110,7 +110,7 @@ static const char *probes_dir(const struct settings *s)
 }
 
 /* "I/N" with 1 <= I <= N, as masscan spells shards; stored 0-based. */
-static int parse_shard(const char *text, uint64_t *shard, uint64_t *nshards, GError **err)
+int plan_parse_shard(const char *text, uint64_t *shard, uint64_t *nshards, GError **err)
 {
 	unsigned long long i, n;
 	char *end;
@@ -260,7 +260,7 @@ int plan_build(struct scan_plan *p, const struct settings *s, GError **err)
 	p->max_rate = (uint64_t)s->max_rate;
 	p->seed = s->sequential ? 0 : (uint64_t)s->seed;
 	p->nshards = 1;
-	if (s->shard != NULL && parse_shard(s->shard, &p->shard, &p->nshards, err) != 0)
+	if (s->shard != NULL && plan_parse_shard(s->shard, &p->shard, &p->nshards, err) != 0)
 		return -1;
 	p->retries = (unsigned)s->retries;
 	p->reverse_dns = s->reverse_dns;

@@ -17,6 +17,7 @@
 
 #include "audit.h"
 #include "errors.h"
+#include "plan.h"
 #include "ports.h"
 #include "presets.h"
 #include "result.h"
@@ -756,6 +757,36 @@ static char *env_name(const struct opt *o)
 	return name;
 }
 
+/* What a scan would refuse in a value of these settings, checked here as
+ * well: a variable is checked even when the command line overrides it, so a
+ * broken environment is found now, not on the run that relies on it. Files a
+ * variable names are opened only when used. */
+static int env_check_value(const struct opt *o, const char *value, GError **err)
+{
+	int rc = 0;
+
+	if (o->off == OFF(ports)) {
+		struct port_list pl = { 0 };
+
+		rc = ports_parse(value, &pl, err);
+		ports_free(&pl);
+	} else if (o->off == OFF(shard)) {
+		uint64_t shard, nshards;
+
+		rc = plan_parse_shard(value, &shard, &nshards, err);
+	} else if (o->off == OFF(exclude)) {
+		struct target_set *ts = target_set_new();
+		GPtrArray *specs = g_ptr_array_new_with_free_func(g_free);
+
+		list_add_items(specs, value);
+		for (guint i = 0; i < specs->len && rc == 0; i++)
+			rc = target_set_exclude(ts, specs->pdata[i], err);
+		g_ptr_array_unref(specs);
+		target_set_free(ts);
+	}
+	return rc;
+}
+
 static int env_apply(struct settings *s, GError **err)
 {
 	for (size_t i = 0; i < NOPTS; i++) {
@@ -772,6 +803,10 @@ static int env_apply(struct settings *s, GError **err)
 			char *where = g_strdup_printf("environment %s", name);
 
 			rc = set_from_text(s, o, value, true, where, err);
+			if (rc == 0 && env_check_value(o, value, err) != 0) {
+				g_prefix_error(err, "%s: ", where);
+				rc = -1;
+			}
 			g_free(where);
 		}
 		g_free(name);

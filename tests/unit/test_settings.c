@@ -41,6 +41,7 @@ static int teardown(void **state)
 	g_unsetenv("PORTOLAN_PORTS");
 	g_unsetenv("PORTOLAN_THREADS");
 	g_unsetenv("PORTOLAN_EXCLUDE");
+	g_unsetenv("PORTOLAN_SHARD");
 	return 0;
 }
 
@@ -341,6 +342,59 @@ static void test_env_errors(void **state)
 	settings_clear(&s);
 }
 
+/* The environment rule: every PORTOLAN_* value is checked, and a bad one is
+ * an error naming the variable even when the command line overrides it. */
+static void test_env_checked_even_when_overridden(void **state)
+{
+	static const struct {
+		const char *var, *value, *opt, *arg, *want;
+	} cases[] = {
+		{ "PORTOLAN_THREADS", "abc", "-t", "5", "environment PORTOLAN_THREADS: invalid value "
+		  "'abc': expected an integer from 0 to 65536" },
+		{ "PORTOLAN_PORTS", "70000", "-p", "22", "environment PORTOLAN_PORTS: invalid port "
+		  "'70000': out of range 1-65535" },
+		{ "PORTOLAN_SHARD", "3/2", "--shard", "1/2", "environment PORTOLAN_SHARD: invalid shard "
+		  "'3/2': expected I/N with 1 <= I <= N, e.g. 1/4" },
+		{ "PORTOLAN_EXCLUDE", "192.0.2.0/99", "--exclude", "192.0.2.1",
+		  "environment PORTOLAN_EXCLUDE: invalid target '192.0.2.0/99': prefix length out of range" },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		struct settings s;
+		GError *err = NULL;
+
+		g_setenv(cases[i].var, cases[i].value, TRUE);
+		assert_int_equal(load(&s, &err, cases[i].opt, cases[i].arg, "192.0.2.1", NULL),
+				 SETTINGS_ERROR);
+		assert_non_null(err);
+		assert_string_equal(err->message, cases[i].want);
+		g_clear_error(&err);
+		settings_clear(&s);
+		/* Without the option the same error. */
+		assert_int_equal(load(&s, &err, "192.0.2.1", NULL), SETTINGS_ERROR);
+		assert_string_equal(err->message, cases[i].want);
+		g_clear_error(&err);
+		settings_clear(&s);
+		g_unsetenv(cases[i].var);
+	}
+
+	/* Good values pass, and the command line still wins. */
+	g_setenv("PORTOLAN_PORTS", "ssh,80", TRUE);
+	g_setenv("PORTOLAN_SHARD", "2/3", TRUE);
+	g_setenv("PORTOLAN_EXCLUDE", "192.0.2.9,host.example", TRUE);
+	{
+		struct settings s;
+		GError *err = NULL;
+
+		assert_int_equal(load(&s, &err, "-p", "22", "--shard", "1/2", "192.0.2.1", NULL),
+				 SETTINGS_OK);
+		assert_string_equal(s.ports, "22");
+		assert_string_equal(s.shard, "1/2");
+		assert_int_equal(s.exclude->len, 2);
+		settings_clear(&s);
+	}
+}
+
 static void test_states_mask(void **state)
 {
 	unsigned mask;
@@ -368,6 +422,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_config_problem_in_include, teardown),
 		cmocka_unit_test_teardown(test_cli_errors, teardown),
 		cmocka_unit_test_teardown(test_env_errors, teardown),
+		cmocka_unit_test_teardown(test_env_checked_even_when_overridden, teardown),
 		cmocka_unit_test_teardown(test_states_mask, teardown),
 	};
 
