@@ -341,6 +341,24 @@ static char *config_join(const config_setting_t *cs)
 	return g_string_free(out, FALSE);
 }
 
+/* The first negative integer of a scalar or a list, or NULL. */
+static const config_setting_t *negative_number(const config_setting_t *cs)
+{
+	int type = config_setting_type(cs);
+
+	if (type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64)
+		return config_setting_get_int64(cs) < 0 ? cs : NULL;
+	if (type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST)
+		return NULL;
+	for (int i = 0; i < config_setting_length(cs); i++) {
+		const config_setting_t *el = config_setting_get_elem(cs, (unsigned)i);
+
+		if (!config_setting_is_aggregate(el) && negative_number(el) != NULL)
+			return el;
+	}
+	return NULL;
+}
+
 static void config_problem(GString *problems, const char *path, const config_setting_t *cs,
 			   const char *fmt, ...) G_GNUC_PRINTF(4, 5);
 
@@ -393,6 +411,14 @@ static void config_apply_one(struct settings *s, const struct opt *o, const conf
 		*FIELD(s, o, bool) = config_setting_get_bool(cs) != 0;
 		return;
 	case T_STR:
+		if (o->off == OFF(ports) && negative_number(cs) != NULL) {
+			/* Joined as text, -5 would be the open range 1-5. */
+			config_problem(problems, path, negative_number(cs),
+				       "setting 'ports': %lld is not a port number (1 to 65535); write "
+				       "a range as a string, such as \"1-5\"",
+				       config_setting_get_int64(negative_number(cs)));
+			return;
+		}
 		text = config_join(cs);
 		if (text == NULL) {
 			config_problem(problems, path, cs, "setting '%s': expected a string", o->name);

@@ -301,6 +301,29 @@ static void test_config_problem_in_include(void **state)
 	unlink(inc);
 }
 
+/* "ports = -5;" would be joined into the open range 1-5: refused. */
+static void test_config_negative_port(void **state)
+{
+	struct settings s;
+	GError *err = NULL;
+	char *want;
+
+	write_cfg("threads = 1;\nports = ( 22, -5 );\n");
+	assert_int_equal(load(&s, &err, "-c", cfg_path, NULL), SETTINGS_ERROR);
+	want = g_strdup_printf("%s:2: setting 'ports': -5 is not a port number (1 to 65535); "
+			       "write a range as a string, such as \"1-5\"", cfg_path);
+	assert_string_equal(err->message, want);
+	g_free(want);
+	g_clear_error(&err);
+	settings_clear(&s);
+	unlink(cfg_path);
+
+	write_cfg("ports = \"-5\";\n");
+	assert_int_equal(load(&s, &err, "-c", cfg_path, NULL), SETTINGS_OK);
+	assert_string_equal(s.ports, "-5");
+	settings_clear(&s);
+}
+
 static void test_cli_errors(void **state)
 {
 	static const struct {
@@ -420,6 +443,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_config_bom, teardown),
 		cmocka_unit_test_teardown(test_config_duplicate_through_include, teardown),
 		cmocka_unit_test_teardown(test_config_problem_in_include, teardown),
+		cmocka_unit_test_teardown(test_config_negative_port, teardown),
 		cmocka_unit_test_teardown(test_cli_errors, teardown),
 		cmocka_unit_test_teardown(test_env_errors, teardown),
 		cmocka_unit_test_teardown(test_env_checked_even_when_overridden, teardown),
