@@ -354,12 +354,15 @@ int plan_open_outputs(struct scan_plan *p, GError **err)
 		/* O_EXCL first tells us whether we created the file. Read access
 		 * lets a resumed scan's writer find where its document left off. */
 		fd = open(o->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-		if (fd != -1)
+		if (fd != -1) {
 			o->created = true;
-		else if (errno == EEXIST)
+		} else if (errno == EEXIST) {
 			fd = open(o->path, O_RDWR | O_CLOEXEC);
-		if (fd == -1 && errno == EACCES && !p->resuming)
-			fd = open(o->path, O_WRONLY | O_CLOEXEC);
+			/* Only for a file that exists: after a failed create
+			 * its ENOENT would hide the create's EACCES. */
+			if (fd == -1 && errno == EACCES && !p->resuming)
+				fd = open(o->path, O_WRONLY | O_CLOEXEC);
+		}
 		if (fd == -1 || (o->fp = fdopen(fd, p->resuming ? "r+" : "w")) == NULL) {
 			g_set_error(err, PL_ERROR, PL_ERROR_RUNTIME, "cannot write output '%s': %s",
 				    o->path, g_strerror(errno));
