@@ -76,4 +76,8 @@ void plan_discard_outputs(struct scan_plan *p);
 
 void plan_free(struct scan_plan *p);
 
+/* "I/N", 1 <= I <= N, into a 0-based shard and a count. Fails with
+ * "invalid shard 'TEXT': ...". */
+int plan_parse_shard(const char *text, uint64_t *shard, uint64_t *nshards, GError **err);
+
 #endif

@@ -2,7 +2,7 @@
  *
  * The format: specs separated by white space or commas, '#' starts a comment
  * that runs to the end of the line, blank lines are skipped; "-" names
- * standard input. A line longer than SPEC_FILE_MAX_LINE bytes or holding a
+ * standard input. A UTF-8 byte-order mark at the start is skipped. A line longer than SPEC_FILE_MAX_LINE bytes or holding a
  * NUL byte is refused with its number. Only the current line is held, so a
  * file of a million lines costs what a file of one does.
  *

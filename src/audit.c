@@ -18,6 +18,7 @@
 
 #include "errors.h"
 #include "ports.h"
+#include "textesc.h"
 
 struct addr_range {
 	int family;
@@ -64,8 +65,9 @@ static void problem(struct parse *ps, const config_setting_t *cs, const char *fm
 
 	if (ps->problems->len > 0)
 		g_string_append_c(ps->problems, '\n');
-	g_string_append_printf(ps->problems, "%s:%d: policy", ps->path,
-			       config_setting_source_line(cs));
+	/* A group read from an @include'd file has that file's lines. */
+	g_string_append_printf(ps->problems, "%s:%d: policy", config_setting_source_file(cs) != NULL ?
+			       config_setting_source_file(cs) : ps->path, config_setting_source_line(cs));
 	if (ps->group != NULL)
 		g_string_append_printf(ps->problems, " group '%s'", ps->group);
 	g_string_append(ps->problems, ": ");
@@ -133,12 +135,31 @@ static void parse_targets(struct parse *ps, const config_setting_t *cs, struct g
 			continue;
 		}
 		if (rc > 0) {
+			char *shown = text_printable(spec, strlen(spec));
+
 			problem(ps, el, "invalid target '%s': expected an address, CIDR block or "
-				"range (names are not allowed in a policy)", spec);
+				"range (names are not allowed in a policy)", shown != NULL ? shown : "?");
+			g_free(shown);
 			continue;
 		}
 		g_array_append_val(g->ranges, r);
 	}
+}
+
+/* A number in a port list, appended to spec. Written as text, -5 would be
+ * the open range 1-5: a negative number is refused instead. */
+static bool append_port_number(struct parse *ps, const config_setting_t *cs, const char *key,
+			       GString *spec)
+{
+	long long v = config_setting_get_int64(cs);
+
+	if (v < 0) {
+		problem(ps, cs, "'%s': %lld is not a port number (1 to 65535); write a range as a "
+			"string, such as \"1-5\"", key, v);
+		return false;
+	}
+	g_string_append_printf(spec, "%lld", v);
+	return true;
 }
 
 /* A port spec written as a string ("22,80,8000-8100"), a number, or a list
@@ -163,15 +184,22 @@ static bool parse_ports(struct parse *ps, const config_setting_t *cs, const char
 			if (config_setting_type(el) == CONFIG_TYPE_STRING)
 				g_string_append(spec, config_setting_get_string(el));
 			else if (config_setting_type(el) == CONFIG_TYPE_INT ||
-				 config_setting_type(el) == CONFIG_TYPE_INT64)
-				g_string_append_printf(spec, "%lld", config_setting_get_int64(el));
-			else
+				 config_setting_type(el) == CONFIG_TYPE_INT64) {
+				if (!append_port_number(ps, el, key, spec)) {
+					g_string_free(spec, TRUE);
+					return false;
+				}
+			} else {
 				ok = false;
+			}
 		}
 	} else if (type == CONFIG_TYPE_STRING) {
 		g_string_append(spec, config_setting_get_string(cs));
 	} else if (type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64) {
-		g_string_append_printf(spec, "%lld", config_setting_get_int64(cs));
+		if (!append_port_number(ps, cs, key, spec)) {
+			g_string_free(spec, TRUE);
+			return false;
+		}
 	} else {
 		ok = false;
 	}

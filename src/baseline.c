@@ -827,6 +827,11 @@ struct baseline *baseline_load(const char *path, GError **err)
 	rd->str = g_string_new(NULL);
 	rd->err = err;
 	doc.b = b;
+	/* A UTF-8 byte-order mark, as a file saved by some Windows editors
+	 * starts with, is no part of the JSON (RFC 8259, 8.1 lets a parser
+	 * ignore it). The first read fills the buffer with far more than 3. */
+	if (peek(rd) == 0xEF && rd->len >= 3 && memcmp(rd->buf, "\xEF\xBB\xBF", 3) == 0)
+		rd->pos = 3;
 	ok = read_document(rd, &doc);
 	fclose(rd->fp);
 	g_string_free(rd->str, TRUE);

@@ -110,7 +110,7 @@ static const char *probes_dir(const struct settings *s)
 }
 
 /* "I/N" with 1 <= I <= N, as masscan spells shards; stored 0-based. */
-static int parse_shard(const char *text, uint64_t *shard, uint64_t *nshards, GError **err)
+int plan_parse_shard(const char *text, uint64_t *shard, uint64_t *nshards, GError **err)
 {
 	unsigned long long i, n;
 	char *end;
@@ -260,7 +260,7 @@ int plan_build(struct scan_plan *p, const struct settings *s, GError **err)
 	p->max_rate = (uint64_t)s->max_rate;
 	p->seed = s->sequential ? 0 : (uint64_t)s->seed;
 	p->nshards = 1;
-	if (s->shard != NULL && parse_shard(s->shard, &p->shard, &p->nshards, err) != 0)
+	if (s->shard != NULL && plan_parse_shard(s->shard, &p->shard, &p->nshards, err) != 0)
 		return -1;
 	p->retries = (unsigned)s->retries;
 	p->reverse_dns = s->reverse_dns;
@@ -354,12 +354,15 @@ int plan_open_outputs(struct scan_plan *p, GError **err)
 		/* O_EXCL first tells us whether we created the file. Read access
 		 * lets a resumed scan's writer find where its document left off. */
 		fd = open(o->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-		if (fd != -1)
+		if (fd != -1) {
 			o->created = true;
-		else if (errno == EEXIST)
+		} else if (errno == EEXIST) {
 			fd = open(o->path, O_RDWR | O_CLOEXEC);
-		if (fd == -1 && errno == EACCES && !p->resuming)
-			fd = open(o->path, O_WRONLY | O_CLOEXEC);
+			/* Only for a file that exists: after a failed create
+			 * its ENOENT would hide the create's EACCES. */
+			if (fd == -1 && errno == EACCES && !p->resuming)
+				fd = open(o->path, O_WRONLY | O_CLOEXEC);
+		}
 		if (fd == -1 || (o->fp = fdopen(fd, p->resuming ? "r+" : "w")) == NULL) {
 			g_set_error(err, PL_ERROR, PL_ERROR_RUNTIME, "cannot write output '%s': %s",
 				    o->path, g_strerror(errno));

@@ -13,9 +13,11 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "audit.h"
 #include "errors.h"
+#include "plan.h"
 #include "ports.h"
 #include "presets.h"
 #include "result.h"
@@ -339,6 +341,24 @@ static char *config_join(const config_setting_t *cs)
 	return g_string_free(out, FALSE);
 }
 
+/* The first negative integer of a scalar or a list, or NULL. */
+static const config_setting_t *negative_number(const config_setting_t *cs)
+{
+	int type = config_setting_type(cs);
+
+	if (type == CONFIG_TYPE_INT || type == CONFIG_TYPE_INT64)
+		return config_setting_get_int64(cs) < 0 ? cs : NULL;
+	if (type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST)
+		return NULL;
+	for (int i = 0; i < config_setting_length(cs); i++) {
+		const config_setting_t *el = config_setting_get_elem(cs, (unsigned)i);
+
+		if (!config_setting_is_aggregate(el) && negative_number(el) != NULL)
+			return el;
+	}
+	return NULL;
+}
+
 static void config_problem(GString *problems, const char *path, const config_setting_t *cs,
 			   const char *fmt, ...) G_GNUC_PRINTF(4, 5);
 
@@ -349,7 +369,9 @@ static void config_problem(GString *problems, const char *path, const config_set
 
 	if (problems->len > 0)
 		g_string_append_c(problems, '\n');
-	g_string_append_printf(problems, "%s:%d: ", path, config_setting_source_line(cs));
+	/* A setting read from an @include'd file has that file's line. */
+	g_string_append_printf(problems, "%s:%d: ", config_setting_source_file(cs) != NULL ?
+			       config_setting_source_file(cs) : path, config_setting_source_line(cs));
 	va_start(ap, fmt);
 	g_string_append_vprintf(problems, fmt, ap);
 	va_end(ap);
@@ -389,6 +411,14 @@ static void config_apply_one(struct settings *s, const struct opt *o, const conf
 		*FIELD(s, o, bool) = config_setting_get_bool(cs) != 0;
 		return;
 	case T_STR:
+		if (o->off == OFF(ports) && negative_number(cs) != NULL) {
+			/* Joined as text, -5 would be the open range 1-5. */
+			config_problem(problems, path, negative_number(cs),
+				       "setting 'ports': %lld is not a port number (1 to 65535); write "
+				       "a range as a string, such as \"1-5\"",
+				       config_setting_get_int64(negative_number(cs)));
+			return;
+		}
 		text = config_join(cs);
 		if (text == NULL) {
 			config_problem(problems, path, cs, "setting '%s': expected a string", o->name);
@@ -432,6 +462,219 @@ static void config_apply_one(struct settings *s, const struct opt *o, const conf
 	}
 }
 
+/* A config file is a few kilobytes; the bound keeps `-c /dev/zero` from
+ * taking all memory. */
+#define CONFIG_MAX_BYTES (16 * 1024 * 1024)
+
+/* The UTF-8 byte-order mark some Windows editors put at the start of a file. */
+static const char utf8_bom[] = "\xEF\xBB\xBF";
+
+/* Reads a whole config file into memory (NUL-terminated; *len bytes). The
+ * file is read here rather than by libconfig so that a byte-order mark can be
+ * skipped, and so that a directory or a read error is reported with its own
+ * errno: libconfig opens a directory happily and leaves errno 0 ("Success"). */
+static char *config_slurp(const char *path, const char *what, size_t *len, GError **err)
+{
+	FILE *fp = fopen(path, "rb");
+	GString *text = NULL;
+	struct stat st;
+	char buf[8192];
+	size_t n;
+	int e = 0;
+
+	if (fp == NULL) {
+		e = errno;
+		goto fail;
+	}
+	if (fstat(fileno(fp), &st) == 0 && S_ISDIR(st.st_mode)) {
+		e = EISDIR;
+		goto fail;
+	}
+	text = g_string_new(NULL);
+	errno = 0;
+	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0) {
+		if (text->len + n > CONFIG_MAX_BYTES) {
+			e = EFBIG;
+			goto fail;
+		}
+		g_string_append_len(text, buf, (gssize)n);
+	}
+	if (ferror(fp)) {
+		e = errno != 0 ? errno : EIO;
+		goto fail;
+	}
+	fclose(fp);
+	*len = text->len;
+	return g_string_free(text, FALSE);
+fail:
+	g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "cannot read %s '%s': %s", what, path,
+		    g_strerror(e));
+	if (fp != NULL)
+		fclose(fp);
+	if (text != NULL)
+		g_string_free(text, TRUE);
+	return NULL;
+}
+
+/* Line `line` (1-based) of text, as a new string, or NULL. */
+static char *text_line(const char *text, int line)
+{
+	for (int i = 1; i < line && text != NULL; i++) {
+		text = strchr(text, '\n');
+		if (text != NULL)
+			text++;
+	}
+	return text != NULL ? g_strndup(text, strcspn(text, "\n")) : NULL;
+}
+
+/* The groups a parse that stopped midway was filling, innermost first: the
+ * last setting at each level is the one being read when it stopped. */
+static GPtrArray *open_groups(const config_t *cfg)
+{
+	GPtrArray *groups = g_ptr_array_new();
+	config_setting_t *cs = config_root_setting(cfg);
+
+	while (cs != NULL && config_setting_is_aggregate(cs)) {
+		int n = config_setting_length(cs);
+
+		if (config_setting_is_group(cs))
+			g_ptr_array_insert(groups, 0, cs);
+		cs = n > 0 ? config_setting_get_elem(cs, (unsigned)n - 1) : NULL;
+	}
+	return groups;
+}
+
+static const char *setting_file(const config_setting_t *cs, const char *top_path)
+{
+	return config_setting_source_file(cs) != NULL ? config_setting_source_file(cs) : top_path;
+}
+
+/* The setting of group that a name written on line src (file:line) names
+ * again. One set on another line wins over one on this line, which is likely
+ * just the setting before the duplicate: "ports = 1; threads = 2;". */
+static const config_setting_t *find_repeated(const config_setting_t *group, const char *src,
+					     const char *file, int line, const char *top_path)
+{
+	GRegex *re = g_regex_new("([A-Za-z*][-A-Za-z0-9_*]*)\\s*[=:]", 0, 0, NULL);
+	const config_setting_t *found = NULL, *same_line = NULL;
+	GMatchInfo *mi = NULL;
+
+	if (re == NULL)
+		return NULL;
+	g_regex_match(re, src, 0, &mi);
+	for (; found == NULL && g_match_info_matches(mi); g_match_info_next(mi, NULL)) {
+		char *name = g_match_info_fetch(mi, 1);
+		const config_setting_t *cs = config_setting_get_member(group, name);
+
+		if (cs != NULL && (int)config_setting_source_line(cs) == line &&
+		    strcmp(setting_file(cs, top_path), file) == 0) {
+			if (same_line == NULL)
+				same_line = cs;
+		} else {
+			found = cs;
+		}
+		g_free(name);
+	}
+	g_match_info_free(mi);
+	g_regex_unref(re);
+	return found != NULL ? found : same_line;
+}
+
+/* libconfig says only "duplicate setting name", at the second one. The names
+ * written on that line that an open group already holds tell which setting it
+ * is, and that setting tells where it was first set. Returns NULL when this
+ * cannot be worked out. */
+static char *describe_duplicate(const config_t *cfg, const char *file, int line,
+				const char *top_path, const char *top_text)
+{
+	char *text = NULL, *src = NULL, *msg = NULL;
+	GPtrArray *groups;
+
+	if (strcmp(file, top_path) == 0)
+		src = text_line(top_text, line);
+	else if (g_file_get_contents(file, &text, NULL, NULL))
+		src = text_line(text, line);
+	if (src == NULL)
+		goto out;
+	groups = open_groups(cfg);
+	for (guint i = 0; i < groups->len && msg == NULL; i++) {
+		const config_setting_t *first = find_repeated(groups->pdata[i], src, file, line,
+							      top_path);
+
+		if (first != NULL)
+			msg = g_strdup_printf("%s:%d: setting '%s' is set twice: here and at %s:%d",
+					      file, line, config_setting_name(first),
+					      setting_file(first, top_path),
+					      config_setting_source_line(first));
+	}
+	g_ptr_array_free(groups, TRUE);
+out:
+	g_free(src);
+	g_free(text);
+	return msg;
+}
+
+/* Whether the file at path starts with a UTF-8 byte-order mark. */
+static bool starts_with_bom(const char *path)
+{
+	char head[3];
+	FILE *fp = fopen(path, "rb");
+	bool bom = fp != NULL && fread(head, 1, 3, fp) == 3 && memcmp(head, utf8_bom, 3) == 0;
+
+	if (fp != NULL)
+		fclose(fp);
+	return bom;
+}
+
+/* Parses the config file at path into cfg. A byte-order mark at its start
+ * is skipped; libconfig reads @include'd files itself, so a mark there is
+ * named in the message instead. Errors: "cannot read WHAT 'PATH': ...",
+ * "FILE:LINE: ...". */
+static int config_load(config_t *cfg, const char *path, const char *what, GError **err)
+{
+	size_t len;
+	char *text = config_slurp(path, what, &len, err), *body, *dup;
+	const char *file;
+	int line;
+
+	if (text == NULL)
+		return -1;
+	body = strncmp(text, utf8_bom, 3) == 0 ? text + 3 : text;
+	if (strlen(text) != len) {
+		/* libconfig would stop at the NUL and read half the file. */
+		line = 1;
+		for (const char *p = text; *p != '\0'; p++)
+			line += *p == '\n';
+		g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "%s:%d: line contains a NUL byte",
+			    path, line);
+		g_free(text);
+		return -1;
+	}
+	if (config_read_string(cfg, body) == CONFIG_TRUE) {
+		g_free(text);
+		return 0;
+	}
+	/* Only the file given is read here; an included one is not, and its
+	 * name is libconfig's. */
+	file = config_error_file(cfg) != NULL ? config_error_file(cfg) : path;
+	line = config_error_line(cfg);
+	dup = strcmp(config_error_text(cfg), "duplicate setting name") == 0 ?
+	      describe_duplicate(cfg, file, line, path, text) : NULL;
+	if (dup != NULL) {
+		g_set_error_literal(err, PL_ERROR, PL_ERROR_USAGE, dup);
+		g_free(dup);
+	} else if (line == 1 && file != path && starts_with_bom(file)) {
+		g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "%s:1: the file starts with a UTF-8 "
+			    "byte-order mark, which @include does not accept: save it without one",
+			    file);
+	} else {
+		g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "%s:%d: %s", file, line,
+			    config_error_text(cfg));
+	}
+	g_free(text);
+	return -1;
+}
+
 static int config_apply(struct settings *s, const char *path, bool resuming, GError **err)
 {
 	config_t cfg;
@@ -440,16 +683,8 @@ static int config_apply(struct settings *s, const char *path, bool resuming, GEr
 	int rc = -1, n;
 
 	config_init(&cfg);
-	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
-		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
-			g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "cannot read %s '%s': %s",
-				    resuming ? "resume file" : "config", path, g_strerror(errno));
-		else
-			g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "%s:%d: %s",
-				    config_error_file(&cfg) ? config_error_file(&cfg) : path,
-				    config_error_line(&cfg), config_error_text(&cfg));
+	if (config_load(&cfg, path, resuming ? "resume file" : "config", err) != 0)
 		goto out;
-	}
 	root = config_root_setting(&cfg);
 	n = config_setting_length(root);
 	for (int i = 0; i < n; i++) {
@@ -548,6 +783,36 @@ static char *env_name(const struct opt *o)
 	return name;
 }
 
+/* What a scan would refuse in a value of these settings, checked here as
+ * well: a variable is checked even when the command line overrides it, so a
+ * broken environment is found now, not on the run that relies on it. Files a
+ * variable names are opened only when used. */
+static int env_check_value(const struct opt *o, const char *value, GError **err)
+{
+	int rc = 0;
+
+	if (o->off == OFF(ports)) {
+		struct port_list pl = { 0 };
+
+		rc = ports_parse(value, &pl, err);
+		ports_free(&pl);
+	} else if (o->off == OFF(shard)) {
+		uint64_t shard, nshards;
+
+		rc = plan_parse_shard(value, &shard, &nshards, err);
+	} else if (o->off == OFF(exclude)) {
+		struct target_set *ts = target_set_new();
+		GPtrArray *specs = g_ptr_array_new_with_free_func(g_free);
+
+		list_add_items(specs, value);
+		for (guint i = 0; i < specs->len && rc == 0; i++)
+			rc = target_set_exclude(ts, specs->pdata[i], err);
+		g_ptr_array_unref(specs);
+		target_set_free(ts);
+	}
+	return rc;
+}
+
 static int env_apply(struct settings *s, GError **err)
 {
 	for (size_t i = 0; i < NOPTS; i++) {
@@ -564,6 +829,10 @@ static int env_apply(struct settings *s, GError **err)
 			char *where = g_strdup_printf("environment %s", name);
 
 			rc = set_from_text(s, o, value, true, where, err);
+			if (rc == 0 && env_check_value(o, value, err) != 0) {
+				g_prefix_error(err, "%s: ", where);
+				rc = -1;
+			}
 			g_free(where);
 		}
 		g_free(name);
@@ -878,12 +1147,19 @@ enum settings_status settings_load(struct settings *s, int argc, char **argv, GE
 			if (config_apply(s, resume, true, err) != 0)
 				goto out;
 		} else {
-			if (config_path == NULL)
+			bool from_env = config_path == NULL;
+
+			if (from_env)
 				config_path = getenv("PORTOLAN_CONFIG");
 			if (config_path != NULL && *config_path != '\0') {
 				s->config_path = g_strdup(config_path);
-				if (config_apply(s, config_path, false, err) != 0)
+				if (config_apply(s, config_path, false, err) != 0) {
+					/* The user may not know the variable is set;
+					 * a problem inside the file names the file. */
+					if (from_env && g_str_has_prefix((*err)->message, "cannot read "))
+						g_prefix_error(err, "environment PORTOLAN_CONFIG: ");
 					goto out;
+				}
 			}
 		}
 	}

@@ -118,6 +118,10 @@ static int read_line(struct spec_file *sf, GError **err)
 	if (hash != NULL)
 		*hash = '\0';
 	sf->tok = sf->line;
+	/* A UTF-8 byte-order mark, as some Windows editors write, is no part
+	 * of the first spec. */
+	if (sf->lineno == 1 && strncmp(sf->line, "\xEF\xBB\xBF", 3) == 0)
+		sf->tok += 3;
 	return 1;
 }
 

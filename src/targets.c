@@ -25,6 +25,7 @@
 
 #include "errors.h"
 #include "specfile.h"
+#include "textesc.h"
 
 /* At most this many getaddrinfo calls run at once. */
 #define RESOLVE_THREADS 16
@@ -103,6 +104,17 @@ void target_set_free(struct target_set *ts)
 
 /* ---- spec parsing ---- */
 
+/* "invalid target 'SPEC': WHY", the spec escaped: it may come from a file,
+ * and a CR or an escape sequence must not reach the terminal as it is. */
+static void bad_target(GError **err, const char *spec, const char *why)
+{
+	char *shown = text_printable(spec, strlen(spec));
+
+	g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "invalid target '%s'%s%s",
+		    shown != NULL ? shown : "?", why != NULL ? ": " : "", why != NULL ? why : "");
+	g_free(shown);
+}
+
 static int parse_cidr(const char *spec, const char *slash, struct range *r,
 		      GError **err)
 {
@@ -115,26 +127,22 @@ static int parse_cidr(const char *spec, const char *slash, struct range *r,
 	int ret = -1;
 
 	if (!pl_addr_parse(base, &a)) {
-		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-			    "invalid target '%s': bad address", spec);
+		bad_target(err, spec, "bad address");
 		goto out;
 	}
 	bits = a.family == AF_INET ? 32 : 128;
 	if (!g_ascii_isdigit(plen[0])) {
-		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-			    "invalid target '%s': bad prefix length", spec);
+		bad_target(err, spec, "bad prefix length");
 		goto out;
 	}
 	errno = 0;
 	prefix = strtoul(plen, &end, 10);
 	if (*end != '\0') {
-		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-			    "invalid target '%s': bad prefix length", spec);
+		bad_target(err, spec, "bad prefix length");
 		goto out;
 	}
 	if (errno == ERANGE || prefix > bits) {
-		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-			    "invalid target '%s': prefix length out of range", spec);
+		bad_target(err, spec, "prefix length out of range");
 		goto out;
 	}
 
@@ -176,26 +184,21 @@ static int parse_range(const char *spec, const char *dash, struct range *r,
 		errno = 0;
 		octet = strtoul(right, &end, 10);
 		if (errno == ERANGE || octet > 255) {
-			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-				    "invalid target '%s': last octet out of range 0-255",
-				    spec);
+			bad_target(err, spec, "last octet out of range 0-255");
 			goto out;
 		}
 		b.family = AF_INET;
 		b.v.hi = 0;
 		b.v.lo = (a.v.lo & ~UINT64_C(0xff)) | octet;
 	} else if (!pl_addr_parse(right, &b)) {
-		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-			    "invalid target '%s': bad range end", spec);
+		bad_target(err, spec, "bad range end");
 		goto out;
 	} else if (b.family != a.family) {
-		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-			    "invalid target '%s': range mixes IPv4 and IPv6", spec);
+		bad_target(err, spec, "range mixes IPv4 and IPv6");
 		goto out;
 	}
 	if (pl_u128_cmp(a.v, b.v) > 0) {
-		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-			    "invalid target '%s': range start above end", spec);
+		bad_target(err, spec, "range start above end");
 		goto out;
 	}
 	r->family = a.family;
@@ -304,8 +307,7 @@ static int add_spec(struct target_set *ts, const char *spec, bool exclude,
 	if (rc == 0)
 		goto add_range;
 	if (!valid_hostname(spec)) {
-		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-			    "invalid target '%s'", spec);
+		bad_target(err, spec, NULL);
 		return -1;
 	}
 

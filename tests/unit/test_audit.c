@@ -180,6 +180,55 @@ static void test_parse_errors_collected(void **state)
 	g_clear_error(&err);
 }
 
+/* Issue 12: "require = -5;" was read as the ports 1-5 without a word. */
+static void test_parse_negative_port(void **state)
+{
+	static const char *const cases[] = {
+		"require = -5;", "require = ( 22, -5 );", "allow = [ -1 ];", "allow = -80L;",
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		GError *err = NULL;
+		char *text = g_strdup_printf("policy = (\n { name = \"a\"; targets = \"192.0.2.1\";\n"
+					     "   %s } );\n", cases[i]);
+		struct audit_policy *p = parse_text(text, &err);
+		const char *key = strstr(cases[i], "require") ? "require" : "allow";
+		long long v = strstr(cases[i], "-80") ? -80 : strstr(cases[i], "-1") ? -1 : -5;
+		char *want = g_strdup_printf("p.cfg:3: policy group 'a': '%s': %lld is not a port number "
+					     "(1 to 65535); write a range as a string, such as \"1-5\"",
+					     key, v);
+
+		assert_null(p);
+		assert_non_null(err);
+		assert_string_equal(err->message, want);
+		g_free(want);
+		g_free(text);
+		g_clear_error(&err);
+	}
+	/* As a string it is the documented open range, as on the command line. */
+	{
+		GError *err = NULL;
+		struct audit_policy *p = parse_text("policy = ( { name = \"a\"; targets = \"192.0.2.1\";"
+						    " require = \"-5\"; } );\n", &err);
+
+		assert_non_null(p);
+		audit_policy_free(p);
+	}
+}
+
+/* A policy target is escaped in messages like any other. */
+static void test_parse_target_escaped(void **state)
+{
+	GError *err = NULL;
+	struct audit_policy *p = parse_text("policy = ( { name = \"a\"; targets = \"x\\x1b[2Jy\"; } );\n",
+					    &err);
+
+	assert_null(p);
+	assert_string_equal(err->message, "p.cfg:1: policy group 'a': invalid target 'x\\x1b[2Jy': "
+			    "expected an address, CIDR block or range (names are not allowed in a policy)");
+	g_clear_error(&err);
+}
+
 /* ---- checks ---- */
 
 static void test_check_allow_require(void **state)
@@ -525,6 +574,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_and_first_match),
 		cmocka_unit_test(test_parse_errors_collected),
+		cmocka_unit_test(test_parse_negative_port),
+		cmocka_unit_test(test_parse_target_escaped),
 		cmocka_unit_test(test_check_allow_require),
 		cmocka_unit_test(test_check_services),
 		cmocka_unit_test_teardown(test_findings_csv, remove_tmp),

@@ -194,6 +194,29 @@ static void test_escapes_and_no_port_list(void **state)
 	baseline_free(b);
 }
 
+/* Issue 12: a UTF-8 byte-order mark at the start is skipped; the places in
+ * messages still count from the first character after it. */
+static void test_bom(void **state)
+{
+	GError *err = NULL;
+	struct baseline *b = load_text("\xEF\xBB\xBF{\"results\":[{\"ip\":\"198.51.100.1\",\"port\":22,"
+				       "\"state\":\"open\"}]}\n", &err);
+	char *want;
+
+	assert_null(err);
+	assert_non_null(b);
+	assert_int_equal(baseline_open_count(b), 1);
+	baseline_free(b);
+
+	b = load_text("\xEF\xBB\xBF{\"results\":[}", &err);
+	assert_null(b);
+	want = g_strdup_printf("%s:1:13: ", path);
+	assert_non_null(err);
+	assert_true(g_str_has_prefix(err->message, want));
+	g_free(want);
+	g_clear_error(&err);
+}
+
 /* ---- strictness ---- */
 
 static void test_errors_name_the_place(void **state)
@@ -326,6 +349,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_roundtrip_and_compare, teardown),
 		cmocka_unit_test_teardown(test_escapes_and_no_port_list, teardown),
+		cmocka_unit_test_teardown(test_bom, teardown),
 		cmocka_unit_test_teardown(test_errors_name_the_place, teardown),
 		cmocka_unit_test_teardown(test_limits, teardown),
 		cmocka_unit_test_teardown(test_only_open_rows_kept, teardown),

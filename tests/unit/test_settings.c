@@ -41,6 +41,7 @@ static int teardown(void **state)
 	g_unsetenv("PORTOLAN_PORTS");
 	g_unsetenv("PORTOLAN_THREADS");
 	g_unsetenv("PORTOLAN_EXCLUDE");
+	g_unsetenv("PORTOLAN_SHARD");
 	return 0;
 }
 
@@ -173,6 +174,156 @@ static void test_config_syntax_error_has_line(void **state)
 	settings_clear(&s);
 }
 
+/* Issue 11/12: a directory is "Is a directory", never "Success"; from the
+ * environment the message names the variable. */
+static void test_config_directory(void **state)
+{
+	struct settings s;
+	GError *err = NULL;
+	char dir[] = "/tmp/portolan-test-dir-XXXXXX";
+	char *want;
+
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(load(&s, &err, "-c", dir, "192.0.2.1", NULL), SETTINGS_ERROR);
+	want = g_strdup_printf("cannot read config '%s': Is a directory", dir);
+	assert_string_equal(err->message, want);
+	g_free(want);
+	g_clear_error(&err);
+	settings_clear(&s);
+
+	g_setenv("PORTOLAN_CONFIG", dir, TRUE);
+	assert_int_equal(load(&s, &err, "192.0.2.1", NULL), SETTINGS_ERROR);
+	want = g_strdup_printf("environment PORTOLAN_CONFIG: cannot read config '%s': "
+			       "Is a directory", dir);
+	assert_string_equal(err->message, want);
+	g_free(want);
+	g_clear_error(&err);
+	settings_clear(&s);
+	rmdir(dir);
+}
+
+/* A UTF-8 byte-order mark at the start is skipped; lines keep their numbers. */
+static void test_config_bom(void **state)
+{
+	struct settings s;
+	GError *err = NULL;
+	char *prefix;
+
+	write_cfg("\xEF\xBB\xBFports = \"22\";\nthreads = 7;\n");
+	assert_int_equal(load(&s, &err, "-c", cfg_path, NULL), SETTINGS_OK);
+	assert_string_equal(s.ports, "22");
+	assert_int_equal(s.threads, 7);
+	settings_clear(&s);
+	unlink(cfg_path);
+
+	write_cfg("\xEF\xBB\xBFports = \"22\";\nthreads = ;\n");
+	assert_int_equal(load(&s, &err, "-c", cfg_path, NULL), SETTINGS_ERROR);
+	prefix = g_strdup_printf("%s:2: ", cfg_path);
+	assert_true(g_str_has_prefix(err->message, prefix));
+	g_free(prefix);
+	g_clear_error(&err);
+	settings_clear(&s);
+	unlink(cfg_path);
+
+	/* libconfig would stop at a NUL and read half the file. */
+	write_cfg("ports = \"22\";\n");
+	{
+		FILE *fp = fopen(cfg_path, "ab");
+
+		assert_non_null(fp);
+		fwrite("threads = 3\0;\n", 1, 14, fp);
+		fclose(fp);
+	}
+	assert_int_equal(load(&s, &err, "-c", cfg_path, NULL), SETTINGS_ERROR);
+	prefix = g_strdup_printf("%s:2: line contains a NUL byte", cfg_path);
+	assert_string_equal(err->message, prefix);
+	g_free(prefix);
+	g_clear_error(&err);
+	settings_clear(&s);
+}
+
+/* A setting repeated through @include: both places and the name. */
+static void test_config_duplicate_through_include(void **state)
+{
+	struct settings s;
+	GError *err = NULL;
+	char inc[] = "/tmp/portolan-test-inc-XXXXXX";
+	char *text, *want;
+	int fd = mkstemp(inc);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "# included\nthreads = 2;\nports = \"23\";\n", 38), 38);
+	close(fd);
+	text = g_strdup_printf("ports = \"22\";\n@include \"%s\"\n", inc);
+	write_cfg(text);
+	g_free(text);
+	assert_int_equal(load(&s, &err, "-c", cfg_path, NULL), SETTINGS_ERROR);
+	want = g_strdup_printf("%s:3: setting 'ports' is set twice: here and at %s:1", inc, cfg_path);
+	assert_string_equal(err->message, want);
+	g_free(want);
+	g_clear_error(&err);
+	settings_clear(&s);
+	unlink(cfg_path);
+
+	/* Two settings on the line: the repeated one is named. */
+	write_cfg("threads = 1;\nports = \"22\"; threads = 2;\n");
+	assert_int_equal(load(&s, &err, "-c", cfg_path, NULL), SETTINGS_ERROR);
+	want = g_strdup_printf("%s:2: setting 'threads' is set twice: here and at %s:1",
+			       cfg_path, cfg_path);
+	assert_string_equal(err->message, want);
+	g_free(want);
+	g_clear_error(&err);
+	settings_clear(&s);
+	unlink(inc);
+}
+
+/* A problem in an included file names that file, not the one given. */
+static void test_config_problem_in_include(void **state)
+{
+	struct settings s;
+	GError *err = NULL;
+	char inc[] = "/tmp/portolan-test-inc-XXXXXX";
+	char *text, *want;
+	int fd = mkstemp(inc);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "\nretries = 99;\n", 15), 15);
+	close(fd);
+	text = g_strdup_printf("ports = \"22\";\n@include \"%s\"\n", inc);
+	write_cfg(text);
+	g_free(text);
+	assert_int_equal(load(&s, &err, "-c", cfg_path, NULL), SETTINGS_ERROR);
+	want = g_strdup_printf("%s:2: setting 'retries': 99 is out of range 0 to 20", inc);
+	assert_string_equal(err->message, want);
+	g_free(want);
+	g_clear_error(&err);
+	settings_clear(&s);
+	unlink(inc);
+}
+
+/* "ports = -5;" would be joined into the open range 1-5: refused. */
+static void test_config_negative_port(void **state)
+{
+	struct settings s;
+	GError *err = NULL;
+	char *want;
+
+	write_cfg("threads = 1;\nports = ( 22, -5 );\n");
+	assert_int_equal(load(&s, &err, "-c", cfg_path, NULL), SETTINGS_ERROR);
+	want = g_strdup_printf("%s:2: setting 'ports': -5 is not a port number (1 to 65535); "
+			       "write a range as a string, such as \"1-5\"", cfg_path);
+	assert_string_equal(err->message, want);
+	g_free(want);
+	g_clear_error(&err);
+	settings_clear(&s);
+	unlink(cfg_path);
+
+	write_cfg("ports = \"-5\";\n");
+	assert_int_equal(load(&s, &err, "-c", cfg_path, NULL), SETTINGS_OK);
+	assert_string_equal(s.ports, "-5");
+	settings_clear(&s);
+}
+
 static void test_cli_errors(void **state)
 {
 	static const struct {
@@ -214,6 +365,59 @@ static void test_env_errors(void **state)
 	settings_clear(&s);
 }
 
+/* The environment rule: every PORTOLAN_* value is checked, and a bad one is
+ * an error naming the variable even when the command line overrides it. */
+static void test_env_checked_even_when_overridden(void **state)
+{
+	static const struct {
+		const char *var, *value, *opt, *arg, *want;
+	} cases[] = {
+		{ "PORTOLAN_THREADS", "abc", "-t", "5", "environment PORTOLAN_THREADS: invalid value "
+		  "'abc': expected an integer from 0 to 65536" },
+		{ "PORTOLAN_PORTS", "70000", "-p", "22", "environment PORTOLAN_PORTS: invalid port "
+		  "'70000': out of range 1-65535" },
+		{ "PORTOLAN_SHARD", "3/2", "--shard", "1/2", "environment PORTOLAN_SHARD: invalid shard "
+		  "'3/2': expected I/N with 1 <= I <= N, e.g. 1/4" },
+		{ "PORTOLAN_EXCLUDE", "192.0.2.0/99", "--exclude", "192.0.2.1",
+		  "environment PORTOLAN_EXCLUDE: invalid target '192.0.2.0/99': prefix length out of range" },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		struct settings s;
+		GError *err = NULL;
+
+		g_setenv(cases[i].var, cases[i].value, TRUE);
+		assert_int_equal(load(&s, &err, cases[i].opt, cases[i].arg, "192.0.2.1", NULL),
+				 SETTINGS_ERROR);
+		assert_non_null(err);
+		assert_string_equal(err->message, cases[i].want);
+		g_clear_error(&err);
+		settings_clear(&s);
+		/* Without the option the same error. */
+		assert_int_equal(load(&s, &err, "192.0.2.1", NULL), SETTINGS_ERROR);
+		assert_string_equal(err->message, cases[i].want);
+		g_clear_error(&err);
+		settings_clear(&s);
+		g_unsetenv(cases[i].var);
+	}
+
+	/* Good values pass, and the command line still wins. */
+	g_setenv("PORTOLAN_PORTS", "ssh,80", TRUE);
+	g_setenv("PORTOLAN_SHARD", "2/3", TRUE);
+	g_setenv("PORTOLAN_EXCLUDE", "192.0.2.9,host.example", TRUE);
+	{
+		struct settings s;
+		GError *err = NULL;
+
+		assert_int_equal(load(&s, &err, "-p", "22", "--shard", "1/2", "192.0.2.1", NULL),
+				 SETTINGS_OK);
+		assert_string_equal(s.ports, "22");
+		assert_string_equal(s.shard, "1/2");
+		assert_int_equal(s.exclude->len, 2);
+		settings_clear(&s);
+	}
+}
+
 static void test_states_mask(void **state)
 {
 	unsigned mask;
@@ -235,8 +439,14 @@ int main(void)
 		cmocka_unit_test_teardown(test_config_lists_and_joins, teardown),
 		cmocka_unit_test_teardown(test_config_errors_all_collected, teardown),
 		cmocka_unit_test_teardown(test_config_syntax_error_has_line, teardown),
+		cmocka_unit_test_teardown(test_config_directory, teardown),
+		cmocka_unit_test_teardown(test_config_bom, teardown),
+		cmocka_unit_test_teardown(test_config_duplicate_through_include, teardown),
+		cmocka_unit_test_teardown(test_config_problem_in_include, teardown),
+		cmocka_unit_test_teardown(test_config_negative_port, teardown),
 		cmocka_unit_test_teardown(test_cli_errors, teardown),
 		cmocka_unit_test_teardown(test_env_errors, teardown),
+		cmocka_unit_test_teardown(test_env_checked_even_when_overridden, teardown),
 		cmocka_unit_test_teardown(test_states_mask, teardown),
 	};
 
