@@ -34,7 +34,7 @@ UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 HELPER_SRC := $(wildcard tests/helpers/*.c)
 HELPER_BIN := $(HELPER_SRC:tests/helpers/%.c=$(BUILD)/helpers/%)
 
-.PHONY: all bench uninstall test check unit integration lab daemons valgrind run install clean asan tsan fuzz fuzz-short
+.PHONY: all bench uninstall test check unit integration integration-poll lab daemons valgrind run install clean asan tsan fuzz fuzz-short
 
 all: $(BIN)
 
@@ -60,7 +60,7 @@ $(BUILD) $(BUILD)/tests $(BUILD)/helpers:
 
 # The whole suite, as CI runs it: this build's checks, the same checks in
 # ASan+UBSan and TSan builds, valgrind, the real daemons, a short fuzz run.
-test: check daemons valgrind asan tsan fuzz-short
+test: check integration-poll daemons valgrind asan tsan fuzz-short
 
 # One build's checks: unit tests, loopback integration, the namespace lab.
 check: unit integration lab
@@ -75,6 +75,15 @@ integration: $(BIN) $(HELPER_BIN)
 	@PORTOLAN=$(abspath $(BIN)) tests/integration/test-spreadsheet.sh
 	@PORTOLAN=$(abspath $(BIN)) tests/integration/test-windows
 	@tests/integration/test-install.sh
+
+# The portable connect path (non-blocking connect, poll, SO_ERROR, a fresh
+# socket per attempt), which FreeBSD and macOS run, forced on Linux in its own
+# build directory: the loopback integration suite runs on it too.
+POLL_BUILD := build-poll
+integration-poll:
+	$(MAKE) BUILD=$(POLL_BUILD) BIN=$(POLL_BUILD)/portolan EXTRA_CFLAGS="$(EXTRA_CFLAGS) -DPORTOLAN_FORCE_POLL_CONNECT" \
+	        $(POLL_BUILD)/portolan
+	@PORTOLAN=$(abspath $(POLL_BUILD)/portolan) tests/integration/run-all
 
 # Needs root for network namespaces; reports SKIP (never a pass) without.
 lab: $(BIN) $(HELPER_BIN)
@@ -114,6 +123,6 @@ fuzz-short:
 include contrib/install.mk
 
 clean:
-	rm -rf build build-asan build-tsan portolan
+	rm -rf build build-asan build-tsan $(POLL_BUILD) portolan
 
 -include $(wildcard $(BUILD)/*.d $(BUILD)/tests/*.d $(BUILD)/helpers/*.d)

@@ -17,13 +17,14 @@ struct metrics {
 	_Atomic uint64_t retries;          /* attempts beyond the first */
 	_Atomic uint64_t state[STATE_COUNT];
 	_Atomic uint64_t resource_waits;   /* back-offs for EMFILE, EADDRNOTAVAIL, ... */
+	_Atomic uint64_t self_connects;    /* loopback self-connects tried again (not attempts) */
 };
 
 /* A plain copy for writers and the summary. */
 struct metrics_snapshot {
 	uint64_t hosts;                    /* hosts in the target space */
 	uint64_t total;                    /* tasks in the target space */
-	uint64_t probes, attempts, retries, resource_waits;
+	uint64_t probes, attempts, retries, resource_waits, self_connects;
 	uint64_t state[STATE_COUNT];
 	double elapsed_s;
 	double rate;                       /* probes per second */

@@ -3,8 +3,9 @@
  * Policy for one (host, port):
  *  - a timeout (no answer) is retried up to `retries` more times;
  *  - an answer (SYN-ACK, RST, ICMP error) is final at once;
- *  - a loopback self-connect is not an answer: it is tried again without
- *    counting as a retry, a bounded number of times;
+ *  - a loopback self-connect is not an answer: it is tried again, a bounded
+ *    number of times, and counted apart (metrics self_connects), neither
+ *    as an attempt nor as a retry;
  *  - a local shortage (EMFILE, EADDRNOTAVAIL, ...) says nothing about the
  *    port: the worker backs off and tries again, and only if the shortage
  *    outlasts RESOURCE_GIVE_UP_MS is the port reported as an error. */
@@ -92,12 +93,23 @@ static struct result *probe_task(const struct pool_ctx *ctx, struct netconn_spar
 			backoff = backoff * 2 > RESOURCE_BACKOFF_MAX_MS ? RESOURCE_BACKOFF_MAX_MS : backoff * 2;
 			continue;
 		}
+		if (o == ATTEMPT_SELF) {
+			/* The SYN never left this host and the port did not
+			 * answer: neither an attempt at it nor a retry, counted
+			 * apart. */
+			atomic_fetch_add_explicit(&ctx->metrics->self_connects, 1, memory_order_relaxed);
+			if (++selfs < SELF_CONNECT_TRIES)
+				continue;
+			/* Never anything but itself: that is the port's answer
+			 * (no listener), one attempt. */
+			r->attempts++;
+			atomic_fetch_add_explicit(&ctx->metrics->attempts, 1, memory_order_relaxed);
+			break;
+		}
 		r->attempts++;
 		atomic_fetch_add_explicit(&ctx->metrics->attempts, 1, memory_order_relaxed);
 		if (r->attempts > 1)
 			atomic_fetch_add_explicit(&ctx->metrics->retries, 1, memory_order_relaxed);
-		if (o == ATTEMPT_SELF && ++selfs < SELF_CONNECT_TRIES)
-			continue;
 		if (o == ATTEMPT_TIMEOUT && timeouts++ < ctx->plan->retries)
 			continue;
 		break;
