@@ -1,7 +1,8 @@
 /* pool.c: worker threads and the per-task probing policy.
  *
  * Policy for one (host, port):
- *  - a timeout (no answer) is retried up to `retries` more times;
+ *  - a timeout (no answer) is retried up to `retries` more times, each
+ *    retry with a backed-off timeout (timing_attempt_timeout_ms);
  *  - an answer (SYN-ACK, RST, ICMP error) is final at once;
  *  - a loopback self-connect is not an answer: it is tried again, a bounded
  *    number of times, and counted apart (metrics self_connects), neither
@@ -79,7 +80,8 @@ static struct result *probe_task(const struct pool_ctx *ctx, struct netconn_spar
 		}
 		t0 = now_ms();
 		o = netconn_attempt((struct sockaddr *)&ss, salen,
-				    timing_timeout_ms(ctx->timing, host), sp, &fd, &err);
+				    timing_attempt_timeout_ms(ctx->timing, host, timeouts),
+				    sp, &fd, &err);
 		r->latency_ms = now_ms() - t0;
 		if (o == ATTEMPT_OPEN || o == ATTEMPT_CLOSED || o == ATTEMPT_UNREACH)
 			timing_sample(ctx->timing, host, r->latency_ms);
