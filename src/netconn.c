@@ -458,7 +458,7 @@ void netconn_classify(enum attempt_outcome o, int err, enum port_state *state,
 		return;
 	case ATTEMPT_CLOSED:
 		*state = STATE_CLOSED;
-		*reason = err == ECONNRESET ? REASON_RESET : REASON_CONN_REFUSED;
+		*reason = err == ECONNRESET || err == ECONNABORTED ? REASON_RESET : REASON_CONN_REFUSED;
 		return;
 	case ATTEMPT_TIMEOUT:
 		*state = STATE_FILTERED;
