@@ -35,6 +35,10 @@ struct netconn_spare {
 };
 #define NETCONN_SPARE_INIT { .fd = -1 }
 
+/* Called once by each thread that makes attempts, before the first: sets
+ * what the platform needs per thread (Linux: timer slack for poll()). */
+void netconn_thread_init(void);
+
 /* Closes the spare socket, if any. */
 void netconn_spare_close(struct netconn_spare *sp);
 

@@ -7,7 +7,7 @@
  * so the estimate only ever sees the answers that beat it; on a jittery path
  * it would drift down into the RTT distribution and miss its slow tail. Two
  * guards keep it out: the RTO is never below the host's peak recent sample
- * plus a quarter (the peak decays by 1/32 of the gap per smaller sample), and
+ * plus a quarter, capped at twice SRTT (the peak decays by 1/16 of the gap per smaller sample), and
  * each retry doubles it (RFC 6298 5.5) before the clamp.
  * Each attempt uses a fresh socket, so a sample is never ambiguous the way a
  * TCP retransmission is (Karn's problem does not arise).

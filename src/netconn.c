@@ -45,6 +45,22 @@
 #else
 #define LINUX_CONNECT 0
 #endif
+#define NETCONN_TIMER_SLACK_NS 2000000UL
+
+#if defined(__linux__)
+#include <sys/prctl.h>
+#endif
+
+void netconn_thread_init(void)
+{
+#if LINUX_CONNECT
+	/* A poll() timeout is an hrtimer with 50 us of slack: a thousand
+	 * workers waiting out filtered ports then wake one by one, each at its
+	 * own instant. A few milliseconds of slack (the granularity a blocking
+	 * connect's timer had anyway) lets the kernel wake them together. */
+	(void)prctl(PR_SET_TIMERSLACK, NETCONN_TIMER_SLACK_NS, 0, 0, 0);
+#endif
+}
 
 #if defined(__linux__)
 #include <linux/errqueue.h>

@@ -154,6 +154,7 @@ static void *worker_main(void *arg)
 	unsigned len = 0;
 	double first = 0.0;
 
+	netconn_thread_init();
 	while ((b = bqueue_pop(ctx->tasks)) != NULL) {
 		for (unsigned i = 0; i < b->n && !stopping(ctx); i++) {
 			struct result *r = probe_task(ctx, &spare, b->pos[i]);

@@ -24,7 +24,7 @@
 #define VALID_BIT    (UINT64_C(1) << 31)
 #define RTTVAR_MASK  (VALID_BIT - 1)
 #define SRTT_MAX     UINT64_C(0xffffffff)
-#define PEAK_DECAY   32u
+#define PEAK_DECAY   16u
 /* A retry's timeout doubles at most this many times (RFC 6298 5.5 backs off
  * without bound; [min_ms, max_ms] bounds it anyway). */
 #define BACKOFF_MAX_SHIFT 16u
@@ -121,6 +121,13 @@ static unsigned rto_ms(const struct timing *t, uint64_t w, uint32_t peak_us, uns
 {
 	uint64_t rto_us = srtt_of(w) + 4 * rttvar_of(w);
 	uint64_t floor_us = (uint64_t)peak_us + peak_us / 4;
+
+	/* At most twice SRTT: on a busy scanner a worker that waited for a
+	 * CPU makes a stray sample far above the path's RTT, and a LAN's
+	 * filtered ports must not wait for it; a tail beyond that is what
+	 * the retry's back-off is for. */
+	if (floor_us > 2 * srtt_of(w))
+		floor_us = 2 * srtt_of(w);
 
 	if (rto_us < floor_us)
 		rto_us = floor_us;
