@@ -49,7 +49,7 @@ GUARD := tests/guard
 # Unit binaries see only the tests' own hosts file (tests/helpers/hosts).
 HOSTS_NS := $(BUILD)/helpers/hosts-ns tests/helpers/hosts
 
-.PHONY: all bench uninstall test check unit integration lab daemons valgrind run install clean asan tsan fuzz fuzz-short
+.PHONY: all bench uninstall test check unit integration integration-poll lab daemons valgrind run install clean asan tsan fuzz fuzz-short
 
 all: $(BIN)
 
@@ -82,7 +82,7 @@ $(BUILD) $(BUILD)/tests $(BUILD)/helpers:
 # The whole suite, as CI runs it: this build's checks, the same checks in
 # ASan+UBSan and TSan builds, valgrind, the real daemons, a short fuzz run.
 # A lab that skipped (not root, no network namespaces) is repeated last.
-test: check daemons valgrind asan tsan fuzz-short
+test: check integration-poll daemons valgrind asan tsan fuzz-short
 	@cat build/lab-skipped build-asan/lab-skipped build-tsan/lab-skipped 2>/dev/null | head -n 9 || true
 
 # One build's checks: unit tests, loopback integration, the namespace lab.
@@ -105,6 +105,16 @@ integration: $(BIN) $(HELPER_BIN)
 	@$(SUITE_ENV) $(GUARD) $(SUITE_TIMEOUT) test-spreadsheet tests/integration/test-spreadsheet.sh
 	@$(SUITE_ENV) $(GUARD) $(SUITE_TIMEOUT) test-windows tests/integration/test-windows
 	@$(GUARD) $(SUITE_TIMEOUT) test-install tests/integration/test-install.sh
+
+# The portable connect path (non-blocking connect, poll, SO_ERROR, a fresh
+# socket per attempt), which FreeBSD and macOS run, forced on Linux in its own
+# build directory: the loopback integration suite runs on it too.
+POLL_BUILD := build-poll
+integration-poll:
+	$(MAKE) BUILD=$(POLL_BUILD) BIN=$(POLL_BUILD)/portolan EXTRA_CFLAGS="$(EXTRA_CFLAGS) -DPORTOLAN_FORCE_POLL_CONNECT" \
+	        $(POLL_BUILD)/portolan $(patsubst $(BUILD)/%,$(POLL_BUILD)/%,$(HELPER_BIN))
+	@PORTOLAN=$(abspath $(POLL_BUILD)/portolan) HELPERS=$(abspath $(POLL_BUILD)/helpers) \
+	        $(GUARD) $(SUITE_TIMEOUT) integration-poll tests/integration/run-all
 
 # Needs root for network namespaces; reports SKIP (never a pass) without, and
 # says so in a banner: the retry and ICMP checks then ran only on loopback.
@@ -146,6 +156,6 @@ fuzz-short:
 include contrib/install.mk
 
 clean:
-	rm -rf build build-asan build-tsan portolan
+	rm -rf build build-asan build-tsan $(POLL_BUILD) portolan
 
 -include $(wildcard $(BUILD)/*.d $(BUILD)/tests/*.d $(BUILD)/helpers/*.d)

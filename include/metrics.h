@@ -22,13 +22,14 @@ struct metrics {
 	 * every other task is done. */
 	_Atomic uint64_t detecting;
 	_Atomic int64_t detect_until_ms;   /* CLOCK_MONOTONIC: the latest bound of any begun */
+	_Atomic uint64_t self_connects;    /* loopback self-connects tried again (not attempts) */
 };
 
 /* A plain copy for writers and the summary. */
 struct metrics_snapshot {
 	uint64_t hosts;                    /* hosts in the target space */
 	uint64_t total;                    /* tasks in the target space */
-	uint64_t probes, attempts, retries, resource_waits;
+	uint64_t probes, attempts, retries, resource_waits, self_connects;
 	uint64_t state[STATE_COUNT];
 	double elapsed_s;
 	double rate;                       /* probes per second */

@@ -1,9 +1,12 @@
 /* netconn.h: one TCP connect attempt with a timeout, and what it means.
  *
- * Everything platform-specific about connecting lives here: Linux bounds a
- * blocking connect() by SO_SNDTIMEO; FreeBSD and macOS do not, so there a
- * non-blocking connect with poll() and SO_ERROR stands in, with the same
- * errno on timeout. */
+ * Everything platform-specific about connecting lives here. Every system
+ * waits with a non-blocking connect() and poll(), so an ICMP error is seen as
+ * soon as it arrives (docs/connect-path.md says why Linux cannot use a
+ * blocking connect() bounded by SO_SNDTIMEO); Linux keeps its sockets
+ * non-blocking and reuses refused ones, elsewhere (FreeBSD, macOS, and a build
+ * with -DPORTOLAN_FORCE_POLL_CONNECT) the portable shim uses SO_ERROR and a
+ * fresh socket per attempt. */
 #ifndef PORTOLAN_NETCONN_H
 #define PORTOLAN_NETCONN_H
 
@@ -29,16 +32,20 @@ enum attempt_outcome {
 struct netconn_spare {
 	int fd;              /* -1: none */
 	int family;
-	unsigned timeout_ms; /* the connect timeout it is set to */
 };
 #define NETCONN_SPARE_INIT { .fd = -1 }
+
+/* Called once by each thread that makes attempts, before the first: sets
+ * what the platform needs per thread (Linux: timer slack for poll()). */
+void netconn_thread_init(void);
 
 /* Closes the spare socket, if any. */
 void netconn_spare_close(struct netconn_spare *sp);
 
 /* Connects to sa with a timeout in milliseconds, on sp's socket when it has
  * one (sp may be NULL). On ATTEMPT_OPEN *fd holds the connected socket and
- * the caller owns it; otherwise *fd is -1. *err is the errno behind the
+ * the caller owns it (it may be non-blocking: poll before reading or
+ * writing); otherwise *fd is -1. *err is the errno behind the
  * outcome (0 for open). */
 enum attempt_outcome netconn_attempt(const struct sockaddr *sa, socklen_t salen,
 				     unsigned timeout_ms, struct netconn_spare *sp,

@@ -35,6 +35,7 @@ enum reason {
 	REASON_ADMIN_PROHIBITED, /* filtered: ICMP administratively prohibited, or a local firewall */
 	REASON_RESET,            /* closed: connection reset during the handshake */
 	REASON_LOCAL_ERROR,      /* error: the local system could not send the probe */
+	REASON_PROTO_UNREACH,    /* filtered: ICMP protocol unreachable (a REJECT rule) */
 	REASON_COUNT
 };
 

@@ -3,7 +3,12 @@
  * Every answer a scan already gets (a completed handshake, an RST, an ICMP
  * error) is an RTT sample: the connect latency. The estimator follows RFC 6298
  * (SRTT, RTTVAR, alpha 1/8, beta 1/4, RTO = SRTT + 4 * RTTVAR) and a host's
- * timeout is its RTO clamped to [min_ms, max_ms]. A timeout is not a sample.
+ * timeout is its RTO clamped to [min_ms, max_ms]. A timeout is not a sample,
+ * so the estimate only ever sees the answers that beat it; on a jittery path
+ * it would drift down into the RTT distribution and miss its slow tail. Two
+ * guards keep it out: the RTO is never below the host's peak recent sample
+ * plus a quarter, capped at twice SRTT (the peak decays by 1/16 of the gap per smaller sample), and
+ * each retry doubles it (RFC 6298 5.5) before the clamp.
  * Each attempt uses a fresh socket, so a sample is never ambiguous the way a
  * TCP retransmission is (Karn's problem does not arise).
  *
@@ -35,10 +40,14 @@ struct timing *timing_new(unsigned initial_ms, unsigned min_ms, unsigned max_ms)
 /* Accepts NULL. No other thread may be using t. */
 void timing_free(struct timing *t);
 
-/* The connect timeout for host, in milliseconds: the RTO of its slot (rounded
- * up to whole milliseconds), else of the global estimate, else the initial
- * timeout; always within [min_ms, max_ms]. */
+/* The connect timeout for host's first attempt, in milliseconds: the RTO of
+ * its slot (rounded up to whole milliseconds, never below its peak sample
+ * plus a quarter), else of the global estimate, else the initial timeout;
+ * always within [min_ms, max_ms]. */
 unsigned timing_timeout_ms(struct timing *t, uint64_t host);
+/* The same for the retry-th retry (0: the first attempt): the unclamped
+ * timeout doubled retry times, then clamped to [min_ms, max_ms]. */
+unsigned timing_attempt_timeout_ms(struct timing *t, uint64_t host, unsigned retry);
 
 /* Feeds one RTT sample (connect latency of an answered attempt) for host; it
  * updates both the host's slot and the global estimate. Negative samples count
@@ -50,5 +59,7 @@ void timing_sample(struct timing *t, uint64_t host, double rtt_ms);
 bool timing_estimate(struct timing *t, uint64_t host, double *srtt_ms, double *rttvar_ms);
 /* The same for the global estimate. */
 bool timing_global_estimate(struct timing *t, double *srtt_ms, double *rttvar_ms);
+/* The host's peak recent sample: false when it has none. */
+bool timing_peak(struct timing *t, uint64_t host, double *peak_ms);
 
 #endif

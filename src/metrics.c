@@ -22,6 +22,7 @@ void metrics_init(struct metrics *m)
 	atomic_init(&m->attempts, 0);
 	atomic_init(&m->retries, 0);
 	atomic_init(&m->resource_waits, 0);
+	atomic_init(&m->self_connects, 0);
 	for (int i = 0; i < STATE_COUNT; i++)
 		atomic_init(&m->state[i], 0);
 	atomic_init(&m->detecting, 0);
@@ -77,6 +78,7 @@ void metrics_snapshot(struct metrics *m, uint64_t hosts, uint64_t total,
 	out->retries = atomic_load_explicit(&m->retries, memory_order_relaxed);
 	out->resource_waits = atomic_load_explicit(&m->resource_waits,
 						   memory_order_relaxed);
+	out->self_connects = atomic_load_explicit(&m->self_connects, memory_order_relaxed);
 	for (int i = 0; i < STATE_COUNT; i++)
 		out->state[i] = atomic_load_explicit(&m->state[i],
 						     memory_order_relaxed);
@@ -101,5 +103,8 @@ void metrics_print_summary(const struct metrics_snapshot *s, FILE *fp)
 	if (s->resource_waits > 0)
 		fprintf(fp, ", %" PRIu64 " resource wait%s", s->resource_waits,
 			s->resource_waits == 1 ? "" : "s");
+	if (s->self_connects > 0)
+		fprintf(fp, ", %" PRIu64 " self-connect%s", s->self_connects,
+			s->self_connects == 1 ? "" : "s");
 	fputc('\n', fp);
 }

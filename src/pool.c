@@ -1,10 +1,12 @@
 /* pool.c: worker threads and the per-task probing policy.
  *
  * Policy for one (host, port):
- *  - a timeout (no answer) is retried up to `retries` more times;
+ *  - a timeout (no answer) is retried up to `retries` more times, each
+ *    retry with a backed-off timeout (timing_attempt_timeout_ms);
  *  - an answer (SYN-ACK, RST, ICMP error) is final at once;
- *  - a loopback self-connect is not an answer: it is tried again without
- *    counting as a retry, a bounded number of times;
+ *  - a loopback self-connect is not an answer: it is tried again, a bounded
+ *    number of times, and counted apart (metrics self_connects), neither
+ *    as an attempt nor as a retry;
  *  - a local shortage (EMFILE, EADDRNOTAVAIL, ...) says nothing about the
  *    port: the worker backs off and tries again, and only if the shortage
  *    outlasts RESOURCE_GIVE_UP_MS is the port reported as an error. */
@@ -78,7 +80,8 @@ static struct result *probe_task(const struct pool_ctx *ctx, struct netconn_spar
 		}
 		t0 = now_ms();
 		o = netconn_attempt((struct sockaddr *)&ss, salen,
-				    timing_timeout_ms(ctx->timing, host), sp, &fd, &err);
+				    timing_attempt_timeout_ms(ctx->timing, host, timeouts),
+				    sp, &fd, &err);
 		r->latency_ms = now_ms() - t0;
 		if (o == ATTEMPT_OPEN || o == ATTEMPT_CLOSED || o == ATTEMPT_UNREACH)
 			timing_sample(ctx->timing, host, r->latency_ms);
@@ -92,12 +95,23 @@ static struct result *probe_task(const struct pool_ctx *ctx, struct netconn_spar
 			backoff = backoff * 2 > RESOURCE_BACKOFF_MAX_MS ? RESOURCE_BACKOFF_MAX_MS : backoff * 2;
 			continue;
 		}
+		if (o == ATTEMPT_SELF) {
+			/* The SYN never left this host and the port did not
+			 * answer: neither an attempt at it nor a retry, counted
+			 * apart. */
+			atomic_fetch_add_explicit(&ctx->metrics->self_connects, 1, memory_order_relaxed);
+			if (++selfs < SELF_CONNECT_TRIES)
+				continue;
+			/* Never anything but itself: that is the port's answer
+			 * (no listener), one attempt. */
+			r->attempts++;
+			atomic_fetch_add_explicit(&ctx->metrics->attempts, 1, memory_order_relaxed);
+			break;
+		}
 		r->attempts++;
 		atomic_fetch_add_explicit(&ctx->metrics->attempts, 1, memory_order_relaxed);
 		if (r->attempts > 1)
 			atomic_fetch_add_explicit(&ctx->metrics->retries, 1, memory_order_relaxed);
-		if (o == ATTEMPT_SELF && ++selfs < SELF_CONNECT_TRIES)
-			continue;
 		if (o == ATTEMPT_TIMEOUT && timeouts++ < ctx->plan->retries)
 			continue;
 		break;
@@ -142,6 +156,7 @@ static void *worker_main(void *arg)
 	unsigned len = 0;
 	double first = 0.0;
 
+	netconn_thread_init();
 	while ((b = bqueue_pop(ctx->tasks)) != NULL) {
 		for (unsigned i = 0; i < b->n && !stopping(ctx); i++) {
 			struct result *r = probe_task(ctx, &spare, b->pos[i]);

@@ -26,6 +26,7 @@ static const char *const reason_names[REASON_COUNT] = {
 	[REASON_ADMIN_PROHIBITED] = "admin-prohibited",
 	[REASON_RESET] = "reset",
 	[REASON_LOCAL_ERROR] = "local-error",
+	[REASON_PROTO_UNREACH] = "proto-unreach",
 };
 
 const char *port_state_name(enum port_state s)

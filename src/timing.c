@@ -8,7 +8,13 @@
  *   bit  31      set once the slot holds an estimate (so 0 means empty)
  *   bits 30..0   RTTVAR (saturates at about 35 minutes)
  * Integer microseconds keep the arithmetic exact and the results the same on
- * every platform; the rounding is to the nearest microsecond. */
+ * every platform; the rounding is to the nearest microsecond.
+ *
+ * Beside each slot, a peak: the largest recent sample, a 32-bit atomic word
+ * (microseconds; 0 means none). It falls back towards each smaller sample by
+ * 1/PEAK_DECAY of the gap, so one stray sample (a worker that waited for a
+ * CPU) stops mattering after a few dozen answers, while a path whose RTT
+ * really reaches that high keeps refreshing it. */
 #include "timing.h"
 
 #include <math.h>
@@ -18,11 +24,17 @@
 #define VALID_BIT    (UINT64_C(1) << 31)
 #define RTTVAR_MASK  (VALID_BIT - 1)
 #define SRTT_MAX     UINT64_C(0xffffffff)
+#define PEAK_DECAY   16u
+/* A retry's timeout doubles at most this many times (RFC 6298 5.5 backs off
+ * without bound; [min_ms, max_ms] bounds it anyway). */
+#define BACKOFF_MAX_SHIFT 16u
 
 struct timing {
 	unsigned initial_ms, min_ms, max_ms;
 	_Atomic uint64_t global;
+	_Atomic uint32_t global_peak;
 	_Atomic uint64_t *slots;       /* TIMING_SLOTS words */
+	_Atomic uint32_t *peaks;       /* TIMING_SLOTS words, beside slots */
 };
 
 static uint64_t pack(uint64_t srtt_us, uint64_t rttvar_us)
@@ -71,6 +83,23 @@ static void feed(_Atomic uint64_t *word, uint64_t r)
 		;
 }
 
+static uint32_t peak_step(uint32_t peak, uint32_t r)
+{
+	if (r >= peak)
+		return r;
+	return peak - (peak - r + PEAK_DECAY - 1) / PEAK_DECAY;
+}
+
+static void feed_peak(_Atomic uint32_t *word, uint32_t r)
+{
+	uint32_t old = atomic_load_explicit(word, memory_order_relaxed);
+
+	while (!atomic_compare_exchange_weak_explicit(word, &old, peak_step(old, r),
+						      memory_order_relaxed,
+						      memory_order_relaxed))
+		;
+}
+
 static unsigned clamp_ms(const struct timing *t, uint64_t ms)
 {
 	if (ms < t->min_ms)
@@ -80,10 +109,29 @@ static unsigned clamp_ms(const struct timing *t, uint64_t ms)
 	return (unsigned)ms;
 }
 
-static unsigned rto_ms(const struct timing *t, uint64_t w)
+/* The timeout of an estimate w with peak sample peak_us, for the retry-th
+ * retry (0: the first attempt). RFC 6298's RTO, but never below the peak plus
+ * a quarter: an answer slower than the timeout gives no sample, so an
+ * estimate fed only by the answers that beat it drifts down into the RTT
+ * distribution and cuts off its tail; the peak keeps it above what the host
+ * has shown it can take. Each retry doubles the estimate (RFC 6298 5.5)
+ * before the clamp to [min_ms, max_ms]: where the floor min_ms is already
+ * far above the estimate, a retry waits no longer than the first attempt. */
+static unsigned rto_ms(const struct timing *t, uint64_t w, uint32_t peak_us, unsigned retry)
 {
 	uint64_t rto_us = srtt_of(w) + 4 * rttvar_of(w);
+	uint64_t floor_us = (uint64_t)peak_us + peak_us / 4;
 
+	/* At most twice SRTT: on a busy scanner a worker that waited for a
+	 * CPU makes a stray sample far above the path's RTT, and a LAN's
+	 * filtered ports must not wait for it; a tail beyond that is what
+	 * the retry's back-off is for. */
+	if (floor_us > 2 * srtt_of(w))
+		floor_us = 2 * srtt_of(w);
+
+	if (rto_us < floor_us)
+		rto_us = floor_us;
+	rto_us <<= retry < BACKOFF_MAX_SHIFT ? retry : BACKOFF_MAX_SHIFT;
 	/* Rounded up: a timeout a fraction short of the RTO would cut off the
 	 * answers the estimate says to expect. */
 	return clamp_ms(t, (rto_us + 999) / 1000);
@@ -109,7 +157,10 @@ struct timing *timing_new(unsigned initial_ms, unsigned min_ms, unsigned max_ms)
 	/* calloc: the all-zero word is the empty slot, and untouched pages of a
 	 * sparse scan cost no memory. */
 	t->slots = calloc(TIMING_SLOTS, sizeof(*t->slots));
-	if (t->slots == NULL) {
+	t->peaks = calloc(TIMING_SLOTS, sizeof(*t->peaks));
+	if (t->slots == NULL || t->peaks == NULL) {
+		free(t->slots);
+		free(t->peaks);
 		free(t);
 		return NULL;
 	}
@@ -117,6 +168,7 @@ struct timing *timing_new(unsigned initial_ms, unsigned min_ms, unsigned max_ms)
 	t->max_ms = max_ms;
 	t->initial_ms = clamp_ms(t, initial_ms);
 	atomic_init(&t->global, 0);
+	atomic_init(&t->global_peak, 0);
 	return t;
 }
 
@@ -125,16 +177,33 @@ void timing_free(struct timing *t)
 	if (t == NULL)
 		return;
 	free(t->slots);
+	free(t->peaks);
 	free(t);
+}
+
+unsigned timing_attempt_timeout_ms(struct timing *t, uint64_t host, unsigned retry)
+{
+	size_t i = (size_t)(host & (TIMING_SLOTS - 1));
+	uint64_t w = atomic_load_explicit(&t->slots[i], memory_order_relaxed);
+	uint32_t peak;
+
+	if (w != 0) {
+		peak = atomic_load_explicit(&t->peaks[i], memory_order_relaxed);
+	} else {
+		w = atomic_load_explicit(&t->global, memory_order_relaxed);
+		peak = atomic_load_explicit(&t->global_peak, memory_order_relaxed);
+	}
+	if (w == 0) {
+		uint64_t ms = (uint64_t)t->initial_ms << (retry < BACKOFF_MAX_SHIFT ? retry : BACKOFF_MAX_SHIFT);
+
+		return clamp_ms(t, ms);
+	}
+	return rto_ms(t, w, peak, retry);
 }
 
 unsigned timing_timeout_ms(struct timing *t, uint64_t host)
 {
-	uint64_t w = atomic_load_explicit(slot_of(t, host), memory_order_relaxed);
-
-	if (w == 0)
-		w = atomic_load_explicit(&t->global, memory_order_relaxed);
-	return w == 0 ? t->initial_ms : rto_ms(t, w);
+	return timing_attempt_timeout_ms(t, host, 0);
 }
 
 void timing_sample(struct timing *t, uint64_t host, double rtt_ms)
@@ -151,6 +220,18 @@ void timing_sample(struct timing *t, uint64_t host, double rtt_ms)
 		r = (uint64_t)(rtt_ms * 1000.0 + 0.5);
 	feed(slot_of(t, host), r);
 	feed(&t->global, r);
+	feed_peak(&t->peaks[host & (TIMING_SLOTS - 1)], r > UINT32_MAX ? UINT32_MAX : (uint32_t)r);
+	feed_peak(&t->global_peak, r > UINT32_MAX ? UINT32_MAX : (uint32_t)r);
+}
+
+bool timing_peak(struct timing *t, uint64_t host, double *peak_ms)
+{
+	uint32_t p = atomic_load_explicit(&t->peaks[host & (TIMING_SLOTS - 1)], memory_order_relaxed);
+
+	if (p == 0)
+		return false;
+	*peak_ms = (double)p / 1000.0;
+	return true;
 }
 
 static bool read_word(uint64_t w, double *srtt_ms, double *rttvar_ms)

@@ -44,7 +44,7 @@ static void test_reason_names(void **state)
 {
 	static const char *const want[REASON_COUNT] = {
 		"syn-ack", "conn-refused", "no-response", "host-unreach",
-		"net-unreach", "admin-prohibited", "reset", "local-error",
+		"net-unreach", "admin-prohibited", "reset", "local-error", "proto-unreach",
 	};
 
 	for (int i = 0; i < REASON_COUNT; i++)
@@ -246,6 +246,12 @@ static void test_metrics_summary(void **state)
 	text = summary_text(&s);
 	assert_non_null(strstr(text, "portolan: 4 hosts, "));
 	assert_non_null(strstr(text, ", 1 retry, 5 resource waits\n"));
+	free(text);
+
+	/* Self-connects are counted apart, not as attempts or retries. */
+	s.self_connects = 2;
+	text = summary_text(&s);
+	assert_non_null(strstr(text, ", 1 retry, 5 resource waits, 2 self-connects\n"));
 	free(text);
 }
 

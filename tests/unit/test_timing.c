@@ -173,8 +173,106 @@ static void test_concurrent_one_host(void **state)
 	for (int i = 0; i < THREADS; i++)
 		pthread_join(th[i], NULL);
 	assert_estimate(t, 42, 10.0, 0.002);
-	assert_int_equal(timing_timeout_ms(t, 42), 11);   /* 10008 us, rounded up */
+	/* RTO 10008 us, but never below the peak (10 ms) plus a quarter. */
+	assert_int_equal(timing_timeout_ms(t, 42), 13);   /* 12500 us, rounded up */
 	timing_free(t);
+}
+
+/* Each retry doubles the timeout (RFC 6298 5.5) before the clamp, so a floor
+ * far above the estimate makes a retry no slower. */
+static void test_backoff(void **state)
+{
+	struct timing *t = timing_new(1000, 10, 10000);
+	struct timing *lab = timing_new(1000, 100, 1000);
+
+	assert_int_equal(timing_attempt_timeout_ms(t, 3, 0), 1000);
+	assert_int_equal(timing_attempt_timeout_ms(t, 3, 1), 2000);
+	assert_int_equal(timing_attempt_timeout_ms(t, 3, 4), 10000);
+	timing_sample(t, 3, 100.0);                     /* RTO 300 ms */
+	assert_int_equal(timing_attempt_timeout_ms(t, 3, 0), 300);
+	assert_int_equal(timing_timeout_ms(t, 3), 300);
+	assert_int_equal(timing_attempt_timeout_ms(t, 3, 1), 600);
+	assert_int_equal(timing_attempt_timeout_ms(t, 3, 2), 1200);
+	assert_int_equal(timing_attempt_timeout_ms(t, 3, 5), 9600);
+	assert_int_equal(timing_attempt_timeout_ms(t, 3, 6), 10000);
+	assert_int_equal(timing_attempt_timeout_ms(t, 3, 1000), 10000);
+
+	timing_sample(lab, 3, 10.0);                    /* RTO 30 ms, floor 100 */
+	assert_int_equal(timing_attempt_timeout_ms(lab, 3, 0), 100);
+	assert_int_equal(timing_attempt_timeout_ms(lab, 3, 1), 100);
+	assert_int_equal(timing_attempt_timeout_ms(lab, 3, 2), 120);
+	timing_free(t);
+	timing_free(lab);
+}
+
+/* The timeout stays above the peak sample plus a quarter (at most twice
+ * SRTT); the peak falls back by 1/16 of the gap per smaller sample. */
+static void test_peak_floor(void **state)
+{
+	struct timing *t = timing_new(1000, 1, 10000);
+	double peak;
+
+	assert_false(timing_peak(t, 5, &peak));
+	for (int i = 0; i < 50; i++)
+		timing_sample(t, 5, 100.0);
+	timing_sample(t, 5, 400.0);
+	assert_true(timing_peak(t, 5, &peak));
+	assert_true(peak == 400.0);
+	/* RFC 6298 alone: SRTT 137.5, RTTVAR 75 (from ~0): RTO ~437.5 ms; the
+	 * floor (500) is capped at twice SRTT (275), below the RTO. */
+	assert_true(timing_timeout_ms(t, 5) >= 438);
+	timing_sample(t, 5, 100.0);                     /* 400 - 300/16 */
+	assert_true(timing_peak(t, 5, &peak));
+	assert_true(peak == 381.25);
+	for (int i = 0; i < 400; i++)
+		timing_sample(t, 5, 100.0);
+	assert_true(timing_peak(t, 5, &peak));
+	assert_true(peak == 100.0);
+	assert_int_equal(timing_timeout_ms(t, 5), 125);  /* peak back to 100 */
+	timing_free(t);
+}
+
+static uint32_t lcg_next(uint32_t *x)
+{
+	*x = *x * 1664525u + 1013904223u;
+	return *x >> 8;
+}
+
+/* A jittery path (issue 12): RTTs uniform in [lo, hi] ms; an attempt whose
+ * RTT exceeds its timeout is lost and gives no sample, as in the scanner.
+ * With the default settings (1000 ms, floor 100, one retry) no port may be
+ * lost: a fed-back estimate alone drifts down into the distribution and loses
+ * a few per thousand, even with the retry. Returns the ports lost. */
+static unsigned jitter_losses(unsigned lo, unsigned hi, unsigned probes, uint32_t seed)
+{
+	struct timing *t = timing_new(1000, 100, 1000);
+	unsigned lost = 0;
+
+	for (unsigned i = 0; i < probes; i++) {
+		unsigned retry;
+
+		for (retry = 0; retry <= 1; retry++) {
+			double rtt = lo + (double)(lcg_next(&seed) % ((hi - lo) * 1000 + 1)) / 1000.0;
+
+			if (rtt <= timing_attempt_timeout_ms(t, 0, retry)) {
+				timing_sample(t, 0, rtt);
+				break;
+			}
+		}
+		if (retry > 1)
+			lost++;
+	}
+	timing_free(t);
+	return lost;
+}
+
+static void test_jitter_no_loss(void **state)
+{
+	for (uint32_t seed = 1; seed <= 5; seed++) {
+		assert_int_equal(jitter_losses(150, 250, 20000, seed), 0);
+		assert_int_equal(jitter_losses(100, 300, 20000, seed), 0);
+		assert_int_equal(jitter_losses(10, 400, 20000, seed), 0);
+	}
 }
 
 int main(void)
@@ -186,6 +284,9 @@ int main(void)
 		cmocka_unit_test(test_odd_samples),
 		cmocka_unit_test(test_slots_shared_modulo_table),
 		cmocka_unit_test(test_concurrent_one_host),
+		cmocka_unit_test(test_backoff),
+		cmocka_unit_test(test_peak_floor),
+		cmocka_unit_test(test_jitter_no_loss),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
