@@ -12,6 +12,7 @@
 
 #include "metrics.h"
 #include "result.h"
+#include "taskgen.h"
 
 /* What a scan was asked to do, for headers and metadata. Borrowed. */
 struct scan_meta {
@@ -23,6 +24,8 @@ struct scan_meta {
 	unsigned timeout_ms;
 	unsigned retries;
 	const char *states;           /* reported states, e.g. "open,closed" */
+	struct scan_order order;      /* seed and shard */
+	const char *const *argv;      /* the command line as given, NULL-terminated, or NULL */
 };
 
 struct writer_ops {

@@ -60,6 +60,8 @@
 
 #include <glib.h>
 
+#include "textesc.h"
+
 /* nmap shows a state port by port up to this many ports per host. */
 #define XML_SHOW_MAX 25
 /* Bounds on what is buffered before hosts are written early (see above). */
@@ -257,12 +259,23 @@ static uint64_t count_ports(const char *spec)
 	return n;
 }
 
-/* The effective command, as nmap's args attribute shows it: rebuilt from
- * the settings in force, since the writer does not see argv. */
+/* The command, as nmap's args attribute shows it: argv as given, each word
+ * shell-quoted where it needs it, so it can be pasted back. Without argv (a
+ * writer driven by a test) it is rebuilt from the settings in force. */
 static char *build_args(const struct scan_meta *meta)
 {
-	GString *a = g_string_new("portolan");
+	GString *a;
 
+	if (meta != NULL && meta->argv != NULL && meta->argv[0] != NULL) {
+		a = g_string_new(NULL);
+		for (size_t i = 0; meta->argv[i] != NULL; i++) {
+			if (i > 0)
+				g_string_append_c(a, ' ');
+			shell_quote_append(a, meta->argv[i]);
+		}
+		return g_string_free(a, FALSE);
+	}
+	a = g_string_new("portolan");
 	if (meta == NULL)
 		return g_string_free(a, FALSE);
 	if (meta->ports != NULL)
@@ -285,6 +298,21 @@ static void put_comment_word(FILE *fp, const char *s)
 		      *s : '_', fp);
 }
 
+/* nmap.dtd has no attribute for a scan's order, and a comment may go
+ * anywhere: the seed and shard that repeat the run. */
+static int put_order_comment(FILE *fp, const struct scan_meta *meta)
+{
+	char *order;
+	int rc;
+
+	if (meta == NULL)
+		return 0;
+	order = scan_order_text(&meta->order);
+	rc = fprintf(fp, "<!-- portolan scan order: %s -->\n", order) < 0 ? -1 : 0;
+	g_free(order);
+	return rc;
+}
+
 static int put_header(FILE *fp, const struct scan_meta *meta, time_t start)
 {
 	const char *version = meta != NULL ? meta->version : NULL;
@@ -302,6 +330,7 @@ static int put_header(FILE *fp, const struct scan_meta *meta, time_t start)
 		goto out;
 	put_comment_word(fp, version);
 	if (fprintf(fp, " scan initiated %s; nmap-compatible XML -->\n", startstr) < 0 ||
+	    put_order_comment(fp, meta) < 0 ||
 	    fputs("<nmaprun scanner=\"nmap\"", fp) == EOF ||
 	    put_attr(fp, "args", args) < 0 || put_attr(fp, "start", num) < 0 ||
 	    put_attr(fp, "startstr", startstr) < 0 ||
@@ -726,6 +755,24 @@ static int xml_write(void *state, FILE *fp, const struct result *r)
 	return 0;
 }
 
+/* exit="error" with nmap's errormsg: why the scan stopped and how far it
+ * got, so no reader takes a partial host list for the whole network. */
+static int put_exit_error(FILE *fp, const struct metrics_snapshot *summary)
+{
+	char *msg;
+	int rc;
+
+	if (summary == NULL)
+		msg = g_strdup("the scan did not complete; results may be missing");
+	else
+		msg = g_strdup_printf("%s after %" PRIu64 " of %" PRIu64 " probes; results are "
+				      "missing", summary->stopped, summary->probes, summary->total);
+	rc = fputs(" exit=\"error\"", fp) == EOF || put_attr(fp, "errormsg", msg) < 0 ||
+	     fputs("/>", fp) == EOF ? -1 : 0;
+	g_free(msg);
+	return rc;
+}
+
 static int put_runstats(struct xml_state *st, FILE *fp,
 			const struct metrics_snapshot *summary, time_t end)
 {
@@ -753,11 +800,10 @@ static int put_runstats(struct xml_state *st, FILE *fp,
 		    elapsed, timestr, total, total == 1 ? "" : "es", up,
 		    up == 1 ? "" : "s", elapsed) < 0)
 		return -1;
-	if (summary != NULL) {
+	if (summary != NULL && summary->stopped == NULL) {
 		if (fputs(" exit=\"success\"/>", fp) == EOF)
 			return -1;
-	} else if (fputs(" exit=\"error\" errormsg=\"the scan did not complete; "
-			 "results may be missing\"/>", fp) == EOF) {
+	} else if (put_exit_error(fp, summary) < 0) {
 		return -1;
 	}
 	if (fprintf(fp, "<hosts up=\"%" PRIu64 "\" down=\"%" PRIu64 "\" total=\"%"
