@@ -85,8 +85,13 @@ static int build_targets(struct scan_plan *p, const struct settings *s, uint64_t
 		fam = TARGET_FAMILY_V4;
 	else if (strcmp(s->family, "6") == 0)
 		fam = TARGET_FAMILY_V6;
-	if (p->windows == NULL)
-		return target_set_finalize(p->targets, fam, (uint64_t)s->max_hosts, err);
+	if (p->windows == NULL) {
+		if (target_set_finalize(p->targets, fam, (uint64_t)s->max_hosts, err) != 0)
+			return -1;
+		if (p->audit != NULL)
+			audit_targets_finalized(p->audit, p->targets);
+		return 0;
+	}
 	rc = target_windows_exclude(p->windows, p->targets, fam, err);
 	p->targets = NULL;
 	return rc;
@@ -99,7 +104,11 @@ static int load_window(struct scan_plan *p, uint64_t k, GError **err)
 	g_free(p->window_digest);
 	p->window_digest = NULL;
 	p->window = k;
-	return target_windows_load(p->windows, k, &p->targets, &p->window_digest, err);
+	if (target_windows_load(p->windows, k, &p->targets, &p->window_digest, err) != 0)
+		return -1;
+	if (p->audit != NULL)
+		audit_targets_finalized(p->audit, p->targets);
+	return 0;
 }
 
 /* The installed probes when present, else the source tree's (so a build

@@ -305,6 +305,9 @@ static int next_window(struct scan_ctl *c, uint64_t k)
 	 * records window k as not begun. */
 	if (target_windows_load(plan->windows, k, &ts, &digest, &c->window_error) != 0)
 		return -1;
+	/* Its unscanned targets are written when the audit closes. */
+	if (plan->audit != NULL)
+		audit_targets_finalized(plan->audit, ts);
 	pthread_mutex_lock(&c->win_lock);
 	plan->targets = ts;
 	plan->window_digest = digest;
