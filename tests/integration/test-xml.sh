@@ -165,6 +165,18 @@ else
 	not_ok "ndiff reports a change for the unchanged port $closed" "$tmp/diff.txt"
 fi
 
+# 4b. Default --states open, every port closed: the hosts answered (RST),
+# so they are up, though no <host> is written for them (as nmap --open).
+"$PORTOLAN" -p "$closed" -q -o "$tmp/rst.xml" 127.0.0.1-3 >"$tmp/out" 2>&1
+if xmllint --noout --dtdvalid "$DTD" "$tmp/rst.xml" >>"$tmp/out" 2>&1 &&
+   grep -q '<hosts up="3" down="0" total="3"/>' "$tmp/rst.xml" &&
+   ! grep -q '<host ' "$tmp/rst.xml"; then
+	ok "hosts that answered only with RST are up (--states open)"
+else
+	grep '<hosts' "$tmp/rst.xml" >>"$tmp/out"
+	not_ok "hosts that answered only with RST are not counted up" "$tmp/out"
+fi
+
 # 5. An interrupted scan: the document is complete and valid, and says
 # exit="error" with a message, never "success". 65535 ports at 500 a second
 # take over two minutes, so the scan is still running when SIGINT comes; it
