@@ -611,7 +611,9 @@ static int emit(struct xml_host *h, int (*fn)(void *ud, struct xml_host *h), voi
 {
 	GArray *ports = h->ports;
 
-	qsort(ports->data, ports->len, sizeof(struct xml_port), port_cmp);
+	/* A host may have no port to show: an empty GArray has no data. */
+	if (ports->len > 1)
+		qsort(ports->data, ports->len, sizeof(struct xml_port), port_cmp);
 	return fn(ud, h);
 }
 
