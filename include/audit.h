@@ -19,7 +19,10 @@
  * on an excluded host, in another shard, or left when the scan was
  * interrupted gives no result and no finding. That is why the audit keeps no
  * per-host state at all: its memory is the policy and the baseline's open
- * ports, whatever the size of the scan. */
+ * ports, whatever the size of the scan. A target given that left no host
+ * at all (not resolved, or wholly excluded) is known from the target set,
+ * not from results: audit_targets_finalized notes it, a target-not-scanned
+ * finding. */
 #ifndef PORTOLAN_AUDIT_H
 #define PORTOLAN_AUDIT_H
 
@@ -65,8 +68,16 @@ struct audit;
 struct audit *audit_new(const struct audit_policy *policy, struct baseline *baseline,
 			bool detection, const char *findings_path, GError **err);
 
+/* Main thread, after each target set is finalized (the whole scan's, or a
+ * window's) and before audit_close: notes every target it left unscanned
+ * (targets.h), each a target-not-scanned finding. They are written by
+ * audit_open, or for later windows by audit_close, so the results thread
+ * alone writes findings while the scan runs. */
+struct target_set;
+void audit_targets_finalized(struct audit *a, const struct target_set *ts);
+
 /* Creates or truncates the findings file and writes its header (exit 3 on
- * failure). */
+ * failure), then the target-not-scanned findings noted so far. */
 int audit_open(struct audit *a, GError **err);
 
 /* After an early failure: removes the findings file if audit_open made it. */

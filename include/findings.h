@@ -7,9 +7,11 @@
  * file's extension). The record's fields, in this order, are:
  *
  *   kind      one of the kind names below
- *   ip        the host's address
- *   host      the name the user gave for the host, or empty
- *   port      the TCP port
+ *   ip        the host's address (empty for target-not-scanned)
+ *   host      the name the user gave for the host, or empty; for
+ *             target-not-scanned the target spec as given
+ *   port      the TCP port (empty in CSV, null in JSON for
+ *             target-not-scanned)
  *   proto     "tcp"
  *   expected  what the policy or baseline says (see docs/audit.md per kind)
  *   found     what the scan saw
@@ -37,6 +39,7 @@ enum finding_kind {
 	FINDING_CHANGED_SERVICE,     /* open in both, the service differs */
 	FINDING_CHANGED_PRODUCT,
 	FINDING_CHANGED_VERSION,
+	FINDING_TARGET_NOT_SCANNED,  /* a target given produced no scanned host */
 	FINDING_KIND_COUNT
 };
 
@@ -44,9 +47,9 @@ enum finding_kind {
  * written as empty. */
 struct finding {
 	enum finding_kind kind;
-	const struct pl_addr *addr;
+	const struct pl_addr *addr;  /* NULL: no address (target-not-scanned) */
 	const char *host;
-	uint16_t port;
+	uint16_t port;               /* 0: no port (target-not-scanned) */
 	const char *expected;
 	const char *found;
 	const char *group;

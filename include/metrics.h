@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "result.h"
+#include "taskgen.h"
 
 struct metrics {
 	_Atomic uint64_t probes;           /* results produced (one per host and port) */
@@ -33,6 +34,9 @@ struct metrics_snapshot {
 	uint64_t state[STATE_COUNT];
 	double elapsed_s;
 	double rate;                       /* probes per second */
+	struct scan_order order;           /* seed and shard, to repeat the run */
+	const char *stopped;               /* why the scan ended before its last task
+					      (static text), or NULL */
 };
 
 void metrics_init(struct metrics *m);

@@ -47,6 +47,7 @@ struct scan_plan {
 	unsigned retries;
 	uint64_t max_rate;           /* 0: unlimited */
 	uint64_t seed;               /* 0: index order */
+	bool seed_derived;           /* a shard without --seed: from the scan's definition */
 	uint64_t shard, nshards;     /* 0-based share of nshards */
 	bool reverse_dns;
 	unsigned ptr_timeout_ms;
@@ -59,7 +60,11 @@ struct scan_plan {
 	bool resuming;           /* continuing the scan in `resume` */
 	struct audit *audit;     /* policy and/or --baseline to check results against, or NULL */
 	struct resume_state resume;
+	const char *const *argv; /* the command line as given (main's argv), or NULL */
 };
+
+/* The plan's seed and shard, as outputs and the summary record them. */
+void plan_order(const struct scan_plan *p, struct scan_order *o);
 
 /* Checks and resolves everything the scan needs except the output files.
  * Any failure is an input error (exit 2) and nothing has been written. */

@@ -88,6 +88,22 @@ int target_set_check_literals(const struct target_set *ts, uint64_t max_hosts,
  * runs can tell whether they address the same hosts by the same indices. */
 void target_set_digest(const struct target_set *ts, GChecksum *sum);
 
+/* A spec given to scan that left no host in the finalized set: a name
+ * that did not resolve, or whose every address is excluded, or a literal
+ * wholly excluded. A host given twice is scanned once, under its first
+ * spec; the later spec is not "unscanned". */
+struct target_unscanned {
+	const char *spec;        /* as given; lives as long as the set */
+	char *why;               /* "not resolved (...)", "excluded (every address)" */
+	unsigned index;          /* the spec's place among the specs to scan */
+	bool literal;            /* an address, block or range: first is its first address */
+	struct pl_addr first;
+};
+
+/* After finalize: the unscanned specs, in the order given. */
+size_t target_set_unscanned_count(const struct target_set *ts);
+const struct target_unscanned *target_set_unscanned(const struct target_set *ts, size_t i);
+
 /* Number of distinct hosts after finalize. */
 uint64_t target_set_count(const struct target_set *ts);
 

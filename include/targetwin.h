@@ -57,6 +57,10 @@ uint64_t target_windows_count(const struct target_windows *tw);
 int target_windows_exclude(struct target_windows *tw, struct target_set *exclusions,
 			   enum target_family family, GError **err);
 
+/* Hex SHA-256 of the targets file's bytes, "" without a file (owned by
+ * tw). */
+const char *target_windows_file_digest(struct target_windows *tw);
+
 /* Feeds what the windows are into sum: the window size, the specs given,
  * the targets file's bytes, the exclusions and the family. */
 void target_windows_digest(struct target_windows *tw, GChecksum *sum);

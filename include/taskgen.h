@@ -76,6 +76,18 @@ static inline uint64_t taskgen_position(const struct taskgen *tg)
  * have been set up with the same space, seed and shard. */
 void taskgen_seek(struct taskgen *tg, uint64_t pos);
 
+/* How a scan orders and splits its tasks, as written into outputs and the
+ * summary so that any run can be repeated. */
+struct scan_order {
+	uint64_t seed;       /* 0: index order */
+	bool derived;        /* derived from the scan's definition (a shard without --seed) */
+	uint64_t shard;      /* 0-based */
+	uint64_t nshards;    /* 0 or 1: not sharded */
+};
+
+/* "seed 42", "seed 8 (derived), shard 2/4", "index order" (g_free). */
+char *scan_order_text(const struct scan_order *o);
+
 static inline void taskgen_decode(const struct taskgen *tg, uint64_t index,
 				  uint64_t *host, uint64_t *port_index)
 {

@@ -11,6 +11,7 @@
 
 #include <stdio.h>
 #include <stddef.h>
+#include <glib.h>
 
 /* A JSON string literal, quotes included: " and \ escaped, \b \f \n \r \t in
  * short form, other C0 controls, DEL, C1 controls, U+2028 and U+2029 as
@@ -32,5 +33,11 @@ int csv_write_field(FILE *fp, const char *s, size_t len, int text);
  * and invalid UTF-8 shown byte by byte as \xNN. Returns a newly allocated
  * string (g_free), or NULL when out of memory. */
 char *text_printable(const char *s, size_t len);
+
+/* Appends one word of a POSIX shell command line to cmd: as it is when it is
+ * non-empty and holds only characters no shell treats specially
+ * (A-Z a-z 0-9 and % + , - . / : = @ _), else in single quotes, each ' as
+ * '\''. Pasted into sh, the word comes back byte for byte. */
+void shell_quote_append(GString *cmd, const char *word);
 
 #endif

@@ -12,6 +12,7 @@
 
 #include "metrics.h"
 #include "result.h"
+#include "taskgen.h"
 
 /* What a scan was asked to do, for headers and metadata. Borrowed. */
 struct scan_meta {
@@ -23,6 +24,8 @@ struct scan_meta {
 	unsigned timeout_ms;
 	unsigned retries;
 	const char *states;           /* reported states, e.g. "open,closed" */
+	struct scan_order order;      /* seed and shard */
+	const char *const *argv;      /* the command line as given, NULL-terminated, or NULL */
 };
 
 struct writer_ops {
@@ -33,6 +36,10 @@ struct writer_ops {
 	/* Return 0, or -1 with errno set when the stream failed. Each record
 	 * is flushed, so a full disk shows at the record that hit it. */
 	int (*write)(void *state, FILE *fp, const struct result *r);
+	/* A result --states leaves out of the outputs: the writer writes
+	 * nothing of it, but may learn from it (XML: whether its host
+	 * answered). Returns as write. NULL op: such results are not seen. */
+	int (*note)(void *state, FILE *fp, const struct result *r);
 	/* Continues a file this format wrote before (a resumed scan): fp is
 	 * open for reading and writing; the writer checks the file is its own,
 	 * removes any trailer and leaves fp where the next record goes.

@@ -600,12 +600,29 @@ void audit_check(const struct audit_policy *p, const struct baseline *b, bool de
 
 /* ---- the audit of one scan ---- */
 
+/* A target that left no host, waiting to be written as a finding. */
+struct unscanned {
+	char *spec;
+	char *why;
+	char *group;               /* a literal's policy group, or NULL */
+};
+
 struct audit {
 	const struct audit_policy *policy;
 	struct baseline *baseline;
 	bool detection;
 	struct findings *findings;
+	GArray *unscanned;         /* struct unscanned, not yet written */
 };
+
+static void unscanned_free(gpointer p)
+{
+	struct unscanned *u = p;
+
+	g_free(u->spec);
+	g_free(u->why);
+	g_free(u->group);
+}
 
 struct audit *audit_new(const struct audit_policy *policy, struct baseline *baseline,
 			bool detection, const char *findings_path, GError **err)
@@ -622,12 +639,52 @@ struct audit *audit_new(const struct audit_policy *policy, struct baseline *base
 	a->baseline = baseline;
 	a->detection = detection;
 	a->findings = f;
+	a->unscanned = g_array_new(FALSE, FALSE, sizeof(struct unscanned));
+	g_array_set_clear_func(a->unscanned, unscanned_free);
 	return a;
+}
+
+/* Writes the targets noted so far as findings. */
+static int flush_unscanned(struct audit *a, GError **err)
+{
+	GError *e = NULL;
+
+	for (guint i = 0; i < a->unscanned->len; i++) {
+		const struct unscanned *u = &g_array_index(a->unscanned, struct unscanned, i);
+		struct finding f = {
+			.kind = FINDING_TARGET_NOT_SCANNED, .host = u->spec,
+			.expected = "scanned", .found = u->why, .group = u->group,
+		};
+
+		(void)findings_add(a->findings, &f, e == NULL ? &e : NULL);
+	}
+	g_array_set_size(a->unscanned, 0);
+	if (e != NULL) {
+		g_propagate_error(err, e);
+		return -1;
+	}
+	return 0;
+}
+
+void audit_targets_finalized(struct audit *a, const struct target_set *ts)
+{
+	for (size_t i = 0; i < target_set_unscanned_count(ts); i++) {
+		const struct target_unscanned *t = target_set_unscanned(ts, i);
+		const char *group = t->literal ? audit_policy_group_of(a->policy, &t->first) : NULL;
+		struct unscanned u = {
+			.spec = g_strdup(t->spec), .why = g_strdup(t->why), .group = g_strdup(group),
+		};
+
+		g_array_append_val(a->unscanned, u);
+	}
 }
 
 int audit_open(struct audit *a, GError **err)
 {
-	return findings_open(a->findings, err);
+	if (findings_open(a->findings, err) != 0)
+		return -1;
+	/* The first window's (or the whole scan's) targets are known by now. */
+	return flush_unscanned(a, err);
 }
 
 void audit_discard(struct audit *a)
@@ -661,6 +718,15 @@ int audit_result(struct audit *a, const struct result *r, GError **err)
 
 int audit_close(struct audit *a, GError **err)
 {
+	GError *e = NULL;
+
+	/* Later windows' targets: the results thread is done, so no finding
+	 * is being written meanwhile. */
+	if (flush_unscanned(a, &e) != 0) {
+		(void)findings_close(a->findings, NULL);
+		g_propagate_error(err, e);
+		return -1;
+	}
 	return findings_close(a->findings, err);
 }
 
@@ -680,5 +746,6 @@ void audit_free(struct audit *a)
 		return;
 	baseline_free(a->baseline);
 	findings_free(a->findings);
+	g_array_free(a->unscanned, TRUE);
 	g_free(a);
 }

@@ -31,6 +31,7 @@ static const char *const kind_names[FINDING_KIND_COUNT] = {
 	[FINDING_CHANGED_SERVICE] = "changed-service",
 	[FINDING_CHANGED_PRODUCT] = "changed-product",
 	[FINDING_CHANGED_VERSION] = "changed-version",
+	[FINDING_TARGET_NOT_SCANNED] = "target-not-scanned",
 };
 
 /* The record's fields, in order: the CSV header and the JSON keys. */
@@ -134,7 +135,10 @@ static int write_record(struct findings *f, const struct finding *fd)
 	char ip[PL_ADDRSTRLEN];
 	const char *text[NFIELDS];
 
-	pl_addr_format(fd->addr, ip, sizeof ip);
+	/* A target not scanned has no address and no port. */
+	ip[0] = '\0';
+	if (fd->addr != NULL)
+		pl_addr_format(fd->addr, ip, sizeof ip);
 	text[0] = finding_kind_name(fd->kind);
 	text[1] = ip;
 	text[2] = fd->host;
@@ -148,7 +152,7 @@ static int write_record(struct findings *f, const struct finding *fd)
 		for (size_t i = 0; i < NFIELDS; i++) {
 			if (i > 0 && fputc(',', fp) == EOF)
 				return -1;
-			if (i == 3 ? fprintf(fp, "%u", (unsigned)fd->port) < 0
+			if (i == 3 ? fd->port != 0 && fprintf(fp, "%u", (unsigned)fd->port) < 0
 				   : put_csv_text(fp, text[i]) < 0)
 				return -1;
 		}
@@ -162,7 +166,8 @@ static int write_record(struct findings *f, const struct finding *fd)
 		if ((i > 0 && fputc(',', fp) == EOF) || put_json_text(fp, field_names[i]) < 0 ||
 		    fputc(':', fp) == EOF)
 			return -1;
-		if (i == 3 ? fprintf(fp, "%u", (unsigned)fd->port) < 0
+		if (i == 3 ? (fd->port != 0 ? fprintf(fp, "%u", (unsigned)fd->port) < 0
+					    : fputs("null", fp) == EOF)
 			   : put_json_text(fp, text[i]) < 0)
 			return -1;
 	}

@@ -31,6 +31,8 @@ int main(int argc, char **argv)
 	struct settings s;
 	struct scan_plan plan;
 	GError *err = NULL;
+	/* Before getopt permutes argv: the XML's args is the command as given. */
+	char **args = g_strdupv(argv);
 	int rc;
 
 	/* A reader that goes away is a write error on that output, not death. */
@@ -40,9 +42,11 @@ int main(int argc, char **argv)
 	switch (settings_load(&s, argc, argv, &err)) {
 	case SETTINGS_DONE:
 		settings_clear(&s);
+		g_strfreev(args);
 		return PL_EXIT_OK;
 	case SETTINGS_ERROR:
 		settings_clear(&s);
+		g_strfreev(args);
 		return report(err, PL_EXIT_USAGE);
 	case SETTINGS_OK:
 		break;
@@ -53,6 +57,7 @@ int main(int argc, char **argv)
 		rc = report(err, PL_EXIT_USAGE);
 		goto out;
 	}
+	plan.argv = (const char *const *)args;
 	if (plan.dry_run) {
 		rc = scan_dry_run(&plan, &err);
 		if (err != NULL)
@@ -69,5 +74,6 @@ int main(int argc, char **argv)
 out:
 	plan_free(&plan);
 	settings_clear(&s);
+	g_strfreev(args);
 	return rc;
 }

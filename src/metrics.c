@@ -7,6 +7,7 @@
 
 #include <inttypes.h>
 #include <time.h>
+#include <glib.h>
 
 static int64_t now_ms(void)
 {
@@ -82,6 +83,9 @@ void metrics_snapshot(struct metrics *m, uint64_t hosts, uint64_t total,
 	for (int i = 0; i < STATE_COUNT; i++)
 		out->state[i] = atomic_load_explicit(&m->state[i],
 						     memory_order_relaxed);
+	/* The caller's to fill: the metrics know neither. */
+	out->order = (struct scan_order){ .nshards = 1 };
+	out->stopped = NULL;
 	out->elapsed_s = elapsed_s;
 	out->rate = elapsed_s > 0 ? (double)out->probes / elapsed_s : 0.0;
 }
@@ -106,5 +110,12 @@ void metrics_print_summary(const struct metrics_snapshot *s, FILE *fp)
 	if (s->self_connects > 0)
 		fprintf(fp, ", %" PRIu64 " self-connect%s", s->self_connects,
 			s->self_connects == 1 ? "" : "s");
+	/* Index order unsharded is the one order that needs no seed to repeat. */
+	if (s->order.seed != 0 || s->order.nshards > 1) {
+		char *order = scan_order_text(&s->order);
+
+		fprintf(fp, "; %s", order);
+		g_free(order);
+	}
 	fputc('\n', fp);
 }

@@ -123,6 +123,21 @@ static int jsonl_close(void *state, FILE *fp,
 	return writer_end_record(fp);
 }
 
+/* The order's seed ("0": index order), whether it was derived from the scan
+ * (a shard without --seed), and the shard as "I/N" or null: with these and
+ * the scan block's targets and ports, the run can be repeated. The seed is a
+ * decimal string: it may exceed 2^53, which readers that hold numbers as
+ * doubles (JavaScript, jq 1.6) would round. */
+static int put_order(FILE *fp, const struct scan_order *o)
+{
+	if (fprintf(fp, ",\"seed\":\"%" PRIu64 "\",\"seed_derived\":%s,\"shard\":", o->seed,
+		    o->derived ? "true" : "false") < 0)
+		return -1;
+	if (o->nshards <= 1)
+		return fputs("null", fp) == EOF ? -1 : 0;
+	return fprintf(fp, "\"%" PRIu64 "/%" PRIu64 "\"", o->shard + 1, o->nshards) < 0 ? -1 : 0;
+}
+
 static int put_meta(FILE *fp, const struct scan_meta *meta)
 {
 	if (fputs("{\"portolan\":{\"version\":", fp) == EOF ||
@@ -143,7 +158,7 @@ static int put_meta(FILE *fp, const struct scan_meta *meta)
 	    fprintf(fp, ",\"threads\":%u,\"timeout_ms\":%u,\"retries\":%u,"
 		    "\"states\":", meta->threads, meta->timeout_ms,
 		    meta->retries) < 0 ||
-	    put_str(fp, meta->states) < 0 ||
+	    put_str(fp, meta->states) < 0 || put_order(fp, &meta->order) < 0 ||
 	    fputs("},\n \"results\":[", fp) == EOF)
 		return -1;
 	return 0;

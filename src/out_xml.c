@@ -6,21 +6,22 @@
  * one port, then all hosts for the next). Writing one <host> per result is
  * DTD-valid, but ndiff pairs hosts by address in file order and so compares
  * unrelated ports, and nmap.xsl lists the address once per port. So this
- * writer buffers per host and writes every host at close, sorted by address:
+ * writer gathers each host's results (xmlhosts.h) and writes every host
+ * once, at close, sorted by address:
  *   - open ports are always kept one by one (they are few, and they are the
  *     point of the scan);
  *   - closed, filtered and error ports are kept one by one until a host has
  *     more than XML_SHOW_MAX of a state; then that state becomes counts per
  *     reason and is written as <extraports>, as nmap does by default;
- *   - when the buffer reaches XML_MAX_HOSTS hosts or XML_MAX_PORTS kept
- *     ports, every buffered host is written out at once and the buffer
- *     starts again. Later results for those hosts then form further <host>
- *     elements for the same address: still DTD-valid, only the grouping
- *     (and ndiff on such huge scans) suffers.
- * Memory is thus bounded. Until close the file holds only the header (a
- * prefix of the document); close is always called, so no result is lost when
- * the scan stops normally, and the document is complete and DTD-valid after
- * close, with or without a summary.
+ *   - memory is bounded: past 262,144 hosts or 4,194,304 kept ports the
+ *     buffer spills, sorted, to temporary files, merged at close, so a host
+ *     still comes out once however large the scan.
+ * Until close the file holds only the header (a prefix of the document);
+ * close is always called, so no result is lost when the scan stops
+ * normally, and the document is complete and DTD-valid after close, with or
+ * without a summary. The writer also sees the results --states leaves out
+ * (the note op): they are not written, but they tell whether a host
+ * answered.
  *
  * Mapping to nmap's vocabulary:
  *   - nmaprun/@scanner is "nmap" because nmap.dtd allows no other value;
@@ -28,15 +29,21 @@
  *     (prefixed "portolan"), and a comment names portolan.
  *   - The state "error" (the probe could not be sent) becomes nmap's
  *     "unknown" with reason "local-error"; nmap's XSL and ndiff take it.
- *   - A host is "up" with reason syn-ack when a port was open, conn-refused
- *     or reset when one was closed, else "user-set", as nmap -Pn reports
- *     hosts it did not probe for liveness: portolan does no host discovery.
+ *   - A host that answered at all is "up", with the best of its answers as
+ *     the reason: syn-ack (a port open), conn-refused or reset (closed),
+ *     admin-prohibited (an ICMP prohibition). A host with no answer is
+ *     "down": no-response, or host-unreach / net-unreach when routers said
+ *     the host cannot be reached (that is a router's answer, not the
+ *     host's; nmap's host discovery calls such a host down too). Hosts
+ *     with no port to show (--states open and none open) are counted but
+ *     get no <host> element, as with nmap --open.
  *   - <times>: srtt and rttvar are RFC 6298's smoothed round-trip time and
  *     its variation (as nmap keeps them), in microseconds, over the
  *     latencies of answered (open or closed) ports in arrival order, or -1
  *     without any; `to` is the configured connect timeout.
- *   - <runstats><hosts>: up counts the <host> elements, total the hosts in
- *     the target space, down the rest (hosts with no reported result).
+ *   - <runstats><hosts>: up counts the hosts that answered (each once,
+ *     whatever --states shows), total the hosts in the target space, down
+ *     the rest.
  *   - <service>: when the result carries service detection fields (looked
  *     up by name in the field table: service, product, version, info,
  *     os_hint) they become name, product, version, extrainfo and ostype with
@@ -60,15 +67,8 @@
 
 #include <glib.h>
 
-/* nmap shows a state port by port up to this many ports per host. */
-#define XML_SHOW_MAX 25
-/* Bounds on what is buffered before hosts are written early (see above). */
-#ifndef XML_MAX_HOSTS
-#define XML_MAX_HOSTS 262144u
-#endif
-#ifndef XML_MAX_PORTS
-#define XML_MAX_PORTS 4194304u
-#endif
+#include "textesc.h"
+#include "xmlhosts.h"
 
 #define XML_STYLESHEET "file:///usr/share/nmap/nmap.xsl"
 #define XML_OUTPUT_VERSION "1.05"
@@ -77,7 +77,7 @@
 static const char REPLACEMENT[] = "\xEF\xBF\xBD";
 
 /* Service detection fields, in the order of `detect_fields`. */
-enum { DET_SERVICE, DET_PRODUCT, DET_VERSION, DET_INFO, DET_OS_HINT, DET_COUNT };
+enum { DET_SERVICE, DET_PRODUCT, DET_VERSION, DET_INFO, DET_OS_HINT, DET_COUNT = XML_DET_COUNT };
 
 static const char *const detect_fields[DET_COUNT] = {
 	"service", "product", "version", "info", "os_hint" };
@@ -86,42 +86,9 @@ static const char *const detect_fields[DET_COUNT] = {
 static const char *const detect_attrs[DET_COUNT] = {
 	"name", "product", "version", "extrainfo", "ostype" };
 
-struct xml_svc {
-	char *text[DET_COUNT];     /* g_malloc'd, or NULL */
-	size_t len[DET_COUNT];     /* bytes: the text may hold NUL */
-};
-
-/* One port shown on its own. */
-struct xml_port {
-	uint16_t port;
-	uint8_t state;             /* enum port_state */
-	uint8_t reason;            /* enum reason, REASON_COUNT when out of range */
-	struct xml_svc *svc;       /* detected service (owned), or NULL */
-};
-
-struct host_key {
-	struct pl_addr addr;
-	const char *name;    /* the user's name, or NULL; owned by the host */
-};
-
-struct xml_host {
-	struct host_key key;             /* first: the table's key points here */
-	char *ptr;                       /* reverse DNS name (g_free), or NULL */
-	time_t first, last;              /* when its first and last results came */
-	GArray *ports;                   /* struct xml_port */
-	uint32_t shown[STATE_COUNT];     /* entries in ports, per state */
-	bool collapsed[STATE_COUNT];     /* state summarised as <extraports> */
-	uint32_t hidden[STATE_COUNT][REASON_COUNT + 1];
-	bool timed;                      /* srtt and rttvar hold a sample */
-	double srtt, rttvar;             /* milliseconds, RFC 6298 estimators */
-	bool open;                       /* some port was open */
-	int closed_reason;               /* reason of a closed port, or -1 */
-};
-
 struct xml_state {
-	GHashTable *hosts;               /* host_key -> xml_host */
-	size_t nports;                   /* kept ports over all hosts */
-	uint64_t written;                /* <host> elements written */
+	struct xml_hosts *hosts;
+	uint64_t up, down;               /* hosts drained so far, by status */
 	GHashTable *services;            /* port -> name ("" when none) */
 	size_t detect_index[DET_COUNT];  /* field table index, or SIZE_MAX */
 	time_t start;
@@ -257,12 +224,23 @@ static uint64_t count_ports(const char *spec)
 	return n;
 }
 
-/* The effective command, as nmap's args attribute shows it: rebuilt from
- * the settings in force, since the writer does not see argv. */
+/* The command, as nmap's args attribute shows it: argv as given, each word
+ * shell-quoted where it needs it, so it can be pasted back. Without argv (a
+ * writer driven by a test) it is rebuilt from the settings in force. */
 static char *build_args(const struct scan_meta *meta)
 {
-	GString *a = g_string_new("portolan");
+	GString *a;
 
+	if (meta != NULL && meta->argv != NULL && meta->argv[0] != NULL) {
+		a = g_string_new(NULL);
+		for (size_t i = 0; meta->argv[i] != NULL; i++) {
+			if (i > 0)
+				g_string_append_c(a, ' ');
+			shell_quote_append(a, meta->argv[i]);
+		}
+		return g_string_free(a, FALSE);
+	}
+	a = g_string_new("portolan");
 	if (meta == NULL)
 		return g_string_free(a, FALSE);
 	if (meta->ports != NULL)
@@ -285,6 +263,21 @@ static void put_comment_word(FILE *fp, const char *s)
 		      *s : '_', fp);
 }
 
+/* nmap.dtd has no attribute for a scan's order, and a comment may go
+ * anywhere: the seed and shard that repeat the run. */
+static int put_order_comment(FILE *fp, const struct scan_meta *meta)
+{
+	char *order;
+	int rc;
+
+	if (meta == NULL)
+		return 0;
+	order = scan_order_text(&meta->order);
+	rc = fprintf(fp, "<!-- portolan scan order: %s -->\n", order) < 0 ? -1 : 0;
+	g_free(order);
+	return rc;
+}
+
 static int put_header(FILE *fp, const struct scan_meta *meta, time_t start)
 {
 	const char *version = meta != NULL ? meta->version : NULL;
@@ -302,6 +295,7 @@ static int put_header(FILE *fp, const struct scan_meta *meta, time_t start)
 		goto out;
 	put_comment_word(fp, version);
 	if (fprintf(fp, " scan initiated %s; nmap-compatible XML -->\n", startstr) < 0 ||
+	    put_order_comment(fp, meta) < 0 ||
 	    fputs("<nmaprun scanner=\"nmap\"", fp) == EOF ||
 	    put_attr(fp, "args", args) < 0 || put_attr(fp, "start", num) < 0 ||
 	    put_attr(fp, "startstr", startstr) < 0 ||
@@ -318,36 +312,7 @@ out:
 	return rc;
 }
 
-/* ---- the per-host buffer ---- */
-
-static guint host_key_hash(gconstpointer p)
-{
-	const struct host_key *k = p;
-	uint64_t v = k->addr.v.hi * 0x9E3779B97F4A7C15u ^ k->addr.v.lo;
-
-	return (guint)(v ^ (v >> 32)) ^ (guint)k->addr.family ^
-	       (k->name != NULL ? g_str_hash(k->name) : 0);
-}
-
-static gboolean host_key_equal(gconstpointer a, gconstpointer b)
-{
-	const struct host_key *x = a, *y = b;
-
-	if (!pl_addr_equal(&x->addr, &y->addr))
-		return FALSE;
-	if (x->name == NULL || y->name == NULL)
-		return x->name == y->name;
-	return strcmp(x->name, y->name) == 0;
-}
-
-static void svc_free(struct xml_svc *svc)
-{
-	if (svc == NULL)
-		return;
-	for (int i = 0; i < DET_COUNT; i++)
-		g_free(svc->text[i]);
-	g_free(svc);
-}
+/* ---- service detection ---- */
 
 /* The detection fields of r, or NULL when it has none. */
 static struct xml_svc *svc_get(const struct xml_state *st, const struct result *r)
@@ -370,92 +335,6 @@ static struct xml_svc *svc_get(const struct xml_state *st, const struct result *
 		svc->len[i] = v.len;
 	}
 	return svc;
-}
-
-static void host_free(gpointer p)
-{
-	struct xml_host *h = p;
-	struct xml_port *ports = (struct xml_port *)(void *)h->ports->data;
-
-	for (guint i = 0; i < h->ports->len; i++)
-		svc_free(ports[i].svc);
-	g_free((char *)h->key.name);
-	g_free(h->ptr);
-	g_array_free(h->ports, TRUE);
-	g_free(h);
-}
-
-static struct xml_host *host_new(const struct result *r, time_t now)
-{
-	struct xml_host *h = g_new0(struct xml_host, 1);
-
-	h->key.addr = r->addr;
-	h->key.name = r->host != NULL && r->host[0] != '\0' ? g_strdup(r->host) : NULL;
-	h->first = now;
-	h->ports = g_array_new(FALSE, FALSE, sizeof(struct xml_port));
-	h->closed_reason = -1;
-	return h;
-}
-
-/* Moves the ports of `state` from the list into the counts. */
-static void host_collapse(struct xml_state *st, struct xml_host *h, int state)
-{
-	struct xml_port *p = (struct xml_port *)(void *)h->ports->data;
-	guint keep = 0;
-
-	for (guint i = 0; i < h->ports->len; i++) {
-		if (p[i].state == state) {
-			h->hidden[state][p[i].reason]++;
-			svc_free(p[i].svc);
-		} else {
-			p[keep++] = p[i];
-		}
-	}
-	st->nports -= h->ports->len - keep;
-	g_array_set_size(h->ports, keep);
-	h->shown[state] = 0;
-	h->collapsed[state] = true;
-}
-
-static void host_add(struct xml_state *st, struct xml_host *h,
-		     const struct result *r, time_t now)
-{
-	int state = (unsigned)r->state < STATE_COUNT ? (int)r->state : STATE_ERROR;
-	int reason = (unsigned)r->reason < REASON_COUNT ? (int)r->reason : REASON_COUNT;
-
-	h->last = now;
-	if (state == STATE_OPEN || state == STATE_CLOSED) {
-		double ms = r->latency_ms >= 0 && r->latency_ms < 1e9 ?
-			    r->latency_ms : 0;   /* also NaN */
-
-		if (!h->timed) {
-			h->srtt = ms;
-			h->rttvar = ms / 2;
-			h->timed = true;
-		} else {
-			double d = h->srtt > ms ? h->srtt - ms : ms - h->srtt;
-
-			h->rttvar = 0.75 * h->rttvar + 0.25 * d;
-			h->srtt = 0.875 * h->srtt + 0.125 * ms;
-		}
-	}
-	if (state == STATE_OPEN)
-		h->open = true;
-	else if (state == STATE_CLOSED && h->closed_reason < 0)
-		h->closed_reason = reason;
-	if (h->ptr == NULL && r->ptr != NULL && r->ptr[0] != '\0')
-		h->ptr = g_strdup(r->ptr);
-
-	if (h->collapsed[state]) {
-		h->hidden[state][reason]++;
-		return;
-	}
-	g_array_append_val(h->ports, ((struct xml_port){
-		.port = r->port, .state = (uint8_t)state, .reason = (uint8_t)reason,
-		.svc = svc_get(st, r) }));
-	st->nports++;
-	if (++h->shown[state] > XML_SHOW_MAX && state != STATE_OPEN)
-		host_collapse(st, h, state);
 }
 
 /* ---- writing hosts ---- */
@@ -520,13 +399,6 @@ static int put_service(struct xml_state *st, FILE *fp, const struct xml_port *p)
 	return fputs("/>", fp) == EOF ? -1 : 0;
 }
 
-static int port_cmp(const void *a, const void *b)
-{
-	const struct xml_port *x = a, *y = b;
-
-	return (x->port > y->port) - (x->port < y->port);
-}
-
 static int put_ports(struct xml_state *st, FILE *fp, struct xml_host *h)
 {
 	const struct xml_port *p = (const struct xml_port *)(const void *)h->ports->data;
@@ -552,7 +424,6 @@ static int put_ports(struct xml_state *st, FILE *fp, struct xml_host *h)
 		if (fputs("</extraports>\n", fp) == EOF)
 			return -1;
 	}
-	qsort(h->ports->data, h->ports->len, sizeof(struct xml_port), port_cmp);
 	for (guint i = 0; i < h->ports->len; i++) {
 		if (fprintf(fp, "<port protocol=\"tcp\" portid=\"%u\">"
 			    "<state state=\"%s\" reason=\"%s\" reason_ttl=\"0\"/>",
@@ -567,16 +438,12 @@ static int put_ports(struct xml_state *st, FILE *fp, struct xml_host *h)
 	return fputs("</ports>\n", fp) == EOF ? -1 : 0;
 }
 
-static int put_host(struct xml_state *st, FILE *fp, struct xml_host *h)
+static int put_host(struct xml_state *st, FILE *fp, struct xml_host *h, bool up,
+		    enum reason why)
 {
 	char addr[PL_ADDRSTRLEN];
-	const char *reason = "user-set";
 	long long srtt = -1, rttvar = -1;
 
-	if (h->open)
-		reason = reason_name(REASON_SYN_ACK);
-	else if (h->closed_reason >= 0)
-		reason = reason_name((enum reason)h->closed_reason);
 	if (h->timed) {
 		srtt = (long long)(h->srtt * 1000.0 + 0.5);
 		rttvar = (long long)(h->rttvar * 1000.0 + 0.5);
@@ -585,8 +452,9 @@ static int put_host(struct xml_state *st, FILE *fp, struct xml_host *h)
 	addr[sizeof addr - 1] = '\0';
 
 	if (fprintf(fp, "<host starttime=\"%" PRIdMAX "\" endtime=\"%" PRIdMAX "\">"
-		    "<status state=\"up\" reason=\"%s\" reason_ttl=\"0\"/>\n",
-		    (intmax_t)h->first, (intmax_t)h->last, reason) < 0 ||
+		    "<status state=\"%s\" reason=\"%s\" reason_ttl=\"0\"/>\n",
+		    (intmax_t)h->first, (intmax_t)h->last, up ? "up" : "down",
+		    reason_name(why)) < 0 ||
 	    fputs("<address", fp) == EOF || put_attr(fp, "addr", addr) < 0 ||
 	    fprintf(fp, " addrtype=\"%s\"/>\n<hostnames>\n",
 		    h->key.addr.family == AF_INET6 ? "ipv6" : "ipv4") < 0)
@@ -607,50 +475,34 @@ static int put_host(struct xml_state *st, FILE *fp, struct xml_host *h)
 	return 0;
 }
 
-static int host_cmp(const void *a, const void *b)
-{
-	const struct xml_host *x = *(const struct xml_host *const *)a;
-	const struct xml_host *y = *(const struct xml_host *const *)b;
-	int c;
+struct drain {
+	struct xml_state *st;
+	FILE *fp;
+};
 
-	if (x->key.addr.family != y->key.addr.family)
-		return x->key.addr.family == AF_INET ? -1 : 1;
-	c = pl_u128_cmp(x->key.addr.v, y->key.addr.v);
-	if (c != 0)
-		return c;
-	if (x->key.name == NULL || y->key.name == NULL)
-		return (x->key.name != NULL) - (y->key.name != NULL);
-	return strcmp(x->key.name, y->key.name);
+/* One host, merged: counted, and written when it has ports to show. */
+static int drain_host(void *ud, struct xml_host *h)
+{
+	struct drain *d = ud;
+	enum reason why;
+	bool up = xml_host_up(h, &why);
+
+	if (up)
+		d->st->up++;
+	else
+		d->st->down++;
+	if (!xml_host_reported(h))
+		return 0;
+	return put_host(d->st, d->fp, h, up, why) < 0 ? writer_failed() : 0;
 }
 
-/* Writes every buffered host, sorted, and empties the buffer. The buffer
- * is emptied also when writing fails: those results are lost either way. */
+/* Writes every host, each once, sorted; the buffer is empty afterwards. */
 static int flush_hosts(struct xml_state *st, FILE *fp)
 {
-	GHashTableIter it;
-	gpointer value;
-	struct xml_host **all;
-	size_t n = 0;
-	int rc = 0, err;
+	struct drain d = { .st = st, .fp = fp };
 
-	all = g_new(struct xml_host *, g_hash_table_size(st->hosts) + 1);
-	g_hash_table_iter_init(&it, st->hosts);
-	while (g_hash_table_iter_next(&it, NULL, &value))
-		all[n++] = value;
-	qsort(all, n, sizeof *all, host_cmp);
 	errno = 0;
-	for (size_t i = 0; i < n && rc == 0; i++) {
-		if (put_host(st, fp, all[i]) < 0)
-			rc = writer_failed();
-		else
-			st->written++;
-	}
-	err = errno;
-	g_free(all);
-	g_hash_table_remove_all(st->hosts);
-	st->nports = 0;
-	errno = err;
-	return rc;
+	return xml_hosts_drain(st->hosts, drain_host, &d);
 }
 
 /* ---- the writer ---- */
@@ -659,8 +511,7 @@ static void state_free(struct xml_state *st)
 {
 	if (st == NULL)
 		return;
-	if (st->hosts != NULL)
-		g_hash_table_destroy(st->hosts);
+	xml_hosts_free(st->hosts);
 	if (st->services != NULL)
 		g_hash_table_destroy(st->services);
 	free(st);
@@ -673,8 +524,7 @@ static void *xml_open(FILE *fp, const struct scan_meta *meta)
 
 	if (st == NULL)
 		return NULL;
-	st->hosts = g_hash_table_new_full(host_key_hash, host_key_equal, NULL,
-					  host_free);
+	st->hosts = xml_hosts_new(0, 0);
 	st->services = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
 					     g_free);
 	st->start = meta != NULL ? meta->start : time(NULL);
@@ -704,44 +554,53 @@ fail:
 static int xml_write(void *state, FILE *fp, const struct result *r)
 {
 	struct xml_state *st = state;
-	struct host_key key = { .addr = r->addr, .name = r->host };
-	struct xml_host *h;
-	time_t now = time(NULL);
 
-	if (key.name != NULL && key.name[0] == '\0')
-		key.name = NULL;
-	h = g_hash_table_lookup(st->hosts, &key);
-	/* The bound on memory: write what we hold and start again. */
-	if (st->nports >= XML_MAX_PORTS ||
-	    (h == NULL && g_hash_table_size(st->hosts) >= XML_MAX_HOSTS)) {
-		if (flush_hosts(st, fp) < 0 || writer_end_record(fp) < 0)
-			return -1;
-		h = NULL;
-	}
-	if (h == NULL) {
-		h = host_new(r, now);
-		g_hash_table_insert(st->hosts, &h->key, h);
-	}
-	host_add(st, h, r, now);
-	return 0;
+	return xml_hosts_add(st->hosts, r, true, svc_get(st, r), time(NULL));
+}
+
+/* A result --states leaves out: not written, but it tells how the host
+ * answered. */
+static int xml_note(void *state, FILE *fp, const struct result *r)
+{
+	struct xml_state *st = state;
+
+	return xml_hosts_add(st->hosts, r, false, NULL, time(NULL));
+}
+
+/* exit="error" with nmap's errormsg: why the scan stopped and how far it
+ * got, so no reader takes a partial host list for the whole network. */
+static int put_exit_error(FILE *fp, const struct metrics_snapshot *summary)
+{
+	char *msg;
+	int rc;
+
+	if (summary == NULL)
+		msg = g_strdup("the scan did not complete; results may be missing");
+	else
+		msg = g_strdup_printf("%s after %" PRIu64 " of %" PRIu64 " probes; results are "
+				      "missing", summary->stopped, summary->probes, summary->total);
+	rc = fputs(" exit=\"error\"", fp) == EOF || put_attr(fp, "errormsg", msg) < 0 ||
+	     fputs("/>", fp) == EOF ? -1 : 0;
+	g_free(msg);
+	return rc;
 }
 
 static int put_runstats(struct xml_state *st, FILE *fp,
 			const struct metrics_snapshot *summary, time_t end)
 {
 	char timestr[64], elapsed[WRITER_REAL_LEN];
-	uint64_t up = st->written, total = up, down = 0;
+	uint64_t up = st->up, total = st->up + st->down, down;
 	double secs;
 
 	if (summary != NULL) {
 		secs = summary->elapsed_s;
-		if (summary->hosts > up) {
+		/* Hosts never probed (an interrupted scan) are down too. */
+		if (summary->hosts > total)
 			total = summary->hosts;
-			down = total - up;
-		}
 	} else {
 		secs = difftime(end, st->start);
 	}
+	down = total - up;
 	if (!writer_format_real(elapsed, sizeof elapsed, secs < 0 ? 0 : secs, 2))
 		strcpy(elapsed, "0.00");
 	format_time(end, timestr, sizeof timestr);
@@ -753,11 +612,10 @@ static int put_runstats(struct xml_state *st, FILE *fp,
 		    elapsed, timestr, total, total == 1 ? "" : "es", up,
 		    up == 1 ? "" : "s", elapsed) < 0)
 		return -1;
-	if (summary != NULL) {
+	if (summary != NULL && summary->stopped == NULL) {
 		if (fputs(" exit=\"success\"/>", fp) == EOF)
 			return -1;
-	} else if (fputs(" exit=\"error\" errormsg=\"the scan did not complete; "
-			 "results may be missing\"/>", fp) == EOF) {
+	} else if (put_exit_error(fp, summary) < 0) {
 		return -1;
 	}
 	if (fprintf(fp, "<hosts up=\"%" PRIu64 "\" down=\"%" PRIu64 "\" total=\"%"
@@ -797,5 +655,6 @@ const struct writer_ops writer_xml = {
 	.extensions = xml_extensions,
 	.open = xml_open,
 	.write = xml_write,
+	.note = xml_note,
 	.close = xml_close,
 };

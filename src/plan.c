@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include "errors.h"
+#include "specfile.h"
+#include "taskgen.h"
 
 static void output_free(gpointer data)
 {
@@ -41,9 +43,10 @@ static int add_output(struct scan_plan *p, const char *path, const char *format,
 	return 0;
 }
 
-/* window: specs per target window (see targetwin.h). */
+/* window: specs per target window (see targetwin.h). *file_digest: the
+ * targets file's SHA-256 ("" without one; g_free). */
 static int build_targets(struct scan_plan *p, const struct settings *s, uint64_t window,
-			 GError **err)
+			 char **file_digest, GError **err)
 {
 	enum target_family fam = TARGET_FAMILY_ANY;
 	struct target_set *single = NULL;
@@ -54,6 +57,7 @@ static int build_targets(struct scan_plan *p, const struct settings *s, uint64_t
 				 s->targets_file, window, (uint64_t)s->max_hosts, &single, err);
 	if (tw == NULL)
 		return -1;
+	*file_digest = g_strdup(target_windows_file_digest(tw));
 	if (single != NULL) {
 		/* One window: the whole scan is one set, as it always was. */
 		target_windows_free(tw);
@@ -81,8 +85,13 @@ static int build_targets(struct scan_plan *p, const struct settings *s, uint64_t
 		fam = TARGET_FAMILY_V4;
 	else if (strcmp(s->family, "6") == 0)
 		fam = TARGET_FAMILY_V6;
-	if (p->windows == NULL)
-		return target_set_finalize(p->targets, fam, (uint64_t)s->max_hosts, err);
+	if (p->windows == NULL) {
+		if (target_set_finalize(p->targets, fam, (uint64_t)s->max_hosts, err) != 0)
+			return -1;
+		if (p->audit != NULL)
+			audit_targets_finalized(p->audit, p->targets);
+		return 0;
+	}
 	rc = target_windows_exclude(p->windows, p->targets, fam, err);
 	p->targets = NULL;
 	return rc;
@@ -95,7 +104,11 @@ static int load_window(struct scan_plan *p, uint64_t k, GError **err)
 	g_free(p->window_digest);
 	p->window_digest = NULL;
 	p->window = k;
-	return target_windows_load(p->windows, k, &p->targets, &p->window_digest, err);
+	if (target_windows_load(p->windows, k, &p->targets, &p->window_digest, err) != 0)
+		return -1;
+	if (p->audit != NULL)
+		audit_targets_finalized(p->audit, p->targets);
+	return 0;
 }
 
 /* The installed probes when present, else the source tree's (so a build
@@ -152,6 +165,81 @@ static char *fingerprint(const struct scan_plan *p)
 	hex = g_strdup(g_checksum_get_string(sum));
 	g_checksum_free(sum);
 	return hex;
+}
+
+/* One "key length:value" line of a scan's definition: the length keeps any
+ * value from passing for two. */
+static void def_line(GChecksum *def, const char *key, const char *value)
+{
+	char *line = g_strdup_printf("%s %zu:%s\n", key, strlen(value), value);
+
+	g_checksum_update(def, (const guchar *)line, (gssize)strlen(line));
+	g_free(line);
+}
+
+/* The SHA-256 of an exclusions file's bytes; "-" (standard input, already
+ * read) stands for itself. */
+static char *exclude_file_digest(const char *path, GError **err)
+{
+	struct spec_file *sf;
+	const char *spec;
+	char *hex = NULL;
+	int rc;
+
+	if (strcmp(path, "-") == 0)
+		return g_strdup("-");
+	if ((sf = spec_file_open(path, false, err)) == NULL)
+		return NULL;
+	while ((rc = spec_file_next(sf, &spec, err)) > 0)
+		;
+	if (rc == 0)
+		hex = g_strdup(spec_file_digest(sf));
+	spec_file_close(sf);
+	return hex;
+}
+
+/* The seed of a sharded scan given no --seed: the first 63 bits of a
+ * SHA-256 over what defines the task space, as the user wrote it (target
+ * specs in order, the targets file's bytes, exclusions, ports, family) and
+ * the scan method. Each machine of a sharded scan computes the same seed,
+ * so the shards partition the space with nothing to agree on beforehand,
+ * and a repeated run repeats the order. 63 bits, so --seed takes it back;
+ * never 0, which means index order. */
+static int derive_seed(struct scan_plan *p, const struct settings *s, const char *file_digest,
+		       GError **err)
+{
+	GChecksum *def = g_checksum_new(G_CHECKSUM_SHA256);
+	guint8 bytes[32];
+	gsize len = sizeof(bytes);
+	uint64_t seed = 0;
+
+	def_line(def, "portolan", "shard seed 1");
+	def_line(def, "method", "connect");
+	def_line(def, "family", s->family);
+	def_line(def, "ports", p->ports_text);
+	for (guint i = 0; i < s->targets->len; i++)
+		def_line(def, "target", s->targets->pdata[i]);
+	def_line(def, "targets-file", file_digest);
+	for (guint i = 0; i < s->exclude->len; i++)
+		def_line(def, "exclude", s->exclude->pdata[i]);
+	if (s->exclude_file != NULL) {
+		char *hex = exclude_file_digest(s->exclude_file, err);
+
+		if (hex == NULL) {
+			g_checksum_free(def);
+			return -1;
+		}
+		def_line(def, "exclude-file", hex);
+		g_free(hex);
+	}
+	g_checksum_get_digest(def, bytes, &len);
+	g_checksum_free(def);
+	for (int i = 0; i < 8; i++)
+		seed = seed << 8 | bytes[i];
+	seed &= (uint64_t)INT64_MAX;
+	p->seed = seed != 0 ? seed : 1;
+	p->seed_derived = true;
+	return 0;
 }
 
 /* The audit: the config's policy and --baseline; findings are counted and
@@ -316,12 +404,19 @@ int plan_build(struct scan_plan *p, const struct settings *s, GError **err)
 		 * there were windows). Its errors come after the targets'. */
 		uint64_t window = (uint64_t)s->target_window;
 		GError *resume_err = NULL;
+		char *file_digest = NULL;
 		bool resume_ok = s->resume_from != NULL &&
 				 resume_read(s->resume_from, &p->resume, &resume_err) == 0;
+		int rc;
 
 		if (resume_ok && !p->resume.windowed)
 			window = UINT64_MAX;
-		if (build_targets(p, s, window, err) != 0) {
+		rc = build_targets(p, s, window, &file_digest, err);
+		/* A shard without a seed: settings_load left the seed 0. */
+		if (rc == 0 && s->shard != NULL && p->seed == 0 && !s->sequential)
+			rc = derive_seed(p, s, file_digest, err);
+		g_free(file_digest);
+		if (rc != 0) {
 			g_clear_error(&resume_err);
 			return -1;
 		}
@@ -329,6 +424,15 @@ int plan_build(struct scan_plan *p, const struct settings *s, GError **err)
 			g_propagate_error(err, resume_err);
 			return -1;
 		}
+	}
+	{
+		struct scan_order o;
+		char *text;
+
+		plan_order(p, &o);
+		text = scan_order_text(&o);
+		g_info("scan order: %s", text);
+		g_free(text);
 	}
 	p->settings = s;
 	p->fingerprint = fingerprint(p);
@@ -339,6 +443,14 @@ int plan_build(struct scan_plan *p, const struct settings *s, GError **err)
 	if (p->windows != NULL)
 		return load_window(p, 0, err);
 	return 0;
+}
+
+void plan_order(const struct scan_plan *p, struct scan_order *o)
+{
+	*o = (struct scan_order){
+		.seed = p->seed, .derived = p->seed_derived,
+		.shard = p->shard, .nshards = p->nshards,
+	};
 }
 
 int plan_open_outputs(struct scan_plan *p, GError **err)

@@ -95,17 +95,20 @@ static void record(struct results *r, const struct result *res)
 		if (audit_result(r->plan->audit, res, &e) != 0)
 			audit_failed(r, e);
 	}
-	if (r->plan->states_mask & (1u << res->state)) {
-		for (guint i = 0; i < r->plan->outputs->len; i++) {
-			struct output *o = r->plan->outputs->pdata[i];
+	for (guint i = 0; i < r->plan->outputs->len; i++) {
+		struct output *o = r->plan->outputs->pdata[i];
+		/* A state --states leaves out goes to the writers that note it. */
+		int (*fn)(void *, FILE *, const struct result *) =
+			r->plan->states_mask & (1u << res->state) ? o->ops->write : o->ops->note;
 
-			if (o->failed)
-				continue;
-			if (write_record(r, o, res) != 0)
-				output_failed(r, o, errno ? errno : EIO);
-			else
-				mark_good(o);
-		}
+		if (o->failed || fn == NULL)
+			continue;
+		/* A noted result is not shown: only a written row steps past the
+		 * progress line. */
+		if (fn == o->ops->write ? write_record(r, o, res) != 0 : fn(o->state, o->fp, res) != 0)
+			output_failed(r, o, errno ? errno : EIO);
+		else
+			mark_good(o);
 	}
 	progress_mark(r->pr, res->seq);
 }

@@ -105,11 +105,33 @@ static double elapsed_since(const struct timespec *t0)
 	return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
+/* Why the scan is ending before its last task, or NULL. */
+static const char *stop_reason(struct scan_ctl *c)
+{
+	switch (atomic_load(&c->stop_signal)) {
+	case 0:
+		break;
+	case SIGINT:
+		return "interrupted (SIGINT)";
+	case SIGTERM:
+		return "terminated (SIGTERM)";
+	default:
+		return "stopped by a signal";
+	}
+	if (c->window_error != NULL)
+		return "stopped at a target window that could not be read";
+	if (atomic_load(&c->output_failed))
+		return "stopped: an output could not be written";
+	return NULL;
+}
+
 /* Hosts and tasks are the whole scan's so far: every window begun. */
 static void snapshot(struct scan_ctl *c, struct metrics_snapshot *snap)
 {
 	metrics_snapshot(c->metrics, c->hosts_before + c->hosts, c->tasks_before + c->total,
 			 c->elapsed_base + elapsed_since(&c->t0), snap);
+	plan_order(c->plan, &snap->order);
+	snap->stopped = stop_reason(c);
 }
 
 /* Records what is done so the scan can continue later; with say, prints
@@ -283,6 +305,9 @@ static int next_window(struct scan_ctl *c, uint64_t k)
 	 * records window k as not begun. */
 	if (target_windows_load(plan->windows, k, &ts, &digest, &c->window_error) != 0)
 		return -1;
+	/* Its unscanned targets are written when the audit closes. */
+	if (plan->audit != NULL)
+		audit_targets_finalized(plan->audit, ts);
 	pthread_mutex_lock(&c->win_lock);
 	plan->targets = ts;
 	plan->window_digest = digest;
@@ -414,7 +439,9 @@ int scan_run(struct scan_plan *plan, GError **err)
 		.timeout_ms = plan->timeout_ms,
 		.retries = plan->retries,
 		.states = plan->states_text,
+		.argv = plan->argv,
 	};
+	plan_order(plan, &meta.order);
 	clock_gettime(CLOCK_MONOTONIC, &ctl.t0);
 	results = results_start(plan, results_q, &metrics, ctl.progress, &meta,
 				on_output_failure, &ctl, err);

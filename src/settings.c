@@ -1205,8 +1205,10 @@ enum settings_status settings_load(struct settings *s, int argc, char **argv, GE
 			    s->max_timeout_ms, s->timeout_ms);
 		goto out;
 	}
-	if (s->seed == 0) {
-		/* Recorded in the settings, so a resume file repeats the order. */
+	if (s->seed == 0 && s->shard == NULL) {
+		/* Recorded in the settings, so a resume file repeats the order.
+		 * A sharded scan without a seed gets one derived from what it
+		 * scans instead (plan.c), the same on every machine. */
 		s->seed = ((int64_t)g_random_int_range(1, G_MAXINT32) << 31) ^ g_random_int();
 	}
 	status = SETTINGS_OK;

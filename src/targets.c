@@ -42,6 +42,7 @@ struct name_spec {
 	char *name;
 	bool exclude;
 	size_t lookup;            /* index into the lookup table at finalize */
+	guint spec;               /* a target's index in target_set.specs */
 };
 
 /* One getaddrinfo call; shared by every name_spec with the same name and
@@ -64,6 +65,9 @@ struct target_set {
 	GArray *include;          /* struct range: literal specs to scan */
 	GArray *exclude;          /* struct range: literal specs to skip */
 	GPtrArray *names;         /* struct name_spec *, in the order given */
+	GPtrArray *specs;         /* char *: every spec to scan, in the order given */
+	GArray *include_spec;     /* guint: the index in specs of each include range */
+	GArray *unscanned;        /* struct target_unscanned, after finalize */
 	bool allow_empty;         /* a window: finalize may leave nothing */
 	bool finalized;
 	struct range *ranges;     /* frozen, sorted, disjoint */
@@ -88,7 +92,17 @@ struct target_set *target_set_new(void)
 	ts->include = g_array_new(FALSE, FALSE, sizeof(struct range));
 	ts->exclude = g_array_new(FALSE, FALSE, sizeof(struct range));
 	ts->names = g_ptr_array_new_with_free_func(name_spec_free);
+	ts->specs = g_ptr_array_new_with_free_func(g_free);
+	ts->include_spec = g_array_new(FALSE, FALSE, sizeof(guint));
+	ts->unscanned = g_array_new(FALSE, FALSE, sizeof(struct target_unscanned));
 	return ts;
+}
+
+static void unscanned_clear(GArray *u)
+{
+	for (guint i = 0; i < u->len; i++)
+		g_free(g_array_index(u, struct target_unscanned, i).why);
+	g_array_set_size(u, 0);
 }
 
 void target_set_free(struct target_set *ts)
@@ -98,6 +112,10 @@ void target_set_free(struct target_set *ts)
 	g_array_free(ts->include, TRUE);
 	g_array_free(ts->exclude, TRUE);
 	g_ptr_array_free(ts->names, TRUE);
+	g_ptr_array_free(ts->specs, TRUE);
+	g_array_free(ts->include_spec, TRUE);
+	unscanned_clear(ts->unscanned);
+	g_array_free(ts->unscanned, TRUE);
 	g_free(ts->ranges);
 	g_free(ts);
 }
@@ -315,10 +333,17 @@ static int add_spec(struct target_set *ts, const char *spec, bool exclude,
 
 	ns->name = g_strdup(spec);
 	ns->exclude = exclude;
+	ns->spec = ts->specs->len;
+	if (!exclude)
+		g_ptr_array_add(ts->specs, g_strdup(spec));
 	g_ptr_array_add(ts->names, ns);
 	return 0;
 
 add_range:
+	if (!exclude) {
+		g_array_append_val(ts->include_spec, ts->specs->len);
+		g_ptr_array_add(ts->specs, g_strdup(spec));
+	}
 	g_array_append_val(exclude ? ts->exclude : ts->include, r);
 	return 0;
 }
@@ -649,6 +674,81 @@ static int lookup_family(enum target_family family)
 	}
 }
 
+/* Does the merged ex hold every address from first to last? A range that
+ * merged ex covers lies inside one of its ranges (adjacent ones are merged). */
+static bool ex_covers(const GArray *ex, int family, struct pl_u128 first, struct pl_u128 last)
+{
+	const struct range *v = (const struct range *)(void *)ex->data;
+	size_t lo = 0, hi = ex->len;
+
+	/* The last range that starts at or before first. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (key_cmp(v[mid].family, v[mid].first, family, first) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo > 0 && v[lo - 1].family == family && pl_u128_cmp(last, v[lo - 1].last) <= 0;
+}
+
+static void add_unscanned(struct target_set *ts, guint spec, char *why, bool literal,
+			  int family, struct pl_u128 first)
+{
+	struct target_unscanned u = {
+		.spec = g_ptr_array_index(ts->specs, spec), .why = why, .index = spec,
+		.literal = literal, .first = { .family = family, .v = first },
+	};
+
+	g_array_append_val(ts->unscanned, u);
+}
+
+/* The names to scan that leave no host: not resolved, or every address
+ * excluded (ex merged). */
+static void note_unscanned_names(struct target_set *ts, const struct lookup *lk, const GArray *ex)
+{
+	for (guint i = 0; i < ts->names->len; i++) {
+		const struct name_spec *ns = g_ptr_array_index(ts->names, i);
+		const struct lookup *l = &lk[ns->lookup];
+		const struct pl_addr *a = (const struct pl_addr *)(void *)l->addrs->data;
+		bool all_excluded = true;
+
+		if (ns->exclude)
+			continue;
+		if (l->rc != 0 || l->addrs->len == 0) {
+			add_unscanned(ts, ns->spec, g_strdup_printf("not resolved (%s)",
+				      l->rc != 0 ? gai_strerror(l->rc) : "no address"),
+				      false, 0, (struct pl_u128){ 0, 0 });
+			continue;
+		}
+		for (guint k = 0; k < l->addrs->len && all_excluded; k++)
+			all_excluded = ex_covers(ex, a[k].family, a[k].v, a[k].v);
+		if (all_excluded)
+			add_unscanned(ts, ns->spec, g_strdup("excluded (every address)"), false, 0,
+				      (struct pl_u128){ 0, 0 });
+	}
+}
+
+/* The literal specs to scan that leave no host: every address excluded. */
+static void note_unscanned_literals(struct target_set *ts, const GArray *ex)
+{
+	const struct range *r = (const struct range *)(void *)ts->include->data;
+
+	for (guint i = 0; i < ts->include->len; i++)
+		if (ex_covers(ex, r[i].family, r[i].first, r[i].last))
+			add_unscanned(ts, g_array_index(ts->include_spec, guint, i),
+				      g_strdup("excluded (every address)"), true, r[i].family,
+				      r[i].first);
+}
+
+static gint unscanned_cmp(gconstpointer a, gconstpointer b)
+{
+	const struct target_unscanned *x = a, *y = b;
+
+	return (x->index > y->index) - (x->index < y->index);
+}
+
 /* Resolves every name and returns the hosts they name, sorted and unique
  * (first name wins), as points; exclusion hosts go into ex as ranges. */
 static struct point *resolve_names(struct target_set *ts,
@@ -708,6 +808,8 @@ static struct point *resolve_names(struct target_set *ts,
 			}
 		}
 	}
+	merge_ranges(ex);
+	note_unscanned_names(ts, lk, ex);
 	for (guint i = 0; i < jobs->len; i++)
 		g_array_free(lk[i].addrs, TRUE);
 	g_array_free(jobs, TRUE);
@@ -761,10 +863,13 @@ int target_set_finalize(struct target_set *ts, enum target_family family,
 	/* Work on copies so a failed finalize leaves the input as it was. */
 	lits = g_array_copy(ts->include);
 	ex = g_array_copy(ts->exclude);
+	unscanned_clear(ts->unscanned);
 	pts = resolve_names(ts, family, ex, &npts);
 
 	merge_ranges(lits);
 	merge_ranges(ex);
+	note_unscanned_literals(ts, ex);
+	g_array_sort(ts->unscanned, unscanned_cmp);
 	named = overlay_names(lits, pts, npts);
 	final = subtract(named, ex);
 
@@ -928,4 +1033,15 @@ void target_set_get(const struct target_set *ts, uint64_t index,
 	addr->v = pl_u128_add64(ts->ranges[lo].first, index - ts->ranges[lo].start);
 	if (name != NULL)
 		*name = ts->ranges[lo].name;
+}
+
+size_t target_set_unscanned_count(const struct target_set *ts)
+{
+	return ts->finalized ? ts->unscanned->len : 0;
+}
+
+const struct target_unscanned *target_set_unscanned(const struct target_set *ts, size_t i)
+{
+	g_return_val_if_fail(ts->finalized && i < ts->unscanned->len, NULL);
+	return &g_array_index(ts->unscanned, struct target_unscanned, i);
 }

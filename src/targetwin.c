@@ -243,6 +243,11 @@ int target_windows_exclude(struct target_windows *tw, struct target_set *exclusi
 	return tw->suspect ? check_windows(tw, err) : 0;
 }
 
+const char *target_windows_file_digest(struct target_windows *tw)
+{
+	return tw->file != NULL ? spec_file_digest(tw->file) : "";
+}
+
 void target_windows_digest(struct target_windows *tw, GChecksum *sum)
 {
 	static const char tag[] = "portolan target windows";

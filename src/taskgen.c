@@ -11,6 +11,9 @@
  * starting value returns to a value inside the space. */
 #include "taskgen.h"
 
+#include <inttypes.h>
+#include <glib.h>
+
 static uint64_t mask_of(unsigned width)
 {
 	return width >= 64 ? UINT64_MAX : (UINT64_C(1) << width) - 1;
@@ -116,4 +119,18 @@ bool taskgen_next(struct taskgen *tg, uint64_t *index)
 void taskgen_seek(struct taskgen *tg, uint64_t pos)
 {
 	tg->next = pos < tg->count ? pos : tg->count;
+}
+
+char *scan_order_text(const struct scan_order *o)
+{
+	GString *t = g_string_new(NULL);
+
+	if (o->seed == 0)
+		g_string_append(t, "index order");
+	else
+		g_string_append_printf(t, "seed %" PRIu64 "%s", o->seed,
+				       o->derived ? " (derived)" : "");
+	if (o->nshards > 1)
+		g_string_append_printf(t, ", shard %" PRIu64 "/%" PRIu64, o->shard + 1, o->nshards);
+	return g_string_free(t, FALSE);
 }

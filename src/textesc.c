@@ -264,3 +264,24 @@ char *text_printable(const char *s, size_t len)
 	*o = '\0';
 	return out;
 }
+
+void shell_quote_append(GString *cmd, const char *word)
+{
+	static const char plain[] = "%+,-./:=@_";
+	bool quote = word[0] == '\0';
+
+	for (const char *c = word; *c != '\0' && !quote; c++)
+		quote = !g_ascii_isalnum(*c) && strchr(plain, *c) == NULL;
+	if (!quote) {
+		g_string_append(cmd, word);
+		return;
+	}
+	g_string_append_c(cmd, '\'');
+	for (const char *c = word; *c != '\0'; c++) {
+		if (*c == '\'')
+			g_string_append(cmd, "'\\''");
+		else
+			g_string_append_c(cmd, *c);
+	}
+	g_string_append_c(cmd, '\'');
+}

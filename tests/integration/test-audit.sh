@@ -231,6 +231,62 @@ run -c "$cfg" -p "$A" -o "$work/keep.csv" --findings "$work/no/such/dir.csv"
 check "findings not writable: exit 3, outputs not created" \
 	test "$rc" = 3 -a ! -e "$work/keep.csv"
 
+# ---- targets not scanned ----
+
+# nottargets FILE: the target-not-scanned findings of a findings CSV as
+# "host|found|group" lines, in file order.
+nottargets() {
+	python3 - "$1" <<'EOF'
+import csv, sys
+with open(sys.argv[1], newline="", encoding="utf-8") as f:
+    r = list(csv.reader(f))
+for row in r[1:]:
+    if row[0] == "target-not-scanned":
+        assert row[1] == "" and row[3] == "" and row[5] == "scanned", row
+        print("|".join([row[2], row[6], row[7]]))
+EOF
+}
+
+# The policy is met on every port scanned, but one target does not resolve
+# and another is wholly excluded: neither was probed, so the audit fails.
+run -c "$cfg" -p "$A" 127.0.0.1 no-such-host.invalid 127.0.0.7 --exclude 127.0.0.6-8 \
+	-o /dev/null -f csv --findings "$work/t.csv"
+want="no-such-host.invalid|not resolved|
+127.0.0.7|excluded (every address)|other"
+got=$(nottargets "$work/t.csv" 2>&1 | sed 's/^\(no-such-host.invalid|not resolved\)[^|]*/\1/')
+check "targets not scanned: exit 1" test "$rc" = 1
+if [ "$got" = "$want" ]; then ok "findings CSV: target-not-scanned for an unresolved and an excluded target"
+else bad "findings CSV: target-not-scanned" "got: $got
+want: $want"; fi
+check "summary counts target-not-scanned" \
+	grep -q "^portolan: audit: 2 findings: 2 target-not-scanned" "$work/last.err"
+run -c "$cfg" -p "$A" 127.0.0.1 127.0.0.6-9 --exclude 127.0.0.6-8 -o /dev/null -f csv \
+	--findings "$work/t2.json"
+check "a target partly excluded is scanned: no finding, exit 0" python3 - "$work/t2.json" "$rc" <<'EOF'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+assert sys.argv[2] == "0" and doc["findings"] == [], (sys.argv[2], doc["findings"])
+assert doc["summary"]["target-not-scanned"] == 0, doc["summary"]
+EOF
+run -c "$cfg" -p "$A" 127.0.0.1 127.0.0.7 --exclude 127.0.0.7 -o /dev/null -f csv \
+	--findings "$work/t3.json"
+check "findings JSON: target-not-scanned has no ip and a null port" python3 - "$work/t3.json" <<'EOF'
+import json, sys
+doc = json.load(open(sys.argv[1]))
+assert doc["findings"] == [{"kind": "target-not-scanned", "ip": "", "host": "127.0.0.7", "port": None,
+                            "proto": "tcp", "expected": "scanned",
+                            "found": "excluded (every address)", "group": "other"}], doc["findings"]
+assert doc["summary"]["target-not-scanned"] == 1 and doc["summary"]["total"] == 1, doc["summary"]
+EOF
+# Target windows: a target of a later window counts too.
+printf '127.0.0.1\n127.0.0.1\n127.0.0.1\n127.0.0.5\n' >"$work/wt.txt"
+run -c "$cfg" -p "$A" -i "$work/wt.txt" --target-window 2 --exclude 127.0.0.5 -o /dev/null \
+	-f csv --findings "$work/t4.csv"
+check "target windows: an excluded target of window 2 is a finding, exit 1" \
+	test "$rc" = 1 -a "$(nottargets "$work/t4.csv")" = "127.0.0.5|excluded (every address)|other"
+run -p "$A" 127.0.0.1 no-such-host.invalid -o /dev/null -f csv
+check "no policy, no baseline: an unresolved target is a warning only, exit 0" test "$rc" = 0
+
 # ---- baseline ----
 
 run -p "$A,$B,$C,$D" 127.0.0.1 -o "$work/a.json" -q
@@ -247,6 +303,11 @@ run -p "$A,$B,$C,$D" 127.0.0.1 -o /dev/null -f csv --baseline "$work/a.json" --f
 want="newly-closed $B open closed 
 newly-open $D not open open "
 check "baseline: a closed listener is newly-closed" test "$rc" = 1 -a "$(rows "$work/c.csv")" = "$want"
+
+run -p "$A,$B,$C,$D" 127.0.0.1 no-such-host.invalid -o /dev/null -f csv --baseline "$work/a.json" \
+	--findings "$work/u.csv"
+check "baseline: a target that does not resolve is target-not-scanned, exit 1" \
+	bash -c "test $rc = 1 && grep -q '^target-not-scanned,,no-such-host.invalid,,tcp,scanned,' '$work/u.csv'"
 
 run -p "$A,$C" 127.0.0.1 -o /dev/null -f csv --baseline "$work/a.json" --findings "$work/s.csv"
 check "baseline: a port not scanned now is no change, exit 0" \

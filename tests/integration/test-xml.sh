@@ -165,5 +165,66 @@ else
 	not_ok "ndiff reports a change for the unchanged port $closed" "$tmp/diff.txt"
 fi
 
+# 4b. Default --states open, every port closed: the hosts answered (RST),
+# so they are up, though no <host> is written for them (as nmap --open).
+"$PORTOLAN" -p "$closed" -q -o "$tmp/rst.xml" 127.0.0.1-3 >"$tmp/out" 2>&1
+if xmllint --noout --dtdvalid "$DTD" "$tmp/rst.xml" >>"$tmp/out" 2>&1 &&
+   grep -q '<hosts up="3" down="0" total="3"/>' "$tmp/rst.xml" &&
+   ! grep -q '<host ' "$tmp/rst.xml"; then
+	ok "hosts that answered only with RST are up (--states open)"
+else
+	grep '<hosts' "$tmp/rst.xml" >>"$tmp/out"
+	not_ok "hosts that answered only with RST are not counted up" "$tmp/out"
+fi
+
+# 5. An interrupted scan: the document is complete and valid, and says
+# exit="error" with a message, never "success". 65535 ports at 500 a second
+# take over two minutes, so the scan is still running when SIGINT comes; it
+# comes once the header is on disk.
+"$PORTOLAN" -p 1-65535 --max-rate 500 -q --resume-file "$tmp/int.resume" \
+	-o "$tmp/int.xml" 127.0.0.1 2>"$tmp/int.err" &
+scan_pid=$!
+for _ in $(seq 200); do
+	grep -q '<scaninfo' "$tmp/int.xml" 2>/dev/null && break
+	sleep 0.05
+done
+kill -INT "$scan_pid"
+wait "$scan_pid"
+rc=$?
+if [ $rc -eq 130 ] && xmllint --noout --dtdvalid "$DTD" "$tmp/int.xml" >"$tmp/out" 2>&1 &&
+   grep -q '<finished [^>]*exit="error" errormsg="interrupted (SIGINT) after [0-9]* of 65535 probes' \
+	"$tmp/int.xml" && ! grep -q 'exit="success"' "$tmp/int.xml"; then
+	ok "interrupted scan: valid XML with exit=\"error\" and an errormsg"
+else
+	echo "exit $rc" >>"$tmp/out"
+	grep '<finished' "$tmp/int.xml" >>"$tmp/out"
+	not_ok "interrupted scan: exit $rc, want 130, a valid document with exit=\"error\"" "$tmp/out"
+fi
+
+# 6. args is the command line as given: every option (-s, --probes-dir
+# included) in its place, words with blanks or quotes shell-quoted.
+probes=$(cd "$(dirname "$0")/../../probes" && pwd)
+mkdir -p "$tmp/it's here"
+echo 127.0.0.1 >"$tmp/it's here/t.txt"
+"$PORTOLAN" -p "$closed" -s --probes-dir "$probes" -q -i "$tmp/it's here/t.txt" \
+	--states all -o "$tmp/args.xml" >"$tmp/out" 2>&1
+python3 - "$tmp/args.xml" "$PORTOLAN" "$closed" "$probes" "$tmp/it's here/t.txt" \
+	>>"$tmp/out" 2>&1 <<'EOF2'
+import shlex, sys
+import xml.etree.ElementTree as ET
+path, argv = sys.argv[1], sys.argv[2:]
+want = [argv[0], "-p", argv[1], "-s", "--probes-dir", argv[2], "-q", "-i", argv[3],
+        "--states", "all", "-o", path]
+args = ET.parse(path).getroot().get("args")
+print("args:", args)
+assert shlex.split(args) == want, (shlex.split(args), want)
+assert "'" in args
+EOF2
+if [ $? -eq 0 ]; then
+	ok "args holds the command line as given, shell-quoted"
+else
+	not_ok "args does not hold the command line as given" "$tmp/out"
+fi
+
 echo "xml: $pass passed, $fail failed"
 [ $fail -eq 0 ]

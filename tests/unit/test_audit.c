@@ -379,6 +379,44 @@ static void test_findings_csv(void **state)
 	g_free(path);
 }
 
+/* A target not scanned has no address and no port: empty in CSV, null
+ * in JSON, never a made-up 0. */
+static void test_findings_target_not_scanned(void **state)
+{
+	const struct finding fd = {
+		.kind = FINDING_TARGET_NOT_SCANNED, .addr = NULL, .host = "db.example",
+		.port = 0, .expected = "scanned", .found = "not resolved (x)", .group = NULL,
+	};
+	const char *names[] = { "t.csv", "t.json" };
+	const char *want[] = {
+		"target-not-scanned,,db.example,,tcp,scanned,not resolved (x),\r\n",
+		"{\"kind\":\"target-not-scanned\",\"ip\":\"\",\"host\":\"db.example\",\"port\":null,"
+		"\"proto\":\"tcp\",\"expected\":\"scanned\",\"found\":\"not resolved (x)\","
+		"\"group\":\"\"}",
+	};
+
+	for (int i = 0; i < 2; i++) {
+		char *path = g_strdup(tmp_name(names[i]));
+		GError *err = NULL;
+		struct findings *f = findings_new(path, &err);
+		char *text;
+
+		assert_non_null(f);
+		assert_int_equal(findings_open(f, &err), 0);
+		assert_int_equal(findings_add(f, &fd, &err), 0);
+		assert_int_equal(findings_close(f, &err), 0);
+		text = slurp(path);
+		assert_non_null(strstr(text, want[i]));
+		assert_int_equal(findings_count(f, FINDING_TARGET_NOT_SCANNED), 1);
+		assert_int_equal(findings_total(f), 1);
+		g_free(text);
+		findings_free(f);
+		(void)unlink(path);
+		g_free(path);
+	}
+	assert_string_equal(finding_kind_name(FINDING_TARGET_NOT_SCANNED), "target-not-scanned");
+}
+
 static void test_findings_json_and_jsonl(void **state)
 {
 	char *path = g_strdup(tmp_name("f.json"));
@@ -405,7 +443,8 @@ static void test_findings_json_and_jsonl(void **state)
 		" ],\n"
 		" \"summary\":{\"unexpected-open\":1,\"required-not-open\":0,\"unexpected-service\":0,"
 		"\"newly-open\":0,\"newly-closed\":0,\"newly-filtered\":0,\"changed-service\":0,"
-		"\"changed-product\":1,\"changed-version\":0,\"total\":2}}\n");
+		"\"changed-product\":1,\"changed-version\":0,\"target-not-scanned\":0,"
+		"\"total\":2}}\n");
 	g_free(text);
 	findings_free(f);
 
@@ -579,6 +618,7 @@ int main(void)
 		cmocka_unit_test(test_check_allow_require),
 		cmocka_unit_test(test_check_services),
 		cmocka_unit_test_teardown(test_findings_csv, remove_tmp),
+		cmocka_unit_test_teardown(test_findings_target_not_scanned, remove_tmp),
 		cmocka_unit_test_teardown(test_findings_json_and_jsonl, remove_tmp),
 		cmocka_unit_test_teardown(test_findings_names_and_failures, remove_tmp),
 		cmocka_unit_test_teardown(test_settings_hooks, teardown),

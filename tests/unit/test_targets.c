@@ -367,6 +367,40 @@ static void test_exclusions(void **state)
 	target_set_free(ts);
 }
 
+/* Specs that leave no host are reported, in the order given, and only
+ * those: a partly excluded range or a host given twice is scanned. */
+static void test_unscanned_specs(void **state)
+{
+	struct target_set *ts = finalized(
+		SPECS("192.0.2.0/24", "no-such-host.invalid", "198.51.100.1-4", "192.0.2.7",
+		      "198.51.100.9", "2001:db8::/126"),
+		SPECS("198.51.100.1-2", "198.51.100.3-4", "192.0.2.0/25", "2001:db8::1"),
+		TARGET_FAMILY_ANY, 1000);
+	const struct target_unscanned *u;
+
+	assert_int_equal(target_set_count(ts), 128 + 1 + 3);
+	assert_int_equal(target_set_unscanned_count(ts), 3);
+	u = target_set_unscanned(ts, 0);
+	assert_string_equal(u->spec, "no-such-host.invalid");
+	assert_false(u->literal);
+	assert_non_null(strstr(u->why, "not resolved"));
+	/* Two adjacent exclusions cover it together. */
+	u = target_set_unscanned(ts, 1);
+	assert_string_equal(u->spec, "198.51.100.1-4");
+	assert_true(u->literal);
+	assert_string_equal(u->why, "excluded (every address)");
+	{
+		char ip[PL_ADDRSTRLEN];
+
+		pl_addr_format(&u->first, ip, sizeof ip);
+		assert_string_equal(ip, "198.51.100.1");
+	}
+	/* Inside an excluded block, though also inside a range left scanned. */
+	u = target_set_unscanned(ts, 2);
+	assert_string_equal(u->spec, "192.0.2.7");
+	target_set_free(ts);
+}
+
 static void test_exclusion_order_independent(void **state)
 {
 	struct target_set *ts = target_set_new();
@@ -889,6 +923,7 @@ int main(void)
 		cmocka_unit_test_setup(test_order, reset_warnings),
 		cmocka_unit_test_setup(test_exclusions, reset_warnings),
 		cmocka_unit_test_setup(test_exclusion_order_independent, reset_warnings),
+		cmocka_unit_test_setup(test_unscanned_specs, reset_warnings),
 		cmocka_unit_test_setup(test_nothing_left, reset_warnings),
 		cmocka_unit_test_setup(test_max_hosts, reset_warnings),
 		cmocka_unit_test_setup(test_max_hosts_v6, reset_warnings),

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <glib.h>
+
 #include "taskgen.h"
 
 struct space {
@@ -280,6 +282,28 @@ static void test_huge_space(void **state)
 	free(v);
 }
 
+/* The order as outputs and the summary write it: enough to repeat a run. */
+static void test_order_text(void **state)
+{
+	static const struct {
+		struct scan_order o;
+		const char *want;
+	} cases[] = {
+		{ { .seed = 0, .nshards = 1 }, "index order" },
+		{ { .seed = 0, .shard = 1, .nshards = 3 }, "index order, shard 2/3" },
+		{ { .seed = 42, .nshards = 1 }, "seed 42" },
+		{ { .seed = 9223372036854775807u, .derived = true, .shard = 3, .nshards = 4 },
+		  "seed 9223372036854775807 (derived), shard 4/4" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *text = scan_order_text(&cases[i].o);
+
+		assert_string_equal(text, cases[i].want);
+		g_free(text);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -291,6 +315,7 @@ int main(void)
 		cmocka_unit_test(test_consecutive_tasks_spread),
 		cmocka_unit_test(test_resume_from_position),
 		cmocka_unit_test(test_huge_space),
+		cmocka_unit_test(test_order_text),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -349,6 +349,7 @@ static const struct scan_meta meta = {
 	.timeout_ms = 1000,
 	.retries = 1,
 	.states = "open",
+	.order = { .seed = 8821000111222333444u, .derived = true, .shard = 1, .nshards = 4 },
 };
 
 static const struct metrics_snapshot summary = {
@@ -532,7 +533,8 @@ static const char json_head[] =
 	" \"scan\":{\"start\":\"2026-11-21T12:00:00Z\","
 	"\"targets\":[\"192.0.2.0/24\",\"example.org\",\"\\\"],\\\"x\\\":1\"],"
 	"\"ports\":\"1-1024\",\"threads\":256,\"timeout_ms\":1000,"
-	"\"retries\":1,\"states\":\"open\"},\n"
+	"\"retries\":1,\"states\":\"open\",\"seed\":\"8821000111222333444\","
+	"\"seed_derived\":true,\"shard\":\"2/4\"},\n"
 	" \"results\":[";
 
 static const char rec0[] =

@@ -23,6 +23,7 @@
 #include <glib.h>
 
 #include "writer.h"
+#include "xmlhosts.h"
 
 #define FFFD "\xEF\xBF\xBD"
 #define START ((time_t)1795262400)
@@ -350,7 +351,7 @@ static void test_structure(void **state)
 	assert_string_equal(attr(child(h, "times"), "to"), "1500000");
 	assert_string_equal(attr(child(h, "times"), "srtt"), "250");
 
-	/* Closed only: up by its RST. Filtered only would be up as -Pn has it. */
+	/* Closed only: up by its RST. */
 	h = kid(root, 4);
 	assert_string_equal(attr(child(h, "status"), "reason"), "reset");
 	h = kid(root, 3);
@@ -358,9 +359,11 @@ static void test_structure(void **state)
 	assert_string_equal(attr(kid(find_port(h, 22), 0), "state"), "filtered");
 	assert_string_equal(attr(kid(find_port(h, 22), 0), "reason"), "no-response");
 
-	/* error has no nmap state: unknown, with our reason. */
+	/* error has no nmap state: unknown, with our reason; a host that never
+	 * answered is down. */
 	h = kid(root, 6);
-	assert_string_equal(attr(child(h, "status"), "reason"), "user-set");
+	assert_string_equal(attr(child(h, "status"), "state"), "down");
+	assert_string_equal(attr(child(h, "status"), "reason"), "no-response");
 	assert_string_equal(attr(kid(find_port(h, 443), 0), "state"), "unknown");
 	assert_string_equal(attr(kid(find_port(h, 443), 0), "reason"), "local-error");
 	assert_string_equal(attr(child(h, "times"), "srtt"), "-1");
@@ -372,9 +375,9 @@ static void test_structure(void **state)
 	assert_string_equal(attr(kid(rs, 0), "exit"), "success");
 	assert_non_null(attr(kid(rs, 0), "timestr"));
 	assert_non_null(strstr(attr(kid(rs, 0), "summary"),
-			       "5 IP addresses (4 hosts up) scanned in 2.50 seconds"));
-	assert_string_equal(attr(kid(rs, 1), "up"), "4");
-	assert_string_equal(attr(kid(rs, 1), "down"), "1");
+			       "5 IP addresses (3 hosts up) scanned in 2.50 seconds"));
+	assert_string_equal(attr(kid(rs, 1), "up"), "3");
+	assert_string_equal(attr(kid(rs, 1), "down"), "2");
 	assert_string_equal(attr(kid(rs, 1), "total"), "5");
 	assert_true(g_str_has_suffix(text, "</runstats>\n</nmaprun>\n"));
 	free(text);
@@ -421,10 +424,11 @@ static void test_hostile_names(void **state)
 	assert_string_equal(attr(kid(names, 1), "name"), ptr_want);
 	assert_non_null(strstr(attr(d->root, "args"), " --x\" y=\"z <t>&"));
 	assert_string_equal(attr(d->root, "version"), "1--2" FFFD);
-	/* Raw text never carries the controls, and the comment stays one. */
+	/* Raw text never carries the controls, and the comments (portolan's,
+	 * and the scan order's) stay two. */
 	assert_null(strchr(text, '\x1b'));
 	assert_non_null(strstr(text, "&#9;&#13;&#10;"));
-	assert_int_equal(d->comments, 1);
+	assert_int_equal(d->comments, 2);
 	free(text);
 	doc_free(d);
 }
@@ -451,6 +455,19 @@ static void test_null_summary(void **state)
 	assert_string_equal(attr(hosts, "up"), "1");
 	assert_string_equal(attr(hosts, "total"), "1");
 	doc_free(d);
+
+	/* A summary of a scan that stopped early: an error, with why. */
+	{
+		struct metrics_snapshot stopped = summary;
+
+		stopped.stopped = "interrupted (SIGINT)";
+		d = run(&meta, r, 2, &stopped, NULL);
+		fin = child(child(d->root, "runstats"), "finished");
+		assert_string_equal(attr(fin, "exit"), "error");
+		assert_string_equal(attr(fin, "errormsg"),
+				    "interrupted (SIGINT) after 6 of 515 probes; results are missing");
+		doc_free(d);
+	}
 
 	/* Nothing at all: no metadata, no results, no summary. */
 	d = run(NULL, NULL, 0, NULL, NULL);
@@ -503,8 +520,8 @@ static void test_extraports(void **state)
 }
 
 /* Every result lands in exactly one <port> or count, whatever the order
- * and however the writer bounds its buffer (build with -DXML_MAX_HOSTS=4 to
- * exercise the early writes). */
+ * and however the writer bounds its buffer (test_spill_one_host_each runs
+ * it with small bounds too). */
 static void test_every_result_kept(void **state)
 {
 	enum { HOSTS = 40, PORTS = 3 };
@@ -546,7 +563,187 @@ static void test_every_result_kept(void **state)
 	for (int i = 0; i < HOSTS; i++)
 		for (int p = 0; p < PORTS; p++)
 			assert_true(seen[i][p]);
-	assert_true(nhost >= HOSTS);
+	assert_int_equal(nhost, HOSTS);
+	doc_free(d);
+}
+
+/* A failed test must not leave its small bounds to the next. */
+static int default_limits(void **state)
+{
+	xml_hosts_test_limits(0, 0);
+	return 0;
+}
+
+static void test_every_result_kept_spilled(void **state)
+{
+	xml_hosts_test_limits(3, 5);
+	test_every_result_kept(state);
+	xml_hosts_test_limits(0, 0);
+}
+
+/* Runs the writer with --states `mask`: results of other states go to the
+ * note op, as the results thread sends them. */
+static struct doc *run_states(const struct result *r, size_t n, unsigned mask,
+			      const struct metrics_snapshot *sum)
+{
+	struct mem mem = { 0 };
+	struct doc *d;
+	void *st;
+
+	mem.fp = open_memstream(&mem.buf, &mem.size);
+	assert_non_null(mem.fp);
+	st = writer_xml.open(mem.fp, &meta);
+	assert_non_null(st);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(mask & (1u << r[i].state) ?
+				 writer_xml.write(st, mem.fp, &r[i]) :
+				 writer_xml.note(st, mem.fp, &r[i]), 0);
+	assert_int_equal(writer_xml.close(st, mem.fp, sum, START + 3), 0);
+	assert_int_equal(fclose(mem.fp), 0);
+	d = parse(mem.buf, mem.size);
+	free(mem.buf);
+	return d;
+}
+
+/* With --states open, a host that answered only with RST or an ICMP
+ * prohibition is up all the same (it has no <host>, as with nmap --open);
+ * only hosts with no answer, or only routers' unreachables, are down. */
+static void test_unreported_answers_count(void **state)
+{
+	struct metrics_snapshot sum = summary;
+	struct result r[64];
+	struct node *hosts;
+	struct doc *d;
+	size_t n = 0;
+	char ip[32];
+
+	for (int i = 1; i <= 31; i++) {
+		snprintf(ip, sizeof ip, "198.51.100.%d", i);
+		if (i <= 13) {
+			r[n++] = res(ip, 22, STATE_OPEN, REASON_SYN_ACK);
+			r[n++] = res(ip, 23, STATE_CLOSED, REASON_CONN_REFUSED);
+		} else if (i <= 23) {
+			r[n++] = res(ip, 22, STATE_CLOSED, i % 2 ? REASON_RESET : REASON_CONN_REFUSED);
+		} else if (i <= 28) {
+			r[n++] = res(ip, 22, STATE_FILTERED, REASON_ADMIN_PROHIBITED);
+			r[n++] = res(ip, 23, STATE_FILTERED, REASON_NO_RESPONSE);
+		} else if (i <= 30) {
+			r[n++] = res(ip, 22, STATE_FILTERED, REASON_HOST_UNREACH);
+		} else {
+			r[n++] = res(ip, 22, STATE_FILTERED, REASON_NO_RESPONSE);
+			r[n++] = res(ip, 23, STATE_ERROR, REASON_LOCAL_ERROR);
+		}
+	}
+	sum.hosts = 31;
+	d = run_states(r, n, 1u << STATE_OPEN, &sum);
+	assert_int_equal(count_kids(d->root, "host"), 13);
+	hosts = child(child(d->root, "runstats"), "hosts");
+	assert_string_equal(attr(hosts, "up"), "28");
+	assert_string_equal(attr(hosts, "down"), "3");
+	assert_string_equal(attr(hosts, "total"), "31");
+	assert_non_null(strstr(attr(child(child(d->root, "runstats"), "finished"), "summary"),
+			       "31 IP addresses (28 hosts up)"));
+	/* The open hosts' closed ports are not shown, and not counted either. */
+	assert_null(child(child(child(d->root, "host"), "ports"), "extraports"));
+	assert_null(find_port(child(d->root, "host"), 23));
+	doc_free(d);
+
+	/* --states all: every host shown, each status from its answers. */
+	d = run_states(r, n, 0xFu, &sum);
+	assert_int_equal(count_kids(d->root, "host"), 31);
+	for (guint k = 0; k < d->root->kids->len; k++) {
+		struct node *h = kid(d->root, k), *status;
+		unsigned last;
+
+		if (strcmp(h->name, "host") != 0)
+			continue;
+		status = child(h, "status");
+		assert_int_equal(sscanf(attr(child(h, "address"), "addr"), "198.51.100.%u", &last), 1);
+		if (last <= 13) {
+			assert_string_equal(attr(status, "state"), "up");
+			assert_string_equal(attr(status, "reason"), "syn-ack");
+		} else if (last <= 23) {
+			assert_string_equal(attr(status, "state"), "up");
+			assert_string_equal(attr(status, "reason"),
+					    last % 2 ? "reset" : "conn-refused");
+		} else if (last <= 28) {
+			assert_string_equal(attr(status, "state"), "up");
+			assert_string_equal(attr(status, "reason"), "admin-prohibited");
+		} else {
+			assert_string_equal(attr(status, "state"), "down");
+			assert_string_equal(attr(status, "reason"),
+					    last <= 30 ? "host-unreach" : "no-response");
+		}
+	}
+	hosts = child(child(d->root, "runstats"), "hosts");
+	assert_string_equal(attr(hosts, "up"), "28");
+	assert_string_equal(attr(hosts, "down"), "3");
+	doc_free(d);
+}
+
+/* More hosts than the buffer holds: it spills to temporary files and the
+ * document still has each host once, with all its ports and counts, in
+ * address order, and counts each host once. The bounds are made small. */
+static void test_spill_one_host_each(void **state)
+{
+	enum { HOSTS = 40, PORTS = 3, BIG = 60 };
+	struct result r[HOSTS * PORTS + BIG];
+	struct metrics_snapshot sum = summary;
+	struct node *hosts, *big = NULL;
+	struct doc *d;
+	size_t n = 0, nhost = 0;
+	char prev[64] = "";
+
+	/* Interleaved, as the task generator sends them; one more host has
+	 * BIG closed ports spread over the whole scan. */
+	for (int p = 0; p < PORTS; p++)
+		for (int i = 0; i < HOSTS; i++) {
+			char ip[32];
+
+			snprintf(ip, sizeof ip, "10.0.0.%d", HOSTS - i);
+			r[n++] = res(ip, (uint16_t)(100 + p), (i + p) % 2 ? STATE_OPEN : STATE_CLOSED,
+				     (i + p) % 2 ? REASON_SYN_ACK : REASON_CONN_REFUSED);
+		}
+	for (int b = 0; b < BIG; b++) {
+		size_t at = (size_t)b * 2;
+
+		memmove(&r[at + 1], &r[at], (n - at) * sizeof r[0]);
+		r[at] = res("10.0.1.1", (uint16_t)(1000 + b), STATE_CLOSED,
+			    b % 3 ? REASON_CONN_REFUSED : REASON_RESET);
+		n++;
+	}
+	sum.hosts = HOSTS + 1;
+	xml_hosts_test_limits(4, 16);
+	d = run(&meta, r, n, &sum, NULL);
+	xml_hosts_test_limits(0, 0);
+	for (guint k = 0; k < d->root->kids->len; k++) {
+		struct node *h = kid(d->root, k);
+		const char *addr;
+
+		if (strcmp(h->name, "host") != 0)
+			continue;
+		nhost++;
+		addr = attr(child(h, "address"), "addr");
+		/* Sorted, so a repeat would sit next to its twin. */
+		assert_true(strcmp(prev, addr) != 0);
+		g_strlcpy(prev, addr, sizeof prev);
+		if (strcmp(addr, "10.0.1.1") == 0) {
+			big = h;
+			continue;
+		}
+		assert_int_equal(count_kids(child(h, "ports"), "port"), PORTS);
+	}
+	assert_int_equal(nhost, HOSTS + 1);
+	assert_string_equal(attr(child(kid(d->root, 3), "address"), "addr"), "10.0.0.1");
+	assert_non_null(big);
+	assert_kids(child(big, "ports"), "extraports");
+	assert_string_equal(attr(child(child(big, "ports"), "extraports"), "count"), "60");
+	assert_string_equal(attr(kid(child(child(big, "ports"), "extraports"), 0), "count"), "40");
+	assert_string_equal(attr(kid(child(child(big, "ports"), "extraports"), 1), "count"), "20");
+	hosts = child(child(d->root, "runstats"), "hosts");
+	assert_string_equal(attr(hosts, "up"), "41");
+	assert_string_equal(attr(hosts, "down"), "0");
+	assert_string_equal(attr(hosts, "total"), "41");
 	doc_free(d);
 }
 
@@ -604,6 +801,9 @@ int main(void)
 		cmocka_unit_test(test_null_summary),
 		cmocka_unit_test(test_extraports),
 		cmocka_unit_test(test_every_result_kept),
+		cmocka_unit_test_teardown(test_every_result_kept_spilled, default_limits),
+		cmocka_unit_test(test_unreported_answers_count),
+		cmocka_unit_test_teardown(test_spill_one_host_each, default_limits),
 		cmocka_unit_test(test_stream_failure),
 		cmocka_unit_test(test_lookup),
 	};
