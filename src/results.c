@@ -105,6 +105,7 @@ static void record(struct results *r, const struct result *res)
 			continue;
 		/* A noted result is not shown: only a written row steps past the
 		 * progress line. */
+		errno = 0;
 		if (fn == o->ops->write ? write_record(r, o, res) != 0 : fn(o->state, o->fp, res) != 0)
 			output_failed(r, o, errno ? errno : EIO);
 		else
