@@ -18,7 +18,7 @@ if scan "$out" -p 40000-40002 --retries 0 --states all 127.0.0.1; then
 	line=$(grep -E '^portolan: .* probes in ' "$SCAN_ERR" | tail -n1)
 	expect_eq "$(printf '%s\n' "$line" | sed -E 's/.*; ([0-9]+ attempts?, [0-9]+ retr[a-z]*).*/\1/')" \
 		"3 attempts, 0 retries" "summary attempts and retries"
-	expect_eq "$(printf '%s\n' "$line" | grep -oE '[0-9]+ self-connects?$')" "8 self-connects" \
+	expect_eq "$(printf '%s\n' "$line" | grep -oE '[0-9]+ self-connects?')" "8 self-connects" \
 		"summary self-connects (8 tries, then the port counts as closed)"
 	expect_summary "$out"
 fi
