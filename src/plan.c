@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "errors.h"
+#include "fileid.h"
 
 static void output_free(gpointer data)
 {
@@ -154,6 +155,105 @@ static char *fingerprint(const struct scan_plan *p)
 	return hex;
 }
 
+/* The parts a file can play in a scan; the first three are written. */
+enum file_role {
+	ROLE_OUTPUT, ROLE_FINDINGS, ROLE_RESUME_FILE,
+	ROLE_RESUMED, ROLE_CONFIG, ROLE_BASELINE, ROLE_TARGETS, ROLE_EXCLUDE,
+};
+
+static const char *const role_names[] = {
+	[ROLE_OUTPUT] = "output", [ROLE_FINDINGS] = "findings",
+	[ROLE_RESUME_FILE] = "resume file", [ROLE_RESUMED] = "--resume file",
+	[ROLE_CONFIG] = "config", [ROLE_BASELINE] = "baseline",
+	[ROLE_TARGETS] = "targets file", [ROLE_EXCLUDE] = "exclude file",
+};
+
+struct named_file {
+	enum file_role role;
+	const char *path;
+	struct output *out;      /* ROLE_OUTPUT only */
+	bool merged;             /* an output named twice: this one is dropped */
+	struct file_id id;
+};
+
+static void add_named(GArray *files, enum file_role role, const char *path, struct output *o)
+{
+	struct named_file f = { .role = role, .path = path, .out = o };
+
+	/* "-" is stdin for the files we read: nothing to compare. */
+	if (path == NULL || (role != ROLE_OUTPUT && strcmp(path, "-") == 0))
+		return;
+	file_id_of(path, role == ROLE_OUTPUT ? STDOUT_FILENO : -1, &f.id);
+	g_array_append_val(files, f);
+}
+
+/* Whether two roles may name one file. Files that are only read may; the
+ * baseline may be an output, since it is read whole before the output is
+ * truncated (rolling it forward); a continued scan rewrites its own resume
+ * file. Anything else written over another file loses it. */
+static bool may_share(enum file_role a, enum file_role b)
+{
+	if (a > b)
+		return may_share(b, a);
+	if (a > ROLE_RESUME_FILE)
+		return true;
+	return (a == ROLE_OUTPUT && b == ROLE_BASELINE) ||
+	       (a == ROLE_RESUME_FILE && b == ROLE_RESUMED);
+}
+
+/* Two names of one file, by device and inode, before anything is created
+ * or truncated. An output named twice in one format is written once (as
+ * "-" twice is one stdout); anything else is refused. */
+static int check_pair(struct named_file *a, struct named_file *b, GError **err)
+{
+	if (!file_id_same(&a->id, &b->id))
+		return 0;
+	if (a->role == ROLE_OUTPUT && b->role == ROLE_OUTPUT && a->out->ops == b->out->ops) {
+		b->merged = true;
+		return 0;
+	}
+	if (a->role != ROLE_OUTPUT || b->role != ROLE_OUTPUT) {
+		if (may_share(a->role, b->role))
+			return 0;
+	}
+	g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+		    "%s '%s' and %s '%s' are the same file: give each a file of its own",
+		    role_names[a->role], a->path, role_names[b->role], b->path);
+	return -1;
+}
+
+static int check_files(struct scan_plan *p, const struct settings *s, GError **err)
+{
+	GArray *files = g_array_new(FALSE, TRUE, sizeof(struct named_file));
+	int rc = 0;
+
+	for (guint i = 0; i < p->outputs->len; i++) {
+		struct output *o = p->outputs->pdata[i];
+
+		add_named(files, ROLE_OUTPUT, o->path, o);
+	}
+	add_named(files, ROLE_FINDINGS, s->findings_path, NULL);
+	add_named(files, ROLE_RESUME_FILE, s->resume_file, NULL);
+	add_named(files, ROLE_RESUMED, s->resume_from, NULL);
+	add_named(files, ROLE_CONFIG, s->config_path, NULL);
+	add_named(files, ROLE_BASELINE, s->baseline_path, NULL);
+	add_named(files, ROLE_TARGETS, s->targets_file, NULL);
+	add_named(files, ROLE_EXCLUDE, s->exclude_file, NULL);
+	for (guint i = 0; i < files->len && rc == 0; i++)
+		for (guint j = i + 1; j < files->len && rc == 0; j++)
+			rc = check_pair(&g_array_index(files, struct named_file, i),
+					&g_array_index(files, struct named_file, j), err);
+	for (guint i = 0; i < files->len; i++) {
+		struct named_file *f = &g_array_index(files, struct named_file, i);
+
+		if (rc == 0 && f->merged)
+			g_ptr_array_remove(p->outputs, f->out);
+		file_id_clear(&f->id);
+	}
+	g_array_free(files, TRUE);
+	return rc;
+}
+
 /* The audit: the config's policy and --baseline; findings are counted and
  * written to --findings. A resumed scan is not audited: its earlier results
  * never pass through this run (docs/audit.md). */
@@ -174,19 +274,6 @@ static int build_audit(struct scan_plan *p, const struct settings *s, GError **e
 		g_warning("a resumed scan is not audited: the policy and the baseline need the whole "
 			  "scan in one run");
 		return 0;
-	}
-	for (guint i = 0; s->findings_path != NULL && i < p->outputs->len; i++)
-		if (strcmp(((struct output *)p->outputs->pdata[i])->path, s->findings_path) == 0) {
-			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-				    "findings '%s' is also an output: give it a file of its own",
-				    s->findings_path);
-			return -1;
-		}
-	if (s->findings_path != NULL && s->baseline_path != NULL &&
-	    strcmp(s->findings_path, s->baseline_path) == 0) {
-		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-			    "findings '%s' would overwrite the baseline", s->findings_path);
-		return -1;
 	}
 	if (s->baseline_path != NULL && (b = baseline_load(s->baseline_path, err)) == NULL)
 		return -1;
@@ -288,6 +375,8 @@ int plan_build(struct scan_plan *p, const struct settings *s, GError **err)
 		if (add_output(p, s->outputs->pdata[i], s->format, err) != 0)
 			return -1;
 	if (p->outputs->len == 0 && add_output(p, "-", s->format, err) != 0)
+		return -1;
+	if (check_files(p, s, err) != 0)
 		return -1;
 	if (build_audit(p, s, err) != 0)
 		return -1;
