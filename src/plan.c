@@ -402,22 +402,16 @@ int plan_build(struct scan_plan *p, const struct settings *s, GError **err)
 	{
 		/* A resume file without a window group records a scan in one
 		 * window, whatever target-window says now (a file written before
-		 * there were windows). Its errors come after the targets'. */
+		 * there were windows). A file that is no resume file at all says
+		 * so before its settings (an empty one has no targets) do. */
 		uint64_t window = (uint64_t)s->target_window;
-		GError *resume_err = NULL;
-		bool resume_ok = s->resume_from != NULL &&
-				 resume_read(s->resume_from, &p->resume, &resume_err) == 0;
 
-		if (resume_ok && !p->resume.windowed)
+		if (s->resume_from != NULL && resume_read(s->resume_from, &p->resume, err) != 0)
+			return -1;
+		if (s->resume_from != NULL && !p->resume.windowed)
 			window = UINT64_MAX;
-		if (build_targets(p, s, window, err) != 0) {
-			g_clear_error(&resume_err);
+		if (build_targets(p, s, window, err) != 0)
 			return -1;
-		}
-		if (resume_err != NULL) {
-			g_propagate_error(err, resume_err);
-			return -1;
-		}
 	}
 	p->settings = s;
 	p->fingerprint = fingerprint(p);

@@ -75,8 +75,9 @@ int resume_read(const char *path, struct resume_state *rs, GError **err)
 	config_init(&cfg);
 	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
 		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
+			/* libconfig opens a directory and reads nothing, errno 0. */
 			g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "cannot read resume file '%s': %s",
-				    path, g_strerror(errno));
+				    path, g_strerror(g_file_test(path, G_FILE_TEST_IS_DIR) ? EISDIR : errno));
 		else
 			g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "%s:%d: %s", path,
 				    config_error_line(&cfg), config_error_text(&cfg));

@@ -443,7 +443,8 @@ static int config_apply(struct settings *s, const char *path, bool resuming, GEr
 	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
 		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
 			g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "cannot read %s '%s': %s",
-				    resuming ? "resume file" : "config", path, g_strerror(errno));
+				    resuming ? "resume file" : "config", path,
+				    g_strerror(g_file_test(path, G_FILE_TEST_IS_DIR) ? EISDIR : errno));
 		else
 			g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "%s:%d: %s",
 				    config_error_file(&cfg) ? config_error_file(&cfg) : path,
