@@ -330,6 +330,11 @@ static int load_resume(struct scan_plan *p, const char *path, GError **err)
 				    o->ops->name);
 			return -1;
 		}
+		/* Continued only while it holds exactly what the interrupted run
+		 * left: nothing lost, nothing written twice. */
+		if (strcmp(o->path, "-") != 0 &&
+		    resume_check_output(&p->resume, path, o->path, err) != 0)
+			return -1;
 	}
 	p->resuming = true;
 	return 0;

@@ -112,6 +112,31 @@ static void snapshot(struct scan_ctl *c, struct metrics_snapshot *snap)
 			 c->elapsed_base + elapsed_since(&c->t0), snap);
 }
 
+/* What each output file holds now, for the resume file to record; stdout
+ * is never continued. Returns how many, or -1 with *err. */
+static int note_outputs(const struct scan_plan *plan, struct resume_output *ros, GError **err)
+{
+	int n = 0;
+
+	for (guint i = 0; i < plan->outputs->len; i++) {
+		const struct output *o = plan->outputs->pdata[i];
+
+		if (o->fp == NULL || o->fp == stdout)
+			continue;
+		if (resume_output_note(&ros[n++], o->path, fileno(o->fp)) != 0) {
+			g_set_error(err, PL_ERROR, PL_ERROR_RUNTIME,
+				    "cannot write resume file '%s': cannot read output '%s': %s",
+				    plan->settings->resume_file, o->path, g_strerror(errno));
+			goto fail;
+		}
+	}
+	return n;
+fail:
+	while (n > 0)
+		resume_output_clear(&ros[--n]);
+	return -1;
+}
+
 /* Records what is done so the scan can continue later; with say, prints
  * the command that does. */
 static int write_resume(struct scan_ctl *c, bool say, GError **err)
@@ -120,7 +145,16 @@ static int write_resume(struct scan_ctl *c, bool say, GError **err)
 	const struct scan_plan *plan = c->plan;
 	const char *path = plan->settings->resume_file;
 	struct resume_window rw, *w = NULL;
-	int rc;
+	struct resume_output *ros = g_new0(struct resume_output, plan->outputs->len + 1);
+	int rc, nros;
+
+	/* Under the record lock (or after the last record): the files hold
+	 * exactly what the progress counts as done. */
+	nros = note_outputs(plan, ros, err);
+	if (nros < 0) {
+		g_free(ros);
+		return -1;
+	}
 
 	pthread_mutex_lock(&c->win_lock);
 	snapshot(c, &snap);
@@ -135,8 +169,11 @@ static int write_resume(struct scan_ctl *c, bool say, GError **err)
 		w = &rw;
 	}
 	rc = resume_write(path, plan->settings, plan->fingerprint, c->total, c->progress, &snap,
-			  w, err);
+			  w, ros, (size_t)nros, err);
 	pthread_mutex_unlock(&c->win_lock);
+	while (nros > 0)
+		resume_output_clear(&ros[--nros]);
+	g_free(ros);
 	if (rc != 0)
 		return -1;
 	if (say)
@@ -491,6 +528,12 @@ int scan_run(struct scan_plan *plan, GError **err)
 		rc = PL_EXIT_FINDINGS;   /* the network differs from the policy or baseline */
 	else
 		rc = PL_EXIT_OK;
+	/* The scan it records is complete: nothing is left to resume. (A copy
+	 * left elsewhere is refused by its outputs record.) */
+	if (rc == PL_EXIT_OK && plan->resuming && unlink(plan->settings->resume_from) != 0 &&
+	    errno != ENOENT)
+		g_warning("cannot remove the resume file '%s': %s", plan->settings->resume_from,
+			  g_strerror(errno));
 	if (log_verbosity() >= 0) {
 		metrics_print_summary(&snap, stderr);
 		if (plan->audit != NULL)

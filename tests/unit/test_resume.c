@@ -37,7 +37,7 @@ static void write_state(const char *path, const struct resume_window *w, uint64_
 	GError *err = NULL;
 
 	settings_init(&s);
-	if (resume_write(path, &s, "abc", 100, pr, &counts, w, &err) != 0)
+	if (resume_write(path, &s, "abc", 100, pr, &counts, w, NULL, 0, &err) != 0)
 		fail_msg("write: %s", err->message);
 	progress_free(pr);
 	settings_clear(&s);
