@@ -66,6 +66,25 @@ static void audit_failed(struct results *r, GError *e)
 	g_error_free(e);
 }
 
+/* Writes res to the regular files (files: true) or to the streams: pipes,
+ * FIFOs, terminals (false). */
+static void write_outputs(struct results *r, const struct result *res, bool files)
+{
+	if (!(r->plan->states_mask & (1u << res->state)))
+		return;
+	for (guint i = 0; i < r->plan->outputs->len; i++) {
+		struct output *o = r->plan->outputs->pdata[i];
+
+		if (o->failed || (o->good >= 0) != files)
+			continue;
+		errno = 0;
+		if (o->ops->write(o->state, o->fp, res) != 0)
+			output_failed(r, o, errno ? errno : EIO);
+		else
+			mark_good(o);
+	}
+}
+
 static void record(struct results *r, const struct result *res)
 {
 	metrics_count_result(r->m, res);
@@ -76,19 +95,7 @@ static void record(struct results *r, const struct result *res)
 		if (audit_result(r->plan->audit, res, &e) != 0)
 			audit_failed(r, e);
 	}
-	if (r->plan->states_mask & (1u << res->state)) {
-		for (guint i = 0; i < r->plan->outputs->len; i++) {
-			struct output *o = r->plan->outputs->pdata[i];
-
-			if (o->failed)
-				continue;
-			errno = 0;
-			if (o->ops->write(o->state, o->fp, res) != 0)
-				output_failed(r, o, errno ? errno : EIO);
-			else
-				mark_good(o);
-		}
-	}
+	write_outputs(r, res, true);
 	progress_mark(r->pr, res->seq);
 }
 
@@ -102,6 +109,12 @@ static void *results_main(void *arg)
 		for (res = chain; res != NULL; res = res->next)
 			record(r, res);
 		pthread_mutex_unlock(&r->record_lock);
+		/* Streams outside the lock: a reader that stops reading blocks
+		 * write() here, and the second signal's checkpoint must not wait
+		 * for it. A stream is never continued, so what it missed is not
+		 * counted against the resume file. */
+		for (res = chain; res != NULL; res = res->next)
+			write_outputs(r, res, false);
 		while (chain != NULL) {
 			res = chain->next;
 			result_free(chain);
