@@ -196,14 +196,15 @@ void results_join(struct results *r)
 	pthread_join(r->thread, NULL);
 }
 
-int results_close(struct results *r, const struct metrics_snapshot *summary, GError **err)
+/* Writes the trailers of the regular files (files: true) or the streams. */
+static void close_outputs(struct results *r, const struct metrics_snapshot *summary, time_t end,
+			  bool files)
 {
-	int rc = 0;
-	time_t end = time(NULL);
-
 	for (guint i = 0; i < r->plan->outputs->len; i++) {
 		struct output *o = r->plan->outputs->pdata[i];
 
+		if (o->state == NULL || (o->good >= 0) != files)
+			continue;
 		errno = 0;
 		/* A failed output is still closed, so what it holds ends as
 		 * validly as the stream allows. */
@@ -212,21 +213,43 @@ int results_close(struct results *r, const struct metrics_snapshot *summary, GEr
 		o->state = NULL;
 		if (!o->failed && fflush(o->fp) != 0)
 			output_failed(r, o, errno);
+		else if (!o->failed)
+			mark_good(o);
 	}
+}
+
+int results_close(struct results *r, const struct metrics_snapshot *summary, GError **err)
+{
+	int rc = 0;
+	time_t end = time(NULL);
+
+	/* The files' trailers under the record lock, so a checkpoint sees each
+	 * file with its trailer or without; the streams' outside it, since a
+	 * reader that stopped reading blocks them. */
+	pthread_mutex_lock(&r->record_lock);
+	close_outputs(r, summary, end, true);
 	if (r->plan->audit != NULL) {
 		GError *e = NULL;
 
 		if (audit_close(r->plan->audit, &e) != 0)
 			audit_failed(r, e);
 	}
+	pthread_mutex_unlock(&r->record_lock);
+	close_outputs(r, summary, end, false);
 	if (r->failure != NULL) {
 		g_set_error_literal(err, PL_ERROR, PL_ERROR_RUNTIME, r->failure);
 		rc = -1;
 	} else if (r->reader_gone) {
 		rc = RESULTS_READER_GONE;
 	}
+	return rc;
+}
+
+void results_free(struct results *r)
+{
+	if (r == NULL)
+		return;
 	g_free(r->failure);
 	pthread_mutex_destroy(&r->record_lock);
 	g_free(r);
-	return rc;
 }

@@ -60,7 +60,6 @@ struct scan_ctl {
 	struct timespec t0;
 	_Atomic int stop_signal;      /* first SIGINT/SIGTERM, or 0 */
 	_Atomic int exit_signal;      /* the second one, which leaves at once */
-	atomic_bool closing;          /* every record written: trailers under way */
 	atomic_bool output_failed;
 	atomic_bool stopping;         /* workers probe nothing more */
 	atomic_bool finished;
@@ -189,10 +188,6 @@ static void checkpoint_and_exit(void *ud)
 	struct scan_ctl *c = ud;
 	GError *err = NULL;
 
-	/* Every record is out and the trailers are being written: leaving now
-	 * would cut one in half, staying costs milliseconds. */
-	if (atomic_load(&c->closing))
-		return;
 	if (write_resume(c, true, &err) != 0) {
 		fprintf(stderr, "portolan: %s\n", err->message);
 		g_error_free(err);
@@ -221,18 +216,13 @@ static void *signal_main(void *arg)
 			if (c->results == NULL)
 				_exit(128 + sig);
 			results_checkpoint(c->results, checkpoint_and_exit, c);
-			continue;     /* closing already: the scan is about to end */
+			continue;     /* not reached: the checkpoint exits */
 		}
 		atomic_store(&c->stop_signal, sig);
 		g_message("%s: stopping after the probes in flight (again to quit at once)",
 			  sig == SIGINT ? "interrupted" : "terminated");
 		stop_tasks(c);
 	}
-}
-
-static void mark_closing(void *ud)
-{
-	atomic_store(&((struct scan_ctl *)ud)->closing, true);
 }
 
 static void on_output_failure(void *ud)
@@ -467,6 +457,7 @@ int scan_run(struct scan_plan *plan, GError **err)
 		bqueue_close(results_q);
 		results_join(results);
 		(void)results_close(results, NULL, NULL);
+		results_free(results);
 		goto out;
 	}
 
@@ -502,15 +493,16 @@ int scan_run(struct scan_plan *plan, GError **err)
 	bqueue_close(results_q);
 
 	results_join(results);
-	/* Under the record lock, so a checkpoint either ran before (and exited)
-	 * or sees the flag. */
-	results_checkpoint(results, mark_closing, &ctl);
 	snapshot(&ctl, &snap);
-	/* The signal thread must not checkpoint once results are gone. */
+	/* The signal thread stays: a trailer to a stream whose reader stopped
+	 * blocks, and the second signal must still end the scan. A checkpoint
+	 * meanwhile finds every file with its trailer or without. */
+	closed = results_close(results, &snap, pool == NULL ? NULL : err);
+	/* It must not checkpoint once results are gone. */
 	atomic_store(&ctl.finished, true);
 	pthread_kill(ctl.sig_thread, SIGUSR2);
 	pthread_join(ctl.sig_thread, NULL);
-	closed = results_close(results, &snap, pool == NULL ? NULL : err);
+	results_free(results);
 	if (closed == RESULTS_READER_GONE) {
 		/* As if SIGPIPE had ended us, without dying of it mid-write. */
 		rc = 128 + SIGPIPE;
