@@ -43,10 +43,14 @@ void results_join(struct results *r);
  * stopped, and that is no error to report. */
 #define RESULTS_READER_GONE 1
 
-/* Closes every writer with the summary (after results_join). Returns 0,
- * RESULTS_READER_GONE, or -1 with *err naming the first output that failed.
- * Frees r. */
+/* Closes every writer with the summary (after results_join): the regular
+ * files' trailers under the record lock (a checkpoint may run meanwhile),
+ * then the streams'. Returns 0, RESULTS_READER_GONE, or -1 with *err naming
+ * the first output that failed. */
 int results_close(struct results *r, const struct metrics_snapshot *summary,
 		  GError **err);
+
+/* Frees r, once no checkpoint can run any more. */
+void results_free(struct results *r);
 
 #endif

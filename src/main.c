@@ -1,8 +1,11 @@
 /* main.c: the edge: settings, plan, outputs, scan, and the exit code.
  * Errors are reported here, once, as "portolan: <what>: <why>". */
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <glib.h>
 
 #include "errors.h"
@@ -26,6 +29,28 @@ static int report(GError *err, int code)
 	return code;
 }
 
+/* A descriptor 0 to 2 that was closed (`2>&-`) would be handed to the first
+ * file we open, and stderr would then write into an output. Opening
+ * /dev/null onto each closed one first, as daemons and coreutils do, keeps
+ * the three pointing where they should. Returns -1 when that fails. */
+static int guard_std_descriptors(void)
+{
+	for (int fd = 0; fd <= 2; fd++) {
+		int nfd;
+
+		if (fcntl(fd, F_GETFD) != -1 || errno != EBADF)
+			continue;
+		/* open() returns the lowest free descriptor: this one. */
+		nfd = open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+		if (nfd != fd) {
+			if (nfd != -1)
+				close(nfd);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct settings s;
@@ -35,6 +60,10 @@ int main(int argc, char **argv)
 	char **args = g_strdupv(argv);
 	int rc;
 
+	/* Before anything opens a file. With no usable stderr there is no one
+	 * to tell why. */
+	if (guard_std_descriptors() != 0)
+		return PL_EXIT_RUNTIME;
 	/* A reader that goes away is a write error on that output, not death. */
 	signal(SIGPIPE, SIG_IGN);
 	log_init();

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "errors.h"
+#include "fileid.h"
 #include "specfile.h"
 #include "taskgen.h"
 
@@ -242,6 +243,105 @@ static int derive_seed(struct scan_plan *p, const struct settings *s, const char
 	return 0;
 }
 
+/* The parts a file can play in a scan; the first three are written. */
+enum file_role {
+	ROLE_OUTPUT, ROLE_FINDINGS, ROLE_RESUME_FILE,
+	ROLE_RESUMED, ROLE_CONFIG, ROLE_BASELINE, ROLE_TARGETS, ROLE_EXCLUDE,
+};
+
+static const char *const role_names[] = {
+	[ROLE_OUTPUT] = "output", [ROLE_FINDINGS] = "findings",
+	[ROLE_RESUME_FILE] = "resume file", [ROLE_RESUMED] = "--resume file",
+	[ROLE_CONFIG] = "config", [ROLE_BASELINE] = "baseline",
+	[ROLE_TARGETS] = "targets file", [ROLE_EXCLUDE] = "exclude file",
+};
+
+struct named_file {
+	enum file_role role;
+	const char *path;
+	struct output *out;      /* ROLE_OUTPUT only */
+	bool merged;             /* an output named twice: this one is dropped */
+	struct file_id id;
+};
+
+static void add_named(GArray *files, enum file_role role, const char *path, struct output *o)
+{
+	struct named_file f = { .role = role, .path = path, .out = o };
+
+	/* "-" is stdin for the files we read: nothing to compare. */
+	if (path == NULL || (role != ROLE_OUTPUT && strcmp(path, "-") == 0))
+		return;
+	file_id_of(path, role == ROLE_OUTPUT ? STDOUT_FILENO : -1, &f.id);
+	g_array_append_val(files, f);
+}
+
+/* Whether two roles may name one file. Files that are only read may; the
+ * baseline may be an output, since it is read whole before the output is
+ * truncated (rolling it forward); a continued scan rewrites its own resume
+ * file. Anything else written over another file loses it. */
+static bool may_share(enum file_role a, enum file_role b)
+{
+	if (a > b)
+		return may_share(b, a);
+	if (a > ROLE_RESUME_FILE)
+		return true;
+	return (a == ROLE_OUTPUT && b == ROLE_BASELINE) ||
+	       (a == ROLE_RESUME_FILE && b == ROLE_RESUMED);
+}
+
+/* Two names of one file, by device and inode, before anything is created
+ * or truncated. An output named twice in one format is written once (as
+ * "-" twice is one stdout); anything else is refused. */
+static int check_pair(struct named_file *a, struct named_file *b, GError **err)
+{
+	if (!file_id_same(&a->id, &b->id))
+		return 0;
+	if (a->role == ROLE_OUTPUT && b->role == ROLE_OUTPUT && a->out->ops == b->out->ops) {
+		b->merged = true;
+		return 0;
+	}
+	if (a->role != ROLE_OUTPUT || b->role != ROLE_OUTPUT) {
+		if (may_share(a->role, b->role))
+			return 0;
+	}
+	g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+		    "%s '%s' and %s '%s' are the same file: give each a file of its own",
+		    role_names[a->role], a->path, role_names[b->role], b->path);
+	return -1;
+}
+
+static int check_files(struct scan_plan *p, const struct settings *s, GError **err)
+{
+	GArray *files = g_array_new(FALSE, TRUE, sizeof(struct named_file));
+	int rc = 0;
+
+	for (guint i = 0; i < p->outputs->len; i++) {
+		struct output *o = p->outputs->pdata[i];
+
+		add_named(files, ROLE_OUTPUT, o->path, o);
+	}
+	add_named(files, ROLE_FINDINGS, s->findings_path, NULL);
+	add_named(files, ROLE_RESUME_FILE, s->resume_file, NULL);
+	add_named(files, ROLE_RESUMED, s->resume_from, NULL);
+	add_named(files, ROLE_CONFIG, s->config_path, NULL);
+	add_named(files, ROLE_BASELINE, s->baseline_path, NULL);
+	add_named(files, ROLE_TARGETS, s->targets_file, NULL);
+	add_named(files, ROLE_EXCLUDE, s->exclude_file, NULL);
+	for (guint i = 0; i < files->len && rc == 0; i++)
+		for (guint j = i + 1; j < files->len && rc == 0; j++)
+			rc = check_pair(&g_array_index(files, struct named_file, i),
+					&g_array_index(files, struct named_file, j), err);
+	for (guint i = 0; i < files->len; i++) {
+		struct named_file *f = &g_array_index(files, struct named_file, i);
+
+		if (rc == 0 && f->merged)
+			g_ptr_array_remove(p->outputs, f->out);
+		file_id_clear(&f->id);
+	}
+	g_array_free(files, TRUE);
+	return rc;
+}
+
 /* The audit: the config's policy and --baseline; findings are counted and
  * written to --findings. A resumed scan is not audited: its earlier results
  * never pass through this run (docs/audit.md). */
@@ -262,19 +362,6 @@ static int build_audit(struct scan_plan *p, const struct settings *s, GError **e
 		g_warning("a resumed scan is not audited: the policy and the baseline need the whole "
 			  "scan in one run");
 		return 0;
-	}
-	for (guint i = 0; s->findings_path != NULL && i < p->outputs->len; i++)
-		if (strcmp(((struct output *)p->outputs->pdata[i])->path, s->findings_path) == 0) {
-			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-				    "findings '%s' is also an output: give it a file of its own",
-				    s->findings_path);
-			return -1;
-		}
-	if (s->findings_path != NULL && s->baseline_path != NULL &&
-	    strcmp(s->findings_path, s->baseline_path) == 0) {
-		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-			    "findings '%s' would overwrite the baseline", s->findings_path);
-		return -1;
 	}
 	if (s->baseline_path != NULL && (b = baseline_load(s->baseline_path, err)) == NULL)
 		return -1;
@@ -331,6 +418,11 @@ static int load_resume(struct scan_plan *p, const char *path, GError **err)
 				    o->ops->name);
 			return -1;
 		}
+		/* Continued only while it holds exactly what the interrupted run
+		 * left: nothing lost, nothing written twice. */
+		if (strcmp(o->path, "-") != 0 &&
+		    resume_check_output(&p->resume, path, o->path, err) != 0)
+			return -1;
 	}
 	p->resuming = true;
 	return 0;
@@ -377,6 +469,8 @@ int plan_build(struct scan_plan *p, const struct settings *s, GError **err)
 			return -1;
 	if (p->outputs->len == 0 && add_output(p, "-", s->format, err) != 0)
 		return -1;
+	if (check_files(p, s, err) != 0)
+		return -1;
 	if (build_audit(p, s, err) != 0)
 		return -1;
 
@@ -401,29 +495,23 @@ int plan_build(struct scan_plan *p, const struct settings *s, GError **err)
 	{
 		/* A resume file without a window group records a scan in one
 		 * window, whatever target-window says now (a file written before
-		 * there were windows). Its errors come after the targets'. */
+		 * there were windows). A file that is no resume file at all says
+		 * so before its settings (an empty one has no targets) do. */
 		uint64_t window = (uint64_t)s->target_window;
-		GError *resume_err = NULL;
 		char *file_digest = NULL;
-		bool resume_ok = s->resume_from != NULL &&
-				 resume_read(s->resume_from, &p->resume, &resume_err) == 0;
 		int rc;
 
-		if (resume_ok && !p->resume.windowed)
+		if (s->resume_from != NULL && resume_read(s->resume_from, &p->resume, err) != 0)
+			return -1;
+		if (s->resume_from != NULL && !p->resume.windowed)
 			window = UINT64_MAX;
 		rc = build_targets(p, s, window, &file_digest, err);
 		/* A shard without a seed: settings_load left the seed 0. */
 		if (rc == 0 && s->shard != NULL && p->seed == 0 && !s->sequential)
 			rc = derive_seed(p, s, file_digest, err);
 		g_free(file_digest);
-		if (rc != 0) {
-			g_clear_error(&resume_err);
+		if (rc != 0)
 			return -1;
-		}
-		if (resume_err != NULL) {
-			g_propagate_error(err, resume_err);
-			return -1;
-		}
 	}
 	{
 		struct scan_order o;

@@ -85,6 +85,28 @@ static int write_record(struct results *r, struct output *o, const struct result
 	return rc;
 }
 
+/* Writes res to the regular files (files: true) or to the streams: pipes,
+ * FIFOs, terminals (false). A state --states leaves out goes to the
+ * writers that note it. */
+static void write_outputs(struct results *r, const struct result *res, bool files)
+{
+	for (guint i = 0; i < r->plan->outputs->len; i++) {
+		struct output *o = r->plan->outputs->pdata[i];
+		int (*fn)(void *, FILE *, const struct result *) =
+			r->plan->states_mask & (1u << res->state) ? o->ops->write : o->ops->note;
+
+		if (o->failed || (o->good >= 0) != files || fn == NULL)
+			continue;
+		/* A noted result is not shown: only a written row steps past the
+		 * progress line. */
+		errno = 0;
+		if (fn == o->ops->write ? write_record(r, o, res) != 0 : fn(o->state, o->fp, res) != 0)
+			output_failed(r, o, errno ? errno : EIO);
+		else
+			mark_good(o);
+	}
+}
+
 static void record(struct results *r, const struct result *res)
 {
 	metrics_count_result(r->m, res);
@@ -95,22 +117,7 @@ static void record(struct results *r, const struct result *res)
 		if (audit_result(r->plan->audit, res, &e) != 0)
 			audit_failed(r, e);
 	}
-	for (guint i = 0; i < r->plan->outputs->len; i++) {
-		struct output *o = r->plan->outputs->pdata[i];
-		/* A state --states leaves out goes to the writers that note it. */
-		int (*fn)(void *, FILE *, const struct result *) =
-			r->plan->states_mask & (1u << res->state) ? o->ops->write : o->ops->note;
-
-		if (o->failed || fn == NULL)
-			continue;
-		/* A noted result is not shown: only a written row steps past the
-		 * progress line. */
-		errno = 0;
-		if (fn == o->ops->write ? write_record(r, o, res) != 0 : fn(o->state, o->fp, res) != 0)
-			output_failed(r, o, errno ? errno : EIO);
-		else
-			mark_good(o);
-	}
+	write_outputs(r, res, true);
 	progress_mark(r->pr, res->seq);
 }
 
@@ -124,6 +131,12 @@ static void *results_main(void *arg)
 		for (res = chain; res != NULL; res = res->next)
 			record(r, res);
 		pthread_mutex_unlock(&r->record_lock);
+		/* Streams outside the lock: a reader that stops reading blocks
+		 * write() here, and the second signal's checkpoint must not wait
+		 * for it. A stream is never continued, so what it missed is not
+		 * counted against the resume file. */
+		for (res = chain; res != NULL; res = res->next)
+			write_outputs(r, res, false);
 		while (chain != NULL) {
 			res = chain->next;
 			result_free(chain);
@@ -212,14 +225,15 @@ void results_join(struct results *r)
 	pthread_join(r->thread, NULL);
 }
 
-int results_close(struct results *r, const struct metrics_snapshot *summary, GError **err)
+/* Writes the trailers of the regular files (files: true) or the streams. */
+static void close_outputs(struct results *r, const struct metrics_snapshot *summary, time_t end,
+			  bool files)
 {
-	int rc = 0;
-	time_t end = time(NULL);
-
 	for (guint i = 0; i < r->plan->outputs->len; i++) {
 		struct output *o = r->plan->outputs->pdata[i];
 
+		if (o->state == NULL || (o->good >= 0) != files)
+			continue;
 		errno = 0;
 		/* A failed output is still closed, so what it holds ends as
 		 * validly as the stream allows. */
@@ -228,21 +242,43 @@ int results_close(struct results *r, const struct metrics_snapshot *summary, GEr
 		o->state = NULL;
 		if (!o->failed && fflush(o->fp) != 0)
 			output_failed(r, o, errno);
+		else if (!o->failed)
+			mark_good(o);
 	}
+}
+
+int results_close(struct results *r, const struct metrics_snapshot *summary, GError **err)
+{
+	int rc = 0;
+	time_t end = time(NULL);
+
+	/* The files' trailers under the record lock, so a checkpoint sees each
+	 * file with its trailer or without; the streams' outside it, since a
+	 * reader that stopped reading blocks them. */
+	pthread_mutex_lock(&r->record_lock);
+	close_outputs(r, summary, end, true);
 	if (r->plan->audit != NULL) {
 		GError *e = NULL;
 
 		if (audit_close(r->plan->audit, &e) != 0)
 			audit_failed(r, e);
 	}
+	pthread_mutex_unlock(&r->record_lock);
+	close_outputs(r, summary, end, false);
 	if (r->failure != NULL) {
 		g_set_error_literal(err, PL_ERROR, PL_ERROR_RUNTIME, r->failure);
 		rc = -1;
 	} else if (r->reader_gone) {
 		rc = RESULTS_READER_GONE;
 	}
+	return rc;
+}
+
+void results_free(struct results *r)
+{
+	if (r == NULL)
+		return;
 	g_free(r->failure);
 	pthread_mutex_destroy(&r->record_lock);
 	g_free(r);
-	return rc;
 }

@@ -2,14 +2,18 @@
 #include "resume.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <libconfig.h>
 
 #include "errors.h"
 
-#define RESUME_FORMAT 1
+/* 2: the outputs list (resume.h); 1 is still read. */
+#define RESUME_FORMAT 2
 
 /* The counts a resumed scan carries on, by key. */
 #define COUNT_FIELDS(X) \
@@ -63,20 +67,60 @@ static int read_window(const char *path, const config_setting_t *g, struct resum
 	return 0;
 }
 
+/* The outputs list of format 2: 0, or -1 with *err. */
+static int read_outputs(const char *path, const config_setting_t *g, struct resume_state *rs,
+			GError **err)
+{
+	const config_setting_t *list = config_setting_get_member(g, "outputs");
+	int n = list != NULL && config_setting_is_list(list) ? config_setting_length(list) : -1;
+
+	if (n < 0) {
+		g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "%s:%d: resume outputs are missing",
+			    path, config_setting_source_line(g));
+		return -1;
+	}
+	rs->outputs = g_new0(struct resume_output, (size_t)n + 1);
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *el = config_setting_get_elem(list, (unsigned)i);
+		struct resume_output *ro = &rs->outputs[i];
+		const char *p = NULL, *tail = NULL;
+		long long size = -2;
+
+		if (config_setting_is_group(el)) {
+			config_setting_lookup_string(el, "path", &p);
+			config_setting_lookup_string(el, "tail", &tail);
+			config_setting_lookup_int64(el, "size", &size);
+		}
+		if (p == NULL || tail == NULL || size < -1 || (size >= 0 && strlen(tail) != 64)) {
+			g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "%s:%d: resume output %d is incomplete",
+				    path, config_setting_source_line(el), i + 1);
+			return -1;
+		}
+		ro->path = g_strdup(p);
+		ro->size = size;
+		ro->tail = g_strdup(tail);
+		rs->noutputs++;
+	}
+	rs->outputs_recorded = true;
+	return 0;
+}
+
 int resume_read(const char *path, struct resume_state *rs, GError **err)
 {
 	config_t cfg;
 	const config_setting_t *g, *done, *counts;
 	const char *fp = NULL;
 	bool ok = true;
+	int64_t format;
 	int rc = -1;
 
 	memset(rs, 0, sizeof(*rs));
 	config_init(&cfg);
 	if (config_read_file(&cfg, path) != CONFIG_TRUE) {
 		if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO)
+			/* libconfig opens a directory and reads nothing, errno 0. */
 			g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "cannot read resume file '%s': %s",
-				    path, g_strerror(errno));
+				    path, g_strerror(g_file_test(path, G_FILE_TEST_IS_DIR) ? EISDIR : errno));
 		else
 			g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "%s:%d: %s", path,
 				    config_error_line(&cfg), config_error_text(&cfg));
@@ -88,7 +132,8 @@ int resume_read(const char *path, struct resume_state *rs, GError **err)
 			    "%s: not a resume file (no resume group)", path);
 		goto out;
 	}
-	if (get_int64(g, "format", &ok) != RESUME_FORMAT || !ok) {
+	format = get_int64(g, "format", &ok);
+	if ((format != 1 && format != RESUME_FORMAT) || !ok) {
 		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
 			    "%s:%d: unsupported resume format", path, config_setting_source_line(g));
 		goto out;
@@ -139,6 +184,8 @@ int resume_read(const char *path, struct resume_state *rs, GError **err)
 	}
 	if (read_window(path, g, rs, err) != 0)
 		goto out;
+	if (format >= 2 && read_outputs(path, g, rs, err) != 0)
+		goto out;
 	rc = 0;
 out:
 	if (rc != 0)
@@ -152,6 +199,9 @@ void resume_state_clear(struct resume_state *rs)
 	g_free(rs->fingerprint);
 	g_free(rs->done);
 	g_free(rs->window.fingerprint);
+	for (size_t i = 0; i < rs->noutputs; i++)
+		resume_output_clear(&rs->outputs[i]);
+	g_free(rs->outputs);
 	memset(rs, 0, sizeof(*rs));
 }
 
@@ -163,9 +213,28 @@ static void add_int64(config_setting_t *g, const char *name, uint64_t v)
 		config_setting_set_int64(cs, (long long)v);
 }
 
+static void write_outputs(config_setting_t *g, const struct resume_output *outputs, size_t n)
+{
+	config_setting_t *list = config_setting_add(g, "outputs", CONFIG_TYPE_LIST), *cs;
+
+	for (size_t i = 0; list != NULL && i < n; i++) {
+		config_setting_t *o = config_setting_add(list, NULL, CONFIG_TYPE_GROUP);
+
+		if (o == NULL)
+			return;
+		cs = config_setting_add(o, "path", CONFIG_TYPE_STRING);
+		config_setting_set_string(cs, outputs[i].path);
+		cs = config_setting_add(o, "size", CONFIG_TYPE_INT64);
+		config_setting_set_int64(cs, (long long)outputs[i].size);
+		cs = config_setting_add(o, "tail", CONFIG_TYPE_STRING);
+		config_setting_set_string(cs, outputs[i].tail != NULL ? outputs[i].tail : "");
+	}
+}
+
 int resume_write(const char *path, const struct settings *s, const char *fingerprint,
 		 uint64_t total, struct progress *pr, const struct metrics_snapshot *counts,
-		 const struct resume_window *window, GError **err)
+		 const struct resume_window *window, const struct resume_output *outputs,
+		 size_t noutputs, GError **err)
 {
 	config_t cfg;
 	config_setting_t *root, *g, *done, *c, *cs;
@@ -208,6 +277,7 @@ int resume_write(const char *path, const struct settings *s, const char *fingerp
 		add_int64(w, "hosts_before", window->hosts_before);
 		add_int64(w, "tasks_before", window->tasks_before);
 	}
+	write_outputs(g, outputs, noutputs);
 
 	if (config_write_file(&cfg, tmp) != CONFIG_TRUE || rename(tmp, path) != 0) {
 		g_set_error(err, PL_ERROR, PL_ERROR_RUNTIME, "cannot write resume file '%s': %s",
@@ -221,4 +291,115 @@ out:
 	g_free(tmp);
 	config_destroy(&cfg);
 	return rc;
+}
+
+/* The hex SHA-256 of the last RESUME_TAIL bytes of a file of size bytes
+ * open on fd, or NULL with errno set. */
+static char *tail_digest(int fd, int64_t size)
+{
+	GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
+	unsigned char buf[RESUME_TAIL];
+	off_t off = size > RESUME_TAIL ? (off_t)(size - RESUME_TAIL) : 0;
+	char *hex = NULL;
+
+	while (off < size) {
+		ssize_t n = pread(fd, buf, (size_t)(size - off), off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;     /* cut while we read it */
+			goto out;
+		}
+		g_checksum_update(sum, buf, n);
+		off += n;
+	}
+	hex = g_strdup(g_checksum_get_string(sum));
+out:
+	g_checksum_free(sum);
+	return hex;
+}
+
+int resume_output_note(struct resume_output *ro, const char *path, int fd)
+{
+	struct stat st;
+
+	memset(ro, 0, sizeof(*ro));
+	ro->path = g_strdup(path);
+	ro->size = -1;
+	if (fstat(fd, &st) != 0)
+		return -1;
+	if (!S_ISREG(st.st_mode))
+		return 0;
+	ro->size = (int64_t)st.st_size;
+	ro->tail = tail_digest(fd, ro->size);
+	return ro->tail != NULL ? 0 : -1;
+}
+
+void resume_output_clear(struct resume_output *ro)
+{
+	g_free(ro->path);
+	g_free(ro->tail);
+	memset(ro, 0, sizeof(*ro));
+}
+
+/* The file at path against its record: NULL when it matches, else why not. */
+static char *output_differs(const struct resume_output *ro)
+{
+	struct stat st;
+	char *tail = NULL, *why = NULL;
+	int fd;
+
+	if (stat(ro->path, &st) != 0)
+		return errno == ENOENT ?
+		       g_strdup_printf("it is missing (it held %" PRId64 " bytes)", ro->size) :
+		       g_strdup(g_strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return g_strdup("it is no longer a regular file");
+	if ((int64_t)st.st_size < ro->size)
+		return g_strdup_printf("it is shorter than recorded (%" PRId64 " bytes, now %" PRId64
+				       "): it changed since", ro->size, (int64_t)st.st_size);
+	if ((int64_t)st.st_size > ro->size)
+		return g_strdup_printf("it is longer than recorded (%" PRId64 " bytes, now %" PRId64
+				       "): a scan continued it since, from this resume file or a "
+				       "copy", ro->size, (int64_t)st.st_size);
+	fd = open(ro->path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1 || (tail = tail_digest(fd, ro->size)) == NULL)
+		why = g_strdup(g_strerror(errno));
+	else if (strcmp(tail, ro->tail) != 0)
+		why = g_strdup("its last bytes differ from the record: it changed since");
+	if (fd != -1)
+		close(fd);
+	g_free(tail);
+	return why;
+}
+
+int resume_check_output(const struct resume_state *rs, const char *resume_path,
+			const char *path, GError **err)
+{
+	const struct resume_output *ro = NULL;
+	char *why;
+
+	/* A format 1 file recorded no outputs: nothing to check against. */
+	if (!rs->outputs_recorded)
+		return 0;
+	for (size_t i = 0; i < rs->noutputs && ro == NULL; i++)
+		if (strcmp(rs->outputs[i].path, path) == 0)
+			ro = &rs->outputs[i];
+	if (ro == NULL) {
+		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+			    "cannot resume into '%s' from '%s': no such output was recorded (it "
+			    "would hold only the rest of the scan)", path, resume_path);
+		return -1;
+	}
+	if (ro->size < 0)
+		return 0;
+	why = output_differs(ro);
+	if (why == NULL)
+		return 0;
+	g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "cannot resume into '%s' from '%s': %s", path,
+		    resume_path, why);
+	g_free(why);
+	return -1;
 }

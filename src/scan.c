@@ -60,7 +60,6 @@ struct scan_ctl {
 	struct timespec t0;
 	_Atomic int stop_signal;      /* first SIGINT/SIGTERM, or 0 */
 	_Atomic int exit_signal;      /* the second one, which leaves at once */
-	atomic_bool closing;          /* every record written: trailers under way */
 	atomic_bool output_failed;
 	atomic_bool stopping;         /* workers probe nothing more */
 	atomic_bool finished;
@@ -134,6 +133,31 @@ static void snapshot(struct scan_ctl *c, struct metrics_snapshot *snap)
 	snap->stopped = stop_reason(c);
 }
 
+/* What each output file holds now, for the resume file to record; stdout
+ * is never continued. Returns how many, or -1 with *err. */
+static int note_outputs(const struct scan_plan *plan, struct resume_output *ros, GError **err)
+{
+	int n = 0;
+
+	for (guint i = 0; i < plan->outputs->len; i++) {
+		const struct output *o = plan->outputs->pdata[i];
+
+		if (o->fp == NULL || o->fp == stdout)
+			continue;
+		if (resume_output_note(&ros[n++], o->path, fileno(o->fp)) != 0) {
+			g_set_error(err, PL_ERROR, PL_ERROR_RUNTIME,
+				    "cannot write resume file '%s': cannot read output '%s': %s",
+				    plan->settings->resume_file, o->path, g_strerror(errno));
+			goto fail;
+		}
+	}
+	return n;
+fail:
+	while (n > 0)
+		resume_output_clear(&ros[--n]);
+	return -1;
+}
+
 /* Records what is done so the scan can continue later; with say, prints
  * the command that does. */
 static int write_resume(struct scan_ctl *c, bool say, GError **err)
@@ -142,7 +166,16 @@ static int write_resume(struct scan_ctl *c, bool say, GError **err)
 	const struct scan_plan *plan = c->plan;
 	const char *path = plan->settings->resume_file;
 	struct resume_window rw, *w = NULL;
-	int rc;
+	struct resume_output *ros = g_new0(struct resume_output, plan->outputs->len + 1);
+	int rc, nros;
+
+	/* Under the record lock (or after the last record): the files hold
+	 * exactly what the progress counts as done. */
+	nros = note_outputs(plan, ros, err);
+	if (nros < 0) {
+		g_free(ros);
+		return -1;
+	}
 
 	pthread_mutex_lock(&c->win_lock);
 	snapshot(c, &snap);
@@ -157,8 +190,11 @@ static int write_resume(struct scan_ctl *c, bool say, GError **err)
 		w = &rw;
 	}
 	rc = resume_write(path, plan->settings, plan->fingerprint, c->total, c->progress, &snap,
-			  w, err);
+			  w, ros, (size_t)nros, err);
 	pthread_mutex_unlock(&c->win_lock);
+	while (nros > 0)
+		resume_output_clear(&ros[--nros]);
+	g_free(ros);
 	if (rc != 0)
 		return -1;
 	if (say)
@@ -174,10 +210,6 @@ static void checkpoint_and_exit(void *ud)
 	struct scan_ctl *c = ud;
 	GError *err = NULL;
 
-	/* Every record is out and the trailers are being written: leaving now
-	 * would cut one in half, staying costs milliseconds. */
-	if (atomic_load(&c->closing))
-		return;
 	if (write_resume(c, true, &err) != 0) {
 		fprintf(stderr, "portolan: %s\n", err->message);
 		g_error_free(err);
@@ -206,18 +238,13 @@ static void *signal_main(void *arg)
 			if (c->results == NULL)
 				_exit(128 + sig);
 			results_checkpoint(c->results, checkpoint_and_exit, c);
-			continue;     /* closing already: the scan is about to end */
+			continue;     /* not reached: the checkpoint exits */
 		}
 		atomic_store(&c->stop_signal, sig);
 		g_message("%s: stopping after the probes in flight (again to quit at once)",
 			  sig == SIGINT ? "interrupted" : "terminated");
 		stop_tasks(c);
 	}
-}
-
-static void mark_closing(void *ud)
-{
-	atomic_store(&((struct scan_ctl *)ud)->closing, true);
 }
 
 static void on_output_failure(void *ud)
@@ -457,6 +484,7 @@ int scan_run(struct scan_plan *plan, GError **err)
 		bqueue_close(results_q);
 		results_join(results);
 		(void)results_close(results, NULL, NULL);
+		results_free(results);
 		goto out;
 	}
 
@@ -494,15 +522,16 @@ int scan_run(struct scan_plan *plan, GError **err)
 	results_join(results);
 	/* Only now: the results thread wrote its last row around the line. */
 	statusline_stop(status);
-	/* Under the record lock, so a checkpoint either ran before (and exited)
-	 * or sees the flag. */
-	results_checkpoint(results, mark_closing, &ctl);
 	snapshot(&ctl, &snap);
-	/* The signal thread must not checkpoint once results are gone. */
+	/* The signal thread stays: a trailer to a stream whose reader stopped
+	 * blocks, and the second signal must still end the scan. A checkpoint
+	 * meanwhile finds every file with its trailer or without. */
+	closed = results_close(results, &snap, pool == NULL ? NULL : err);
+	/* It must not checkpoint once results are gone. */
 	atomic_store(&ctl.finished, true);
 	pthread_kill(ctl.sig_thread, SIGUSR2);
 	pthread_join(ctl.sig_thread, NULL);
-	closed = results_close(results, &snap, pool == NULL ? NULL : err);
+	results_free(results);
 	if (closed == RESULTS_READER_GONE) {
 		/* As if SIGPIPE had ended us, without dying of it mid-write. */
 		rc = 128 + SIGPIPE;
@@ -520,6 +549,12 @@ int scan_run(struct scan_plan *plan, GError **err)
 		rc = PL_EXIT_FINDINGS;   /* the network differs from the policy or baseline */
 	else
 		rc = PL_EXIT_OK;
+	/* The scan it records is complete: nothing is left to resume. (A copy
+	 * left elsewhere is refused by its outputs record.) */
+	if (rc == PL_EXIT_OK && plan->resuming && unlink(plan->settings->resume_from) != 0 &&
+	    errno != ENOENT)
+		g_warning("cannot remove the resume file '%s': %s", plan->settings->resume_from,
+			  g_strerror(errno));
 	if (log_verbosity() >= 0) {
 		metrics_print_summary(&snap, stderr);
 		if (plan->audit != NULL)

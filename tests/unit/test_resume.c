@@ -1,6 +1,7 @@
 /* test_resume.c: resume files: the window group of a scan with target
  * windows is written and read back, a file without one stays as it was,
- * and a damaged group is refused with its file and line. */
+ * and a damaged group is refused with its file and line; outputs are
+ * recorded and checked against what they hold. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "progress.h"
@@ -37,7 +39,7 @@ static void write_state(const char *path, const struct resume_window *w, uint64_
 	GError *err = NULL;
 
 	settings_init(&s);
-	if (resume_write(path, &s, "abc", 100, pr, &counts, w, &err) != 0)
+	if (resume_write(path, &s, "abc", 100, pr, &counts, w, NULL, 0, &err) != 0)
 		fail_msg("write: %s", err->message);
 	progress_free(pr);
 	settings_clear(&s);
@@ -176,6 +178,55 @@ static void test_damaged_window_line(void **state)
 	g_free(path);
 }
 
+/* An output is noted, written, read back and checked: unchanged it passes,
+ * grown or edited it is refused. */
+static void test_outputs_record_and_check(void **state)
+{
+	char *path = temp_path(), *out = temp_path();
+	struct settings s;
+	struct metrics_snapshot counts = { .elapsed_s = 1 };
+	struct progress *pr = progress_new(0, NULL, 0);
+	struct resume_output ro;
+	struct resume_state rs;
+	GError *err = NULL;
+	char big[6000];
+	int fd;
+
+	memset(big, 'a', sizeof big);
+	assert_true(g_file_set_contents(out, big, sizeof big, NULL));
+	fd = open(out, O_RDONLY);
+	assert_int_equal(resume_output_note(&ro, out, fd), 0);
+	close(fd);
+	assert_int_equal(ro.size, 6000);
+	settings_init(&s);
+	assert_int_equal(resume_write(path, &s, "abc", 100, pr, &counts, NULL, &ro, 1, &err), 0);
+	assert_int_equal(resume_read(path, &rs, &err), 0);
+	assert_true(rs.outputs_recorded);
+	assert_int_equal(rs.noutputs, 1);
+	assert_string_equal(rs.outputs[0].tail, ro.tail);
+	assert_int_equal(resume_check_output(&rs, path, out, &err), 0);
+	big[5999] = 'b';         /* same size, other last byte */
+	assert_true(g_file_set_contents(out, big, sizeof big, NULL));
+	assert_int_equal(resume_check_output(&rs, path, out, &err), -1);
+	assert_non_null(strstr(err->message, "last bytes differ"));
+	g_clear_error(&err);
+	assert_true(g_file_set_contents(out, big, 100, NULL));
+	assert_int_equal(resume_check_output(&rs, path, out, &err), -1);
+	assert_non_null(strstr(err->message, "shorter"));
+	g_clear_error(&err);
+	assert_int_equal(resume_check_output(&rs, path, "elsewhere.csv", &err), -1);
+	assert_non_null(strstr(err->message, "no such output was recorded"));
+	g_clear_error(&err);
+	resume_state_clear(&rs);
+	resume_output_clear(&ro);
+	settings_clear(&s);
+	progress_free(pr);
+	unlink(path);
+	unlink(out);
+	g_free(path);
+	g_free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -183,6 +234,7 @@ int main(void)
 		cmocka_unit_test(test_window_round_trip),
 		cmocka_unit_test(test_damaged_window),
 		cmocka_unit_test(test_damaged_window_line),
+		cmocka_unit_test(test_outputs_record_and_check),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
