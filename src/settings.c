@@ -819,6 +819,26 @@ static int apply_preset(struct settings *s, GError **err)
 	return 0;
 }
 
+/* The timeouts a preset or a default supplied move to fit the ones a source
+ * named explicitly, so `-T insane --timeout 500` raises insane's cap instead of
+ * failing: only two explicit values can conflict (checked by the caller). */
+static void fit_timeouts(struct settings *s)
+{
+	bool t = was_given(s, "timeout"), lo = was_given(s, "min-timeout");
+	bool hi = was_given(s, "max-timeout");
+
+	if (!t && lo && s->timeout_ms < s->min_timeout_ms)
+		s->timeout_ms = s->min_timeout_ms;
+	if (!t && hi && s->max_timeout_ms != 0 && s->timeout_ms > s->max_timeout_ms)
+		s->timeout_ms = s->max_timeout_ms;
+	if (!hi && s->max_timeout_ms != 0 && s->max_timeout_ms < s->timeout_ms)
+		s->max_timeout_ms = s->timeout_ms;
+	/* A floor above the start would make the first timeout a lie; an
+	 * explicit floor above an explicit start was always cut like this. */
+	if (s->min_timeout_ms > s->timeout_ms)
+		s->min_timeout_ms = s->timeout_ms;
+}
+
 static int check_family(const char *family, GError **err)
 {
 	if (strcmp(family, "any") == 0 || strcmp(family, "4") == 0 || strcmp(family, "6") == 0)
@@ -919,10 +939,7 @@ enum settings_status settings_load(struct settings *s, int argc, char **argv, GE
 	/* Closed-set values were checked where they were read (check_value). */
 	if (apply_preset(s, err) != 0)
 		goto out;
-	if (s->min_timeout_ms > s->timeout_ms) {
-		/* A floor above the start would make the first timeout a lie. */
-		s->min_timeout_ms = s->timeout_ms;
-	}
+	fit_timeouts(s);
 	if (s->max_timeout_ms != 0 && s->max_timeout_ms < s->timeout_ms) {
 		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
 			    "max-timeout (%" G_GINT64_FORMAT ") is below timeout (%" G_GINT64_FORMAT ")",

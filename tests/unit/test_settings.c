@@ -201,6 +201,52 @@ static void test_cli_errors(void **state)
 	}
 }
 
+/* An explicit value beats a preset's, and a preset's (or a default's) value
+ * moves to fit it: only two explicit values can conflict. */
+static void test_preset_moves_to_fit_explicit(void **state)
+{
+	static const struct {
+		const char *t, *opt, *val;
+		int64_t timeout, min, max;
+	} cases[] = {
+		{ "insane", "--timeout", "500", 500, 50, 500 },
+		{ "paranoid", "--timeout", "20000", 20000, 1000, 20000 },
+		{ "polite", "--max-timeout", "1000", 1000, 300, 1000 },
+		{ "insane", "--min-timeout", "400", 400, 400, 400 },
+		{ "paranoid", "--timeout", "200", 200, 200, 10000 },
+		{ NULL, "--max-timeout", "50", 50, 50, 50 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct settings s;
+		GError *err = NULL;
+		enum settings_status st;
+
+		if (cases[i].t != NULL)
+			st = load(&s, &err, "-T", cases[i].t, cases[i].opt, cases[i].val, "192.0.2.1", NULL);
+		else
+			st = load(&s, &err, cases[i].opt, cases[i].val, "192.0.2.1", NULL);
+		if (st != SETTINGS_OK)
+			fail_msg("case %zu: %s", i, err ? err->message : "?");
+		assert_int_equal(s.timeout_ms, cases[i].timeout);
+		assert_int_equal(s.min_timeout_ms, cases[i].min);
+		assert_int_equal(s.max_timeout_ms, cases[i].max);
+		settings_clear(&s);
+	}
+}
+
+static void test_explicit_timeouts_conflict(void **state)
+{
+	struct settings s;
+	GError *err = NULL;
+
+	assert_int_equal(load(&s, &err, "-T", "insane", "--timeout", "500", "--max-timeout", "400",
+			      "192.0.2.1", NULL), SETTINGS_ERROR);
+	assert_string_equal(err->message, "max-timeout (400) is below timeout (500)");
+	g_clear_error(&err);
+	settings_clear(&s);
+}
+
 static void test_env_errors(void **state)
 {
 	struct settings s;
@@ -237,6 +283,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_config_syntax_error_has_line, teardown),
 		cmocka_unit_test_teardown(test_cli_errors, teardown),
 		cmocka_unit_test_teardown(test_env_errors, teardown),
+		cmocka_unit_test_teardown(test_preset_moves_to_fit_explicit, teardown),
+		cmocka_unit_test_teardown(test_explicit_timeouts_conflict, teardown),
 		cmocka_unit_test_teardown(test_states_mask, teardown),
 	};
 
