@@ -115,13 +115,15 @@ static int parse_shard(const char *text, uint64_t *shard, uint64_t *nshards, GEr
 	unsigned long long i, n;
 	char *end;
 
+	/* Digits only: strtoull would also take blanks and a sign. */
 	errno = 0;
 	i = g_ascii_strtoull(text, &end, 10);
-	if (errno == 0 && end != text && *end == '/') {
+	if (errno == 0 && g_ascii_isdigit(text[0]) && *end == '/') {
 		const char *rest = end + 1;
 
 		n = g_ascii_strtoull(rest, &end, 10);
-		if (errno == 0 && end != rest && *end == '\0' && i >= 1 && n >= 1 && i <= n) {
+		if (errno == 0 && g_ascii_isdigit(rest[0]) && *end == '\0' && i >= 1 && n >= 1 &&
+		    i <= n) {
 			*shard = i - 1;
 			*nshards = n;
 			return 0;

@@ -6,7 +6,6 @@
  * `portolan -c audit.cfg 192.0.2.7` scans just 192.0.2.7. */
 #include "settings.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <libconfig.h>
@@ -172,7 +171,9 @@ static bool parse_int(const char *text, int64_t *out)
 	char *end;
 	long long v;
 
-	if (text == NULL || *text == '\0' || isspace((unsigned char)*text))
+	/* Plain decimal, as the manual says: strtoll alone would also take
+	 * leading blanks and a sign ("+100", " -0"). */
+	if (text == NULL || !g_ascii_isdigit(*text))
 		return false;
 	errno = 0;
 	v = strtoll(text, &end, 10);

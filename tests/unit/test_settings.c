@@ -183,6 +183,11 @@ static void test_cli_errors(void **state)
 		{ "-p", NULL, "option '-p' needs an argument" },
 		{ "-t", "70000", "option '-t/--threads': invalid value '70000': expected an integer from 0 to 65536" },
 		{ "--timeout", "1s", "option '--timeout': invalid value '1s': expected an integer from 1 to 600000" },
+		{ "--timeout", "+100", "option '--timeout': invalid value '+100': expected an integer from 1 to 600000" },
+		{ "--timeout", " 100", "option '--timeout': invalid value ' 100': expected an integer from 1 to 600000" },
+		{ "--timeout", "100 ", "option '--timeout': invalid value '100 ': expected an integer from 1 to 600000" },
+		{ "--seed", "-0", "option '--seed': invalid value '-0': expected an integer from 0 to 9223372036854775807" },
+		{ "-t", "+0", "option '-t/--threads': invalid value '+0': expected an integer from 0 to 65536" },
 		{ "--states", "open,shut", "option '--states': invalid state 'shut': expected open, closed, filtered, error or all" },
 		{ "-f", "xml2", "option '-f/--format': unknown format 'xml2': expected csv, json, jsonl, xml" },
 		{ "--family", "5", "option '--family': invalid family '5': expected any, 4 or 6" },
@@ -255,6 +260,13 @@ static void test_env_errors(void **state)
 	g_setenv("PORTOLAN_THREADS", "many", TRUE);
 	assert_int_equal(load(&s, &err, "192.0.2.1", NULL), SETTINGS_ERROR);
 	assert_string_equal(err->message, "environment PORTOLAN_THREADS: invalid value 'many': "
+			    "expected an integer from 0 to 65536");
+	g_clear_error(&err);
+	settings_clear(&s);
+	/* Numbers are plain decimal everywhere: no sign, no blanks. */
+	g_setenv("PORTOLAN_THREADS", "+8", TRUE);
+	assert_int_equal(load(&s, &err, "192.0.2.1", NULL), SETTINGS_ERROR);
+	assert_string_equal(err->message, "environment PORTOLAN_THREADS: invalid value '+8': "
 			    "expected an integer from 0 to 65536");
 	g_clear_error(&err);
 	settings_clear(&s);
