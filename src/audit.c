@@ -18,6 +18,7 @@
 
 #include "errors.h"
 #include "ports.h"
+#include "textesc.h"
 
 struct addr_range {
 	int family;
@@ -133,8 +134,10 @@ static void parse_targets(struct parse *ps, const config_setting_t *cs, struct g
 			continue;
 		}
 		if (rc > 0) {
+			char q[TEXT_QUOTE_SIZE];
+
 			problem(ps, el, "invalid target '%s': expected an address, CIDR block or "
-				"range (names are not allowed in a policy)", spec);
+				"range (names are not allowed in a policy)", text_quote(q, spec));
 			continue;
 		}
 		g_array_append_val(g->ranges, r);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "errors.h"
+#include "textesc.h"
 
 static void output_free(gpointer data)
 {
@@ -22,6 +23,7 @@ static void output_free(gpointer data)
 static int add_output(struct scan_plan *p, const char *path, const char *format, GError **err)
 {
 	struct output *o = g_new0(struct output, 1);
+	char q[TEXT_QUOTE_SIZE];
 
 	if (format != NULL)
 		o->ops = writer_find(format);
@@ -32,7 +34,7 @@ static int add_output(struct scan_plan *p, const char *path, const char *format,
 	if (o->ops == NULL) {
 		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
 			    "cannot tell the format of output '%s': name it .csv, .json, .jsonl or .xml, or use -f",
-			    path);
+			    text_quote(q, path));
 		g_free(o);
 		return -1;
 	}
@@ -113,7 +115,7 @@ static const char *probes_dir(const struct settings *s)
 static int parse_shard(const char *text, uint64_t *shard, uint64_t *nshards, GError **err)
 {
 	unsigned long long i, n;
-	char *end;
+	char *end, q[TEXT_QUOTE_SIZE];
 
 	/* Digits only: strtoull would also take blanks and a sign. */
 	errno = 0;
@@ -130,7 +132,7 @@ static int parse_shard(const char *text, uint64_t *shard, uint64_t *nshards, GEr
 		}
 	}
 	g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-		    "invalid shard '%s': expected I/N with 1 <= I <= N, e.g. 1/4", text);
+		    "invalid shard '%s': expected I/N with 1 <= I <= N, e.g. 1/4", text_quote(q, text));
 	return -1;
 }
 

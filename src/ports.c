@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "errors.h"
+#include "textesc.h"
 
 #define PORT_MAX 65535u
 
@@ -80,6 +81,7 @@ static int parse_range(const char *item, unsigned *lo, unsigned *hi,
 	const char *dash = strchr(item, '-');
 	char *left = g_strndup(item, (size_t)(dash - item));
 	const char *right = dash + 1;
+	char q1[TEXT_QUOTE_SIZE], q2[TEXT_QUOTE_SIZE];
 	int ret = -1;
 
 	*lo = 1;
@@ -92,7 +94,7 @@ static int parse_range(const char *item, unsigned *lo, unsigned *hi,
 		if (r == 0) {
 			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
 				    "invalid port range '%s': '%s' out of range 1-65535",
-				    item, left);
+				    text_quote(q1, item), text_quote(q2, left));
 			goto out;
 		}
 	}
@@ -104,20 +106,22 @@ static int parse_range(const char *item, unsigned *lo, unsigned *hi,
 		if (r == 0) {
 			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
 				    "invalid port range '%s': '%s' out of range 1-65535",
-				    item, right);
+				    text_quote(q1, item), text_quote(q2, right));
 			goto out;
 		}
 	}
 	if (*lo > *hi) {
 		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-			    "invalid port range '%s': start above end", item);
+			    "invalid port range '%s': start above end",
+			    text_quote(q1, item));
 		goto out;
 	}
 	ret = 0;
 	goto out;
 bad:
 	g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-		    "invalid port range '%s': not a number or range", item);
+		    "invalid port range '%s': not a number or range",
+		    text_quote(q1, item));
 out:
 	g_free(left);
 	return ret;
@@ -127,6 +131,8 @@ out:
 static int parse_item(const char *item, unsigned *lo, unsigned *hi,
 		      GError **err)
 {
+	char q1[TEXT_QUOTE_SIZE];
+
 	if (strchr(item, '-') != NULL && (item[0] == '-' || g_ascii_isdigit(item[0])))
 		return parse_range(item, lo, hi, err);
 
@@ -137,7 +143,7 @@ static int parse_item(const char *item, unsigned *lo, unsigned *hi,
 			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
 				    r == 0 ? "invalid port '%s': out of range 1-65535"
 					   : "invalid port '%s': not a number or range",
-				    item);
+				    text_quote(q1, item));
 			return -1;
 		}
 		*hi = *lo;
@@ -150,7 +156,8 @@ static int parse_item(const char *item, unsigned *lo, unsigned *hi,
 
 	if (se == NULL || ntohs((uint16_t)se->s_port) == 0) {
 		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-			    "invalid port '%s': unknown service name", item);
+			    "invalid port '%s': unknown service name",
+			    text_quote(q1, item));
 		return -1;
 	}
 	*lo = *hi = ntohs((uint16_t)se->s_port);
@@ -161,6 +168,7 @@ int ports_parse(const char *spec, struct port_list *out, GError **err)
 {
 	struct port_bits *bits = g_new0(struct port_bits, 1);
 	char **items = g_strsplit(spec, ",", -1);
+	char q1[TEXT_QUOTE_SIZE];
 	size_t n = 0;
 	int ret = -1;
 
@@ -170,7 +178,8 @@ int ports_parse(const char *spec, struct port_list *out, GError **err)
 	/* A blank spec would otherwise be reported as an "empty item". */
 	if (items[0] == NULL || (items[1] == NULL && g_strstrip(items[0])[0] == '\0')) {
 		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-			    "invalid port list '%s': empty", spec);
+			    "invalid port list '%s': empty",
+			    text_quote(q1, spec));
 		goto out;
 	}
 
@@ -180,7 +189,8 @@ int ports_parse(const char *spec, struct port_list *out, GError **err)
 
 		if (item[0] == '\0') {
 			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-				    "invalid port list '%s': empty item", spec);
+				    "invalid port list '%s': empty item",
+				    text_quote(q1, spec));
 			goto out;
 		}
 		if (parse_item(item, &lo, &hi, err) < 0)

@@ -20,6 +20,7 @@
 #include "result.h"
 #include "targets.h"
 #include "targetwin.h"
+#include "textesc.h"
 #include "writer.h"
 
 enum opt_type { T_STR, T_INT, T_BOOL, T_LIST, T_SPECIAL };
@@ -208,25 +209,23 @@ static int check_family(const char *family, GError **err);
 static int check_value(const struct opt *o, const char *value, GError **err)
 {
 	unsigned mask;
-	char names[128], *shown;
+	char names[128], shown[TEXT_QUOTE_SIZE];
 
 	if (o->off == OFF(states))
 		return settings_states_mask(value, &mask, err);
 	if (o->off == OFF(family))
 		return check_family(value, err);
 	if (o->off == OFF(format) && writer_find(value) == NULL) {
-		shown = g_strescape(value, NULL);
+		text_quote(shown, value);
 		g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "unknown format '%s': expected %s",
 			    shown, writer_names());
-		g_free(shown);
 		return -1;
 	}
 	if (o->off == OFF(timing) && preset_find(value) == NULL) {
 		preset_names(names, sizeof(names));
-		shown = g_strescape(value, NULL);
+		text_quote(shown, value);
 		g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "unknown timing preset '%s': expected %s",
 			    shown, names);
-		g_free(shown);
 		return -1;
 	}
 	return 0;
@@ -259,12 +258,12 @@ static int set_from_text(struct settings *s, const struct opt *o, const char *va
 	}
 	case T_INT:
 		if (!parse_int(value, &n) || n < o->min || n > o->max) {
-			char *shown = g_strescape(value, NULL);
+			char shown[TEXT_QUOTE_SIZE];
 
+			text_quote(shown, value);
 			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
 				    "%s: invalid value '%s': expected an integer from %" G_GINT64_FORMAT
 				    " to %" G_GINT64_FORMAT, where ? where : o->name, shown, o->min, o->max);
-			g_free(shown);
 			return -1;
 		}
 		*FIELD(s, o, int64_t) = n;
@@ -273,12 +272,12 @@ static int set_from_text(struct settings *s, const struct opt *o, const char *va
 		if (value == NULL) {
 			b = true;
 		} else if (!parse_bool(value, &b)) {
-			char *shown = g_strescape(value, NULL);
+			char shown[TEXT_QUOTE_SIZE];
 
+			text_quote(shown, value);
 			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
 				    "%s: invalid value '%s': expected true or false",
 				    where ? where : o->name, shown);
-			g_free(shown);
 			return -1;
 		}
 		*FIELD(s, o, bool) = b;
@@ -438,6 +437,7 @@ static int config_apply(struct settings *s, const char *path, bool resuming, GEr
 	config_t cfg;
 	config_setting_t *root;
 	GString *problems = g_string_new(NULL);
+	char shown[TEXT_QUOTE_SIZE];
 	int rc = -1, n;
 
 	config_init(&cfg);
@@ -474,7 +474,8 @@ static int config_apply(struct settings *s, const char *path, bool resuming, GEr
 			continue;
 		}
 		if (o == NULL || !(o->src & SRC_CFG)) {
-			config_problem(problems, path, cs, "unknown setting '%s'", name ? name : "?");
+			config_problem(problems, path, cs, "unknown setting '%s'",
+				       name ? text_quote(shown, name) : "?");
 			continue;
 		}
 		config_apply_one(s, o, cs, path, problems);
@@ -626,6 +627,7 @@ static int cli_parse(int argc, char **argv, GArray *values, GPtrArray *positiona
 {
 	struct option longopts[NOPTS + 1];
 	GString *shortopts = g_string_new(":");
+	char shown[TEXT_QUOTE_SIZE];
 	size_t n = 0;
 	int c, rc = -1;
 
@@ -659,11 +661,12 @@ static int cli_parse(int argc, char **argv, GArray *values, GPtrArray *positiona
 					    "unknown option '-%c' (see --help)", optopt);
 			else
 				g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-					    "unknown option '%s' (see --help)", argv[optind - 1]);
+					    "unknown option '%s' (see --help)",
+					    text_quote(shown, argv[optind - 1]));
 			goto out;
 		case ':':
 			g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "option '%s' needs an argument",
-				    argv[optind - 1]);
+				    text_quote(shown, argv[optind - 1]));
 			goto out;
 		case KEY_HELP:
 			settings_print_help(stdout);
@@ -762,11 +765,11 @@ int settings_states_mask(const char *states, unsigned *mask, GError **err)
 		}
 		st = port_state_parse(v);
 		if (st < 0) {
-			char *shown = g_strescape(v, NULL);
+			char shown[TEXT_QUOTE_SIZE];
 
+			text_quote(shown, v);
 			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
 				    "invalid state '%s': expected open, closed, filtered, error or all", shown);
-			g_free(shown);
 			rc = -1;
 			break;
 		}
@@ -774,10 +777,10 @@ int settings_states_mask(const char *states, unsigned *mask, GError **err)
 	}
 	g_strfreev(items);
 	if (rc == 0 && *mask == 0) {
-		char *shown = g_strescape(states, NULL);
+		char shown[TEXT_QUOTE_SIZE];
 
+		text_quote(shown, states);
 		g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "no states to report in '%s'", shown);
-		g_free(shown);
 		rc = -1;
 	}
 	return rc;
@@ -794,7 +797,7 @@ static bool was_given(const struct settings *s, const char *name)
 static int apply_preset(struct settings *s, GError **err)
 {
 	const struct preset *p;
-	char names[128];
+	char names[128], shown[TEXT_QUOTE_SIZE];
 
 	if (s->timing == NULL)
 		return 0;
@@ -802,7 +805,7 @@ static int apply_preset(struct settings *s, GError **err)
 	if (p == NULL) {
 		preset_names(names, sizeof(names));
 		g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "unknown timing preset '%s': expected %s",
-			    s->timing, names);
+			    text_quote(shown, s->timing), names);
 		return -1;
 	}
 	if (!was_given(s, "threads"))
@@ -845,11 +848,11 @@ static int check_family(const char *family, GError **err)
 	if (strcmp(family, "any") == 0 || strcmp(family, "4") == 0 || strcmp(family, "6") == 0)
 		return 0;
 	{
-		char *shown = g_strescape(family, NULL);
+		char shown[TEXT_QUOTE_SIZE];
 
+		text_quote(shown, family);
 		g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "invalid family '%s': expected any, 4 or 6",
 			    shown);
-		g_free(shown);
 	}
 	return -1;
 }

@@ -25,6 +25,7 @@
 
 #include "errors.h"
 #include "specfile.h"
+#include "textesc.h"
 
 /* At most this many getaddrinfo calls run at once. */
 #define RESOLVE_THREADS 16
@@ -108,6 +109,7 @@ static int parse_cidr(const char *spec, const char *slash, struct range *r,
 {
 	char *base = g_strndup(spec, (size_t)(slash - spec));
 	const char *plen = slash + 1;
+	char q[TEXT_QUOTE_SIZE];
 	struct pl_addr a;
 	unsigned long prefix;
 	unsigned bits;
@@ -116,25 +118,25 @@ static int parse_cidr(const char *spec, const char *slash, struct range *r,
 
 	if (!pl_addr_parse(base, &a)) {
 		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-			    "invalid target '%s': bad address", spec);
+			    "invalid target '%s': bad address", text_quote(q, spec));
 		goto out;
 	}
 	bits = a.family == AF_INET ? 32 : 128;
 	if (!g_ascii_isdigit(plen[0])) {
 		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-			    "invalid target '%s': bad prefix length", spec);
+			    "invalid target '%s': bad prefix length", text_quote(q, spec));
 		goto out;
 	}
 	errno = 0;
 	prefix = strtoul(plen, &end, 10);
 	if (*end != '\0') {
 		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-			    "invalid target '%s': bad prefix length", spec);
+			    "invalid target '%s': bad prefix length", text_quote(q, spec));
 		goto out;
 	}
 	if (errno == ERANGE || prefix > bits) {
 		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-			    "invalid target '%s': prefix length out of range", spec);
+			    "invalid target '%s': prefix length out of range", text_quote(q, spec));
 		goto out;
 	}
 
@@ -160,6 +162,7 @@ static int parse_range(const char *spec, const char *dash, struct range *r,
 		       GError **err)
 {
 	char *left = g_strndup(spec, (size_t)(dash - spec));
+	char q[TEXT_QUOTE_SIZE];
 	const char *right = dash + 1;
 	struct pl_addr a, b;
 	int ret = -1;
@@ -178,7 +181,7 @@ static int parse_range(const char *spec, const char *dash, struct range *r,
 		if (errno == ERANGE || octet > 255) {
 			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
 				    "invalid target '%s': last octet out of range 0-255",
-				    spec);
+				    text_quote(q, spec));
 			goto out;
 		}
 		b.family = AF_INET;
@@ -186,16 +189,16 @@ static int parse_range(const char *spec, const char *dash, struct range *r,
 		b.v.lo = (a.v.lo & ~UINT64_C(0xff)) | octet;
 	} else if (!pl_addr_parse(right, &b)) {
 		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-			    "invalid target '%s': bad range end", spec);
+			    "invalid target '%s': bad range end", text_quote(q, spec));
 		goto out;
 	} else if (b.family != a.family) {
 		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-			    "invalid target '%s': range mixes IPv4 and IPv6", spec);
+			    "invalid target '%s': range mixes IPv4 and IPv6", text_quote(q, spec));
 		goto out;
 	}
 	if (pl_u128_cmp(a.v, b.v) > 0) {
 		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-			    "invalid target '%s': range start above end", spec);
+			    "invalid target '%s': range start above end", text_quote(q, spec));
 		goto out;
 	}
 	r->family = a.family;
@@ -289,6 +292,7 @@ static int add_spec(struct target_set *ts, const char *spec, bool exclude,
 		    GError **err)
 {
 	struct range r = { 0 };
+	char q[TEXT_QUOTE_SIZE];
 	int rc;
 
 	g_return_val_if_fail(!ts->finalized, -1);
@@ -305,7 +309,7 @@ static int add_spec(struct target_set *ts, const char *spec, bool exclude,
 		goto add_range;
 	if (!valid_hostname(spec)) {
 		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-			    "invalid target '%s'", spec);
+			    "invalid target '%s'", text_quote(q, spec));
 		return -1;
 	}
 

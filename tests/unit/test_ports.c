@@ -130,6 +130,23 @@ static void test_errors(void **state)
 	expect_error("--5", "invalid port range '--5': not a number or range");
 	expect_error("5-x", "invalid port range '5-x': not a number or range");
 	expect_error("+22", "invalid port '+22': unknown service name");
+	{
+		/* A pasted 120 KB list quotes 80 bytes of itself, not all of it. */
+		GString *big = g_string_new(NULL);
+		struct port_list pl;
+		GError *err = NULL;
+		char want[160];
+
+		while (big->len < 120000)
+			g_string_append(big, "8080,");
+		g_string_append_c(big, ',');
+		assert_int_equal(ports_parse(big->str, &pl, &err), -1);
+		g_snprintf(want, sizeof(want), "invalid port list '%.80s...(%zu bytes)': empty item",
+			   big->str, big->len);
+		assert_string_equal(err->message, want);
+		g_clear_error(&err);
+		g_string_free(big, TRUE);
+	}
 	expect_error("0x16", "invalid port '0x16': not a number or range");
 }
 

@@ -143,7 +143,7 @@ static void test_config_errors_all_collected(void **state)
 			       "%s:2: setting 'retries': 99 is out of range 0 to 20\n"
 			       "%s:3: setting 'reverse-dns': expected true or false\n"
 			       "%s:4: setting 'targets': element 1 is not a string\n"
-			       "%s:5: setting 'states': invalid state 'open\\nshut': "
+			       "%s:5: setting 'states': invalid state 'open\\x0ashut': "
 			       "expected open, closed, filtered, error or all",
 			       cfg_path, cfg_path, cfg_path, cfg_path, cfg_path);
 	assert_non_null(err);
