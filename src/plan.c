@@ -43,6 +43,30 @@ static int add_output(struct scan_plan *p, const char *path, const char *format,
 	return 0;
 }
 
+/* The ports to scan: -p (or --top-ports) less --exclude-ports. */
+static int build_ports(struct scan_plan *p, const struct settings *s, GError **err)
+{
+	struct port_list ex;
+
+	if (ports_parse(s->ports, &p->ports, err) != 0)
+		return -1;
+	if (s->exclude_ports != NULL) {
+		if (ports_parse(s->exclude_ports, &ex, err) != 0) {
+			g_prefix_error(err, "exclude-ports: ");
+			return -1;
+		}
+		ports_subtract(&p->ports, &ex);
+		ports_free(&ex);
+		if (p->ports.count == 0) {
+			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+				    "exclude-ports leaves no port to scan");
+			return -1;
+		}
+	}
+	p->ports_text = ports_format(&p->ports);
+	return 0;
+}
+
 /* window: specs per target window (see targetwin.h). */
 static int build_targets(struct scan_plan *p, const struct settings *s, uint64_t window,
 			 GError **err)
@@ -282,15 +306,17 @@ int plan_build(struct scan_plan *p, const struct settings *s, GError **err)
 						       port_state_name((enum port_state)i));
 		p->states_text = g_string_free(st, FALSE);
 	}
-	if (ports_parse(s->ports, &p->ports, err) != 0)
+	if (build_ports(p, s, err) != 0)
 		return -1;
-	p->ports_text = ports_format(&p->ports);
 
 	/* Outputs are checked before names are resolved: a typo in -f should
-	 * not wait for DNS. */
-	for (guint i = 0; i < s->outputs->len; i++)
-		if (add_output(p, s->outputs->pdata[i], s->format, err) != 0)
+	 * not wait for DNS. A format given for one output (-oX) beats -f. */
+	for (guint i = 0; i < s->outputs->len; i++) {
+		const char *own = i < s->output_formats->len ? s->output_formats->pdata[i] : "";
+
+		if (add_output(p, s->outputs->pdata[i], own[0] != '\0' ? own : s->format, err) != 0)
 			return -1;
+	}
 	if (p->outputs->len == 0 && add_output(p, "-", s->format, err) != 0)
 		return -1;
 	if (build_audit(p, s, err) != 0)
