@@ -14,6 +14,7 @@
 
 #include "errors.h"
 #include "result.h"
+#include "ports.h"
 #include "settings.h"
 
 static char cfg_path[64];
@@ -252,6 +253,137 @@ static void test_explicit_timeouts_conflict(void **state)
 	settings_clear(&s);
 }
 
+/* nmap's spellings become portolan's settings; nothing is misread. */
+static void test_nmap_spellings(void **state)
+{
+	struct settings s;
+	GError *err = NULL;
+
+	/* -oX FILE is XML to FILE, whatever -f says; FILE is no target. */
+	assert_int_equal(load(&s, &err, "-oX", "x.xml", "-f", "csv", "192.0.2.1", NULL), SETTINGS_OK);
+	assert_int_equal(s.outputs->len, 1);
+	assert_string_equal(s.outputs->pdata[0], "x.xml");
+	assert_string_equal(s.output_formats->pdata[0], "xml");
+	assert_int_equal(s.targets->len, 1);
+	assert_string_equal(s.targets->pdata[0], "192.0.2.1");
+	settings_clear(&s);
+
+	assert_int_equal(load(&s, &err, "-oA", "base", "-oJ", "-", "-oN", "t.txt", "-o", "c.csv",
+			      "192.0.2.1", NULL), SETTINGS_OK);
+	assert_int_equal(s.outputs->len, 7);
+	assert_string_equal(s.outputs->pdata[3], "base.xml");
+	assert_string_equal(s.output_formats->pdata[3], "xml");
+	assert_string_equal(s.outputs->pdata[4], "-");
+	assert_string_equal(s.output_formats->pdata[4], "json");
+	assert_string_equal(s.output_formats->pdata[5], "table");
+	assert_string_equal(s.output_formats->pdata[6], "");
+	settings_clear(&s);
+
+	/* -sV is detection (not --version), -iL a targets file, -T4 a preset. */
+	assert_int_equal(load(&s, &err, "-sV", "-sT", "-Pn", "-iL", "hosts.txt", "-T4", "-n",
+			      "--open", "-p-", NULL), SETTINGS_OK);
+	assert_true(s.service_detection);
+	assert_string_equal(s.targets_file, "hosts.txt");
+	assert_string_equal(s.timing, "aggressive");
+	assert_int_equal(s.threads, 512);
+	assert_false(s.reverse_dns);
+	assert_string_equal(s.states, "open");
+	assert_string_equal(s.ports, "-");
+	settings_clear(&s);
+
+	assert_int_equal(load(&s, &err, "-F", "--exclude-ports", "22", "--max-retries", "3",
+			      "192.0.2.1", NULL), SETTINGS_OK);
+	assert_int_equal(s.retries, 3);
+	assert_string_equal(s.exclude_ports, "22");
+	{
+		char *top = ports_top_spec(100);
+
+		assert_string_equal(s.ports, top);
+		g_free(top);
+	}
+	settings_clear(&s);
+
+	/* The argument of a portolan option is never rewritten. */
+	assert_int_equal(load(&s, &err, "-o", "-sV.csv", "--exclude", "-oX", "192.0.2.1", NULL),
+			 SETTINGS_OK);
+	assert_string_equal(s.outputs->pdata[0], "-sV.csv");
+	assert_false(s.service_detection);
+	settings_clear(&s);
+}
+
+static void test_nmap_refused(void **state)
+{
+	static const struct {
+		const char *arg, *want;
+	} cases[] = {
+		{ "-O", "OS detection" }, { "-A", "OS detection" }, { "-sU", "UDP" },
+		{ "-sS", "SYN" }, { "-sn", "host discovery" }, { "-sC", "scripts" },
+		{ "-oG", "-oX" }, { "-oS", "-oX" }, { "--script=vuln", "scripts" },
+		{ "--script", "scripts" }, { "-sVv", "apart" }, { "-sTU", "UDP" },
+		{ "-oXfile", "ambiguous" }, { "-iLhosts", "ambiguous" }, { "-PS22", "host discovery" },
+		{ "--min-rate", "--max-rate" }, { "--max-rtt-timeout", "--max-timeout" },
+		{ "-sL", "--dry-run" }, { "-Fv", "-F" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct settings s;
+		GError *err = NULL;
+
+		if (load(&s, &err, cases[i].arg, "192.0.2.1", NULL) != SETTINGS_ERROR)
+			fail_msg("%s was accepted", cases[i].arg);
+		if (strstr(err->message, cases[i].want) == NULL || strchr(err->message, '\n'))
+			fail_msg("%s: %s", cases[i].arg, err->message);
+		g_clear_error(&err);
+		settings_clear(&s);
+	}
+}
+
+static void test_top_ports_and_p_conflict(void **state)
+{
+	struct settings s;
+	GError *err = NULL;
+
+	assert_int_equal(load(&s, &err, "-F", "-p", "22", "192.0.2.1", NULL), SETTINGS_ERROR);
+	assert_non_null(strstr(err->message, "--top-ports"));
+	g_clear_error(&err);
+	settings_clear(&s);
+	assert_int_equal(load(&s, &err, "--top-ports", "+5", "192.0.2.1", NULL), SETTINGS_ERROR);
+	g_clear_error(&err);
+	settings_clear(&s);
+	assert_int_equal(load(&s, &err, "-oX", NULL), SETTINGS_ERROR);
+	assert_string_equal(err->message, "option '-oX' needs an argument");
+	g_clear_error(&err);
+	settings_clear(&s);
+}
+
+/* A resume file keeps each output's own format. */
+static void test_output_formats_saved(void **state)
+{
+	struct settings s;
+	GError *err = NULL;
+	config_t cfg;
+
+	assert_int_equal(load(&s, &err, "-oJ", "scan.out", "-o", "b.csv", "192.0.2.1", NULL), SETTINGS_OK);
+	config_init(&cfg);
+	settings_save(&s, config_root_setting(&cfg));
+	settings_clear(&s);
+	strcpy(cfg_path, "/tmp/portolan-test-XXXXXX");
+	close(mkstemp(cfg_path));
+	assert_int_equal(config_write_file(&cfg, cfg_path), CONFIG_TRUE);
+	config_destroy(&cfg);
+	assert_int_equal(load(&s, &err, "-c", cfg_path, NULL), SETTINGS_OK);
+	assert_int_equal(s.outputs->len, 2);
+	assert_string_equal(s.output_formats->pdata[0], "json");
+	assert_string_equal(s.output_formats->pdata[1], "");
+	settings_clear(&s);
+	unlink(cfg_path);
+	write_cfg("output = [\"a\"];\noutput-formats = [\"xml\", \"csv\"];\ntargets = [\"192.0.2.1\"];\n");
+	assert_int_equal(load(&s, &err, "-c", cfg_path, NULL), SETTINGS_ERROR);
+	assert_non_null(strstr(err->message, "2 formats for 1 outputs"));
+	g_clear_error(&err);
+	settings_clear(&s);
+}
+
 static void test_env_errors(void **state)
 {
 	struct settings s;
@@ -295,6 +427,10 @@ int main(void)
 		cmocka_unit_test_teardown(test_config_syntax_error_has_line, teardown),
 		cmocka_unit_test_teardown(test_cli_errors, teardown),
 		cmocka_unit_test_teardown(test_env_errors, teardown),
+		cmocka_unit_test_teardown(test_nmap_spellings, teardown),
+		cmocka_unit_test_teardown(test_nmap_refused, teardown),
+		cmocka_unit_test_teardown(test_top_ports_and_p_conflict, teardown),
+		cmocka_unit_test_teardown(test_output_formats_saved, teardown),
 		cmocka_unit_test_teardown(test_preset_moves_to_fit_explicit, teardown),
 		cmocka_unit_test_teardown(test_explicit_timeouts_conflict, teardown),
 		cmocka_unit_test_teardown(test_states_mask, teardown),
