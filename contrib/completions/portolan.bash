@@ -91,7 +91,7 @@ _portolan()
 		return 0
 		;;
 	-T | --timing)
-		COMPREPLY=($(compgen -W 'paranoid polite normal aggressive insane 0 1 2 3 4 5' -- "$cur"))
+		COMPREPLY=($(compgen -W 'paranoid polite normal aggressive insane' -- "$cur"))
 		return 0
 		;;
 	--family)
