@@ -29,6 +29,19 @@ int ports_parse(const char *spec, struct port_list *out, GError **err);
 /* A compact spec for the list, e.g. "22,80,8000-8100" (g_free). */
 char *ports_format(const struct port_list *pl);
 
+/* portolan's ranking of ports, likeliest open first (docs/top-ports.md):
+ * the default set, then the other ports the probe files list. Sets *list
+ * to the static array and returns its length. */
+size_t ports_ranked(const uint16_t **list);
+
+/* A spec of the n highest-ranked ports (--top-ports, -F), 1 <= n <= 65535;
+ * past the ranking the list continues in numeric order, so n = 65535 is
+ * every port. Returns a compact spec (g_free). */
+char *ports_top_spec(unsigned n);
+
+/* Removes the ports of ex from pl (--exclude-ports); pl stays sorted. */
+void ports_subtract(struct port_list *pl, const struct port_list *ex);
+
 void ports_free(struct port_list *pl);
 
 /* Whether port is in the list (binary search: the list is sorted). */

@@ -27,6 +27,11 @@ struct preset {
 /* The preset called name (exact, case-sensitive), or NULL. */
 const struct preset *preset_find(const char *name);
 
+/* nmap's timing level "0" to "5" (-T0 ... -T5) as a preset: 0 and 1
+ * paranoid, 2 polite, 3 normal, 4 aggressive, 5 insane. NULL for anything
+ * else. */
+const struct preset *preset_find_level(const char *text);
+
 /* The i-th preset, in order from most careful to most aggressive, or NULL
  * past the end: for help text and config validation. */
 const struct preset *preset_at(size_t i);

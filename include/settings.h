@@ -23,7 +23,10 @@ struct settings {
 	GPtrArray *exclude;       /* char *: specs */
 	char *exclude_file;
 	char *ports;
+	char *exclude_ports;      /* never scanned, same syntax as ports */
 	GPtrArray *outputs;       /* char *: paths, "-" for stdout */
+	GPtrArray *output_formats; /* char *: one per output, "" for -f or the
+				    * extension (nmap's -oX, -oJ, -oN, -oA set it) */
 	char *format;             /* NULL: from each output's extension */
 	char *states;             /* "open,closed" */
 	char *family;             /* "any", "4" or "6" */

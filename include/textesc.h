@@ -40,4 +40,13 @@ char *text_printable(const char *s, size_t len);
  * '\''. Pasted into sh, the word comes back byte for byte. */
 void shell_quote_append(GString *cmd, const char *word);
 
+/* What an error message shows of user input (an argument, a value, a spec):
+ * text_printable()'s form of s, cut after at most TEXT_QUOTE_MAX bytes and
+ * marked "...(N bytes)" with s's whole length, so a 120 KB port list cannot
+ * become a 120 KB line. buf holds TEXT_QUOTE_SIZE bytes; returns buf, so a
+ * call can be a printf argument. s may be NULL (shown as ""). */
+#define TEXT_QUOTE_MAX 80
+#define TEXT_QUOTE_SIZE 128
+const char *text_quote(char *buf, const char *s);
+
 #endif

@@ -135,11 +135,10 @@ static void parse_targets(struct parse *ps, const config_setting_t *cs, struct g
 			continue;
 		}
 		if (rc > 0) {
-			char *shown = text_printable(spec, strlen(spec));
+			char q[TEXT_QUOTE_SIZE];
 
 			problem(ps, el, "invalid target '%s': expected an address, CIDR block or "
-				"range (names are not allowed in a policy)", shown != NULL ? shown : "?");
-			g_free(shown);
+				"range (names are not allowed in a policy)", text_quote(q, spec));
 			continue;
 		}
 		g_array_append_val(g->ranges, r);

@@ -11,6 +11,7 @@
 #include "fileid.h"
 #include "specfile.h"
 #include "taskgen.h"
+#include "textesc.h"
 
 static void output_free(gpointer data)
 {
@@ -25,6 +26,7 @@ static void output_free(gpointer data)
 static int add_output(struct scan_plan *p, const char *path, const char *format, GError **err)
 {
 	struct output *o = g_new0(struct output, 1);
+	char q[TEXT_QUOTE_SIZE];
 
 	if (format != NULL)
 		o->ops = writer_find(format);
@@ -35,12 +37,36 @@ static int add_output(struct scan_plan *p, const char *path, const char *format,
 	if (o->ops == NULL) {
 		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
 			    "cannot tell the format of output '%s': name it .csv, .json, .jsonl or .xml, or use -f",
-			    path);
+			    text_quote(q, path));
 		g_free(o);
 		return -1;
 	}
 	o->path = g_strdup(path);
 	g_ptr_array_add(p->outputs, o);
+	return 0;
+}
+
+/* The ports to scan: -p (or --top-ports) less --exclude-ports. */
+static int build_ports(struct scan_plan *p, const struct settings *s, GError **err)
+{
+	struct port_list ex;
+
+	if (ports_parse(s->ports, &p->ports, err) != 0)
+		return -1;
+	if (s->exclude_ports != NULL) {
+		if (ports_parse(s->exclude_ports, &ex, err) != 0) {
+			g_prefix_error(err, "exclude-ports: ");
+			return -1;
+		}
+		ports_subtract(&p->ports, &ex);
+		ports_free(&ex);
+		if (p->ports.count == 0) {
+			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+				    "exclude-ports leaves no port to scan");
+			return -1;
+		}
+	}
+	p->ports_text = ports_format(&p->ports);
 	return 0;
 }
 
@@ -127,22 +153,24 @@ static const char *probes_dir(const struct settings *s)
 int plan_parse_shard(const char *text, uint64_t *shard, uint64_t *nshards, GError **err)
 {
 	unsigned long long i, n;
-	char *end;
+	char *end, q[TEXT_QUOTE_SIZE];
 
+	/* Digits only: strtoull would also take blanks and a sign. */
 	errno = 0;
 	i = g_ascii_strtoull(text, &end, 10);
-	if (errno == 0 && end != text && *end == '/') {
+	if (errno == 0 && g_ascii_isdigit(text[0]) && *end == '/') {
 		const char *rest = end + 1;
 
 		n = g_ascii_strtoull(rest, &end, 10);
-		if (errno == 0 && end != rest && *end == '\0' && i >= 1 && n >= 1 && i <= n) {
+		if (errno == 0 && g_ascii_isdigit(rest[0]) && *end == '\0' && i >= 1 && n >= 1 &&
+		    i <= n) {
 			*shard = i - 1;
 			*nshards = n;
 			return 0;
 		}
 	}
 	g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-		    "invalid shard '%s': expected I/N with 1 <= I <= N, e.g. 1/4", text);
+		    "invalid shard '%s': expected I/N with 1 <= I <= N, e.g. 1/4", text_quote(q, text));
 	return -1;
 }
 
@@ -458,15 +486,17 @@ int plan_build(struct scan_plan *p, const struct settings *s, GError **err)
 						       port_state_name((enum port_state)i));
 		p->states_text = g_string_free(st, FALSE);
 	}
-	if (ports_parse(s->ports, &p->ports, err) != 0)
+	if (build_ports(p, s, err) != 0)
 		return -1;
-	p->ports_text = ports_format(&p->ports);
 
 	/* Outputs are checked before names are resolved: a typo in -f should
-	 * not wait for DNS. */
-	for (guint i = 0; i < s->outputs->len; i++)
-		if (add_output(p, s->outputs->pdata[i], s->format, err) != 0)
+	 * not wait for DNS. A format given for one output (-oX) beats -f. */
+	for (guint i = 0; i < s->outputs->len; i++) {
+		const char *own = i < s->output_formats->len ? s->output_formats->pdata[i] : "";
+
+		if (add_output(p, s->outputs->pdata[i], own[0] != '\0' ? own : s->format, err) != 0)
 			return -1;
+	}
 	if (p->outputs->len == 0 && add_output(p, "-", s->format, err) != 0)
 		return -1;
 	if (check_files(p, s, err) != 0)

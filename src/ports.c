@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "errors.h"
+#include "textesc.h"
 
 #define PORT_MAX 65535u
 
@@ -36,6 +37,63 @@ static const char default_spec[] =
 const char *ports_default_spec(void)
 {
 	return default_spec;
+}
+
+/* portolan's own ranking for --top-ports and -F, from facts in this tree
+ * (docs/top-ports.md says why; no other scanner's frequency table is used):
+ *  1. the default set above, by service class, from what nearly every
+ *     network runs to what only some do, each class in port order;
+ *  2. the other ports the probe files (probes/NN-name.yaml) list, in the
+ *     order of the files, which probes/README.md keeps likeliest first,
+ *     and in port order within a file;
+ *  3. every other port, in numeric order (so the System Ports 1-1023 of
+ *     RFC 6335 come before the rest), which ports_top_spec() adds itself.
+ * A unit test checks that tier 1 is the default set and tier 2 is what the
+ * probe files list. */
+static const uint16_t ranked[] = {
+	/* remote access */
+	22, 23, 2222, 3389, 5900, 5901, 5985, 5986, 6000,
+	/* web */
+	80, 443, 8080, 8443,
+	/* mail */
+	25, 110, 143, 465, 587, 993, 995,
+	/* names and directories */
+	53, 88, 389, 636, 3268,
+	/* file and print sharing, version control */
+	21, 111, 135, 139, 445, 515, 548, 631, 873, 990, 2049, 3690, 9100, 9418,
+	/* databases and search */
+	1433, 1521, 3306, 5432, 5984, 6379, 7474, 8086, 9042, 9200, 9300, 11211, 27017,
+	/* alternative HTTP ports, web consoles and proxies */
+	81, 1080, 3000, 3128, 5000, 5601, 8000, 8008, 8009, 8081, 8088, 8123, 8888,
+	9000, 9090,
+	/* message brokers, chat, voice, coordination */
+	1883, 2181, 4369, 5060, 5061, 5222, 5269, 5672, 6667, 6697, 8883, 9092, 15672,
+	/* container and cluster control planes */
+	2375, 2376, 2379, 2380, 6443, 8500, 10250,
+	/* the rest of the default set */
+	113, 119, 179, 514, 554, 1194, 1723, 2000, 7001, 9999, 10000,
+	/* tier 2: 10-banner.yaml */
+	2323, 5902, 5903, 5904, 5905, 5906, 5907, 5908, 5909, 5910, 6665, 6666, 6668,
+	6669, 7000,
+	/* 20-http.yaml */
+	591, 8118, 9201,
+	/* 30-tls.yaml */
+	261, 448, 563, 585, 614, 853, 989, 992, 994, 2484, 3269, 4433, 5223, 7443, 9443,
+	10443,
+	/* 40-databases.yaml */
+	2182, 2888, 3888, 5433, 6380, 6381, 6432, 11212, 16379, 26379, 27018, 27019,
+	/* 50-messaging.yaml */
+	194, 1884, 5080, 5280, 5671,
+	/* 60-infrastructure.yaml */
+	5300, 5353, 8053,
+	/* 70-remote.yaml */
+	3388, 6001, 6002, 6003, 6004, 6005, 6006, 6007, 6008, 6009, 6010,
+};
+
+size_t ports_ranked(const uint16_t **list)
+{
+	*list = ranked;
+	return G_N_ELEMENTS(ranked);
 }
 
 struct port_bits {
@@ -80,6 +138,7 @@ static int parse_range(const char *item, unsigned *lo, unsigned *hi,
 	const char *dash = strchr(item, '-');
 	char *left = g_strndup(item, (size_t)(dash - item));
 	const char *right = dash + 1;
+	char q1[TEXT_QUOTE_SIZE], q2[TEXT_QUOTE_SIZE];
 	int ret = -1;
 
 	*lo = 1;
@@ -92,7 +151,7 @@ static int parse_range(const char *item, unsigned *lo, unsigned *hi,
 		if (r == 0) {
 			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
 				    "invalid port range '%s': '%s' out of range 1-65535",
-				    item, left);
+				    text_quote(q1, item), text_quote(q2, left));
 			goto out;
 		}
 	}
@@ -104,20 +163,22 @@ static int parse_range(const char *item, unsigned *lo, unsigned *hi,
 		if (r == 0) {
 			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
 				    "invalid port range '%s': '%s' out of range 1-65535",
-				    item, right);
+				    text_quote(q1, item), text_quote(q2, right));
 			goto out;
 		}
 	}
 	if (*lo > *hi) {
 		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-			    "invalid port range '%s': start above end", item);
+			    "invalid port range '%s': start above end",
+			    text_quote(q1, item));
 		goto out;
 	}
 	ret = 0;
 	goto out;
 bad:
 	g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-		    "invalid port range '%s': not a number or range", item);
+		    "invalid port range '%s': not a number or range",
+		    text_quote(q1, item));
 out:
 	g_free(left);
 	return ret;
@@ -127,6 +188,8 @@ out:
 static int parse_item(const char *item, unsigned *lo, unsigned *hi,
 		      GError **err)
 {
+	char q1[TEXT_QUOTE_SIZE];
+
 	if (strchr(item, '-') != NULL && (item[0] == '-' || g_ascii_isdigit(item[0])))
 		return parse_range(item, lo, hi, err);
 
@@ -137,7 +200,7 @@ static int parse_item(const char *item, unsigned *lo, unsigned *hi,
 			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
 				    r == 0 ? "invalid port '%s': out of range 1-65535"
 					   : "invalid port '%s': not a number or range",
-				    item);
+				    text_quote(q1, item));
 			return -1;
 		}
 		*hi = *lo;
@@ -150,7 +213,8 @@ static int parse_item(const char *item, unsigned *lo, unsigned *hi,
 
 	if (se == NULL || ntohs((uint16_t)se->s_port) == 0) {
 		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-			    "invalid port '%s': unknown service name", item);
+			    "invalid port '%s': unknown service name",
+			    text_quote(q1, item));
 		return -1;
 	}
 	*lo = *hi = ntohs((uint16_t)se->s_port);
@@ -161,6 +225,7 @@ int ports_parse(const char *spec, struct port_list *out, GError **err)
 {
 	struct port_bits *bits = g_new0(struct port_bits, 1);
 	char **items = g_strsplit(spec, ",", -1);
+	char q1[TEXT_QUOTE_SIZE];
 	size_t n = 0;
 	int ret = -1;
 
@@ -170,7 +235,8 @@ int ports_parse(const char *spec, struct port_list *out, GError **err)
 	/* A blank spec would otherwise be reported as an "empty item". */
 	if (items[0] == NULL || (items[1] == NULL && g_strstrip(items[0])[0] == '\0')) {
 		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-			    "invalid port list '%s': empty", spec);
+			    "invalid port list '%s': empty",
+			    text_quote(q1, spec));
 		goto out;
 	}
 
@@ -180,7 +246,8 @@ int ports_parse(const char *spec, struct port_list *out, GError **err)
 
 		if (item[0] == '\0') {
 			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-				    "invalid port list '%s': empty item", spec);
+				    "invalid port list '%s': empty item",
+				    text_quote(q1, spec));
 			goto out;
 		}
 		if (parse_item(item, &lo, &hi, err) < 0)
@@ -222,6 +289,41 @@ char *ports_format(const struct port_list *pl)
 		i = j + 1;
 	}
 	return g_string_free(s, FALSE);
+}
+
+char *ports_top_spec(unsigned n)
+{
+	struct port_bits *bits = g_new0(struct port_bits, 1);
+	struct port_list pl = { NULL, 0 };
+	unsigned taken = 0;
+	char *spec;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(ranked) && taken < n; i++, taken++)
+		bits_set_range(bits, ranked[i], ranked[i]);
+	/* Past the ranking, the list goes on in numeric order. */
+	for (unsigned p = 1; p <= PORT_MAX && taken < n; p++)
+		if (!bits_test(bits, p)) {
+			bits_set_range(bits, p, p);
+			taken++;
+		}
+	pl.ports = g_new(uint16_t, taken > 0 ? taken : 1);
+	for (unsigned p = 1; p <= PORT_MAX; p++)
+		if (bits_test(bits, p))
+			pl.ports[pl.count++] = (uint16_t)p;
+	spec = ports_format(&pl);
+	ports_free(&pl);
+	g_free(bits);
+	return spec;
+}
+
+void ports_subtract(struct port_list *pl, const struct port_list *ex)
+{
+	size_t kept = 0;
+
+	for (size_t i = 0; i < pl->count; i++)
+		if (!ports_contains(ex, pl->ports[i]))
+			pl->ports[kept++] = pl->ports[i];
+	pl->count = kept;
 }
 
 void ports_free(struct port_list *pl)

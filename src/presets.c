@@ -80,3 +80,17 @@ size_t preset_names(char *buf, size_t len)
 	}
 	return need;
 }
+
+const struct preset *preset_find_level(const char *text)
+{
+	/* nmap's -T0 to -T5 by their meaning. portolan has no preset between
+	 * paranoid and polite, so nmap's 1 (sneaky, serial) takes the more
+	 * careful neighbour: a level must never scan faster than asked. */
+	static const char *const level[] = {
+		"paranoid", "paranoid", "polite", "normal", "aggressive", "insane",
+	};
+
+	if (text == NULL || text[0] < '0' || text[0] > '5' || text[1] != '\0')
+		return NULL;
+	return preset_find(level[text[0] - '0']);
+}

@@ -6,7 +6,6 @@
  * `portolan -c audit.cfg 192.0.2.7` scans just 192.0.2.7. */
 #include "settings.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <libconfig.h>
@@ -16,6 +15,7 @@
 #include <sys/stat.h>
 
 #include "audit.h"
+#include "nmapopts.h"
 #include "errors.h"
 #include "plan.h"
 #include "ports.h"
@@ -23,6 +23,7 @@
 #include "result.h"
 #include "targets.h"
 #include "targetwin.h"
+#include "textesc.h"
 #include "writer.h"
 
 enum opt_type { T_STR, T_INT, T_BOOL, T_LIST, T_SPECIAL };
@@ -33,9 +34,13 @@ enum { SRC_CLI = 1, SRC_ENV = 2, SRC_CFG = 4, SRC_ALL = 7 };
 /* Keys of options that do something other than store a value. */
 enum {
 	KEY_HELP = 'h', KEY_VERSION = 'V', KEY_VERBOSE = 'v', KEY_QUIET = 'q',
-	KEY_IPV4 = '4', KEY_IPV6 = '6',
+	KEY_IPV4 = '4', KEY_IPV6 = '6', KEY_NO_PTR = 'n',
 	KEY_LONG_ONLY = 256,
+	/* nmap's spellings (nmapopts.c rewrites -oX to --oX before getopt). */
+	KEY_TOP_PORTS = KEY_LONG_ONLY + 40, KEY_OPEN, KEY_OX, KEY_OJ, KEY_ON, KEY_OA,
+	KEY_MAX_RETRIES, KEY_EXCLUDEFILE,
 };
+
 
 struct opt {
 	const char *name;          /* long option, config key, PORTOLAN_<NAME> */
@@ -62,14 +67,32 @@ static const struct opt opts[] = {
 	  "read targets from FILE, one a line, '#' comments, '-' for stdin" },
 	{ "exclude", KEY_LONG_ONLY + 1, "SPEC,...", T_LIST, OFF(exclude), 0, 0, NULL, SRC_ALL,
 	  "exclude these addresses, ranges, CIDRs or names" },
+	{ "excludefile", KEY_EXCLUDEFILE, "FILE", T_SPECIAL, 0, 0, 0, NULL, SRC_CLI,
+	  "same as --exclude-file" },
 	{ "exclude-file", KEY_LONG_ONLY + 2, "FILE", T_STR, OFF(exclude_file), 0, 0, NULL, SRC_ALL,
 	  "read exclusions from FILE" },
+	{ "exclude-ports", KEY_LONG_ONLY + 24, "SPEC", T_STR, OFF(exclude_ports), 0, 0, NULL, SRC_ALL,
+	  "never scan these ports (same syntax as -p)" },
+	{ "top-ports", KEY_TOP_PORTS, "N", T_SPECIAL, 0, 1, 65535, NULL, SRC_CLI,
+	  "scan the N ports likeliest open, by portolan's ranking (-F: 100)" },
 	{ "output", 'o', "FILE", T_LIST, OFF(outputs), 0, 0, NULL, SRC_CLI | SRC_CFG,
 	  "write results to FILE ('-' for stdout); repeatable" },
 	{ "format", 'f', "FMT", T_STR, OFF(format), 0, 0, NULL, SRC_ALL,
 	  "output format: csv, json, jsonl or xml (default: from the file extension)" },
+	{ "output-formats", 0, NULL, T_LIST, OFF(output_formats), 0, 0, NULL, SRC_CFG,
+	  "the format of each output in turn, \"\" for -f or its extension (config only)" },
+	{ "oX", KEY_OX, "FILE", T_SPECIAL, 0, 0, 0, NULL, SRC_CLI,
+	  "XML to FILE ('-' for stdout), whatever -f says" },
+	{ "oJ", KEY_OJ, "FILE", T_SPECIAL, 0, 0, 0, NULL, SRC_CLI,
+	  "JSON to FILE ('-' for stdout), whatever -f says" },
+	{ "oN", KEY_ON, "FILE", T_SPECIAL, 0, 0, 0, NULL, SRC_CLI,
+	  "the table to FILE ('-' for stdout)" },
+	{ "oA", KEY_OA, "BASE", T_SPECIAL, 0, 0, 0, NULL, SRC_CLI,
+	  "BASE.csv, BASE.json, BASE.jsonl and BASE.xml" },
 	{ "states", KEY_LONG_ONLY + 3, "LIST", T_STR, OFF(states), 0, 0, "open", SRC_ALL,
 	  "states to report: open, closed, filtered, error, or all" },
+	{ "open", KEY_OPEN, NULL, T_SPECIAL, 0, 0, 0, NULL, SRC_CLI,
+	  "same as --states open" },
 	{ "threads", 't', "N", T_INT, OFF(threads), 0, 65536, "0", SRC_ALL,
 	  "concurrent connects; 0: from the descriptor limit and memory, at most 1024" },
 	{ "timeout", KEY_LONG_ONLY + 4, "MS", T_INT, OFF(timeout_ms), 1, 600000, "1000", SRC_ALL,
@@ -81,7 +104,7 @@ static const struct opt opts[] = {
 	{ "max-rate", KEY_LONG_ONLY + 17, "N", T_INT, OFF(max_rate), 0, 100000000, "0", SRC_ALL,
 	  "at most N connect attempts per second, all threads together (0: no limit)" },
 	{ "timing", 'T', "PRESET", T_STR, OFF(timing), 0, 0, NULL, SRC_ALL,
-	  "timing preset: paranoid, polite, normal, aggressive, insane (values in portolan(1))" },
+	  "timing preset: paranoid, polite, normal, aggressive, insane, or nmap's 0-5 (portolan(1))" },
 	{ "seed", KEY_LONG_ONLY + 18, "N", T_INT, OFF(seed), 0, INT64_MAX, "0", SRC_ALL,
 	  "seed of the scan order permutation (0: a random one)" },
 	{ "sequential", KEY_LONG_ONLY + 19, NULL, T_BOOL, OFF(sequential), 0, 0, "false", SRC_ALL,
@@ -90,6 +113,8 @@ static const struct opt opts[] = {
 	  "scan only share I of N (1-based); N machines with the same seed cover the space once" },
 	{ "retries", KEY_LONG_ONLY + 5, "N", T_INT, OFF(retries), 0, 20, "1", SRC_ALL,
 	  "extra attempts for a port that did not answer" },
+	{ "max-retries", KEY_MAX_RETRIES, "N", T_SPECIAL, 0, 0, 0, NULL, SRC_CLI,
+	  "same as --retries" },
 	{ "family", KEY_LONG_ONLY + 6, "any|4|6", T_STR, OFF(family), 0, 0, "any", SRC_ALL,
 	  "address family used for host names" },
 	{ "ipv4", KEY_IPV4, NULL, T_SPECIAL, 0, 0, 0, NULL, SRC_CLI,
@@ -98,6 +123,8 @@ static const struct opt opts[] = {
 	  "same as --family 6" },
 	{ "reverse-dns", 'R', NULL, T_BOOL, OFF(reverse_dns), 0, 0, "false", SRC_ALL,
 	  "look up PTR names of hosts with open ports (ptr column)" },
+	{ "no-reverse-dns", KEY_NO_PTR, NULL, T_SPECIAL, 0, 0, 0, NULL, SRC_CLI,
+	  "no PTR lookups, whatever the config or environment says" },
 	{ "reverse-dns-timeout", KEY_LONG_ONLY + 7, "MS", T_INT, OFF(ptr_timeout_ms), 1, 60000, "2000", SRC_ALL,
 	  "bound on one reverse lookup, in milliseconds" },
 	{ "service-detection", 's', NULL, T_BOOL, OFF(service_detection), 0, 0, "false", SRC_ALL,
@@ -131,6 +158,21 @@ static const struct opt opts[] = {
 };
 
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
+
+/* nmap's -oX and the like: one dash in messages and --help. */
+static bool nmap_output(const struct opt *o)
+{
+	return o->key >= KEY_OX && o->key <= KEY_OA;
+}
+
+/* Other spellings of a setting, listed with nmap's in --help. */
+static bool nmap_alias(const struct opt *o)
+{
+	return o->key == KEY_OPEN || o->key == KEY_NO_PTR || o->key == KEY_MAX_RETRIES ||
+	       o->key == KEY_EXCLUDEFILE;
+}
+/* explicit_set has a bit per entry. */
+G_STATIC_ASSERT(NOPTS <= 64);
 
 static const struct opt *opt_by_name(const char *name)
 {
@@ -174,7 +216,9 @@ static bool parse_int(const char *text, int64_t *out)
 	char *end;
 	long long v;
 
-	if (text == NULL || *text == '\0' || isspace((unsigned char)*text))
+	/* Plain decimal, as the manual says: strtoll alone would also take
+	 * leading blanks and a sign ("+100", " -0"). */
+	if (text == NULL || !g_ascii_isdigit(*text))
 		return false;
 	errno = 0;
 	v = strtoll(text, &end, 10);
@@ -209,25 +253,23 @@ static int check_family(const char *family, GError **err);
 static int check_value(const struct opt *o, const char *value, GError **err)
 {
 	unsigned mask;
-	char names[128], *shown;
+	char names[128], shown[TEXT_QUOTE_SIZE];
 
 	if (o->off == OFF(states))
 		return settings_states_mask(value, &mask, err);
 	if (o->off == OFF(family))
 		return check_family(value, err);
 	if (o->off == OFF(format) && writer_find(value) == NULL) {
-		shown = g_strescape(value, NULL);
+		text_quote(shown, value);
 		g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "unknown format '%s': expected %s",
 			    shown, writer_names());
-		g_free(shown);
 		return -1;
 	}
-	if (o->off == OFF(timing) && preset_find(value) == NULL) {
+	if (o->off == OFF(timing) && preset_find(value) == NULL && preset_find_level(value) == NULL) {
 		preset_names(names, sizeof(names));
-		shown = g_strescape(value, NULL);
+		text_quote(shown, value);
 		g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "unknown timing preset '%s': expected %s",
 			    shown, names);
-		g_free(shown);
 		return -1;
 	}
 	return 0;
@@ -254,18 +296,20 @@ static int set_from_text(struct settings *s, const struct opt *o, const char *va
 				g_prefix_error(err, "%s: ", where);
 			return -1;
 		}
+		if (o->off == OFF(timing) && preset_find_level(value) != NULL)
+			value = preset_find_level(value)->name;   /* nmap's -T4 */
 		g_free(*p);
 		*p = g_strdup(value);
 		return 0;
 	}
 	case T_INT:
 		if (!parse_int(value, &n) || n < o->min || n > o->max) {
-			char *shown = g_strescape(value, NULL);
+			char shown[TEXT_QUOTE_SIZE];
 
+			text_quote(shown, value);
 			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
 				    "%s: invalid value '%s': expected an integer from %" G_GINT64_FORMAT
 				    " to %" G_GINT64_FORMAT, where ? where : o->name, shown, o->min, o->max);
-			g_free(shown);
 			return -1;
 		}
 		*FIELD(s, o, int64_t) = n;
@@ -274,12 +318,12 @@ static int set_from_text(struct settings *s, const struct opt *o, const char *va
 		if (value == NULL) {
 			b = true;
 		} else if (!parse_bool(value, &b)) {
-			char *shown = g_strescape(value, NULL);
+			char shown[TEXT_QUOTE_SIZE];
 
+			text_quote(shown, value);
 			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
 				    "%s: invalid value '%s': expected true or false",
 				    where ? where : o->name, shown);
-			g_free(shown);
 			return -1;
 		}
 		*FIELD(s, o, bool) = b;
@@ -290,10 +334,17 @@ static int set_from_text(struct settings *s, const struct opt *o, const char *va
 		if (fresh)
 			list_replace(list);
 		/* Output paths may hold commas; other lists are comma-separated. */
-		if (o->off == OFF(outputs))
+		if (o->off == OFF(outputs)) {
+			/* Formats belong to the outputs of the same source. */
+			if (fresh)
+				g_ptr_array_set_size(s->output_formats, 0);
+			while (s->output_formats->len < (*list)->len)
+				g_ptr_array_add(s->output_formats, g_strdup(""));
 			g_ptr_array_add(*list, g_strdup(value));
-		else
+			g_ptr_array_add(s->output_formats, g_strdup(""));
+		} else {
 			list_add_items(*list, value);
+		}
 		return 0;
 	}
 	case T_SPECIAL:
@@ -680,6 +731,7 @@ static int config_apply(struct settings *s, const char *path, bool resuming, GEr
 	config_t cfg;
 	config_setting_t *root;
 	GString *problems = g_string_new(NULL);
+	char shown[TEXT_QUOTE_SIZE];
 	int rc = -1, n;
 
 	config_init(&cfg);
@@ -708,7 +760,8 @@ static int config_apply(struct settings *s, const char *path, bool resuming, GEr
 			continue;
 		}
 		if (o == NULL || !(o->src & SRC_CFG)) {
-			config_problem(problems, path, cs, "unknown setting '%s'", name ? name : "?");
+			config_problem(problems, path, cs, "unknown setting '%s'",
+				       name ? text_quote(shown, name) : "?");
 			continue;
 		}
 		config_apply_one(s, o, cs, path, problems);
@@ -724,6 +777,14 @@ out:
 	return rc;
 }
 
+static bool output_formats_any(const struct settings *s)
+{
+	for (guint i = 0; i < s->output_formats->len; i++)
+		if (((const char *)s->output_formats->pdata[i])[0] != '\0')
+			return true;
+	return false;
+}
+
 void settings_save(const struct settings *s, config_setting_t *root)
 {
 	for (size_t i = 0; i < NOPTS; i++) {
@@ -735,6 +796,9 @@ void settings_save(const struct settings *s, config_setting_t *root)
 		/* The default window is left out, so a resume file of a scan
 		 * without windows is what it was before there were any. */
 		if (o->off == OFF(target_window) && s->target_window == TARGET_DEFAULT_WINDOW)
+			continue;
+		/* Only -oX and the like give outputs formats of their own. */
+		if (o->off == OFF(output_formats) && !output_formats_any(s))
 			continue;
 		switch (o->type) {
 		case T_STR: {
@@ -845,12 +909,16 @@ static int env_apply(struct settings *s, GError **err)
 /* ---- command line ---- */
 
 struct cli_value {
-	const struct opt *opt;
+	const struct opt *opt;     /* the setting the value goes to */
+	const struct opt *given;   /* the option the user typed (for messages) */
 	char *value;
+	const char *format;        /* an output's own format (-oX), or NULL */
 };
 
 static char *option_label(const struct opt *o)
 {
+	if (nmap_output(o))
+		return g_strdup_printf("option '-%s'", o->name);
 	if (o->key > 0 && o->key < KEY_LONG_ONLY)
 		return g_strdup_printf("option '-%c/--%s'", o->key, o->name);
 	return g_strdup_printf("option '--%s'", o->name);
@@ -865,8 +933,8 @@ void settings_print_help(FILE *fp)
 		const struct opt *o = &opts[i];
 		char left[64];
 
-		if (!(o->src & SRC_CLI))
-			continue;
+		if (!(o->src & SRC_CLI) || nmap_output(o) || nmap_alias(o))
+			continue;       /* nmap's spellings are listed below */
 		if (o->key > 0 && o->key < KEY_LONG_ONLY)
 			g_snprintf(left, sizeof(left), "-%c, --%s%s%s", o->key, o->name,
 				   o->arg ? " " : "", o->arg ? o->arg : "");
@@ -879,9 +947,24 @@ void settings_print_help(FILE *fp)
 		fputc('\n', fp);
 	}
 	fprintf(fp,
+		"\nnmap's spellings (portolan(1), NMAP SPELLINGS):\n"
+		"  -oX FILE, -oJ FILE, -oN FILE  XML, JSON, the table to FILE ('-': stdout),\n"
+		"                                whatever -f says\n"
+		"  -oA BASE                      BASE.csv, BASE.json, BASE.jsonl, BASE.xml\n"
+		"  -iL FILE  = -i FILE           -sV = -s          -p- = -p -\n"
+		"  -T0 ... -T5 = -T paranoid, paranoid, polite, normal, aggressive, insane\n"
+		"  -F = --top-ports 100          --open = --states open\n"
+		"  -n, --no-reverse-dns          no PTR lookups (the default)\n"
+		"  --max-retries = --retries     --excludefile = --exclude-file\n"
+		"  -sT, -Pn                      accepted: connect scan is the only method, and\n"
+		"                                there is no host discovery (every host is up)\n"
+		"  Other nmap options (-O, -A, -sU, -sS, -sn, --script, -oG, ...) are refused\n"
+		"  with exit 2, naming what to use instead.\n");
+	fprintf(fp,
 		"\nThe same names are config-file keys and, upper-cased with '_' for '-',\n"
-		"environment variables (PORTOLAN_THREADS), except -c, --resume and\n"
-		"--dry-run (command line only) and -o (no environment variable).\n"
+		"environment variables (PORTOLAN_THREADS), except -c, --resume, --dry-run,\n"
+		"--top-ports and nmap's spellings (command line only) and -o (no environment\n"
+		"variable).\n"
 		"Precedence: command line > environment > config file > defaults.\n"
 		"Output formats: %s (and a table on stdout when no -o is given).\n"
 		"Exit status: 0 scan completed, 1 audit findings, 2 usage/config/input error,\n"
@@ -889,13 +972,31 @@ void settings_print_help(FILE *fp)
 		writer_names());
 }
 
-static int cli_parse(int argc, char **argv, GArray *values, GPtrArray *positional,
-		     int *verbosity, enum settings_status *status, GError **err)
+/* -p and --top-ports (or -F) both choose the ports: which one was meant
+ * cannot be guessed. */
+static int cli_check_ports(GArray *values, GError **err)
 {
-	struct option longopts[NOPTS + 1];
+	bool p = false, top = false;
+
+	for (guint i = 0; i < values->len; i++) {
+		const struct cli_value *cv = &g_array_index(values, struct cli_value, i);
+
+		p = p || cv->given->key == 'p';
+		top = top || cv->given->key == KEY_TOP_PORTS;
+	}
+	if (p && top) {
+		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+			    "-p and --top-ports (or -F) both choose the ports: give one of them");
+		return -1;
+	}
+	return 0;
+}
+
+/* Builds getopt's tables from the settings table. longopts holds NOPTS + 1. */
+static GString *cli_options(struct option *longopts)
+{
 	GString *shortopts = g_string_new(":");
 	size_t n = 0;
-	int c, rc = -1;
 
 	for (size_t i = 0; i < NOPTS; i++) {
 		if (!(opts[i].src & SRC_CLI))
@@ -912,14 +1013,114 @@ static int cli_parse(int argc, char **argv, GArray *values, GPtrArray *positiona
 		}
 	}
 	memset(&longopts[n], 0, sizeof(longopts[n]));
+	return shortopts;
+}
 
+static void cli_add(GArray *values, const struct opt *given, const char *setting,
+		    char *value, const char *format)
+{
+	struct cli_value cv = {
+		.opt = setting ? opt_by_name(setting) : given, .given = given,
+		.value = value, .format = format,
+	};
+
+	g_array_append_val(values, cv);
+}
+
+/* Turns one option getopt returned into the values it sets. */
+static int cli_value(int c, const char *arg, GArray *values, GError **err)
+{
+	static const char *const all_ext[] = { "csv", "json", "jsonl", "xml" };
+	const struct opt *o = opt_by_key(c);
+	char shown[TEXT_QUOTE_SIZE];
+	int64_t n;
+
+	if (o == NULL)
+		return 0;
+	switch (c) {
+	case KEY_IPV4:
+	case KEY_IPV6:
+		cli_add(values, o, "family", g_strdup(c == KEY_IPV4 ? "4" : "6"), NULL);
+		return 0;
+	case KEY_NO_PTR:
+		cli_add(values, o, "reverse-dns", g_strdup("false"), NULL);
+		return 0;
+	case KEY_OPEN:
+		cli_add(values, o, "states", g_strdup("open"), NULL);
+		return 0;
+	case KEY_MAX_RETRIES:
+		cli_add(values, o, "retries", g_strdup(arg), NULL);
+		return 0;
+	case KEY_EXCLUDEFILE:
+		cli_add(values, o, "exclude-file", g_strdup(arg), NULL);
+		return 0;
+	case KEY_TOP_PORTS:
+		if (!parse_int(arg, &n) || n < o->min || n > o->max) {
+			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+				    "option '--top-ports': invalid value '%s': expected an integer "
+				    "from 1 to 65535", text_quote(shown, arg));
+			return -1;
+		}
+		cli_add(values, o, "ports", ports_top_spec((unsigned)n), NULL);
+		return 0;
+	case KEY_OX:
+	case KEY_OJ:
+	case KEY_ON:
+		cli_add(values, o, "output", g_strdup(arg),
+			c == KEY_OX ? "xml" : c == KEY_OJ ? "json" : "table");
+		return 0;
+	case KEY_OA:
+		if (arg[0] == '\0' || strcmp(arg, "-") == 0) {
+			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+				    "option '-oA' needs a base name for its four files, not '%s'",
+				    text_quote(shown, arg));
+			return -1;
+		}
+		for (size_t i = 0; i < G_N_ELEMENTS(all_ext); i++)
+			cli_add(values, o, "output", g_strdup_printf("%s.%s", arg, all_ext[i]),
+				all_ext[i]);
+		return 0;
+	default:
+		cli_add(values, o, NULL, g_strdup(arg), NULL);
+		return 0;
+	}
+}
+
+/* The option getopt stopped at, as the user spelled it: nmapopts.c turned
+ * -oX into --oX. */
+static const char *cli_token(const char *tok, char *shown)
+{
+	const struct opt *o = g_str_has_prefix(tok, "--") ? opt_by_name(tok + 2) : NULL;
+
+	return text_quote(shown, o != NULL && nmap_output(o) ? tok + 1 : tok);
+}
+
+static int cli_parse(int argc, char **argv, GArray *values, GPtrArray *positional,
+		     int *verbosity, enum settings_status *status, GError **err)
+{
+	struct option longopts[NOPTS + 1];
+	GString *shortopts = cli_options(longopts);
+	GPtrArray *args = NULL;
+	char shown[TEXT_QUOTE_SIZE];
+	int c, rc = -1;
+
+	/* nmap's spellings become portolan's before getopt can group them
+	 * (-sV would be -s -V, -oX FILE an output named X). */
+	args = nmap_translate(argc, argv, shortopts->str, longopts, err);
+	if (args == NULL)
+		goto out;
+	argc = (int)args->len - 1;
+	argv = (char **)args->pdata;
 	opterr = 0;
+#ifdef __GLIBC__
+	/* 0 makes glibc start afresh, forgetting a group a failed parse left
+	 * half-read in a vector that is gone now (tests parse many times). */
+	optind = 0;
+#else
 	optind = 1;
+#endif
 	*status = SETTINGS_OK;
 	while ((c = getopt_long(argc, argv, shortopts->str, longopts, NULL)) != -1) {
-		const struct opt *o;
-		struct cli_value cv;
-
 		switch (c) {
 		case '?':
 			if (optopt > 0 && optopt < KEY_LONG_ONLY && g_ascii_isprint((char)optopt))
@@ -927,11 +1128,12 @@ static int cli_parse(int argc, char **argv, GArray *values, GPtrArray *positiona
 					    "unknown option '-%c' (see --help)", optopt);
 			else
 				g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-					    "unknown option '%s' (see --help)", argv[optind - 1]);
+					    "unknown option '%s' (see --help)",
+					    cli_token(argv[optind - 1], shown));
 			goto out;
 		case ':':
 			g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "option '%s' needs an argument",
-				    argv[optind - 1]);
+				    cli_token(argv[optind - 1], shown));
 			goto out;
 		case KEY_HELP:
 			settings_print_help(stdout);
@@ -950,24 +1152,17 @@ static int cli_parse(int argc, char **argv, GArray *values, GPtrArray *positiona
 			*verbosity = -1;
 			continue;
 		default:
+			if (cli_value(c, optarg, values, err) != 0)
+				goto out;
 			break;
 		}
-		o = opt_by_key(c);
-		if (o == NULL)
-			continue;
-		cv.opt = o;
-		if (c == KEY_IPV4 || c == KEY_IPV6) {
-			cv.opt = opt_by_name("family");
-			cv.value = g_strdup(c == KEY_IPV4 ? "4" : "6");
-		} else {
-			cv.value = g_strdup(optarg);
-		}
-		g_array_append_val(values, cv);
 	}
 	for (int i = optind; i < argc; i++)
 		g_ptr_array_add(positional, g_strdup(argv[i]));
-	rc = 0;
+	rc = cli_check_ports(values, err);
 out:
+	if (args != NULL)
+		g_ptr_array_unref(args);
 	g_string_free(shortopts, TRUE);
 	return rc;
 }
@@ -980,6 +1175,7 @@ void settings_init(struct settings *s)
 	s->targets = g_ptr_array_new_with_free_func(g_free);
 	s->exclude = g_ptr_array_new_with_free_func(g_free);
 	s->outputs = g_ptr_array_new_with_free_func(g_free);
+	s->output_formats = g_ptr_array_new_with_free_func(g_free);
 	for (size_t i = 0; i < NOPTS; i++) {
 		if (opts[i].def != NULL)
 			(void)set_from_text(s, &opts[i], opts[i].def, true, "default", NULL);
@@ -993,6 +1189,7 @@ void settings_clear(struct settings *s)
 	g_free(s->targets_file);
 	g_free(s->exclude_file);
 	g_free(s->ports);
+	g_free(s->exclude_ports);
 	g_free(s->format);
 	g_free(s->states);
 	g_free(s->family);
@@ -1010,6 +1207,8 @@ void settings_clear(struct settings *s)
 		g_ptr_array_unref(s->exclude);
 	if (s->outputs)
 		g_ptr_array_unref(s->outputs);
+	if (s->output_formats)
+		g_ptr_array_unref(s->output_formats);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -1030,11 +1229,11 @@ int settings_states_mask(const char *states, unsigned *mask, GError **err)
 		}
 		st = port_state_parse(v);
 		if (st < 0) {
-			char *shown = g_strescape(v, NULL);
+			char shown[TEXT_QUOTE_SIZE];
 
+			text_quote(shown, v);
 			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
 				    "invalid state '%s': expected open, closed, filtered, error or all", shown);
-			g_free(shown);
 			rc = -1;
 			break;
 		}
@@ -1042,10 +1241,10 @@ int settings_states_mask(const char *states, unsigned *mask, GError **err)
 	}
 	g_strfreev(items);
 	if (rc == 0 && *mask == 0) {
-		char *shown = g_strescape(states, NULL);
+		char shown[TEXT_QUOTE_SIZE];
 
+		text_quote(shown, states);
 		g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "no states to report in '%s'", shown);
-		g_free(shown);
 		rc = -1;
 	}
 	return rc;
@@ -1062,7 +1261,7 @@ static bool was_given(const struct settings *s, const char *name)
 static int apply_preset(struct settings *s, GError **err)
 {
 	const struct preset *p;
-	char names[128];
+	char names[128], shown[TEXT_QUOTE_SIZE];
 
 	if (s->timing == NULL)
 		return 0;
@@ -1070,7 +1269,7 @@ static int apply_preset(struct settings *s, GError **err)
 	if (p == NULL) {
 		preset_names(names, sizeof(names));
 		g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "unknown timing preset '%s': expected %s",
-			    s->timing, names);
+			    text_quote(shown, s->timing), names);
 		return -1;
 	}
 	if (!was_given(s, "threads"))
@@ -1088,18 +1287,65 @@ static int apply_preset(struct settings *s, GError **err)
 	return 0;
 }
 
+/* The timeouts a preset or a default supplied move to fit the ones a source
+ * named explicitly, so `-T insane --timeout 500` raises insane's cap instead of
+ * failing: only two explicit values can conflict (checked by the caller). */
+static void fit_timeouts(struct settings *s)
+{
+	bool t = was_given(s, "timeout"), lo = was_given(s, "min-timeout");
+	bool hi = was_given(s, "max-timeout");
+
+	if (!t && lo && s->timeout_ms < s->min_timeout_ms)
+		s->timeout_ms = s->min_timeout_ms;
+	if (!t && hi && s->max_timeout_ms != 0 && s->timeout_ms > s->max_timeout_ms)
+		s->timeout_ms = s->max_timeout_ms;
+	if (!hi && s->max_timeout_ms != 0 && s->max_timeout_ms < s->timeout_ms)
+		s->max_timeout_ms = s->timeout_ms;
+	/* A floor above the start would make the first timeout a lie; an
+	 * explicit floor above an explicit start was always cut like this. */
+	if (s->min_timeout_ms > s->timeout_ms)
+		s->min_timeout_ms = s->timeout_ms;
+}
+
 static int check_family(const char *family, GError **err)
 {
 	if (strcmp(family, "any") == 0 || strcmp(family, "4") == 0 || strcmp(family, "6") == 0)
 		return 0;
 	{
-		char *shown = g_strescape(family, NULL);
+		char shown[TEXT_QUOTE_SIZE];
 
+		text_quote(shown, family);
 		g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "invalid family '%s': expected any, 4 or 6",
 			    shown);
-		g_free(shown);
 	}
 	return -1;
+}
+
+/* A format per output (config `output-formats`, or -oX on the command line,
+ * which replaces the config's outputs and their formats together). */
+static int output_formats_check(struct settings *s, GError **err)
+{
+	char shown[TEXT_QUOTE_SIZE];
+
+	if (s->output_formats->len > s->outputs->len) {
+		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+			    "output-formats names %u formats for %u outputs",
+			    s->output_formats->len, s->outputs->len);
+		return -1;
+	}
+	while (s->output_formats->len < s->outputs->len)
+		g_ptr_array_add(s->output_formats, g_strdup(""));
+	for (guint i = 0; i < s->output_formats->len; i++) {
+		const char *f = s->output_formats->pdata[i];
+
+		if (f[0] != '\0' && writer_find(f) == NULL) {
+			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+				    "output-formats: unknown format '%s': expected %s, table",
+				    text_quote(shown, f), writer_names());
+			return -1;
+		}
+	}
+	return 0;
 }
 
 enum settings_status settings_load(struct settings *s, int argc, char **argv, GError **err)
@@ -1175,16 +1421,23 @@ enum settings_status settings_load(struct settings *s, int argc, char **argv, GE
 		for (i = 0; i < values->len && rc == 0; i++) {
 			struct cli_value *cv = &g_array_index(values, struct cli_value, i);
 			bool fresh = !g_hash_table_contains(seen, cv->opt);
-			char *label = option_label(cv->opt);
+			char *label = option_label(cv->given);
 
 			g_hash_table_add(seen, (gpointer)cv->opt);
 			rc = set_from_text(s, cv->opt, cv->value, fresh, label, err);
 			g_free(label);
+			if (rc == 0 && cv->format != NULL) {
+				/* set_from_text added this output with "" as its format. */
+				g_free(s->output_formats->pdata[s->output_formats->len - 1]);
+				s->output_formats->pdata[s->output_formats->len - 1] = g_strdup(cv->format);
+			}
 		}
 		g_hash_table_destroy(seen);
 		if (rc != 0)
 			goto out;
 	}
+	if (output_formats_check(s, err) != 0)
+		goto out;
 	if (positional->len > 0) {
 		g_ptr_array_set_size(s->targets, 0);
 		for (i = 0; i < positional->len; i++)
@@ -1195,10 +1448,7 @@ enum settings_status settings_load(struct settings *s, int argc, char **argv, GE
 	/* Closed-set values were checked where they were read (check_value). */
 	if (apply_preset(s, err) != 0)
 		goto out;
-	if (s->min_timeout_ms > s->timeout_ms) {
-		/* A floor above the start would make the first timeout a lie. */
-		s->min_timeout_ms = s->timeout_ms;
-	}
+	fit_timeouts(s);
 	if (s->max_timeout_ms != 0 && s->max_timeout_ms < s->timeout_ms) {
 		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
 			    "max-timeout (%" G_GINT64_FORMAT ") is below timeout (%" G_GINT64_FORMAT ")",

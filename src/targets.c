@@ -122,15 +122,15 @@ void target_set_free(struct target_set *ts)
 
 /* ---- spec parsing ---- */
 
-/* "invalid target 'SPEC': WHY", the spec escaped: it may come from a file,
- * and a CR or an escape sequence must not reach the terminal as it is. */
+/* "invalid target 'SPEC': WHY", the spec escaped and cut (text_quote): it
+ * may come from a file, and a CR or an escape sequence must not reach the
+ * terminal as it is. */
 static void bad_target(GError **err, const char *spec, const char *why)
 {
-	char *shown = text_printable(spec, strlen(spec));
+	char q[TEXT_QUOTE_SIZE];
 
-	g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "invalid target '%s'%s%s",
-		    shown != NULL ? shown : "?", why != NULL ? ": " : "", why != NULL ? why : "");
-	g_free(shown);
+	g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "invalid target '%s'%s%s", text_quote(q, spec),
+		    why != NULL ? ": " : "", why != NULL ? why : "");
 }
 
 static int parse_cidr(const char *spec, const char *slash, struct range *r,

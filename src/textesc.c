@@ -223,9 +223,39 @@ static bool terminal_printable(uint32_t cp)
 	return t != G_UNICODE_LINE_SEPARATOR && t != G_UNICODE_PARAGRAPH_SEPARATOR;
 }
 
-char *text_printable(const char *s, size_t len)
+/* Writes the printable form of the sequence at p (text_printable's rules) to
+ * o, at most 16 bytes. Sets *used to the input bytes it took; returns the
+ * output bytes. */
+static size_t printable_step(const unsigned char *p, size_t len, char *o, size_t *used)
 {
 	static const char hex[] = "0123456789abcdef";
+	uint32_t cp;
+	size_t n = utf8_decode(p, len, &cp), k = 0;
+
+	if (n > 0 && cp == '\\') {
+		o[k++] = '\\';
+		o[k++] = '\\';
+	} else if (n > 0 && terminal_printable(cp)) {
+		memcpy(o, p, n);
+		k = n;
+	} else {
+		/* Escape every byte of the sequence, so the shown bytes are
+		 * exactly the received ones. */
+		if (n == 0)
+			n = 1;
+		for (size_t i = 0; i < n; i++) {
+			o[k++] = '\\';
+			o[k++] = 'x';
+			o[k++] = hex[p[i] >> 4];
+			o[k++] = hex[p[i] & 0x0F];
+		}
+	}
+	*used = n;
+	return k;
+}
+
+char *text_printable(const char *s, size_t len)
+{
 	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
 	char *out, *o;
 	size_t i = 0;
@@ -238,28 +268,10 @@ char *text_printable(const char *s, size_t len)
 		return NULL;
 	o = out;
 	while (i < len) {
-		uint32_t cp;
-		size_t n = utf8_decode(p + i, len - i, &cp);
+		size_t used;
 
-		if (n > 0 && cp == '\\') {
-			*o++ = '\\';
-			*o++ = '\\';
-		} else if (n > 0 && terminal_printable(cp)) {
-			memcpy(o, p + i, n);
-			o += n;
-		} else {
-			/* Escape every byte of the sequence, so the shown bytes
-			 * are exactly the received ones. */
-			if (n == 0)
-				n = 1;
-			for (size_t k = 0; k < n; k++) {
-				*o++ = '\\';
-				*o++ = 'x';
-				*o++ = hex[p[i + k] >> 4];
-				*o++ = hex[p[i + k] & 0x0F];
-			}
-		}
-		i += n;
+		o += printable_step(p + i, len - i, o, &used);
+		i += used;
 	}
 	*o = '\0';
 	return out;
@@ -284,4 +296,26 @@ void shell_quote_append(GString *cmd, const char *word)
 			g_string_append_c(cmd, *c);
 	}
 	g_string_append_c(cmd, '\'');
+}
+
+const char *text_quote(char *buf, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
+	size_t len = strlen((const char *)p), i = 0, o = 0;
+	char step[16];
+
+	while (i < len) {
+		size_t used, k = printable_step(p + i, len - i, step, &used);
+
+		if (o + k > TEXT_QUOTE_MAX)
+			break;
+		memcpy(buf + o, step, k);
+		o += k;
+		i += used;
+	}
+	if (i < len)
+		/* The whole length tells the reader how much was cut. */
+		o += (size_t)g_snprintf(buf + o, TEXT_QUOTE_SIZE - o, "...(%zu bytes)", len);
+	buf[o] = '\0';
+	return buf;
 }

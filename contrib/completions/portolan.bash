@@ -10,9 +10,11 @@ _portolan_long_opts='--config --ports --targets-file --exclude --exclude-file
 --ipv6 --reverse-dns --reverse-dns-timeout --service-detection --probes-dir
 --detect-timeout --banner-wait --max-hosts --target-window --resume
 --resume-file --dry-run
---findings --baseline --verbose --quiet --help --version'
+--findings --baseline --verbose --quiet --help --version
+--exclude-ports --top-ports --open --no-reverse-dns --max-retries --excludefile'
 
-_portolan_short_opts='-c -p -i -o -f -t -T -4 -6 -R -s -v -q -h -V'
+_portolan_short_opts='-c -p -i -o -f -t -T -4 -6 -R -s -v -q -h -V -n -F
+-oX -oJ -oN -oA -iL -sV -sT -Pn -p-'
 
 # Completes file names (or, with -d, directories) matching $1.
 _portolan_files()
@@ -71,7 +73,8 @@ _portolan()
 
 	case $prev in
 	-c | --config | -i | --targets-file | -o | --output | --exclude-file | \
-		--resume | --resume-file | --findings | --baseline)
+		--resume | --resume-file | --findings | --baseline | -oX | -oJ | -oN | \
+		-oA | -iL | --excludefile)
 		_portolan_files "$cur"
 		return 0
 		;;
@@ -98,7 +101,7 @@ _portolan()
 	-p | --ports | --exclude | -t | --threads | --timeout | --min-timeout | \
 		--max-timeout | --max-rate | --seed | --shard | --retries | \
 		--reverse-dns-timeout | --detect-timeout | --banner-wait | --max-hosts | \
-		--target-window)
+		--target-window | --exclude-ports | --top-ports | --max-retries)
 		# A number, a port list or a target list: nothing to offer.
 		return 0
 		;;

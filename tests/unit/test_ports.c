@@ -12,6 +12,7 @@
 
 #include "errors.h"
 #include "ports.h"
+#include "probe_db.h"
 
 /* Parses spec, which must succeed, and returns its compact form (g_free). */
 static char *parse_fmt(const char *spec, size_t *count)
@@ -130,6 +131,23 @@ static void test_errors(void **state)
 	expect_error("--5", "invalid port range '--5': not a number or range");
 	expect_error("5-x", "invalid port range '5-x': not a number or range");
 	expect_error("+22", "invalid port '+22': unknown service name");
+	{
+		/* A pasted 120 KB list quotes 80 bytes of itself, not all of it. */
+		GString *big = g_string_new(NULL);
+		struct port_list pl;
+		GError *err = NULL;
+		char want[160];
+
+		while (big->len < 120000)
+			g_string_append(big, "8080,");
+		g_string_append_c(big, ',');
+		assert_int_equal(ports_parse(big->str, &pl, &err), -1);
+		g_snprintf(want, sizeof(want), "invalid port list '%.80s...(%zu bytes)': empty item",
+			   big->str, big->len);
+		assert_string_equal(err->message, want);
+		g_clear_error(&err);
+		g_string_free(big, TRUE);
+	}
 	expect_error("0x16", "invalid port '0x16': not a number or range");
 }
 
@@ -200,6 +218,97 @@ static void test_default_spec(void **state)
 	ports_free(&pl);
 }
 
+/* The ranking is every port at most once; its head is the default set, the
+ * rest exactly the other ports the shipped probe files list. */
+static void test_ranking_sources(void **state)
+{
+	const uint16_t *r;
+	size_t n = ports_ranked(&r), ndef;
+	struct port_list def;
+	GError *err = NULL;
+	struct probe_db *db;
+	const struct probe *all[256];
+	size_t nprobes;
+	bool seen[65536] = { false };
+
+	assert_int_equal(ports_parse(ports_default_spec(), &def, &err), 0);
+	ndef = def.count;
+	assert_true(n > ndef);
+	for (size_t i = 0; i < n; i++) {
+		assert_false(seen[r[i]]);
+		seen[r[i]] = true;
+		assert_true(ports_contains(&def, r[i]) == (i < ndef));
+	}
+	db = probe_db_load_dir("probes", &err);
+	assert_non_null(db);
+	nprobes = probe_db_order(db, 1, NULL, all, 256);
+	assert_int_equal(nprobes, probe_db_count(db));
+	for (unsigned p = 1; p <= 65535; p++) {
+		bool listed = false;
+
+		for (size_t k = 0; k < nprobes && !listed; k++)
+			listed = probe_lists_port(all[k], (uint16_t)p);
+		if (!ports_contains(&def, (uint16_t)p) && listed != seen[p])
+			fail_msg("port %u: listed by a probe %d, in the ranking %d", p, listed, seen[p]);
+	}
+	probe_db_free(db);
+	ports_free(&def);
+}
+
+static void test_top_spec(void **state)
+{
+	struct port_list pl, def;
+	GError *err = NULL;
+	const uint16_t *r;
+	size_t n = ports_ranked(&r);
+	char *spec;
+
+	spec = ports_top_spec(1);
+	assert_string_equal(spec, "22");
+	g_free(spec);
+	/* The default set is the top 98; -F (100) adds the next two. */
+	assert_int_equal(ports_parse(ports_default_spec(), &def, &err), 0);
+	spec = ports_top_spec((unsigned)def.count);
+	assert_int_equal(ports_parse(spec, &pl, &err), 0);
+	assert_int_equal(pl.count, def.count);
+	assert_memory_equal(pl.ports, def.ports, def.count * sizeof(def.ports[0]));
+	ports_free(&pl);
+	g_free(spec);
+	spec = ports_top_spec(100);
+	assert_int_equal(ports_parse(spec, &pl, &err), 0);
+	assert_int_equal(pl.count, 100);
+	assert_true(ports_contains(&pl, r[98]) && ports_contains(&pl, r[99]));
+	ports_free(&pl);
+	g_free(spec);
+	/* Past the ranking: the lowest ports not yet taken, in numeric order. */
+	spec = ports_top_spec((unsigned)n + 2);
+	assert_int_equal(ports_parse(spec, &pl, &err), 0);
+	assert_int_equal(pl.count, n + 2);
+	assert_true(ports_contains(&pl, 1) && ports_contains(&pl, 2) && !ports_contains(&pl, 3));
+	ports_free(&pl);
+	g_free(spec);
+	spec = ports_top_spec(65535);
+	assert_string_equal(spec, "1-65535");
+	g_free(spec);
+	ports_free(&def);
+}
+
+static void test_subtract(void **state)
+{
+	struct port_list pl, ex;
+	GError *err = NULL;
+	char *text;
+
+	assert_int_equal(ports_parse("1-10,22,80", &pl, &err), 0);
+	assert_int_equal(ports_parse("2-9,80,443", &ex, &err), 0);
+	ports_subtract(&pl, &ex);
+	text = ports_format(&pl);
+	assert_string_equal(text, "1,10,22");
+	g_free(text);
+	ports_free(&pl);
+	ports_free(&ex);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -211,6 +320,9 @@ int main(void)
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_default_spec),
+		cmocka_unit_test(test_ranking_sources),
+		cmocka_unit_test(test_top_spec),
+		cmocka_unit_test(test_subtract),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

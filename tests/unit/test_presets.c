@@ -86,6 +86,28 @@ static void test_names_text(void **state)
 	assert_int_equal(preset_names(NULL, 0), strlen(all));
 }
 
+static void test_nmap_levels(void **state)
+{
+	static const char *const want[] = {
+		"paranoid", "paranoid", "polite", "normal", "aggressive", "insane",
+	};
+	char level[2] = { 0, 0 };
+
+	for (int i = 0; i <= 5; i++) {
+		level[0] = (char)('0' + i);
+		assert_non_null(preset_find_level(level));
+		assert_string_equal(preset_find_level(level)->name, want[i]);
+	}
+	assert_null(preset_find_level("6"));
+	assert_null(preset_find_level("44"));
+	assert_null(preset_find_level("+4"));
+	assert_null(preset_find_level(""));
+	assert_null(preset_find_level(NULL));
+	assert_null(preset_find_level("normal"));
+	/* Levels are not names: preset_find stays exact. */
+	assert_null(preset_find("4"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -93,6 +115,7 @@ int main(void)
 		cmocka_unit_test(test_order_and_consistency),
 		cmocka_unit_test(test_lookup_edges),
 		cmocka_unit_test(test_names_text),
+		cmocka_unit_test(test_nmap_levels),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,6 +14,7 @@
 
 #include "errors.h"
 #include "result.h"
+#include "ports.h"
 #include "settings.h"
 
 static char cfg_path[64];
@@ -144,7 +145,7 @@ static void test_config_errors_all_collected(void **state)
 			       "%s:2: setting 'retries': 99 is out of range 0 to 20\n"
 			       "%s:3: setting 'reverse-dns': expected true or false\n"
 			       "%s:4: setting 'targets': element 1 is not a string\n"
-			       "%s:5: setting 'states': invalid state 'open\\nshut': "
+			       "%s:5: setting 'states': invalid state 'open\\x0ashut': "
 			       "expected open, closed, filtered, error or all",
 			       cfg_path, cfg_path, cfg_path, cfg_path, cfg_path);
 	assert_non_null(err);
@@ -334,6 +335,11 @@ static void test_cli_errors(void **state)
 		{ "-p", NULL, "option '-p' needs an argument" },
 		{ "-t", "70000", "option '-t/--threads': invalid value '70000': expected an integer from 0 to 65536" },
 		{ "--timeout", "1s", "option '--timeout': invalid value '1s': expected an integer from 1 to 600000" },
+		{ "--timeout", "+100", "option '--timeout': invalid value '+100': expected an integer from 1 to 600000" },
+		{ "--timeout", " 100", "option '--timeout': invalid value ' 100': expected an integer from 1 to 600000" },
+		{ "--timeout", "100 ", "option '--timeout': invalid value '100 ': expected an integer from 1 to 600000" },
+		{ "--seed", "-0", "option '--seed': invalid value '-0': expected an integer from 0 to 9223372036854775807" },
+		{ "-t", "+0", "option '-t/--threads': invalid value '+0': expected an integer from 0 to 65536" },
 		{ "--states", "open,shut", "option '--states': invalid state 'shut': expected open, closed, filtered, error or all" },
 		{ "-f", "xml2", "option '-f/--format': unknown format 'xml2': expected csv, json, jsonl, xml" },
 		{ "--family", "5", "option '--family': invalid family '5': expected any, 4 or 6" },
@@ -352,6 +358,183 @@ static void test_cli_errors(void **state)
 	}
 }
 
+/* An explicit value beats a preset's, and a preset's (or a default's) value
+ * moves to fit it: only two explicit values can conflict. */
+static void test_preset_moves_to_fit_explicit(void **state)
+{
+	static const struct {
+		const char *t, *opt, *val;
+		int64_t timeout, min, max;
+	} cases[] = {
+		{ "insane", "--timeout", "500", 500, 50, 500 },
+		{ "paranoid", "--timeout", "20000", 20000, 1000, 20000 },
+		{ "polite", "--max-timeout", "1000", 1000, 300, 1000 },
+		{ "insane", "--min-timeout", "400", 400, 400, 400 },
+		{ "paranoid", "--timeout", "200", 200, 200, 10000 },
+		{ NULL, "--max-timeout", "50", 50, 50, 50 },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct settings s;
+		GError *err = NULL;
+		enum settings_status st;
+
+		if (cases[i].t != NULL)
+			st = load(&s, &err, "-T", cases[i].t, cases[i].opt, cases[i].val, "192.0.2.1", NULL);
+		else
+			st = load(&s, &err, cases[i].opt, cases[i].val, "192.0.2.1", NULL);
+		if (st != SETTINGS_OK)
+			fail_msg("case %zu: %s", i, err ? err->message : "?");
+		assert_int_equal(s.timeout_ms, cases[i].timeout);
+		assert_int_equal(s.min_timeout_ms, cases[i].min);
+		assert_int_equal(s.max_timeout_ms, cases[i].max);
+		settings_clear(&s);
+	}
+}
+
+static void test_explicit_timeouts_conflict(void **state)
+{
+	struct settings s;
+	GError *err = NULL;
+
+	assert_int_equal(load(&s, &err, "-T", "insane", "--timeout", "500", "--max-timeout", "400",
+			      "192.0.2.1", NULL), SETTINGS_ERROR);
+	assert_string_equal(err->message, "max-timeout (400) is below timeout (500)");
+	g_clear_error(&err);
+	settings_clear(&s);
+}
+
+/* nmap's spellings become portolan's settings; nothing is misread. */
+static void test_nmap_spellings(void **state)
+{
+	struct settings s;
+	GError *err = NULL;
+
+	/* -oX FILE is XML to FILE, whatever -f says; FILE is no target. */
+	assert_int_equal(load(&s, &err, "-oX", "x.xml", "-f", "csv", "192.0.2.1", NULL), SETTINGS_OK);
+	assert_int_equal(s.outputs->len, 1);
+	assert_string_equal(s.outputs->pdata[0], "x.xml");
+	assert_string_equal(s.output_formats->pdata[0], "xml");
+	assert_int_equal(s.targets->len, 1);
+	assert_string_equal(s.targets->pdata[0], "192.0.2.1");
+	settings_clear(&s);
+
+	assert_int_equal(load(&s, &err, "-oA", "base", "-oJ", "-", "-oN", "t.txt", "-o", "c.csv",
+			      "192.0.2.1", NULL), SETTINGS_OK);
+	assert_int_equal(s.outputs->len, 7);
+	assert_string_equal(s.outputs->pdata[3], "base.xml");
+	assert_string_equal(s.output_formats->pdata[3], "xml");
+	assert_string_equal(s.outputs->pdata[4], "-");
+	assert_string_equal(s.output_formats->pdata[4], "json");
+	assert_string_equal(s.output_formats->pdata[5], "table");
+	assert_string_equal(s.output_formats->pdata[6], "");
+	settings_clear(&s);
+
+	/* -sV is detection (not --version), -iL a targets file, -T4 a preset. */
+	assert_int_equal(load(&s, &err, "-sV", "-sT", "-Pn", "-iL", "hosts.txt", "-T4", "-n",
+			      "--open", "-p-", NULL), SETTINGS_OK);
+	assert_true(s.service_detection);
+	assert_string_equal(s.targets_file, "hosts.txt");
+	assert_string_equal(s.timing, "aggressive");
+	assert_int_equal(s.threads, 512);
+	assert_false(s.reverse_dns);
+	assert_string_equal(s.states, "open");
+	assert_string_equal(s.ports, "-");
+	settings_clear(&s);
+
+	assert_int_equal(load(&s, &err, "-F", "--exclude-ports", "22", "--max-retries", "3",
+			      "192.0.2.1", NULL), SETTINGS_OK);
+	assert_int_equal(s.retries, 3);
+	assert_string_equal(s.exclude_ports, "22");
+	{
+		char *top = ports_top_spec(100);
+
+		assert_string_equal(s.ports, top);
+		g_free(top);
+	}
+	settings_clear(&s);
+
+	/* The argument of a portolan option is never rewritten. */
+	assert_int_equal(load(&s, &err, "-o", "-sV.csv", "--exclude", "-oX", "192.0.2.1", NULL),
+			 SETTINGS_OK);
+	assert_string_equal(s.outputs->pdata[0], "-sV.csv");
+	assert_false(s.service_detection);
+	settings_clear(&s);
+}
+
+static void test_nmap_refused(void **state)
+{
+	static const struct {
+		const char *arg, *want;
+	} cases[] = {
+		{ "-O", "OS detection" }, { "-A", "OS detection" }, { "-sU", "UDP" },
+		{ "-sS", "SYN" }, { "-sn", "host discovery" }, { "-sC", "scripts" },
+		{ "-oG", "-oX" }, { "-oS", "-oX" }, { "--script=vuln", "scripts" },
+		{ "--script", "scripts" }, { "-sVv", "apart" }, { "-sTU", "UDP" },
+		{ "-oXfile", "ambiguous" }, { "-iLhosts", "ambiguous" }, { "-PS22", "host discovery" },
+		{ "--min-rate", "--max-rate" }, { "--max-rtt-timeout", "--max-timeout" },
+		{ "-sL", "--dry-run" }, { "-Fv", "-F" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct settings s;
+		GError *err = NULL;
+
+		if (load(&s, &err, cases[i].arg, "192.0.2.1", NULL) != SETTINGS_ERROR)
+			fail_msg("%s was accepted", cases[i].arg);
+		if (strstr(err->message, cases[i].want) == NULL || strchr(err->message, '\n'))
+			fail_msg("%s: %s", cases[i].arg, err->message);
+		g_clear_error(&err);
+		settings_clear(&s);
+	}
+}
+
+static void test_top_ports_and_p_conflict(void **state)
+{
+	struct settings s;
+	GError *err = NULL;
+
+	assert_int_equal(load(&s, &err, "-F", "-p", "22", "192.0.2.1", NULL), SETTINGS_ERROR);
+	assert_non_null(strstr(err->message, "--top-ports"));
+	g_clear_error(&err);
+	settings_clear(&s);
+	assert_int_equal(load(&s, &err, "--top-ports", "+5", "192.0.2.1", NULL), SETTINGS_ERROR);
+	g_clear_error(&err);
+	settings_clear(&s);
+	assert_int_equal(load(&s, &err, "-oX", NULL), SETTINGS_ERROR);
+	assert_string_equal(err->message, "option '-oX' needs an argument");
+	g_clear_error(&err);
+	settings_clear(&s);
+}
+
+/* A resume file keeps each output's own format. */
+static void test_output_formats_saved(void **state)
+{
+	struct settings s;
+	GError *err = NULL;
+	config_t cfg;
+
+	assert_int_equal(load(&s, &err, "-oJ", "scan.out", "-o", "b.csv", "192.0.2.1", NULL), SETTINGS_OK);
+	config_init(&cfg);
+	settings_save(&s, config_root_setting(&cfg));
+	settings_clear(&s);
+	strcpy(cfg_path, "/tmp/portolan-test-XXXXXX");
+	close(mkstemp(cfg_path));
+	assert_int_equal(config_write_file(&cfg, cfg_path), CONFIG_TRUE);
+	config_destroy(&cfg);
+	assert_int_equal(load(&s, &err, "-c", cfg_path, NULL), SETTINGS_OK);
+	assert_int_equal(s.outputs->len, 2);
+	assert_string_equal(s.output_formats->pdata[0], "json");
+	assert_string_equal(s.output_formats->pdata[1], "");
+	settings_clear(&s);
+	unlink(cfg_path);
+	write_cfg("output = [\"a\"];\noutput-formats = [\"xml\", \"csv\"];\ntargets = [\"192.0.2.1\"];\n");
+	assert_int_equal(load(&s, &err, "-c", cfg_path, NULL), SETTINGS_ERROR);
+	assert_non_null(strstr(err->message, "2 formats for 1 outputs"));
+	g_clear_error(&err);
+	settings_clear(&s);
+}
+
 static void test_env_errors(void **state)
 {
 	struct settings s;
@@ -360,6 +543,13 @@ static void test_env_errors(void **state)
 	g_setenv("PORTOLAN_THREADS", "many", TRUE);
 	assert_int_equal(load(&s, &err, "192.0.2.1", NULL), SETTINGS_ERROR);
 	assert_string_equal(err->message, "environment PORTOLAN_THREADS: invalid value 'many': "
+			    "expected an integer from 0 to 65536");
+	g_clear_error(&err);
+	settings_clear(&s);
+	/* Numbers are plain decimal everywhere: no sign, no blanks. */
+	g_setenv("PORTOLAN_THREADS", "+8", TRUE);
+	assert_int_equal(load(&s, &err, "192.0.2.1", NULL), SETTINGS_ERROR);
+	assert_string_equal(err->message, "environment PORTOLAN_THREADS: invalid value '+8': "
 			    "expected an integer from 0 to 65536");
 	g_clear_error(&err);
 	settings_clear(&s);
@@ -447,6 +637,12 @@ int main(void)
 		cmocka_unit_test_teardown(test_cli_errors, teardown),
 		cmocka_unit_test_teardown(test_env_errors, teardown),
 		cmocka_unit_test_teardown(test_env_checked_even_when_overridden, teardown),
+		cmocka_unit_test_teardown(test_nmap_spellings, teardown),
+		cmocka_unit_test_teardown(test_nmap_refused, teardown),
+		cmocka_unit_test_teardown(test_top_ports_and_p_conflict, teardown),
+		cmocka_unit_test_teardown(test_output_formats_saved, teardown),
+		cmocka_unit_test_teardown(test_preset_moves_to_fit_explicit, teardown),
+		cmocka_unit_test_teardown(test_explicit_timeouts_conflict, teardown),
 		cmocka_unit_test_teardown(test_states_mask, teardown),
 	};
 

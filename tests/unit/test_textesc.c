@@ -313,6 +313,37 @@ static void test_printable(void **state)
 	g_free(p);
 }
 
+/* Error messages quote at most TEXT_QUOTE_MAX bytes of user input and mark
+ * the cut with the whole length. */
+static void test_quote_cut(void **state)
+{
+	char buf[TEXT_QUOTE_SIZE], want[TEXT_QUOTE_SIZE];
+	GString *big = g_string_new(NULL);
+
+	assert_string_equal(text_quote(buf, "22,80"), "22,80");
+	assert_string_equal(text_quote(buf, NULL), "");
+	assert_string_equal(text_quote(buf, "a\nb\\"), "a\\x0ab\\\\");
+	while (big->len < 120000)
+		g_string_append(big, "1234,");
+	text_quote(buf, big->str);
+	g_snprintf(want, sizeof(want), "%.80s...(%zu bytes)", big->str, big->len);
+	assert_string_equal(buf, want);
+	/* Exactly the limit is not cut; one more byte is. */
+	g_string_truncate(big, TEXT_QUOTE_MAX);
+	assert_string_equal(text_quote(buf, big->str), big->str);
+	g_string_append_c(big, '9');
+	assert_non_null(strstr(text_quote(buf, big->str), "...(81 bytes)"));
+	/* Never in the middle of an escape or a UTF-8 sequence. */
+	g_string_assign(big, "");
+	for (int i = 0; i < 30; i++)
+		g_string_append(big, "\x01\xC3\xA9");
+	text_quote(buf, big->str);
+	assert_true(g_utf8_validate(buf, -1, NULL));
+	assert_true(strlen(buf) <= TEXT_QUOTE_MAX + strlen("...(90 bytes)"));
+	assert_non_null(strstr(buf, "\\x01\xC3\xA9..."));
+	g_string_free(big, TRUE);
+}
+
 /* ---- invariants on arbitrary bytes ---- */
 
 /* A deterministic generator, so a failure reproduces. */
@@ -490,6 +521,7 @@ int main(void)
 		cmocka_unit_test(test_csv_formula),
 		cmocka_unit_test(test_csv_numeric_not_prefixed),
 		cmocka_unit_test(test_printable),
+		cmocka_unit_test(test_quote_cut),
 		cmocka_unit_test(test_fuzz_invariants),
 		cmocka_unit_test(test_all_code_points_roundtrip),
 		cmocka_unit_test(test_stream_error),

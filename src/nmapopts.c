@@ -1,0 +1,300 @@
+/* nmapopts.c: nmap's spellings rewritten into portolan's, before getopt.
+ *
+ * The rules work on whole tokens at option positions only: a token that is
+ * the argument of a portolan option (-o FILE, --exclude SPEC) or follows
+ * "--" is never touched, so a file or host that happens to look like an nmap
+ * option keeps its meaning. Where an nmap token could also be read as a
+ * group of portolan's short options (-sV, -sn, -oXfile), nmap's reading
+ * wins or the token is refused: nothing is guessed silently. */
+#include "nmapopts.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "errors.h"
+#include "textesc.h"
+
+/* nmap's long options that portolan has no equivalent for, with what to
+ * use instead. Matched on the name before any '='. */
+static const struct {
+	const char *name;
+	const char *why;
+} refused_long[] = {
+	{ "script", "NSE scripts are not supported: -s (-sV) identifies services" },
+	{ "script-args", "NSE scripts are not supported" },
+	{ "script-args-file", "NSE scripts are not supported" },
+	{ "script-help", "NSE scripts are not supported" },
+	{ "script-trace", "NSE scripts are not supported" },
+	{ "script-updatedb", "NSE scripts are not supported" },
+	{ "traceroute", "traceroute is not supported" },
+	{ "osscan-limit", "OS detection is not supported" },
+	{ "osscan-guess", "OS detection is not supported" },
+	{ "max-os-tries", "OS detection is not supported" },
+	{ "version-intensity", "not supported: -s tries every probe that fits the port "
+	  "within --detect-timeout" },
+	{ "version-light", "not supported: -s is bounded by --detect-timeout" },
+	{ "version-all", "not supported: -s tries every probe that fits the port" },
+	{ "version-trace", "not supported: -vv shows detection at work" },
+	{ "min-rate", "not supported: the rate follows -t and the timeouts; --max-rate caps it" },
+	{ "max-rtt-timeout", "use --max-timeout MS (milliseconds, no unit)" },
+	{ "min-rtt-timeout", "use --min-timeout MS (milliseconds, no unit)" },
+	{ "initial-rtt-timeout", "use --timeout MS (milliseconds, no unit)" },
+	{ "host-timeout", "not supported: --timeout, --retries and --max-timeout bound each port" },
+	{ "scan-delay", "use --max-rate N (connect attempts per second)" },
+	{ "max-scan-delay", "use --max-rate N (connect attempts per second)" },
+	{ "min-parallelism", "use -t N (concurrent connects)" },
+	{ "max-parallelism", "use -t N (concurrent connects)" },
+	{ "min-hostgroup", "not supported: --target-window N reads a targets file N specs at a time" },
+	{ "max-hostgroup", "not supported: --target-window N reads a targets file N specs at a time" },
+	{ "port-ratio", "use --top-ports N" },
+	{ "randomize-hosts", "not needed: the scan order is a random permutation unless --sequential" },
+	{ "source-port", "not supported: the system picks the source port of a connect()" },
+	{ "spoof-mac", "not supported: portolan sends through the system's TCP stack" },
+	{ "data", "not supported: a connect scan sends no payload" },
+	{ "data-string", "not supported: a connect scan sends no payload" },
+	{ "data-length", "not supported: a connect scan sends no payload" },
+	{ "ttl", "not supported: portolan sends through the system's TCP stack" },
+	{ "badsum", "not supported: portolan sends through the system's TCP stack" },
+	{ "mtu", "not supported: portolan sends through the system's TCP stack" },
+	{ "ip-options", "not supported: portolan sends through the system's TCP stack" },
+	{ "proxies", "not supported" },
+	{ "privileged", "not needed: a connect scan needs no privileges" },
+	{ "unprivileged", "not needed: a connect scan needs no privileges" },
+	{ "send-eth", "not supported: portolan sends through the system's TCP stack" },
+	{ "send-ip", "not supported: portolan sends through the system's TCP stack" },
+	{ "packet-trace", "not supported: -vv shows the scan at work" },
+	{ "iflist", "not supported: see ip route" },
+	{ "append-output", "not supported: --resume continues an interrupted scan's outputs" },
+	{ "stylesheet", "not supported: the XML names nmap's stylesheet" },
+	{ "webxml", "not supported" },
+	{ "no-stylesheet", "not supported" },
+	{ "dns-servers", "not supported: names resolve through the system resolver" },
+	{ "system-dns", "not needed: names always resolve through the system resolver" },
+	{ "stats-every", "not supported: a progress line shows on a terminal" },
+	{ "datadir", "use --probes-dir DIR" },
+	{ "servicedb", "not supported: service names come from the system services database" },
+	{ "versiondb", "use --probes-dir DIR (portolan-probes(5))" },
+	{ "allports", "not needed: -s probes whatever port it finds open" },
+	{ "defeat-rst-ratelimit", "not supported" },
+	{ "defeat-icmp-ratelimit", "not supported" },
+	{ "disable-arp-ping", "not needed: there is no host discovery" },
+	{ "discovery-ignore-rst", "not needed: there is no host discovery" },
+};
+
+/* nmap's long options that ask for what portolan always does. */
+static const char *const noop_long[] = { "reason" };
+
+static int refuse(GError **err, const char *tok, const char *why)
+{
+	char shown[TEXT_QUOTE_SIZE];
+
+	g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "nmap's '%s': %s (portolan(1), NMAP SPELLINGS)",
+		    text_quote(shown, tok), why);
+	return -1;
+}
+
+/* Whether the long option tok (after "--", up to '=') takes the next token
+ * as its argument. getopt_long also accepts a unique prefix. */
+static bool long_takes_next(const char *tok, const struct option *longopts)
+{
+	const char *eq = strchr(tok, '=');
+	size_t len = eq ? (size_t)(eq - tok) : strlen(tok);
+	const struct option *hit = NULL;
+	int hits = 0;
+
+	if (eq != NULL)
+		return false;
+	for (const struct option *o = longopts; o->name != NULL; o++) {
+		if (strncmp(o->name, tok, len) != 0)
+			continue;
+		if (o->name[len] == '\0')
+			return o->has_arg == required_argument;
+		hit = o;
+		hits++;
+	}
+	return hits == 1 && hit->has_arg == required_argument;
+}
+
+/* Whether a group of portolan's short options ("-vp", "-t") takes the next
+ * token as an argument: its last letter needs one and nothing is attached. */
+static bool short_takes_next(const char *tok, const char *shortopts)
+{
+	for (const char *c = tok + 1; *c != '\0'; c++) {
+		const char *at = *c == ':' ? NULL : strchr(shortopts, *c);
+
+		if (at == NULL)
+			return false;       /* getopt will refuse it */
+		if (at[1] == ':')
+			return c[1] == '\0';
+	}
+	return false;
+}
+
+/* --name: 1 rewritten (nothing to add), 0 not nmap's, -1 refused. */
+static int long_rule(const char *tok, GError **err)
+{
+	const char *name = tok + 2, *eq = strchr(name, '=');
+	size_t len = eq ? (size_t)(eq - name) : strlen(name);
+
+	for (size_t i = 0; i < G_N_ELEMENTS(noop_long); i++)
+		if (strlen(noop_long[i]) == len && strncmp(noop_long[i], name, len) == 0)
+			return 1;
+	for (size_t i = 0; i < G_N_ELEMENTS(refused_long); i++)
+		if (strlen(refused_long[i].name) == len &&
+		    strncmp(refused_long[i].name, name, len) == 0)
+			return refuse(err, tok, refused_long[i].why);
+	return 0;
+}
+
+/* Why a letter of nmap's -s group is refused. */
+static const char *scan_type_why(char c)
+{
+	switch (c) {
+	case 'S': return "SYN scan is not supported yet: portolan scans with connect() (-sT)";
+	case 'U': return "UDP scan is not supported yet: portolan scans TCP only";
+	case 'n':
+	case 'P': return "ping scan is not supported: there is no host discovery; "
+			 "--dry-run lists the tasks without sending anything";
+	case 'L': return "list scan is not supported: --dry-run lists the tasks "
+			 "(address and port) without sending anything";
+	case 'C': return "NSE scripts are not supported: -s (-sV) identifies services";
+	case 'R': return "nmap's RPC scan is now -sV: write -sV for service detection "
+			 "(or -s -R for detection and reverse DNS)";
+	case 'O': return "IP protocol scan is not supported";
+	case 'Y':
+	case 'Z': return "SCTP scans are not supported";
+	default:
+		if (g_ascii_isupper(c))
+			return "only the connect scan (-sT) and service detection (-sV) "
+			       "are supported";
+		return "write nmap's -s letters apart from portolan's options (-sV -v)";
+	}
+}
+
+/* -s<letters> read as nmap's scan types: -sV, -sT, -sTV, -sVT. */
+static int scan_types(const char *tok, GPtrArray *out, GError **err)
+{
+	bool version = false;
+
+	for (const char *c = tok + 2; *c != '\0'; c++) {
+		if (*c == 'V')
+			version = true;
+		else if (*c != 'T')
+			return refuse(err, tok, scan_type_why(*c));
+	}
+	if (version)
+		g_ptr_array_add(out, g_strdup("-s"));
+	return 1;
+}
+
+/* -o<X>: nmap's output options. */
+static int output_rule(const char *tok, GPtrArray *out, bool *takes_next, GError **err)
+{
+	char kind = tok[2];
+
+	if (strchr("GSMH", kind) != NULL)
+		return refuse(err, tok, "only -oX (XML), -oJ (JSON), -oN (the table) and "
+			      "-oA (all of them) are supported");
+	if (tok[3] == '\0') {
+		g_ptr_array_add(out, g_strdup_printf("--o%c", kind));
+		*takes_next = true;
+		return 1;
+	}
+	if (tok[3] == '=') {            /* nmap's getopt_long_only takes -oX=FILE */
+		g_ptr_array_add(out, g_strdup_printf("--o%c%s", kind, tok + 3));
+		return 1;
+	}
+	return refuse(err, tok, "ambiguous: nmap's -oX takes its file as the next "
+		      "argument (-oX FILE); for an output named like the rest write -o FILE");
+}
+
+/* A short token at an option position: 1 rewritten into out, 0 not nmap's
+ * (copy it), -1 refused. *takes_next: the next token is the argument of
+ * what was written. */
+static int short_rule(const char *tok, GPtrArray *out, bool *takes_next, GError **err)
+{
+	char a = tok[1], b = tok[2];
+
+	*takes_next = false;
+	if (a == 's' && (g_ascii_isupper(b) || b == 'n'))
+		return scan_types(tok, out, err);
+	if (a == 'o' && b != '\0' && strchr("XJNAGSMH", b) != NULL)
+		return output_rule(tok, out, takes_next, err);
+	if (a == 'i' && b == 'L' && tok[3] == '\0') {
+		g_ptr_array_add(out, g_strdup("-i"));
+		*takes_next = true;
+		return 1;
+	}
+	if (a == 'i' && b == 'L')
+		return refuse(err, tok, "ambiguous: nmap's -iL takes its file as the next "
+			      "argument (-iL FILE); for a targets file named like the rest write -i FILE");
+	if (a == 'i' && b == 'R')
+		return refuse(err, tok, "random targets are not supported: name the targets");
+	if (strcmp(tok, "-Pn") == 0 || strcmp(tok, "-P0") == 0)
+		return 1;               /* every host is treated as up anyway */
+	if (strcmp(tok, "-F") == 0) {
+		g_ptr_array_add(out, g_strdup("--top-ports=100"));
+		return 1;
+	}
+	switch (a) {
+	case 'P': return refuse(err, tok, "host discovery is not supported yet: every host "
+				"is treated as up, as with -Pn");
+	case 'F': return refuse(err, tok, "write -F apart from other options");
+	case 'O': return refuse(err, tok, "OS detection is not supported");
+	case 'A': return refuse(err, tok, "OS detection, scripts and traceroute are not "
+				"supported: -s (-sV) identifies services");
+	case 'd': return refuse(err, tok, "use -v, -vv for more messages");
+	case 'D': return refuse(err, tok, "decoys are not supported");
+	case 'S': return refuse(err, tok, "spoofing the source address is not supported");
+	case 'e': return refuse(err, tok, "not supported: the routing table chooses the interface");
+	case 'g': return refuse(err, tok, "not supported: the system picks the source port");
+	case 'b': return refuse(err, tok, "FTP bounce scan is not supported");
+	case 'r': return refuse(err, tok, "not supported: --sequential scans in index order, "
+				"hosts interleaved");
+	default: return 0;
+	}
+}
+
+GPtrArray *nmap_translate(int argc, char *const *argv, const char *shortopts,
+			  const struct option *longopts, GError **err)
+{
+	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+	bool options = true;
+
+	if (argc > 0)
+		g_ptr_array_add(out, g_strdup(argv[0]));
+	for (int i = 1; i < argc; i++) {
+		const char *tok = argv[i];
+		bool takes_next = false;
+		int rc;
+
+		if (!options || tok[0] != '-' || tok[1] == '\0') {
+			g_ptr_array_add(out, g_strdup(tok));
+			continue;
+		}
+		if (strcmp(tok, "--") == 0) {
+			options = false;
+			g_ptr_array_add(out, g_strdup(tok));
+			continue;
+		}
+		if (tok[1] == '-') {
+			rc = long_rule(tok, err);
+			takes_next = rc == 0 && long_takes_next(tok + 2, longopts);
+		} else {
+			rc = short_rule(tok, out, &takes_next, err);
+			if (rc == 0)
+				takes_next = short_takes_next(tok, shortopts);
+		}
+		if (rc < 0)
+			goto fail;
+		if (rc == 0)
+			g_ptr_array_add(out, g_strdup(tok));
+		if (takes_next && i + 1 < argc)
+			g_ptr_array_add(out, g_strdup(argv[++i]));
+	}
+	g_ptr_array_add(out, NULL);
+	return out;
+fail:
+	g_ptr_array_unref(out);
+	return NULL;
+}
