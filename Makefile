@@ -27,7 +27,8 @@ ALL_LDFLAGS := -pthread $(LDFLAGS) $(EXTRA_LDFLAGS)
 
 BUILD     ?= build
 BIN       ?= portolan
-LIB_SRC   := $(filter-out src/main.c,$(wildcard src/*.c))
+# src/STAGE/*.c: one folder per pipeline stage (docs/ARCHITECTURE.md).
+LIB_SRC   := $(wildcard src/*/*.c)
 LIB_OBJ   := $(LIB_SRC:src/%.c=$(BUILD)/%.o)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -61,6 +62,7 @@ $(BUILD)/libportolan.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
 $(BUILD)/%.o: src/%.c | $(BUILD)
+	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libportolan.a | $(BUILD)/tests
@@ -120,7 +122,7 @@ integration-poll:
 # says so in a banner: the retry and ICMP checks then ran only on loopback.
 # Each lab test has its own guard (LAB_TEST_TIMEOUT); this one is for run-all.
 lab: $(BIN) $(HELPER_BIN)
-	@$(SUITE_ENV) LAB_SKIP_NOTE=$(abspath $(BUILD))/lab-skipped $(GUARD) 7200 lab tests/lab-tests/run-all
+	@$(SUITE_ENV) LAB_SKIP_NOTE=$(abspath $(BUILD))/lab-skipped $(GUARD) 7200 lab tests/lab/run-all
 
 daemons: $(BIN)
 	@$(SUITE_ENV) $(GUARD) $(SUITE_TIMEOUT) daemons tests/daemons/run

@@ -7,7 +7,7 @@
  * seconds are counted and compared with the target.
  *
  *   cc -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -pthread -Iinclude \
- *      -o ratecheck bench/ratecheck.c src/ratelimit.c
+ *      -o ratecheck bench/ratecheck.c src/engine/ratelimit.c
  *   ./ratecheck [seconds [threads [rate ...]]]
  *
  * Exits non-zero when a measured rate is off by more than 5%. */

@@ -14,7 +14,7 @@
 
 #include "metrics.h"
 #include "plan.h"
-#include "ptr.h"
+#include "rdns.h"
 #include "queue.h"
 #include "ratelimit.h"
 #include "taskgen.h"
@@ -27,7 +27,7 @@ struct pool_ctx {
 	struct bqueue *tasks;        /* of struct task_batch * */
 	struct bqueue *results;      /* of chains of struct result (result->next) */
 	struct metrics *metrics;
-	struct ptr_cache *ptr;       /* NULL unless reverse DNS is on */
+	struct rdns_cache *ptr;       /* NULL unless reverse DNS is on */
 	struct timing *timing;       /* per-host adaptive timeouts */
 	struct ratelimit *rate;      /* NULL: no limit */
 	const atomic_bool *stopping; /* set when the scan stops early */

@@ -2,7 +2,7 @@
 #
 # Installed as $(PREFIX)/share/bash-completion/completions/portolan, where
 # bash-completion loads it on first use; or source it from ~/.bashrc.
-# The option list follows the settings table in src/settings.c.
+# The option list follows the settings table in src/config/settings.c.
 
 _portolan_long_opts='--config --ports --targets-file --exclude --exclude-file
 --output --format --states --threads --timeout --min-timeout --max-timeout

@@ -102,14 +102,14 @@ O = "{%s}" % NS["office"]
 X = "{%s}" % NS["text"]
 
 # What each server sends, and what a user must see in the cells of its row.
-# The banner column is detect_escape_banner()'s text (src/detect.c): CR, LF,
+# The banner column is detect_escape_banner()'s text (src/detect/detect.c): CR, LF,
 # TAB and backslash become \r \n \t \\, other bytes outside printable ASCII
 # \xNN, so raw line breaks, tabs and UTF-8 never reach that column (the
 # README's Results section says so). product/version/info come from probe
-# captures (src/probe_db.c append_clean: printable ASCII only, no leading
+# captures (src/detect/probe_db.c append_clean: printable ASCII only, no leading
 # blank): ProFTPD's "Server (...)" capture puts attacker text into info.
 #
-# Neutralisation (src/textesc.c csv_write_field): a text field starting with
+# Neutralisation (src/common/textesc.c csv_write_field): a text field starting with
 # = + - @ TAB CR LF (or U+FF1D/FF0B/FF0D/FF20) gets a leading ' and is always
 # quoted: "'=HYPERLINK(...)". LibreOffice 7.4 keeps that apostrophe as the
 # first character of the cell's text (it does not hide it the way it hides a

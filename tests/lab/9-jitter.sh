@@ -3,7 +3,7 @@
 # default settings, in any of 5 scans (issue 12, item 1: the adaptive timeout
 # drifted down into the RTT distribution and lost 0 to 6 open ports a run).
 #
-# The kernel has no netem, so tests/lab-tests/delayline.py is the path: a TUN
+# The kernel has no netem, so tests/lab/delayline.py is the path: a TUN
 # relay between two namespaces of this test's own (not the shared lab) that
 # delays every packet by 200 +- 50 ms, each direction, independently. The
 # target listens on 2,001 of the 6,001 ports scanned; every other port is
@@ -26,7 +26,7 @@ if [ ! -x "$PORTOLAN" ]; then
 	finish
 fi
 
-# Names outside the lab's pllab- prefix: tests/lab cleanup must not take
+# Names outside the lab's pllab- prefix: tests/lab/labctl cleanup must not take
 # them for a dead lab while this test runs.
 NS_S=pldl$$-scan
 NS_T=pldl$$-tgt

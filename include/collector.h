@@ -1,4 +1,4 @@
-/* results.h: the one thread that consumes results.
+/* collector.h: the one thread that consumes results.
  *
  * It counts every result into the metrics and feeds those whose state is
  * reported to every writer; it alone touches the output files. */
@@ -14,43 +14,43 @@
 #include "queue.h"
 #include "statusline.h"
 
-struct results;
+struct collector;
 
 /* Writes each output's header and starts the thread, which takes chains of
  * results (linked by result->next) from q until it is closed. on_fail is called (from
  * the results thread) the first time an output cannot be written, so the
  * scan can stop: results that cannot be recorded are not worth probing. */
-struct results *results_start(const struct scan_plan *plan, struct bqueue *q,
+struct collector *collector_start(const struct scan_plan *plan, struct bqueue *q,
 			      struct metrics *m, struct progress *pr,
 			      const struct scan_meta *meta,
 			      void (*on_fail)(void *ud), void *ud, GError **err);
 
 /* Rows written from now on make way for the progress line sl (NULL:
- * none): see statusline_row_begin. sl must outlive results_join. */
-void results_set_statusline(struct results *r, struct statusline *sl);
+ * none): see statusline_row_begin. sl must outlive collector_join. */
+void collector_set_statusline(struct collector *r, struct statusline *sl);
 
 /* Runs fn while no record is half written: every result marked done in the
  * progress is in every output, and no other. For a checkpoint on the way
  * out (the second signal): fn should not return, since once it does the
  * results thread writes on. */
-void results_checkpoint(struct results *r, void (*fn)(void *ud), void *ud);
+void collector_checkpoint(struct collector *r, void (*fn)(void *ud), void *ud);
 
 /* Waits until the queue is closed and the thread has counted and written
  * every result in it: only then do the metrics hold the final counts. */
-void results_join(struct results *r);
+void collector_join(struct collector *r);
 
-/* results_close's answer when stdout's reader went away (EPIPE): the scan
+/* collector_close's answer when stdout's reader went away (EPIPE): the scan
  * stopped, and that is no error to report. */
-#define RESULTS_READER_GONE 1
+#define COLLECTOR_READER_GONE 1
 
-/* Closes every writer with the summary (after results_join): the regular
+/* Closes every writer with the summary (after collector_join): the regular
  * files' trailers under the record lock (a checkpoint may run meanwhile),
- * then the streams'. Returns 0, RESULTS_READER_GONE, or -1 with *err naming
+ * then the streams'. Returns 0, COLLECTOR_READER_GONE, or -1 with *err naming
  * the first output that failed. */
-int results_close(struct results *r, const struct metrics_snapshot *summary,
+int collector_close(struct collector *r, const struct metrics_snapshot *summary,
 		  GError **err);
 
 /* Frees r, once no checkpoint can run any more. */
-void results_free(struct results *r);
+void collector_free(struct collector *r);
 
 #endif

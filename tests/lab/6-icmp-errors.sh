@@ -11,7 +11,7 @@
 # On a veth these errors come back while connect() still holds the socket,
 # where Linux keeps them as a soft error that a sleeping connect() sees only
 # after the SYN retransmit (1 s): docs/connect-path.md. The lab's own REJECT
-# blocks (tests/lab) are scanned, and more rules are added here.
+# blocks (tests/lab/labctl) are scanned, and more rules are added here.
 . "$(dirname "$0")/lib.sh"
 lab_start
 

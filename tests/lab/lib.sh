@@ -1,4 +1,4 @@
-# tests/lab-tests/lib.sh: common code of the lab tests; sourced, not run.
+# tests/lab/lib.sh: common code of the lab tests; sourced, not run.
 #
 # A test does:
 #   . "$(dirname "$0")/lib.sh"
@@ -14,7 +14,7 @@ set -uo pipefail
 
 LT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LT_REPO=$(cd "$LT_DIR/../.." && pwd)
-LAB=$LT_REPO/tests/lab
+LAB=$LT_REPO/tests/lab/labctl
 PORTOLAN=${PORTOLAN:-$LT_REPO/portolan}
 TEST_NAME=$(basename "$0" .sh)
 LT_FAILS=0
@@ -66,7 +66,7 @@ lab_stop() {
 	local rc=$?
 	if [ "$LT_LAB_UP" = 1 ]; then
 		LT_LAB_UP=0
-		"$LAB" down "$LT_LAB_NAME" >/dev/null 2>&1 || echo "warning: tests/lab down $LT_LAB_NAME failed" >&2
+		"$LAB" down "$LT_LAB_NAME" >/dev/null 2>&1 || echo "warning: tests/lab/labctl down $LT_LAB_NAME failed" >&2
 	fi
 	if [ -n "$LT_WORK" ] && [ -z "${LAB_KEEP_WORK:-}" ]; then
 		rm -rf "$LT_WORK"
@@ -85,7 +85,7 @@ lab_start() {
 	LT_LAB_UP=1
 	if ! LAB_OWNER_PID=$$ "$LAB" up "$LT_LAB_NAME" >"$LT_WORK/lab-up.log" 2>&1; then
 		cat "$LT_WORK/lab-up.log"
-		fail "tests/lab up $LT_LAB_NAME failed"
+		fail "tests/lab/labctl up $LT_LAB_NAME failed"
 		finish
 	fi
 	# shellcheck disable=SC1090

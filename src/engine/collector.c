@@ -1,5 +1,5 @@
-/* results.c: the results thread: metrics, state filter, writer fan-out. */
-#include "results.h"
+/* collector.c: the results thread: metrics, state filter, writer fan-out. */
+#include "collector.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -10,7 +10,7 @@
 
 #include "errors.h"
 
-struct results {
+struct collector {
 	const struct scan_plan *plan;
 	struct bqueue *q;
 	struct metrics *m;
@@ -33,7 +33,7 @@ static void mark_good(struct output *o)
 		o->good = ftello(o->fp);
 }
 
-static void output_failed(struct results *r, struct output *o, int err)
+static void output_failed(struct collector *r, struct output *o, int err)
 {
 	o->failed = true;
 	/* A record that hit a full disk may be half on it: cut back to the last
@@ -57,7 +57,7 @@ static void output_failed(struct results *r, struct output *o, int err)
 }
 
 /* The findings file failed: reported like an output failure. */
-static void audit_failed(struct results *r, GError *e)
+static void audit_failed(struct collector *r, GError *e)
 {
 	if (r->failure == NULL) {
 		r->failure = g_strdup(e->message);
@@ -69,7 +69,7 @@ static void audit_failed(struct results *r, GError *e)
 
 /* One record to one output, with the progress line out of its way when
  * the record goes to its terminal. Returns the writer's answer, errno set. */
-static int write_record(struct results *r, struct output *o, const struct result *res)
+static int write_record(struct collector *r, struct output *o, const struct result *res)
 {
 	bool shows = o->ops->keeps == NULL || !o->ops->keeps(o->state);
 	int rc, err;
@@ -88,7 +88,7 @@ static int write_record(struct results *r, struct output *o, const struct result
 /* Writes res to the regular files (files: true) or to the streams: pipes,
  * FIFOs, terminals (false). A state --states leaves out goes to the
  * writers that note it. */
-static void write_outputs(struct results *r, const struct result *res, bool files)
+static void write_outputs(struct collector *r, const struct result *res, bool files)
 {
 	for (guint i = 0; i < r->plan->outputs->len; i++) {
 		struct output *o = r->plan->outputs->pdata[i];
@@ -107,7 +107,7 @@ static void write_outputs(struct results *r, const struct result *res, bool file
 	}
 }
 
-static void record(struct results *r, const struct result *res)
+static void record(struct collector *r, const struct result *res)
 {
 	metrics_count_result(r->m, res);
 	/* The audit sees every result, whatever --states reports. */
@@ -123,7 +123,7 @@ static void record(struct results *r, const struct result *res)
 
 static void *results_main(void *arg)
 {
-	struct results *r = arg;
+	struct collector *r = arg;
 	struct result *chain, *res;
 
 	while ((chain = bqueue_pop(r->q)) != NULL) {
@@ -146,26 +146,26 @@ static void *results_main(void *arg)
 	return NULL;
 }
 
-void results_set_statusline(struct results *r, struct statusline *sl)
+void collector_set_statusline(struct collector *r, struct statusline *sl)
 {
 	pthread_mutex_lock(&r->record_lock);
 	r->status = sl;
 	pthread_mutex_unlock(&r->record_lock);
 }
 
-void results_checkpoint(struct results *r, void (*fn)(void *ud), void *ud)
+void collector_checkpoint(struct collector *r, void (*fn)(void *ud), void *ud)
 {
 	pthread_mutex_lock(&r->record_lock);
 	fn(ud);
 	pthread_mutex_unlock(&r->record_lock);
 }
 
-struct results *results_start(const struct scan_plan *plan, struct bqueue *q,
+struct collector *collector_start(const struct scan_plan *plan, struct bqueue *q,
 			      struct metrics *m, struct progress *pr,
 			      const struct scan_meta *meta,
 			      void (*on_fail)(void *ud), void *ud, GError **err)
 {
-	struct results *r = g_new0(struct results, 1);
+	struct collector *r = g_new0(struct collector, 1);
 	int rc;
 
 	r->plan = plan;
@@ -220,13 +220,13 @@ fail:
 	return NULL;
 }
 
-void results_join(struct results *r)
+void collector_join(struct collector *r)
 {
 	pthread_join(r->thread, NULL);
 }
 
 /* Writes the trailers of the regular files (files: true) or the streams. */
-static void close_outputs(struct results *r, const struct metrics_snapshot *summary, time_t end,
+static void close_outputs(struct collector *r, const struct metrics_snapshot *summary, time_t end,
 			  bool files)
 {
 	for (guint i = 0; i < r->plan->outputs->len; i++) {
@@ -247,7 +247,7 @@ static void close_outputs(struct results *r, const struct metrics_snapshot *summ
 	}
 }
 
-int results_close(struct results *r, const struct metrics_snapshot *summary, GError **err)
+int collector_close(struct collector *r, const struct metrics_snapshot *summary, GError **err)
 {
 	int rc = 0;
 	time_t end = time(NULL);
@@ -269,12 +269,12 @@ int results_close(struct results *r, const struct metrics_snapshot *summary, GEr
 		g_set_error_literal(err, PL_ERROR, PL_ERROR_RUNTIME, r->failure);
 		rc = -1;
 	} else if (r->reader_gone) {
-		rc = RESULTS_READER_GONE;
+		rc = COLLECTOR_READER_GONE;
 	}
 	return rc;
 }
 
-void results_free(struct results *r)
+void collector_free(struct collector *r)
 {
 	if (r == NULL)
 		return;

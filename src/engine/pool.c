@@ -126,7 +126,7 @@ static struct result *probe_task(const struct pool_ctx *ctx, struct netconn_spar
 	if (r->state == STATE_ERROR)
 		r->err = err;
 	if (r->state == STATE_OPEN && ctx->ptr != NULL)
-		r->ptr = ptr_cache_lookup(ctx->ptr, &r->addr);
+		r->ptr = rdns_cache_lookup(ctx->ptr, &r->addr);
 	return r;
 }
 

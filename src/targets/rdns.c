@@ -1,11 +1,11 @@
-/* ptr.c: bounded, cached, concurrent reverse lookups.
+/* rdns.c: bounded, cached, concurrent reverse lookups.
  *
  * The first caller for an address queues its lookup and every caller waits
  * on one condition with a deadline. A lookup that outlives its waiters still
  * completes and fills the cache, so later callers get its answer at once.
  * pthread primitives rather than GMutex, so ThreadSanitizer sees every
  * hand-off (GLib's futex-based GMutex is invisible to it). */
-#include "ptr.h"
+#include "rdns.h"
 
 #include "queue.h"
 
@@ -38,7 +38,7 @@ struct ptr_entry {
 	bool done;
 };
 
-struct ptr_cache {
+struct rdns_cache {
 	pthread_mutex_t lock;
 	pthread_cond_t done;
 	GHashTable *entries; /* address text -> struct ptr_entry */
@@ -58,7 +58,7 @@ static void entry_free(gpointer data)
 	g_free(e);
 }
 
-static void lookup_one(struct ptr_cache *pc, struct ptr_entry *e)
+static void lookup_one(struct rdns_cache *pc, struct ptr_entry *e)
 {
 	struct sockaddr_storage ss;
 	struct pl_addr addr;
@@ -82,7 +82,7 @@ static void lookup_one(struct ptr_cache *pc, struct ptr_entry *e)
 
 static void *lookup_main(void *arg)
 {
-	struct ptr_cache *pc = arg;
+	struct rdns_cache *pc = arg;
 	struct ptr_entry *e;
 
 	while ((e = bqueue_pop(pc->jobs)) != NULL)
@@ -90,9 +90,9 @@ static void *lookup_main(void *arg)
 	return NULL;
 }
 
-struct ptr_cache *ptr_cache_new(unsigned timeout_ms)
+struct rdns_cache *rdns_cache_new(unsigned timeout_ms)
 {
-	struct ptr_cache *pc = g_new0(struct ptr_cache, 1);
+	struct rdns_cache *pc = g_new0(struct rdns_cache, 1);
 
 	pthread_condattr_t ca;
 
@@ -114,7 +114,7 @@ struct ptr_cache *ptr_cache_new(unsigned timeout_ms)
 	return pc;
 }
 
-void ptr_cache_free(struct ptr_cache *pc)
+void rdns_cache_free(struct rdns_cache *pc)
 {
 	if (pc == NULL)
 		return;
@@ -128,7 +128,7 @@ void ptr_cache_free(struct ptr_cache *pc)
 	g_free(pc);
 }
 
-char *ptr_cache_lookup(struct ptr_cache *pc, const struct pl_addr *a)
+char *rdns_cache_lookup(struct rdns_cache *pc, const struct pl_addr *a)
 {
 	char key[PL_ADDRSTRLEN];
 	struct ptr_entry *e;

@@ -26,7 +26,7 @@
 #include "pool.h"
 #include "progress.h"
 #include "queue.h"
-#include "results.h"
+#include "collector.h"
 #include "resume.h"
 #include "rlimits.h"
 #include "statusline.h"
@@ -44,7 +44,7 @@ struct scan_ctl {
 	struct scan_plan *plan;       /* its targets change from window to window */
 	struct bqueue *tasks;
 	struct ratelimit *rate;       /* closed on stop: waiters must not sleep on */
-	struct results *results;      /* set once started; read by the signal thread */
+	struct collector *results;      /* set once started; read by the signal thread */
 	struct progress *progress;
 	struct metrics *metrics;
 	struct taskgen *tg;           /* the window's order; workers read it */
@@ -237,7 +237,7 @@ static void *signal_main(void *arg)
 			atomic_store(&c->exit_signal, sig);
 			if (c->results == NULL)
 				_exit(128 + sig);
-			results_checkpoint(c->results, checkpoint_and_exit, c);
+			collector_checkpoint(c->results, checkpoint_and_exit, c);
 			continue;     /* not reached: the checkpoint exits */
 		}
 		atomic_store(&c->stop_signal, sig);
@@ -399,9 +399,9 @@ int scan_run(struct scan_plan *plan, GError **err)
 	struct pool_ctx pctx;
 	struct scan_meta meta;
 	struct bqueue *results_q = NULL;
-	struct results *results = NULL;
+	struct collector *results = NULL;
 	struct pool *pool = NULL;
-	struct ptr_cache *ptr = NULL;
+	struct rdns_cache *ptr = NULL;
 	struct timing *timing = NULL;
 	struct statusline *status = NULL;
 	unsigned threads;
@@ -453,7 +453,7 @@ int scan_run(struct scan_plan *plan, GError **err)
 	ctl.tasks = bqueue_new(threads < 64 ? 64 : threads);
 	results_q = bqueue_new(RESULTS_QUEUE_CAPACITY);
 	if (plan->reverse_dns)
-		ptr = ptr_cache_new(plan->ptr_timeout_ms);
+		ptr = rdns_cache_new(plan->ptr_timeout_ms);
 	timing = timing_new(plan->timeout_ms, plan->min_timeout_ms, plan->max_timeout_ms);
 	ctl.rate = plan->max_rate > 0 ? ratelimit_new((double)plan->max_rate) : NULL;
 
@@ -470,7 +470,7 @@ int scan_run(struct scan_plan *plan, GError **err)
 	};
 	plan_order(plan, &meta.order);
 	clock_gettime(CLOCK_MONOTONIC, &ctl.t0);
-	results = results_start(plan, results_q, &metrics, ctl.progress, &meta,
+	results = collector_start(plan, results_q, &metrics, ctl.progress, &meta,
 				on_output_failure, &ctl, err);
 	if (results == NULL) {
 		/* A header could not be written: nothing was probed, so leave no
@@ -482,9 +482,9 @@ int scan_run(struct scan_plan *plan, GError **err)
 	if (pthread_create(&ctl.sig_thread, NULL, signal_main, &ctl) != 0) {
 		g_set_error(err, PL_ERROR, PL_ERROR_RUNTIME, "cannot start the signal thread");
 		bqueue_close(results_q);
-		results_join(results);
-		(void)results_close(results, NULL, NULL);
-		results_free(results);
+		collector_join(results);
+		(void)collector_close(results, NULL, NULL);
+		collector_free(results);
 		goto out;
 	}
 
@@ -502,7 +502,7 @@ int scan_run(struct scan_plan *plan, GError **err)
 		if (log_verbosity() >= 0)
 			status = statusline_start(&metrics, ctl.total,
 						  plan->resuming ? rs->counts.probes : 0, stderr);
-		results_set_statusline(results, status);
+		collector_set_statusline(results, status);
 		if (plan->windows != NULL) {
 			/* A resumed window had low + ndone done before. */
 			uint64_t before = plan->resuming ? rs->low + rs->ndone : 0;
@@ -519,20 +519,20 @@ int scan_run(struct scan_plan *plan, GError **err)
 	pool_join(pool);
 	bqueue_close(results_q);
 
-	results_join(results);
+	collector_join(results);
 	/* Only now: the results thread wrote its last row around the line. */
 	statusline_stop(status);
 	snapshot(&ctl, &snap);
 	/* The signal thread stays: a trailer to a stream whose reader stopped
 	 * blocks, and the second signal must still end the scan. A checkpoint
 	 * meanwhile finds every file with its trailer or without. */
-	closed = results_close(results, &snap, pool == NULL ? NULL : err);
+	closed = collector_close(results, &snap, pool == NULL ? NULL : err);
 	/* It must not checkpoint once results are gone. */
 	atomic_store(&ctl.finished, true);
 	pthread_kill(ctl.sig_thread, SIGUSR2);
 	pthread_join(ctl.sig_thread, NULL);
-	results_free(results);
-	if (closed == RESULTS_READER_GONE) {
+	collector_free(results);
+	if (closed == COLLECTOR_READER_GONE) {
 		/* As if SIGPIPE had ended us, without dying of it mid-write. */
 		rc = 128 + SIGPIPE;
 		goto out;
@@ -568,7 +568,7 @@ out:
 	ratelimit_free(ctl.rate);
 	timing_free(timing);
 	timing_free(pctx.timing);
-	ptr_cache_free(ptr);
+	rdns_cache_free(ptr);
 	bqueue_free(results_q);
 	bqueue_free(ctl.tasks);
 	/* SIGINT and SIGTERM stay blocked: the process only has its exit left,

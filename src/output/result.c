@@ -65,7 +65,7 @@ void result_free(struct result *r)
 {
 	if (r == NULL)
 		return;
-	g_free(r->ptr);   /* from ptr_cache_lookup(), a g_malloc'd string */
+	g_free(r->ptr);   /* from rdns_cache_lookup(), a g_malloc'd string */
 	g_free(r->service);
 	g_free(r->product);
 	g_free(r->version);
