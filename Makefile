@@ -65,8 +65,9 @@ $(BUILD)/%.o: src/%.c | $(BUILD)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libportolan.a | $(BUILD)/tests
-	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -MMD -MP -o $@ $< $(BUILD)/libportolan.a \
+# tests/unit/unit.h goes in front of every unit test: UNIT_FILTER=GLOB.
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libportolan.a | $(BUILD)/tests
+	$(CC) $(ALL_CFLAGS) $(CMOCKA_CFLAGS) -include tests/unit/unit.h -MMD -MP -o $@ $< $(BUILD)/libportolan.a \
 	      $(ALL_LDFLAGS) $(PKG_LIBS) $(CMOCKA_LIBS)
 
 $(BUILD)/helpers/%: tests/helpers/%.c | $(BUILD)/helpers
@@ -92,12 +93,19 @@ check: unit integration lab
 
 # Every unit binary runs under the hang guard and, where the machine allows a
 # private mount namespace, with the tests' hosts file; where it does not, the
-# name tests in test_targets skip, saying so.
-unit: $(UNIT_BIN) $(BUILD)/helpers/hosts-ns
+# name tests in test_targets skip, saying so. Some binaries, some tests:
+# make unit UNIT=test_settings UNIT_FILTER='test_env*' (tests/unit/unit.h; a
+# glob that matches no test fails, so UNIT_FILTER needs UNIT). The whole run
+# ends by checking that UNIT_FILTER does filter (tests/unit/filter-check).
+UNIT_RUN := $(if $(UNIT),$(addprefix $(BUILD)/tests/,$(UNIT)),$(UNIT_BIN))
+unit: $(UNIT_RUN) $(BUILD)/helpers/hosts-ns
+	@$(if $(UNIT_FILTER),$(if $(UNIT),:,echo "unit: UNIT_FILTER needs UNIT=test_NAME (the binary whose tests it picks)" >&2; exit 2))
 	@set -e; ns="$(HOSTS_NS)"; \
 	if ! $(HOSTS_NS) true; then ns=""; \
 		echo "WARNING: unit: no private hosts file here (see above): the name tests will SKIP"; fi; \
-	for t in $(UNIT_BIN); do echo "== $$t"; $(GUARD) $(UNIT_TIMEOUT) $$t $$ns $$t; done
+	for t in $(UNIT_RUN); do echo "== $$t"; \
+		UNIT_FILTER='$(UNIT_FILTER)' $(GUARD) $(UNIT_TIMEOUT) $$t $$ns $$t; done
+	@$(if $(UNIT)$(UNIT_FILTER),:,$(GUARD) $(UNIT_TIMEOUT) unit-filter tests/unit/filter-check $(BUILD)/tests/test_presets)
 
 SUITE_ENV := PORTOLAN=$(abspath $(BIN)) HELPERS=$(abspath $(BUILD)/helpers)
 integration: $(BIN) $(HELPER_BIN)
