@@ -168,4 +168,6 @@ include contrib/install.mk
 clean:
 	rm -rf build build-asan build-tsan $(POLL_BUILD) portolan
 
--include $(wildcard $(BUILD)/*.d $(BUILD)/tests/*.d $(BUILD)/helpers/*.d)
+# Every object's header dependencies: build/main.d, build/STAGE/*.d (src/STAGE/),
+# build/tests/*.d, build/helpers/*.d.
+-include $(wildcard $(BUILD)/*.d $(BUILD)/*/*.d)
