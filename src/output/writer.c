@@ -52,11 +52,68 @@ const struct writer_ops *writer_for_filename(const char *path)
 	return NULL;
 }
 
+/* A file format is one a file name's extension can choose; "table" has
+ * none and is only for the terminal. */
+static bool is_file_format(const struct writer_ops *w)
+{
+	return w->extensions != NULL && w->extensions[0] != NULL;
+}
+
+#define MAX_WRITERS (sizeof(writers) / sizeof(writers[0]))
+
+struct file_formats {
+	const char *names[MAX_WRITERS];
+	char text[128];
+};
+
+/* Built once from the table; main thread first, read-only afterwards. */
+static const struct file_formats *file_formats(void)
+{
+	static struct file_formats ff;
+	static gsize done;
+
+	if (g_once_init_enter(&done)) {
+		size_t n = 0;
+
+		for (size_t i = 0; writers[i] != NULL; i++) {
+			if (!is_file_format(writers[i]))
+				continue;
+			g_strlcat(ff.text, n > 0 ? ", " : "", sizeof ff.text);
+			g_strlcat(ff.text, writers[i]->name, sizeof ff.text);
+			ff.names[n++] = writers[i]->name;
+		}
+		g_once_init_leave(&done, 1);
+	}
+	return &ff;
+}
+
 const char *writer_names(void)
 {
-	/* The file formats; "table" is only for the terminal. A unit test
-	 * checks this against the table above. */
-	return "csv, json, jsonl, xml";
+	return file_formats()->text;
+}
+
+const char *const *writer_file_formats(void)
+{
+	return file_formats()->names;
+}
+
+char *writer_extension_choice(bool records)
+{
+	GString *s = g_string_new(NULL);
+	const char *last = NULL;
+
+	/* Each choice is written once the next is known, so the last one
+	 * gets "or". */
+	for (size_t i = 0; writers[i] != NULL; i++) {
+		if (!is_file_format(writers[i]) || (records && writers[i]->records == NULL))
+			continue;
+		if (last != NULL)
+			g_string_append_printf(s, "%s%s", s->len > 0 ? ", " : "", last);
+		last = writers[i]->extensions[0];
+	}
+	if (last != NULL)
+		g_string_append_printf(s, "%s%s", s->len > 0 ? " or " : "", last);
+	return g_string_free(s, FALSE);
 }
 
 int writer_failed(void)
