@@ -99,6 +99,11 @@ const char *const *writer_file_formats(void);
  * .xml"; with records, only the formats that write other records
  * (findings). g_free it. */
 char *writer_extension_choice(bool records);
+/* text with the format lists in it spelled out from the table: {formats}
+ * "csv, json, jsonl or xml", {base-files} "BASE.csv, ... and BASE.xml" (as
+ * -oA names them), {base-list} the same with commas only, {findings-files} ".csv, .json or .jsonl". For help
+ * texts; g_free it. */
+char *writer_help(const char *text);
 
 /* For format implementations. writer_end_record() flushes fp after a record
  * (or header or trailer); writer_failed() returns -1 with errno set, EIO when

@@ -97,22 +97,52 @@ const char *const *writer_file_formats(void)
 	return file_formats()->names;
 }
 
+/* The file formats (with records: those that write other records) as a
+ * choice "A, B, C<last>D" of prefix + their first extensions (ext) or
+ * names, appended to out. */
+static void choice(GString *out, bool records, bool ext, const char *prefix, const char *last)
+{
+	const char *item[MAX_WRITERS];
+	size_t n = 0;
+
+	for (size_t i = 0; writers[i] != NULL; i++)
+		if (is_file_format(writers[i]) && (!records || writers[i]->records != NULL))
+			item[n++] = ext ? writers[i]->extensions[0] : writers[i]->name;
+	for (size_t i = 0; i < n; i++)
+		g_string_append_printf(out, "%s%s%s", i == 0 ? "" : i + 1 < n ? ", " : last,
+				       prefix, item[i]);
+}
+
 char *writer_extension_choice(bool records)
 {
 	GString *s = g_string_new(NULL);
-	const char *last = NULL;
 
-	/* Each choice is written once the next is known, so the last one
-	 * gets "or". */
-	for (size_t i = 0; writers[i] != NULL; i++) {
-		if (!is_file_format(writers[i]) || (records && writers[i]->records == NULL))
-			continue;
-		if (last != NULL)
-			g_string_append_printf(s, "%s%s", s->len > 0 ? ", " : "", last);
-		last = writers[i]->extensions[0];
+	choice(s, records, true, "", " or ");
+	return g_string_free(s, FALSE);
+}
+
+char *writer_help(const char *text)
+{
+	GString *s = g_string_new(NULL);
+	const char *p = text;
+
+	while (*p != '\0') {
+		if (g_str_has_prefix(p, "{formats}")) {
+			choice(s, false, false, "", " or ");
+			p += strlen("{formats}");
+		} else if (g_str_has_prefix(p, "{base-files}")) {
+			choice(s, false, false, "BASE.", " and ");
+			p += strlen("{base-files}");
+		} else if (g_str_has_prefix(p, "{base-list}")) {
+			choice(s, false, false, "BASE.", ", ");
+			p += strlen("{base-list}");
+		} else if (g_str_has_prefix(p, "{findings-files}")) {
+			choice(s, true, true, "", " or ");
+			p += strlen("{findings-files}");
+		} else {
+			g_string_append_c(s, *p++);
+		}
 	}
-	if (last != NULL)
-		g_string_append_printf(s, "%s%s", s->len > 0 ? " or " : "", last);
 	return g_string_free(s, FALSE);
 }
 
