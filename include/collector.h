@@ -9,6 +9,7 @@
 #include <glib.h>
 
 #include "metrics.h"
+#include "outputs.h"
 #include "plan.h"
 #include "progress.h"
 #include "queue.h"
@@ -17,10 +18,13 @@
 struct collector;
 
 /* Writes each output's header and starts the thread, which takes chains of
- * results (linked by result->next) from q until it is closed. on_fail is called (from
- * the results thread) the first time an output cannot be written, so the
- * scan can stop: results that cannot be recorded are not worth probing. */
-struct collector *collector_start(const struct scan_plan *plan, struct bqueue *q,
+ * results (linked by result->next) from q until it is closed and writes them
+ * to out (borrowed: the caller frees it after collector_free). on_fail is
+ * called (from the results thread) the first time an output cannot be
+ * written, so the scan can stop: results that cannot be recorded are not
+ * worth probing. On failure the outputs' files are the caller's to discard. */
+struct collector *collector_start(const struct scan_plan *plan, struct outputs *out,
+				  struct bqueue *q,
 			      struct metrics *m, struct progress *pr,
 			      const struct scan_meta *meta,
 			      void (*on_fail)(void *ud), void *ud, GError **err);

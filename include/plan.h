@@ -10,23 +10,13 @@
 
 #include "audit.h"
 #include "detect.h"
+#include "outputs.h"
 #include "ports.h"
 #include "probe_db.h"
 #include "resume.h"
 #include "settings.h"
 #include "targets.h"
 #include "targetwin.h"
-#include "writer.h"
-
-struct output {
-	const struct writer_ops *ops;
-	char *path;              /* "-" for stdout */
-	FILE *fp;
-	void *state;             /* the writer's, between open and close */
-	bool created;            /* we created the file (remove it if we give up early) */
-	bool failed;             /* a write failed: no more writes to it */
-	off_t good;              /* end of the last complete record (-1: not a file) */
-};
 
 struct scan_plan {
 	/* The hosts being scanned: the whole scan, or with windows the current
@@ -54,7 +44,7 @@ struct scan_plan {
 	bool dry_run;
 	struct probe_db *probes;     /* NULL unless service detection is on */
 	struct detect_config detect;
-	GPtrArray *outputs;      /* struct output *; never empty */
+	GPtrArray *outputs;      /* struct output_spec *: what to write where; never empty */
 	const struct settings *settings;   /* borrowed: saved into a resume file */
 	char *fingerprint;       /* of the task space and its order */
 	bool resuming;           /* continuing the scan in `resume` */
@@ -70,14 +60,17 @@ void plan_order(const struct scan_plan *p, struct scan_order *o);
  * Any failure is an input error (exit 2) and nothing has been written. */
 int plan_build(struct scan_plan *p, const struct settings *s, GError **err);
 
-/* Opens every output without truncating any, so a failure on one leaves the
- * others untouched; truncates them only once all are open (not when
- * resuming: the scan continues them). A failure is a runtime error
- * (exit 3). */
-int plan_open_outputs(struct scan_plan *p, GError **err);
+/* Opens the plan's outputs and the audit's findings file for a run, without
+ * truncating any, so a failure on one leaves the others untouched;
+ * truncates them only once all are open (not when resuming: the scan
+ * continues them). The plan is not changed: the outputs are the caller's
+ * (scan_run's). Returns NULL on failure, a runtime error (exit 3), with the
+ * files it created removed. */
+struct outputs *plan_open_outputs(const struct scan_plan *p, GError **err);
 
-/* Removes the files that plan_open_outputs created (after an early failure). */
-void plan_discard_outputs(struct scan_plan *p);
+/* After an early failure: removes the files plan_open_outputs created (the
+ * outputs and the findings file) and frees o. */
+void plan_discard_outputs(const struct scan_plan *p, struct outputs *o);
 
 void plan_free(struct scan_plan *p);
 

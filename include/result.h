@@ -70,8 +70,9 @@ int port_state_parse(const char *name);
 struct result *result_new(void);
 void result_free(struct result *r);
 
-/* The neutral field set every writer walks. */
-enum field_kind { FIELD_STR, FIELD_INT, FIELD_REAL };
+/* The neutral field set every writer walks. FIELD_NULL: no value (empty in
+ * CSV, null in JSON); results never have one, other records may. */
+enum field_kind { FIELD_STR, FIELD_INT, FIELD_REAL, FIELD_NULL };
 
 struct field_value {
 	enum field_kind kind;

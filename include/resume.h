@@ -76,6 +76,8 @@ int resume_write(const char *path, const struct settings *s, const char *fingerp
  * resume_output_clear. */
 int resume_output_note(struct resume_output *ro, const char *path, int fd);
 void resume_output_clear(struct resume_output *ro);
+/* Clears the first n of ros and frees it (NULL: nothing). */
+void resume_outputs_free(struct resume_output *ros, size_t n);
 
 /* Whether the output at path is still what rs recorded, so a resumed scan
  * may continue it. Returns 0, or -1 with *err naming the file (exit 2). */

@@ -10,8 +10,9 @@
 
 #include "plan.h"
 
-/* Runs the scan; outputs must be open. Returns the process exit code; on a
- * failure (exit 3) *err says why. */
+/* Runs the scan: opens the plan's outputs (plan_open_outputs; they are the
+ * run's, closed before it returns), scans and writes. Returns the process
+ * exit code; on a failure (exit 3) *err says why. */
 int scan_run(struct scan_plan *plan, GError **err);
 
 /* --dry-run: prints each task as "address port" on stdout, in scan order,

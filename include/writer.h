@@ -28,6 +28,33 @@ struct scan_meta {
 	const char *const *argv;      /* the command line as given, NULL-terminated, or NULL */
 };
 
+/* Records other than scan results (audit findings), in the neutral field
+ * set of result.h, so the data formats write them as they write results. */
+struct record_kind {
+	const char *array;        /* the JSON document's key for them: "findings" */
+	int format;               /* the JSON document's layout version */
+	size_t (*count)(void);
+	const char *(*name)(size_t i);
+	/* Fills *v for field i of rec, as result_field_get does. */
+	void (*get)(const void *rec, size_t i, struct field_value *v, char *scratch,
+		    size_t scratch_len);
+	/* The JSON document's summary object, from close's ctx. Returns 0 or
+	 * -1 (stream failed). */
+	int (*summary)(FILE *fp, const void *ctx);
+};
+
+/* A format's writer for records of a record_kind: a CSV header and rows,
+ * one JSON Lines object a line, or a JSON document of
+ * {"portolan":{"version","format"}, ARRAY:[...], "summary":{...}}. Return
+ * values and errno as for the results ops below. */
+struct record_ops {
+	void *(*open)(FILE *fp, const struct record_kind *k);
+	int (*write)(void *state, FILE *fp, const void *rec);
+	/* Writes the trailer (summary from ctx) and frees state; with fp
+	 * NULL (the file failed, or is given up) only frees state. */
+	int (*close)(void *state, FILE *fp, const void *ctx);
+};
+
 struct writer_ops {
 	const char *name;                         /* "csv", "json", ... */
 	const char *const *extensions;            /* NULL-terminated, e.g. {".csv", NULL} */
@@ -54,14 +81,29 @@ struct writer_ops {
 	 * and puts nothing on fp yet (the table on a terminal), so the
 	 * progress line need not make way for it. NULL: every write writes. */
 	bool (*keeps)(const void *state);
+	/* Records of other kinds (findings); NULL: scan results only. */
+	const struct record_ops *records;
 };
 
-/* The table of formats. */
+/* The table of formats: the one list of them. Messages, --help and the
+ * findings file ask it rather than naming formats themselves. */
 const struct writer_ops *writer_find(const char *name);
 /* The format a file name's extension implies, or NULL. */
 const struct writer_ops *writer_for_filename(const char *path);
-/* "csv, json, jsonl" for messages and --help. */
+/* The file formats (those with an extension), "csv, json, jsonl, xml", for
+ * messages and --help. */
 const char *writer_names(void);
+/* The file formats' names, NULL-terminated (static). */
+const char *const *writer_file_formats(void);
+/* Each file format's first extension as a choice, ".csv, .json, .jsonl or
+ * .xml"; with records, only the formats that write other records
+ * (findings). g_free it. */
+char *writer_extension_choice(bool records);
+/* text with the format lists in it spelled out from the table: {formats}
+ * "csv, json, jsonl or xml", {base-files} "BASE.csv, ... and BASE.xml" (as
+ * -oA names them), {base-list} the same with commas only, {findings-files} ".csv, .json or .jsonl". For help
+ * texts; g_free it. */
+char *writer_help(const char *text);
 
 /* For format implementations. writer_end_record() flushes fp after a record
  * (or header or trailer); writer_failed() returns -1 with errno set, EIO when

@@ -93,10 +93,6 @@ int main(int argc, char **argv)
 			rc = report(err, rc);
 		goto out;
 	}
-	if (plan_open_outputs(&plan, &err) != 0) {
-		rc = report(err, PL_EXIT_RUNTIME);
-		goto out;
-	}
 	rc = scan_run(&plan, &err);
 	if (err != NULL)
 		rc = report(err, rc == PL_EXIT_OK ? PL_EXIT_RUNTIME : rc);

@@ -1,22 +1,24 @@
-/* findings.c: the findings writers (CSV, JSON document, JSON Lines) and the
- * counts behind the summary line and the exit code.
+/* findings.c: the findings file and the counts behind the summary line and
+ * the exit code.
  *
- * The writers follow the results writers: one record per finding, flushed
- * at once, so the file is valid up to its last complete record at any time
- * (the JSON document is a valid prefix until close writes its trailer).
- * Text goes through textesc.h, so a host name or a detected product off the
- * network cannot break a row or smuggle a spreadsheet formula. */
+ * A finding is a record kind of its own (its fields below), written by the
+ * results writers' CSV, JSON document and JSON Lines formats (writer.h's
+ * record_ops) into a file opened by outfile.h: one record per finding,
+ * flushed at once, so the file is valid up to its last complete record at
+ * any time (the JSON document is a valid prefix until close writes its
+ * trailer). Text goes through textesc.h there, so a host name or a detected
+ * product off the network cannot break a row or smuggle a spreadsheet
+ * formula. */
 #include "findings.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "errors.h"
+#include "outfile.h"
 #include "textesc.h"
+#include "writer.h"
 
 /* The findings document's layout version; bump it when a key changes. */
 #define FINDINGS_FORMAT 1
@@ -40,16 +42,12 @@ static const char *const field_names[] = {
 };
 #define NFIELDS (sizeof(field_names) / sizeof(field_names[0]))
 
-enum format { FMT_CSV, FMT_JSON, FMT_JSONL };
-
 struct findings {
 	uint64_t counts[FINDING_KIND_COUNT];
 	char *path;              /* NULL: count only */
-	enum format format;
-	FILE *fp;
-	uint64_t written;        /* records, for the JSON document's commas */
-	off_t good;              /* end of the last complete record (-1: not a file) */
-	bool created;            /* findings_open created the file */
+	const struct record_ops *ops;    /* the format's, from the writers' table */
+	struct outfile *file;    /* open from findings_open to findings_close */
+	void *state;             /* the writer's */
 	bool failed;             /* a write failed: no more writes */
 };
 
@@ -60,195 +58,146 @@ const char *finding_kind_name(enum finding_kind k)
 	return kind_names[k];
 }
 
-static bool format_for(const char *path, enum format *fmt)
-{
-	const char *base = strrchr(path, '/'), *dot;
+/* ---- a finding as a record the writers write ---- */
 
-	base = base != NULL ? base + 1 : path;
-	dot = strrchr(base, '.');
-	if (dot == NULL || dot == base)
-		return false;
-	if (g_ascii_strcasecmp(dot, ".csv") == 0)
-		*fmt = FMT_CSV;
-	else if (g_ascii_strcasecmp(dot, ".json") == 0)
-		*fmt = FMT_JSON;
-	else if (g_ascii_strcasecmp(dot, ".jsonl") == 0 || g_ascii_strcasecmp(dot, ".ndjson") == 0)
-		*fmt = FMT_JSONL;
-	else
-		return false;
-	return true;
+static size_t field_count(void)
+{
+	return NFIELDS;
 }
+
+static const char *field_name(size_t i)
+{
+	return i < NFIELDS ? field_names[i] : "";
+}
+
+static void str_value(struct field_value *v, const char *s)
+{
+	*v = (struct field_value){ .kind = FIELD_STR, .str = s, .len = s != NULL ? strlen(s) : 0 };
+}
+
+static void field_get(const void *rec, size_t i, struct field_value *v, char *scratch,
+		      size_t scratch_len)
+{
+	const struct finding *fd = rec;
+
+	switch (i) {
+	case 0:
+		str_value(v, finding_kind_name(fd->kind));
+		break;
+	case 1:
+		/* A target not scanned has no address and no port. */
+		scratch[0] = '\0';
+		if (fd->addr != NULL)
+			pl_addr_format(fd->addr, scratch, scratch_len);
+		str_value(v, scratch);
+		break;
+	case 2:
+		str_value(v, fd->host);
+		break;
+	case 3:
+		*v = (struct field_value){ .kind = fd->port != 0 ? FIELD_INT : FIELD_NULL,
+					   .i = fd->port };
+		break;
+	case 4:
+		str_value(v, "tcp");
+		break;
+	case 5:
+		str_value(v, fd->expected);
+		break;
+	case 6:
+		str_value(v, fd->found);
+		break;
+	default:
+		str_value(v, fd->group);
+		break;
+	}
+}
+
+/* The JSON document's summary: the counts by kind and the total. */
+static int put_summary(FILE *fp, const void *ctx)
+{
+	const struct findings *f = ctx;
+
+	if (fputc('{', fp) == EOF)
+		return -1;
+	for (int k = 0; k < FINDING_KIND_COUNT; k++)
+		if (json_write_string(fp, kind_names[k], strlen(kind_names[k])) < 0 ||
+		    fprintf(fp, ":%" PRIu64 ",", f->counts[k]) < 0)
+			return -1;
+	return fprintf(fp, "\"total\":%" PRIu64 "}", findings_total(f)) < 0 ? -1 : 0;
+}
+
+static const struct record_kind finding_record = {
+	.array = "findings",
+	.format = FINDINGS_FORMAT,
+	.count = field_count,
+	.name = field_name,
+	.get = field_get,
+	.summary = put_summary,
+};
 
 struct findings *findings_new(const char *path, GError **err)
 {
 	struct findings *f = g_new0(struct findings, 1);
 
 	if (path != NULL) {
-		if (!format_for(path, &f->format)) {
+		const struct writer_ops *w = writer_for_filename(path);
+
+		if (w == NULL || w->records == NULL) {
+			char *choice = writer_extension_choice(true);
+
 			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-				    "cannot tell the format of findings '%s': name it .csv, .json or .jsonl",
-				    path);
+				    "cannot tell the format of findings '%s': name it %s", path,
+				    choice);
+			g_free(choice);
 			g_free(f);
 			return NULL;
 		}
+		f->ops = w->records;
 		f->path = g_strdup(path);
 	}
 	return f;
 }
 
-/* ---- the three formats ---- */
-
-static int put_csv_text(FILE *fp, const char *s)
-{
-	return csv_write_field(fp, s, s != NULL ? strlen(s) : 0, 1);
-}
-
-static int put_json_text(FILE *fp, const char *s)
-{
-	return json_write_string(fp, s, s != NULL ? strlen(s) : 0);
-}
-
-static int write_header(struct findings *f)
-{
-	FILE *fp = f->fp;
-
-	switch (f->format) {
-	case FMT_CSV:
-		for (size_t i = 0; i < NFIELDS; i++)
-			if ((i > 0 && fputc(',', fp) == EOF) || put_csv_text(fp, field_names[i]) < 0)
-				return -1;
-		return fputs("\r\n", fp) == EOF ? -1 : 0;
-	case FMT_JSON:
-		if (fputs("{\"portolan\":{\"version\":", fp) == EOF ||
-		    put_json_text(fp, PORTOLAN_VERSION) < 0)
-			return -1;
-		return fprintf(fp, ",\"format\":%d},\n \"findings\":[", FINDINGS_FORMAT) < 0 ? -1 : 0;
-	case FMT_JSONL:
-		return 0;
-	}
-	return 0;
-}
-
-static int write_record(struct findings *f, const struct finding *fd)
-{
-	FILE *fp = f->fp;
-	char ip[PL_ADDRSTRLEN];
-	const char *text[NFIELDS];
-
-	/* A target not scanned has no address and no port. */
-	ip[0] = '\0';
-	if (fd->addr != NULL)
-		pl_addr_format(fd->addr, ip, sizeof ip);
-	text[0] = finding_kind_name(fd->kind);
-	text[1] = ip;
-	text[2] = fd->host;
-	text[3] = NULL;          /* the port: a number */
-	text[4] = "tcp";
-	text[5] = fd->expected;
-	text[6] = fd->found;
-	text[7] = fd->group;
-
-	if (f->format == FMT_CSV) {
-		for (size_t i = 0; i < NFIELDS; i++) {
-			if (i > 0 && fputc(',', fp) == EOF)
-				return -1;
-			if (i == 3 ? fd->port != 0 && fprintf(fp, "%u", (unsigned)fd->port) < 0
-				   : put_csv_text(fp, text[i]) < 0)
-				return -1;
-		}
-		return fputs("\r\n", fp) == EOF ? -1 : 0;
-	}
-	if (f->format == FMT_JSON && fputs(f->written > 0 ? ",\n  " : "\n  ", fp) == EOF)
-		return -1;
-	if (fputc('{', fp) == EOF)
-		return -1;
-	for (size_t i = 0; i < NFIELDS; i++) {
-		if ((i > 0 && fputc(',', fp) == EOF) || put_json_text(fp, field_names[i]) < 0 ||
-		    fputc(':', fp) == EOF)
-			return -1;
-		if (i == 3 ? (fd->port != 0 ? fprintf(fp, "%u", (unsigned)fd->port) < 0
-					    : fputs("null", fp) == EOF)
-			   : put_json_text(fp, text[i]) < 0)
-			return -1;
-	}
-	if (fputc('}', fp) == EOF)
-		return -1;
-	return f->format == FMT_JSONL && fputc('\n', fp) == EOF ? -1 : 0;
-}
-
-static int write_trailer(struct findings *f)
-{
-	FILE *fp = f->fp;
-
-	if (f->format != FMT_JSON)
-		return 0;
-	if (fputs(f->written > 0 ? "\n ],\n \"summary\":{" : "],\n \"summary\":{", fp) == EOF)
-		return -1;
-	for (int k = 0; k < FINDING_KIND_COUNT; k++)
-		if (put_json_text(fp, kind_names[k]) < 0 ||
-		    fprintf(fp, ":%" PRIu64 ",", f->counts[k]) < 0)
-			return -1;
-	return fprintf(fp, "\"total\":%" PRIu64 "}}\n", findings_total(f)) < 0 ? -1 : 0;
-}
-
-/* Flushes after a record, so a full disk shows at the record that hit it. */
-static int end_record(FILE *fp)
-{
-	return fflush(fp) == EOF || ferror(fp) ? -1 : 0;
-}
-
 static void set_write_error(struct findings *f, int e, GError **err)
 {
 	f->failed = true;
-	/* A record that hit a full disk may be half on it: cut back to the
-	 * last complete one, so the file stays valid up to there. */
-	if (f->good >= 0 && ftruncate(fileno(f->fp), f->good) != 0)
-		g_debug("cannot cut '%s' back to its last record: %s", f->path, g_strerror(errno));
+	outfile_cut(f->file);
 	g_set_error(err, PL_ERROR, PL_ERROR_RUNTIME, "cannot write findings '%s': %s", f->path,
 		    g_strerror(e != 0 ? e : EIO));
 }
 
-static void mark_good(struct findings *f)
+/* Frees the writer's state without writing anything more. */
+static void drop_state(struct findings *f)
 {
-	if (f->good >= 0)
-		f->good = ftello(f->fp);
+	if (f->state != NULL)
+		(void)f->ops->close(f->state, NULL, NULL);
+	f->state = NULL;
 }
 
 /* ---- the whole ---- */
 
 int findings_open(struct findings *f, GError **err)
 {
-	struct stat st;
-	int fd;
-
 	if (f->path == NULL)
 		return 0;
-	/* O_EXCL first tells us whether we created the file (and so may
-	 * remove it when the scan gives up before it starts). */
-	fd = open(f->path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd != -1)
-		f->created = true;
-	else if (errno == EEXIST)
-		fd = open(f->path, O_WRONLY | O_CLOEXEC);
-	if (fd == -1 || (f->fp = fdopen(fd, "w")) == NULL) {
+	/* Created exclusively first: a file we made is removed again when the
+	 * scan gives up before it starts. */
+	f->file = outfile_open(f->path, 0, 0644);
+	if (f->file == NULL) {
 		g_set_error(err, PL_ERROR, PL_ERROR_RUNTIME, "cannot write findings '%s': %s",
 			    f->path, g_strerror(errno));
-		if (fd != -1)
-			close(fd);
-		findings_discard(f);
 		return -1;
 	}
-	/* Regular files only: truncating a FIFO or device is meaningless. */
 	errno = 0;
-	f->good = fstat(fileno(f->fp), &st) == 0 && S_ISREG(st.st_mode) ? 0 : -1;
-	if ((f->good == 0 && ftruncate(fileno(f->fp), 0) != 0) ||
-	    write_header(f) < 0 || end_record(f->fp) < 0) {
+	if (outfile_truncate(f->file) != 0 ||
+	    (f->state = f->ops->open(outfile_fp(f->file), &finding_record)) == NULL) {
 		g_set_error(err, PL_ERROR, PL_ERROR_RUNTIME, "cannot write findings '%s': %s",
 			    f->path, g_strerror(errno ? errno : EIO));
 		findings_discard(f);
 		return -1;
 	}
-	mark_good(f);
+	outfile_mark(f->file);
 	return 0;
 }
 
@@ -256,15 +205,14 @@ int findings_add(struct findings *f, const struct finding *fd, GError **err)
 {
 	if ((unsigned)fd->kind < FINDING_KIND_COUNT)
 		f->counts[fd->kind]++;
-	if (f->fp == NULL || f->failed)
+	if (f->state == NULL || f->failed)
 		return 0;
 	errno = 0;
-	if (write_record(f, fd) < 0 || end_record(f->fp) < 0) {
+	if (f->ops->write(f->state, outfile_fp(f->file), fd) != 0) {
 		set_write_error(f, errno, err);
 		return -1;
 	}
-	f->written++;
-	mark_good(f);
+	outfile_mark(f->file);
 	return 0;
 }
 
@@ -307,41 +255,40 @@ int findings_close(struct findings *f, GError **err)
 {
 	int rc = 0;
 
-	if (f->fp == NULL)
+	if (f->file == NULL)
 		return 0;
-	if (!f->failed) {
-		errno = 0;
-		if (write_trailer(f) < 0 || end_record(f->fp) < 0) {
-			set_write_error(f, errno, err);
-			rc = -1;
-		}
-	}
-	if (fclose(f->fp) != 0 && rc == 0 && !f->failed) {
+	errno = 0;
+	if (f->failed)
+		drop_state(f);
+	else if (f->ops->close(f->state, outfile_fp(f->file), f) != 0) {
 		set_write_error(f, errno, err);
 		rc = -1;
 	}
-	f->fp = NULL;
+	f->state = NULL;
+	if (outfile_close(f->file) != 0 && rc == 0 && !f->failed) {
+		f->failed = true;
+		g_set_error(err, PL_ERROR, PL_ERROR_RUNTIME, "cannot write findings '%s': %s",
+			    f->path, g_strerror(errno ? errno : EIO));
+		rc = -1;
+	}
+	f->file = NULL;
 	return rc;
 }
 
+
 void findings_discard(struct findings *f)
 {
-	if (f->fp != NULL) {
-		fclose(f->fp);
-		f->fp = NULL;
-	}
-	if (f->created) {
-		(void)unlink(f->path);
-		f->created = false;
-	}
+	drop_state(f);
+	outfile_discard(f->file);
+	f->file = NULL;
 }
 
 void findings_free(struct findings *f)
 {
 	if (f == NULL)
 		return;
-	if (f->fp != NULL)
-		fclose(f->fp);
+	drop_state(f);
+	(void)outfile_close(f->file);
 	g_free(f->path);
 	g_free(f);
 }

@@ -2,9 +2,7 @@
 #include "plan.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "errors.h"
@@ -13,19 +11,17 @@
 #include "taskgen.h"
 #include "textesc.h"
 
-static void output_free(gpointer data)
+static void output_spec_free(gpointer data)
 {
-	struct output *o = data;
+	struct output_spec *o = data;
 
-	if (o->fp != NULL && o->fp != stdout)
-		fclose(o->fp);
 	g_free(o->path);
 	g_free(o);
 }
 
 static int add_output(struct scan_plan *p, const char *path, const char *format, GError **err)
 {
-	struct output *o = g_new0(struct output, 1);
+	struct output_spec *o = g_new0(struct output_spec, 1);
 	char q[TEXT_QUOTE_SIZE];
 
 	if (format != NULL)
@@ -35,9 +31,12 @@ static int add_output(struct scan_plan *p, const char *path, const char *format,
 	else
 		o->ops = writer_for_filename(path);
 	if (o->ops == NULL) {
+		char *choice = writer_extension_choice(false);
+
 		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-			    "cannot tell the format of output '%s': name it .csv, .json, .jsonl or .xml, or use -f",
-			    text_quote(q, path));
+			    "cannot tell the format of output '%s': name it %s, or use -f",
+			    text_quote(q, path), choice);
+		g_free(choice);
 		g_free(o);
 		return -1;
 	}
@@ -287,12 +286,13 @@ static const char *const role_names[] = {
 struct named_file {
 	enum file_role role;
 	const char *path;
-	struct output *out;      /* ROLE_OUTPUT only */
+	struct output_spec *out; /* ROLE_OUTPUT only */
 	bool merged;             /* an output named twice: this one is dropped */
 	struct file_id id;
 };
 
-static void add_named(GArray *files, enum file_role role, const char *path, struct output *o)
+static void add_named(GArray *files, enum file_role role, const char *path,
+		      struct output_spec *o)
 {
 	struct named_file f = { .role = role, .path = path, .out = o };
 
@@ -344,7 +344,7 @@ static int check_files(struct scan_plan *p, const struct settings *s, GError **e
 	int rc = 0;
 
 	for (guint i = 0; i < p->outputs->len; i++) {
-		struct output *o = p->outputs->pdata[i];
+		struct output_spec *o = p->outputs->pdata[i];
 
 		add_named(files, ROLE_OUTPUT, o->path, o);
 	}
@@ -438,7 +438,7 @@ static int load_resume(struct scan_plan *p, const char *path, GError **err)
 	if (resume_window(p, path, err) != 0)
 		return -1;
 	for (guint i = 0; i < p->outputs->len; i++) {
-		struct output *o = p->outputs->pdata[i];
+		const struct output_spec *o = p->outputs->pdata[i];
 
 		if (o->ops->append == NULL) {
 			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
@@ -460,7 +460,7 @@ int plan_build(struct scan_plan *p, const struct settings *s, GError **err)
 {
 	memset(p, 0, sizeof(*p));
 	p->targets = target_set_new();
-	p->outputs = g_ptr_array_new_with_free_func(output_free);
+	p->outputs = g_ptr_array_new_with_free_func(output_spec_free);
 	p->threads = (unsigned)s->threads;
 	p->timeout_ms = (unsigned)s->timeout_ms;
 	p->min_timeout_ms = (unsigned)s->min_timeout_ms;
@@ -571,76 +571,26 @@ void plan_order(const struct scan_plan *p, struct scan_order *o)
 	};
 }
 
-int plan_open_outputs(struct scan_plan *p, GError **err)
+struct outputs *plan_open_outputs(const struct scan_plan *p, GError **err)
 {
-	for (guint i = 0; i < p->outputs->len; i++) {
-		struct output *o = p->outputs->pdata[i];
-		int fd;
+	struct outputs *o = outputs_open(p->outputs, p->resuming, err);
 
-		if (strcmp(o->path, "-") == 0) {
-			o->fp = stdout;
-			continue;
-		}
-		/* O_EXCL first tells us whether we created the file. Read access
-		 * lets a resumed scan's writer find where its document left off. */
-		fd = open(o->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-		if (fd != -1) {
-			o->created = true;
-		} else if (errno == EEXIST) {
-			fd = open(o->path, O_RDWR | O_CLOEXEC);
-			/* Only for a file that exists: after a failed create
-			 * its ENOENT would hide the create's EACCES. */
-			if (fd == -1 && errno == EACCES && !p->resuming)
-				fd = open(o->path, O_WRONLY | O_CLOEXEC);
-		}
-		if (fd == -1 || (o->fp = fdopen(fd, p->resuming ? "r+" : "w")) == NULL) {
-			g_set_error(err, PL_ERROR, PL_ERROR_RUNTIME, "cannot write output '%s': %s",
-				    o->path, g_strerror(errno));
-			if (fd != -1)
-				close(fd);
-			plan_discard_outputs(p);
-			return -1;
-		}
-	}
+	if (o == NULL)
+		return NULL;
 	/* Before any output is truncated, so a failure leaves them untouched. */
-	if (p->audit != NULL && audit_open(p->audit, err) != 0) {
-		plan_discard_outputs(p);
-		return -1;
+	if ((p->audit != NULL && audit_open(p->audit, err) != 0) ||
+	    (!p->resuming && outputs_truncate(o, err) != 0)) {
+		plan_discard_outputs(p, o);
+		return NULL;
 	}
-	for (guint i = 0; i < p->outputs->len && !p->resuming; i++) {
-		struct output *o = p->outputs->pdata[i];
-		struct stat st;
-
-		if (o->fp == stdout)
-			continue;
-		/* Regular files only: truncating a FIFO or device is meaningless. */
-		if (fstat(fileno(o->fp), &st) == 0 && S_ISREG(st.st_mode) &&
-		    ftruncate(fileno(o->fp), 0) != 0) {
-			g_set_error(err, PL_ERROR, PL_ERROR_RUNTIME, "cannot write output '%s': %s",
-				    o->path, g_strerror(errno));
-			plan_discard_outputs(p);
-			return -1;
-		}
-	}
-	return 0;
+	return o;
 }
 
-void plan_discard_outputs(struct scan_plan *p)
+void plan_discard_outputs(const struct scan_plan *p, struct outputs *o)
 {
 	if (p->audit != NULL)
 		audit_discard(p->audit);
-	for (guint i = 0; i < p->outputs->len; i++) {
-		struct output *o = p->outputs->pdata[i];
-
-		if (o->fp != NULL && o->fp != stdout) {
-			fclose(o->fp);
-			o->fp = NULL;
-		}
-		if (o->created) {
-			(void)unlink(o->path);
-			o->created = false;
-		}
-	}
+	outputs_discard(o);
 }
 
 void plan_free(struct scan_plan *p)

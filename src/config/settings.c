@@ -78,7 +78,7 @@ static const struct opt opts[] = {
 	{ "output", 'o', "FILE", T_LIST, OFF(outputs), 0, 0, NULL, SRC_CLI | SRC_CFG,
 	  "write results to FILE ('-' for stdout); repeatable" },
 	{ "format", 'f', "FMT", T_STR, OFF(format), 0, 0, NULL, SRC_ALL,
-	  "output format: csv, json, jsonl or xml (default: from the file extension)" },
+	  "output format: {formats} (default: from the file extension)" },
 	{ "output-formats", 0, NULL, T_LIST, OFF(output_formats), 0, 0, NULL, SRC_CFG,
 	  "the format of each output in turn, \"\" for -f or its extension (config only)" },
 	{ "oX", KEY_OX, "FILE", T_SPECIAL, 0, 0, 0, NULL, SRC_CLI,
@@ -88,7 +88,7 @@ static const struct opt opts[] = {
 	{ "oN", KEY_ON, "FILE", T_SPECIAL, 0, 0, 0, NULL, SRC_CLI,
 	  "the table to FILE ('-' for stdout)" },
 	{ "oA", KEY_OA, "BASE", T_SPECIAL, 0, 0, 0, NULL, SRC_CLI,
-	  "BASE.csv, BASE.json, BASE.jsonl and BASE.xml" },
+	  "{base-files}" },
 	{ "states", KEY_LONG_ONLY + 3, "LIST", T_STR, OFF(states), 0, 0, "open", SRC_ALL,
 	  "states to report: open, closed, filtered, error, or all" },
 	{ "open", KEY_OPEN, NULL, T_SPECIAL, 0, 0, 0, NULL, SRC_CLI,
@@ -144,7 +144,7 @@ static const struct opt opts[] = {
 	{ "resume-file", KEY_LONG_ONLY + 14, "FILE", T_STR, OFF(resume_file), 0, 0, "portolan.resume", SRC_ALL,
 	  "where an interrupted scan writes what is needed to resume it" },
 	{ "findings", KEY_LONG_ONLY + 21, "FILE", T_STR, OFF(findings_path), 0, 0, NULL, SRC_ALL,
-	  "write audit findings (policy, --baseline changes) to FILE: .csv, .json or .jsonl" },
+	  "write audit findings (policy, --baseline changes) to FILE: {findings-files}" },
 	{ "baseline", KEY_LONG_ONLY + 22, "FILE", T_STR, OFF(baseline_path), 0, 0, NULL, SRC_ALL,
 	  "report changes since FILE, an earlier portolan .json output (exit 1 if any)" },
 	{ "dry-run", KEY_LONG_ONLY + 9, NULL, T_BOOL, OFF(dry_run), 0, 0, "false", SRC_CLI,
@@ -926,6 +926,8 @@ static char *option_label(const struct opt *o)
 
 void settings_print_help(FILE *fp)
 {
+	char *help;
+
 	fprintf(fp,
 		"Usage: portolan [OPTION]... [TARGET]...\n"
 		"Scan TCP ports of TARGETs (addresses, CIDR blocks, ranges, host names).\n\n");
@@ -941,16 +943,19 @@ void settings_print_help(FILE *fp)
 		else
 			g_snprintf(left, sizeof(left), "    --%s%s%s", o->name,
 				   o->arg ? " " : "", o->arg ? o->arg : "");
-		fprintf(fp, "  %-30s %s", left, o->help);
+		help = writer_help(o->help);     /* the format lists from writer.c */
+		fprintf(fp, "  %-30s %s", left, help);
+		g_free(help);
 		if (o->def != NULL && o->type != T_BOOL)
 			fprintf(fp, " [%s]", o->def);
 		fputc('\n', fp);
 	}
+	help = writer_help("{base-list}");
 	fprintf(fp,
 		"\nnmap's spellings (portolan(1), NMAP SPELLINGS):\n"
 		"  -oX FILE, -oJ FILE, -oN FILE  XML, JSON, the table to FILE ('-': stdout),\n"
 		"                                whatever -f says\n"
-		"  -oA BASE                      BASE.csv, BASE.json, BASE.jsonl, BASE.xml\n"
+		"  -oA BASE                      %s\n"
 		"  -iL FILE  = -i FILE           -sV = -s          -p- = -p -\n"
 		"  -T0 ... -T5 = -T paranoid, paranoid, polite, normal, aggressive, insane\n"
 		"  -F = --top-ports 100          --open = --states open\n"
@@ -959,7 +964,8 @@ void settings_print_help(FILE *fp)
 		"  -sT, -Pn                      accepted: connect scan is the only method, and\n"
 		"                                there is no host discovery (every host is up)\n"
 		"  Other nmap options (-O, -A, -sU, -sS, -sn, --script, -oG, ...) are refused\n"
-		"  with exit 2, naming what to use instead.\n");
+		"  with exit 2, naming what to use instead.\n", help);
+	g_free(help);
 	fprintf(fp,
 		"\nThe same names are config-file keys and, upper-cased with '_' for '-',\n"
 		"environment variables (PORTOLAN_THREADS), except -c, --resume, --dry-run,\n"
@@ -1030,7 +1036,7 @@ static void cli_add(GArray *values, const struct opt *given, const char *setting
 /* Turns one option getopt returned into the values it sets. */
 static int cli_value(int c, const char *arg, GArray *values, GError **err)
 {
-	static const char *const all_ext[] = { "csv", "json", "jsonl", "xml" };
+	const char *const *all_ext = writer_file_formats();
 	const struct opt *o = opt_by_key(c);
 	char shown[TEXT_QUOTE_SIZE];
 	int64_t n;
@@ -1076,7 +1082,7 @@ static int cli_value(int c, const char *arg, GArray *values, GError **err)
 				    text_quote(shown, arg));
 			return -1;
 		}
-		for (size_t i = 0; i < G_N_ELEMENTS(all_ext); i++)
+		for (size_t i = 0; all_ext[i] != NULL; i++)
 			cli_add(values, o, "output", g_strdup_printf("%s.%s", arg, all_ext[i]),
 				all_ext[i]);
 		return 0;

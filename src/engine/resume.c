@@ -11,6 +11,7 @@
 #include <libconfig.h>
 
 #include "errors.h"
+#include "outfile.h"
 
 /* 2: the outputs list (resume.h); 1 is still read. */
 #define RESUME_FORMAT 2
@@ -231,6 +232,37 @@ static void write_outputs(config_setting_t *g, const struct resume_output *outpu
 	}
 }
 
+/* Writes cfg to tmp, then renames it over path, so a reader sees the old
+ * file or the new one, never half of one. Returns 0, or -1 with errno set
+ * and tmp removed. */
+static int write_atomically(const config_t *cfg, const char *path, const char *tmp)
+{
+	/* Mode 0666 less the umask, as fopen() would create it. */
+	struct outfile *f = outfile_open(tmp, OUTFILE_SCRATCH, 0666);
+	int e;
+
+	errno = 0;
+	if (f == NULL)
+		return -1;
+	if (outfile_truncate(f) != 0)
+		goto fail;
+	config_write(cfg, outfile_fp(f));
+	if (fflush(outfile_fp(f)) != 0 || ferror(outfile_fp(f)))
+		goto fail;
+	if (outfile_close(f) != 0 || rename(tmp, path) != 0) {
+		e = errno;
+		(void)unlink(tmp);
+		errno = e;
+		return -1;
+	}
+	return 0;
+fail:
+	e = errno;
+	outfile_discard(f);
+	errno = e;
+	return -1;
+}
+
 int resume_write(const char *path, const struct settings *s, const char *fingerprint,
 		 uint64_t total, struct progress *pr, const struct metrics_snapshot *counts,
 		 const struct resume_window *window, const struct resume_output *outputs,
@@ -279,10 +311,9 @@ int resume_write(const char *path, const struct settings *s, const char *fingerp
 	}
 	write_outputs(g, outputs, noutputs);
 
-	if (config_write_file(&cfg, tmp) != CONFIG_TRUE || rename(tmp, path) != 0) {
+	if (write_atomically(&cfg, path, tmp) != 0) {
 		g_set_error(err, PL_ERROR, PL_ERROR_RUNTIME, "cannot write resume file '%s': %s",
 			    path, g_strerror(errno ? errno : EIO));
-		(void)unlink(tmp);
 		goto out;
 	}
 	rc = 0;
@@ -342,6 +373,13 @@ void resume_output_clear(struct resume_output *ro)
 	g_free(ro->path);
 	g_free(ro->tail);
 	memset(ro, 0, sizeof(*ro));
+}
+
+void resume_outputs_free(struct resume_output *ros, size_t n)
+{
+	while (ros != NULL && n > 0)
+		resume_output_clear(&ros[--n]);
+	g_free(ros);
 }
 
 /* The file at path against its record: NULL when it matches, else why not. */

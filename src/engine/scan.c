@@ -45,6 +45,7 @@ struct scan_ctl {
 	struct bqueue *tasks;
 	struct ratelimit *rate;       /* closed on stop: waiters must not sleep on */
 	struct collector *results;      /* set once started; read by the signal thread */
+	struct outputs *outputs;      /* the run's open outputs */
 	struct progress *progress;
 	struct metrics *metrics;
 	struct taskgen *tg;           /* the window's order; workers read it */
@@ -133,31 +134,6 @@ static void snapshot(struct scan_ctl *c, struct metrics_snapshot *snap)
 	snap->stopped = stop_reason(c);
 }
 
-/* What each output file holds now, for the resume file to record; stdout
- * is never continued. Returns how many, or -1 with *err. */
-static int note_outputs(const struct scan_plan *plan, struct resume_output *ros, GError **err)
-{
-	int n = 0;
-
-	for (guint i = 0; i < plan->outputs->len; i++) {
-		const struct output *o = plan->outputs->pdata[i];
-
-		if (o->fp == NULL || o->fp == stdout)
-			continue;
-		if (resume_output_note(&ros[n++], o->path, fileno(o->fp)) != 0) {
-			g_set_error(err, PL_ERROR, PL_ERROR_RUNTIME,
-				    "cannot write resume file '%s': cannot read output '%s': %s",
-				    plan->settings->resume_file, o->path, g_strerror(errno));
-			goto fail;
-		}
-	}
-	return n;
-fail:
-	while (n > 0)
-		resume_output_clear(&ros[--n]);
-	return -1;
-}
-
 /* Records what is done so the scan can continue later; with say, prints
  * the command that does. */
 static int write_resume(struct scan_ctl *c, bool say, GError **err)
@@ -166,14 +142,14 @@ static int write_resume(struct scan_ctl *c, bool say, GError **err)
 	const struct scan_plan *plan = c->plan;
 	const char *path = plan->settings->resume_file;
 	struct resume_window rw, *w = NULL;
-	struct resume_output *ros = g_new0(struct resume_output, plan->outputs->len + 1);
-	int rc, nros;
+	struct resume_output *ros;
+	size_t nros;
+	int rc;
 
 	/* Under the record lock (or after the last record): the files hold
 	 * exactly what the progress counts as done. */
-	nros = note_outputs(plan, ros, err);
-	if (nros < 0) {
-		g_free(ros);
+	if (outputs_note(c->outputs, &ros, &nros, err) != 0) {
+		g_prefix_error(err, "cannot write resume file '%s': ", path);
 		return -1;
 	}
 
@@ -190,11 +166,9 @@ static int write_resume(struct scan_ctl *c, bool say, GError **err)
 		w = &rw;
 	}
 	rc = resume_write(path, plan->settings, plan->fingerprint, c->total, c->progress, &snap,
-			  w, ros, (size_t)nros, err);
+			  w, ros, nros, err);
 	pthread_mutex_unlock(&c->win_lock);
-	while (nros > 0)
-		resume_output_clear(&ros[--nros]);
-	g_free(ros);
+	resume_outputs_free(ros, nros);
 	if (rc != 0)
 		return -1;
 	if (say)
@@ -408,7 +382,10 @@ int scan_run(struct scan_plan *plan, GError **err)
 	uint64_t hosts;
 	int rc = PL_EXIT_RUNTIME, sig, closed;
 	const struct resume_state *rs = &plan->resume;
+	struct outputs *outs = plan_open_outputs(plan, err);
 
+	if (outs == NULL)
+		return PL_EXIT_RUNTIME;
 	memset(&ctl, 0, sizeof(ctl));
 	memset(&pctx, 0, sizeof(pctx));
 	pthread_mutex_init(&ctl.win_lock, NULL);
@@ -416,6 +393,7 @@ int scan_run(struct scan_plan *plan, GError **err)
 	hosts = target_set_count(plan->targets);
 	window_taskgen(plan, &tg);
 	ctl.plan = plan;
+	ctl.outputs = outs;
 	ctl.metrics = &metrics;
 	ctl.tg = &tg;
 	ctl.pctx = &pctx;
@@ -470,12 +448,13 @@ int scan_run(struct scan_plan *plan, GError **err)
 	};
 	plan_order(plan, &meta.order);
 	clock_gettime(CLOCK_MONOTONIC, &ctl.t0);
-	results = collector_start(plan, results_q, &metrics, ctl.progress, &meta,
+	results = collector_start(plan, outs, results_q, &metrics, ctl.progress, &meta,
 				on_output_failure, &ctl, err);
 	if (results == NULL) {
 		/* A header could not be written: nothing was probed, so leave no
 		 * half-made file behind (a resumed file was not created by us). */
-		plan_discard_outputs(plan);
+		plan_discard_outputs(plan, outs);
+		outs = NULL;
 		goto out;
 	}
 	ctl.results = results;
@@ -571,6 +550,7 @@ out:
 	rdns_cache_free(ptr);
 	bqueue_free(results_q);
 	bqueue_free(ctl.tasks);
+	outputs_free(outs);
 	/* SIGINT and SIGTERM stay blocked: the process only has its exit left,
 	 * and a late signal must not turn that exit into a death by signal. */
 	return rc;

@@ -38,33 +38,79 @@ static int write_value(FILE *fp, const struct field_value *v)
 		if (!writer_format_real(num, sizeof num, v->d, 3))
 			return 0;
 		return csv_write_field(fp, num, strlen(num), 0);
+	case FIELD_NULL:
+		return 0;
 	}
 	return 0;
+}
+
+/* Results and other records alike: their fields as a header or a row. */
+struct csv_fields {
+	size_t (*count)(void);
+	const char *(*name)(size_t i);
+	void (*get)(const void *rec, size_t i, struct field_value *v, char *scratch,
+		    size_t scratch_len);
+};
+
+static void get_result(const void *rec, size_t i, struct field_value *v, char *scratch,
+		       size_t scratch_len)
+{
+	result_field_get(rec, i, v, scratch, scratch_len);
+}
+
+static const struct csv_fields result_fields = {
+	.count = result_field_count, .name = result_field_name, .get = get_result,
+};
+
+static int put_header(FILE *fp, const struct csv_fields *f)
+{
+	size_t n = f->count();
+
+	errno = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *name = f->name(i);
+
+		if (i > 0 && fputc(',', fp) == EOF)
+			return writer_failed();
+		if (csv_write_field(fp, name, strlen(name), 1) < 0)
+			return writer_failed();
+	}
+	if (fputs("\r\n", fp) == EOF)
+		return writer_failed();
+	return writer_end_record(fp);
+}
+
+static int put_row(FILE *fp, const struct csv_fields *f, const void *rec)
+{
+	char scratch[PL_ADDRSTRLEN];
+	size_t n = f->count();
+
+	errno = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct field_value v;
+
+		f->get(rec, i, &v, scratch, sizeof scratch);
+		if (i > 0 && fputc(',', fp) == EOF)
+			return writer_failed();
+		if (write_value(fp, &v) < 0)
+			return writer_failed();
+	}
+	if (fputs("\r\n", fp) == EOF)
+		return writer_failed();
+	return writer_end_record(fp);
 }
 
 static void *csv_open(FILE *fp, const struct scan_meta *meta)
 {
 	struct csv_state *st = calloc(1, sizeof *st);
-	size_t n = result_field_count();
 
 	if (st == NULL)
 		return NULL;
-	errno = 0;
-	for (size_t i = 0; i < n; i++) {
-		const char *name = result_field_name(i);
-
-		if (i > 0 && fputc(',', fp) == EOF)
-			goto fail;
-		if (csv_write_field(fp, name, strlen(name), 1) < 0)
-			goto fail;
+	if (put_header(fp, &result_fields) < 0) {
+		free(st);
+		return NULL;
 	}
-	if (fputs("\r\n", fp) == EOF || writer_end_record(fp) < 0)
-		goto fail;
 	return st;
-fail:
-	writer_failed();
-	free(st);
-	return NULL;
 }
 
 /* A resumed scan continues the rows; the header is written only when the
@@ -81,23 +127,11 @@ static void *csv_append(FILE *fp, const struct scan_meta *meta)
 static int csv_write(void *state, FILE *fp, const struct result *r)
 {
 	struct csv_state *st = state;
-	char scratch[PL_ADDRSTRLEN];
-	size_t n = result_field_count();
 
-	errno = 0;
-	for (size_t i = 0; i < n; i++) {
-		struct field_value v;
-
-		result_field_get(r, i, &v, scratch, sizeof scratch);
-		if (i > 0 && fputc(',', fp) == EOF)
-			return writer_failed();
-		if (write_value(fp, &v) < 0)
-			return writer_failed();
-	}
-	if (fputs("\r\n", fp) == EOF)
-		return writer_failed();
+	if (put_row(fp, &result_fields, r) < 0)
+		return -1;
 	st->rows++;
-	return writer_end_record(fp);
+	return 0;
 }
 
 static int csv_close(void *state, FILE *fp,
@@ -106,6 +140,39 @@ static int csv_close(void *state, FILE *fp,
 	free(state);
 	return writer_end_record(fp);
 }
+
+/* ---- other records: the kind's fields, the same header and rows ---- */
+
+static void *csv_records_open(FILE *fp, const struct record_kind *k)
+{
+	struct csv_fields *st = calloc(1, sizeof *st);
+
+	if (st == NULL)
+		return NULL;
+	*st = (struct csv_fields){ .count = k->count, .name = k->name, .get = k->get };
+	if (put_header(fp, st) < 0) {
+		free(st);
+		return NULL;
+	}
+	return st;
+}
+
+static int csv_records_write(void *state, FILE *fp, const void *rec)
+{
+	return put_row(fp, state, rec);
+}
+
+static int csv_records_close(void *state, FILE *fp, const void *ctx)
+{
+	free(state);
+	return fp != NULL ? writer_end_record(fp) : 0;
+}
+
+static const struct record_ops csv_records = {
+	.open = csv_records_open,
+	.write = csv_records_write,
+	.close = csv_records_close,
+};
 
 static const char *const csv_extensions[] = { ".csv", NULL };
 
@@ -116,4 +183,5 @@ const struct writer_ops writer_csv = {
 	.append = csv_append,
 	.write = csv_write,
 	.close = csv_close,
+	.records = &csv_records,
 };

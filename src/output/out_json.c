@@ -58,11 +58,29 @@ static int put_time(FILE *fp, time_t t)
 	return put_str(fp, buf);
 }
 
-/* One result as an object, keys from the field table in its order. */
-static int put_record(FILE *fp, const struct result *r)
+/* Results and other records alike: their fields as one object. */
+struct json_fields {
+	size_t (*count)(void);
+	const char *(*name)(size_t i);
+	void (*get)(const void *rec, size_t i, struct field_value *v, char *scratch,
+		    size_t scratch_len);
+};
+
+static void get_result(const void *rec, size_t i, struct field_value *v, char *scratch,
+		       size_t scratch_len)
+{
+	result_field_get(rec, i, v, scratch, scratch_len);
+}
+
+static const struct json_fields result_fields = {
+	.count = result_field_count, .name = result_field_name, .get = get_result,
+};
+
+/* One record as an object, keys from the field table in its order. */
+static int put_fields(FILE *fp, const struct json_fields *f, const void *rec)
 {
 	char scratch[PL_ADDRSTRLEN];
-	size_t n = result_field_count();
+	size_t n = f->count();
 
 	if (fputc('{', fp) == EOF)
 		return -1;
@@ -70,10 +88,10 @@ static int put_record(FILE *fp, const struct result *r)
 		struct field_value v;
 		int rc = 0;
 
-		result_field_get(r, i, &v, scratch, sizeof scratch);
+		f->get(rec, i, &v, scratch, sizeof scratch);
 		if (i > 0 && fputc(',', fp) == EOF)
 			return -1;
-		if (put_str(fp, result_field_name(i)) < 0 || fputc(':', fp) == EOF)
+		if (put_str(fp, f->name(i)) < 0 || fputc(':', fp) == EOF)
 			return -1;
 		switch (v.kind) {
 		case FIELD_STR:
@@ -85,11 +103,19 @@ static int put_record(FILE *fp, const struct result *r)
 		case FIELD_REAL:
 			rc = put_real(fp, v.d, 3);
 			break;
+		case FIELD_NULL:
+			rc = fputs("null", fp) == EOF ? -1 : 0;
+			break;
 		}
 		if (rc < 0)
 			return -1;
 	}
 	return fputc('}', fp) == EOF ? -1 : 0;
+}
+
+static int put_record(FILE *fp, const struct result *r)
+{
+	return put_fields(fp, &result_fields, r);
 }
 
 static void *jsonl_open(FILE *fp, const struct scan_meta *meta)
@@ -297,8 +323,7 @@ static int json_close(void *state, FILE *fp,
 	errno = 0;
 	/* An empty array stays on one line; after objects, the bracket goes
 	 * on its own line to match their indentation. */
-	if (fputs(st->count > 0 ? "\n ],\n \"summary\":" : "],\n \"summary\":",
-		  fp) == EOF ||
+	if (fputs(st->count > 0 ? TRAILER : TRAILER_EMPTY, fp) == EOF ||
 	    put_summary(fp, summary, end) < 0 || fputs("}\n", fp) == EOF)
 		rc = writer_failed();
 	else
@@ -306,6 +331,97 @@ static int json_close(void *state, FILE *fp,
 	free(st);
 	return rc;
 }
+
+/* ---- other records: JSON Lines, or a document of their own ---- */
+
+struct json_records {
+	struct json_fields fields;
+	const struct record_kind *kind;
+	bool lines;              /* JSON Lines: no header, no trailer */
+	uint64_t count;
+};
+
+static struct json_records *records_new(const struct record_kind *k, bool lines)
+{
+	struct json_records *st = calloc(1, sizeof *st);
+
+	if (st == NULL)
+		return NULL;
+	st->fields = (struct json_fields){ .count = k->count, .name = k->name, .get = k->get };
+	st->kind = k;
+	st->lines = lines;
+	return st;
+}
+
+static void *jsonl_records_open(FILE *fp, const struct record_kind *k)
+{
+	return records_new(k, true);
+}
+
+static void *json_records_open(FILE *fp, const struct record_kind *k)
+{
+	struct json_records *st = records_new(k, false);
+
+	if (st == NULL)
+		return NULL;
+	errno = 0;
+	if (fputs("{\"portolan\":{\"version\":", fp) == EOF || put_str(fp, PORTOLAN_VERSION) < 0 ||
+	    fprintf(fp, ",\"format\":%d},\n ", k->format) < 0 || put_str(fp, k->array) < 0 ||
+	    fputs(":[", fp) == EOF) {
+		writer_failed();
+		goto fail;
+	}
+	if (writer_end_record(fp) < 0)
+		goto fail;
+	return st;
+fail:
+	free(st);
+	return NULL;
+}
+
+static int json_records_write(void *state, FILE *fp, const void *rec)
+{
+	struct json_records *st = state;
+
+	errno = 0;
+	if (!st->lines && fputs(st->count > 0 ? ",\n  " : "\n  ", fp) == EOF)
+		return writer_failed();
+	if (put_fields(fp, &st->fields, rec) < 0 || (st->lines && fputc('\n', fp) == EOF))
+		return writer_failed();
+	st->count++;
+	return writer_end_record(fp);
+}
+
+static int json_records_close(void *state, FILE *fp, const void *ctx)
+{
+	struct json_records *st = state;
+	int rc;
+
+	errno = 0;
+	if (fp == NULL)
+		rc = 0;
+	/* As the results document ends: see json_close. */
+	else if (!st->lines &&
+	    (fputs(st->count > 0 ? TRAILER : TRAILER_EMPTY, fp) == EOF ||
+	     st->kind->summary(fp, ctx) < 0 || fputs("}\n", fp) == EOF))
+		rc = writer_failed();
+	else
+		rc = writer_end_record(fp);
+	free(st);
+	return rc;
+}
+
+static const struct record_ops json_records = {
+	.open = json_records_open,
+	.write = json_records_write,
+	.close = json_records_close,
+};
+
+static const struct record_ops jsonl_records = {
+	.open = jsonl_records_open,
+	.write = json_records_write,
+	.close = json_records_close,
+};
 
 static const char *const json_extensions[] = { ".json", NULL };
 static const char *const jsonl_extensions[] = { ".jsonl", ".ndjson", NULL };
@@ -317,6 +433,7 @@ const struct writer_ops writer_json = {
 	.append = json_append,
 	.write = json_write,
 	.close = json_close,
+	.records = &json_records,
 };
 
 const struct writer_ops writer_jsonl = {
@@ -326,4 +443,5 @@ const struct writer_ops writer_jsonl = {
 	.append = jsonl_append,
 	.write = jsonl_write,
 	.close = jsonl_close,
+	.records = &jsonl_records,
 };

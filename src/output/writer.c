@@ -52,11 +52,98 @@ const struct writer_ops *writer_for_filename(const char *path)
 	return NULL;
 }
 
+/* A file format is one a file name's extension can choose; "table" has
+ * none and is only for the terminal. */
+static bool is_file_format(const struct writer_ops *w)
+{
+	return w->extensions != NULL && w->extensions[0] != NULL;
+}
+
+#define MAX_WRITERS (sizeof(writers) / sizeof(writers[0]))
+
+struct file_formats {
+	const char *names[MAX_WRITERS];
+	char text[128];
+};
+
+/* Built once from the table; main thread first, read-only afterwards. */
+static const struct file_formats *file_formats(void)
+{
+	static struct file_formats ff;
+	static gsize done;
+
+	if (g_once_init_enter(&done)) {
+		size_t n = 0;
+
+		for (size_t i = 0; writers[i] != NULL; i++) {
+			if (!is_file_format(writers[i]))
+				continue;
+			g_strlcat(ff.text, n > 0 ? ", " : "", sizeof ff.text);
+			g_strlcat(ff.text, writers[i]->name, sizeof ff.text);
+			ff.names[n++] = writers[i]->name;
+		}
+		g_once_init_leave(&done, 1);
+	}
+	return &ff;
+}
+
 const char *writer_names(void)
 {
-	/* The file formats; "table" is only for the terminal. A unit test
-	 * checks this against the table above. */
-	return "csv, json, jsonl, xml";
+	return file_formats()->text;
+}
+
+const char *const *writer_file_formats(void)
+{
+	return file_formats()->names;
+}
+
+/* The file formats (with records: those that write other records) as a
+ * choice "A, B, C<last>D" of prefix + their first extensions (ext) or
+ * names, appended to out. */
+static void choice(GString *out, bool records, bool ext, const char *prefix, const char *last)
+{
+	const char *item[MAX_WRITERS];
+	size_t n = 0;
+
+	for (size_t i = 0; writers[i] != NULL; i++)
+		if (is_file_format(writers[i]) && (!records || writers[i]->records != NULL))
+			item[n++] = ext ? writers[i]->extensions[0] : writers[i]->name;
+	for (size_t i = 0; i < n; i++)
+		g_string_append_printf(out, "%s%s%s", i == 0 ? "" : i + 1 < n ? ", " : last,
+				       prefix, item[i]);
+}
+
+char *writer_extension_choice(bool records)
+{
+	GString *s = g_string_new(NULL);
+
+	choice(s, records, true, "", " or ");
+	return g_string_free(s, FALSE);
+}
+
+char *writer_help(const char *text)
+{
+	GString *s = g_string_new(NULL);
+	const char *p = text;
+
+	while (*p != '\0') {
+		if (g_str_has_prefix(p, "{formats}")) {
+			choice(s, false, false, "", " or ");
+			p += strlen("{formats}");
+		} else if (g_str_has_prefix(p, "{base-files}")) {
+			choice(s, false, false, "BASE.", " and ");
+			p += strlen("{base-files}");
+		} else if (g_str_has_prefix(p, "{base-list}")) {
+			choice(s, false, false, "BASE.", ", ");
+			p += strlen("{base-list}");
+		} else if (g_str_has_prefix(p, "{findings-files}")) {
+			choice(s, true, true, "", " or ");
+			p += strlen("{findings-files}");
+		} else {
+			g_string_append_c(s, *p++);
+		}
+	}
+	return g_string_free(s, FALSE);
 }
 
 int writer_failed(void)

@@ -99,6 +99,9 @@ static void field_text(const struct result *r, size_t i, char *out, size_t len)
 	case FIELD_REAL:
 		snprintf(out, len, "d:%.3f", v.d);
 		break;
+	case FIELD_NULL:
+		snprintf(out, len, "null");
+		break;
 	}
 }
 

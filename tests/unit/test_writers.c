@@ -526,6 +526,117 @@ static void test_names_match_table(void **state)
 	g_strfreev(names);
 }
 
+/* Every list of formats comes from the table: the file formats, the
+ * extensions messages offer, the formats that write findings, the help
+ * texts and -oA's files. */
+static void test_format_lists_from_table(void **state)
+{
+	const char *const *names = writer_file_formats();
+	char *text;
+
+	assert_string_equal(names[0], "csv");
+	assert_string_equal(names[1], "json");
+	assert_string_equal(names[2], "jsonl");
+	assert_string_equal(names[3], "xml");
+	assert_null(names[4]);
+	for (size_t i = 0; names[i] != NULL; i++)
+		assert_non_null(writer_find(names[i]));
+
+	text = writer_extension_choice(false);
+	assert_string_equal(text, ".csv, .json, .jsonl or .xml");
+	g_free(text);
+	/* Findings: the formats whose writers take other records. */
+	text = writer_extension_choice(true);
+	assert_string_equal(text, ".csv, .json or .jsonl");
+	g_free(text);
+	assert_non_null(writer_csv.records);
+	assert_non_null(writer_json.records);
+	assert_non_null(writer_jsonl.records);
+	assert_null(writer_xml.records);
+	assert_null(writer_table.records);
+
+	text = writer_help("format: {formats}; -oA: {base-files} ({base-list}); "
+			   "findings: {findings-files}; {other}");
+	assert_string_equal(text, "format: csv, json, jsonl or xml; -oA: BASE.csv, BASE.json, "
+			    "BASE.jsonl and BASE.xml (BASE.csv, BASE.json, BASE.jsonl, BASE.xml); "
+			    "findings: .csv, .json or .jsonl; {other}");
+	g_free(text);
+}
+
+/* Records of another kind go through the same writers: a CSV header and
+ * rows, JSON Lines, a JSON document with the kind's array and summary; a
+ * field without a value is empty in CSV and null in JSON. */
+struct pair {
+	const char *name;
+	int64_t n;               /* 0: no value */
+};
+
+static size_t pair_count(void)
+{
+	return 2;
+}
+
+static const char *pair_name(size_t i)
+{
+	return i == 0 ? "name" : "n";
+}
+
+static void pair_get(const void *rec, size_t i, struct field_value *v, char *scratch,
+		     size_t len)
+{
+	const struct pair *p = rec;
+
+	if (i == 0)
+		*v = (struct field_value){ .kind = FIELD_STR, .str = p->name,
+					   .len = strlen(p->name) };
+	else
+		*v = (struct field_value){ .kind = p->n != 0 ? FIELD_INT : FIELD_NULL, .i = p->n };
+}
+
+static int pair_summary(FILE *fp, const void *ctx)
+{
+	return fprintf(fp, "{\"total\":%d}", *(const int *)ctx) < 0 ? -1 : 0;
+}
+
+static char *write_pairs(const struct writer_ops *w)
+{
+	static const struct record_kind kind = {
+		.array = "pairs", .format = 7, .count = pair_count, .name = pair_name,
+		.get = pair_get, .summary = pair_summary,
+	};
+	const struct pair a = { "=x", 5 }, b = { "y", 0 };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+	void *st;
+	int total = 2;
+
+	assert_non_null(fp);
+	st = w->records->open(fp, &kind);
+	assert_non_null(st);
+	assert_int_equal(w->records->write(st, fp, &a), 0);
+	assert_int_equal(w->records->write(st, fp, &b), 0);
+	assert_int_equal(w->records->close(st, fp, &total), 0);
+	fclose(fp);
+	return buf;
+}
+
+static void test_other_records(void **state)
+{
+	char *text = write_pairs(&writer_csv);
+
+	assert_string_equal(text, "name,n\r\n\"'=x\",5\r\ny,\r\n");
+	free(text);
+	text = write_pairs(&writer_jsonl);
+	assert_string_equal(text, "{\"name\":\"=x\",\"n\":5}\n{\"name\":\"y\",\"n\":null}\n");
+	free(text);
+	text = write_pairs(&writer_json);
+	assert_string_equal(text, "{\"portolan\":{\"version\":\"" PORTOLAN_VERSION "\",\"format\":7},\n"
+			    " \"pairs\":[\n  {\"name\":\"=x\",\"n\":5},\n  {\"name\":\"y\",\"n\":null}\n"
+			    " ],\n \"summary\":{\"total\":2}}\n");
+	free(text);
+}
+
 /* ---- JSON document ---- */
 
 static const char json_head[] =
@@ -892,6 +1003,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_locale_independent, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_dev_full, setup, teardown),
+		cmocka_unit_test(test_format_lists_from_table),
+		cmocka_unit_test(test_other_records),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL) != 0;
