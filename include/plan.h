@@ -28,7 +28,10 @@ struct output {
 	off_t good;              /* end of the last complete record (-1: not a file) */
 };
 
+struct scan_method;
+
 struct scan_plan {
+	const struct scan_method *method;  /* how ports are probed (method.h) */
 	/* The hosts being scanned: the whole scan, or with windows the current
 	 * window (scan.c moves on from window to window). */
 	struct target_set *targets;
