@@ -7,9 +7,7 @@
  * method's (src/methods/). */
 #include "pool.h"
 
-#include <errno.h>
 #include <pthread.h>
-#include <string.h>
 #include <time.h>
 
 #include "errors.h"
