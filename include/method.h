@@ -84,7 +84,7 @@ enum {
 
 struct scan_method {
 	const char *name;            /* as a user or a resume file names it */
-	const char *summary;         /* one line for --help and the docs */
+	const char *summary;         /* one line describing it, for listings */
 	unsigned caps;               /* METHOD_CAP_* */
 	/* The reason words its results may carry, ended by REASON_COUNT: a
 	 * method reports the network's answer in its own words, all of them
