@@ -18,7 +18,10 @@
 #include "targets.h"
 #include "targetwin.h"
 
+struct scan_method;
+
 struct scan_plan {
+	const struct scan_method *method;  /* how ports are probed (method.h) */
 	/* The hosts being scanned: the whole scan, or with windows the current
 	 * window (scan.c moves on from window to window). */
 	struct target_set *targets;

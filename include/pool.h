@@ -1,10 +1,13 @@
 /* pool.h: the fixed pool of worker threads that turn tasks into results.
  *
  * Workers pop batches of tasks from the task queue until it is closed and
- * drained, probe each (host, port) with blocking connects and push the
- * results, one per probed task, as chains to the results queue, which then
- * owns them. Once the scan is stopping a worker probes nothing more: the
- * tasks it still held yield no result, so a resume probes them. */
+ * drained, hand each (host, port) to the plan's scan method (method.h) and
+ * push the results, one per probed task, as chains to the results queue,
+ * which then owns them. Once the scan is stopping a worker probes nothing
+ * more: the tasks it still held yield no result, so a resume probes them.
+ * The pool starts the method before its workers and finishes it after the
+ * last one, so the method's pending results reach the queue before the
+ * caller closes it. */
 #ifndef PORTOLAN_POOL_H
 #define PORTOLAN_POOL_H
 
@@ -46,10 +49,13 @@ struct task_batch {
 
 struct pool;
 
-/* Starts n workers (each with a small explicit stack). Returns NULL with *err
- * set when not even one thread could be started; fewer than n is a warning. */
+/* Starts the method, then n workers (at most the method's max_workers), each
+ * with a small explicit stack. Returns NULL with *err set when the method
+ * cannot start or not even one thread could be started; fewer than n is a
+ * warning. */
 struct pool *pool_start(const struct pool_ctx *ctx, unsigned n, GError **err);
-/* Waits for every worker to finish (after the task queue is closed). */
+/* Waits for every worker to finish (after the task queue is closed), then
+ * lets the method deliver what it still has in flight. Accepts NULL. */
 void pool_join(struct pool *p);
 unsigned pool_size(const struct pool *p);
 

@@ -7,6 +7,7 @@
 
 #include "errors.h"
 #include "fileid.h"
+#include "method.h"
 #include "specfile.h"
 #include "taskgen.h"
 #include "textesc.h"
@@ -242,7 +243,7 @@ static int derive_seed(struct scan_plan *p, const struct settings *s, const char
 	uint64_t seed = 0;
 
 	def_line(def, "portolan", "shard seed 1");
-	def_line(def, "method", "connect");
+	def_line(def, "method", p->method->name);
 	def_line(def, "family", s->family);
 	def_line(def, "ports", p->ports_text);
 	for (guint i = 0; i < s->targets->len; i++)
@@ -459,6 +460,7 @@ static int load_resume(struct scan_plan *p, const char *path, GError **err)
 int plan_build(struct scan_plan *p, const struct settings *s, GError **err)
 {
 	memset(p, 0, sizeof(*p));
+	p->method = method_find("connect");
 	p->targets = target_set_new();
 	p->outputs = g_ptr_array_new_with_free_func(output_spec_free);
 	p->threads = (unsigned)s->threads;
@@ -552,6 +554,8 @@ int plan_build(struct scan_plan *p, const struct settings *s, GError **err)
 		g_info("scan order: %s", text);
 		g_free(text);
 	}
+	if (p->method->check != NULL && p->method->check(p, err) != 0)
+		return -1;
 	p->settings = s;
 	p->fingerprint = fingerprint(p);
 	if (s->resume_from != NULL)

@@ -1,31 +1,19 @@
-/* pool.c: worker threads and the per-task probing policy.
+/* pool.c: worker threads that hand tasks to the scan method.
  *
- * Policy for one (host, port):
- *  - a timeout (no answer) is retried up to `retries` more times, each
- *    retry with a backed-off timeout (timing_attempt_timeout_ms);
- *  - an answer (SYN-ACK, RST, ICMP error) is final at once;
- *  - a loopback self-connect is not an answer: it is tried again, a bounded
- *    number of times, and counted apart (metrics self_connects), neither
- *    as an attempt nor as a retry;
- *  - a local shortage (EMFILE, EADDRNOTAVAIL, ...) says nothing about the
- *    port: the worker backs off and tries again, and only if the shortage
- *    outlasts RESOURCE_GIVE_UP_MS is the port reported as an error. */
+ * The pool knows nothing of how a port is probed: a worker pops a batch of
+ * task positions, turns each into a (host, port) and a fresh result, hands
+ * it to the plan's method (method.h) and pushes what the method finished to
+ * the results queue. Attempts, retries, timeouts and their reasons are the
+ * method's (src/methods/). */
 #include "pool.h"
 
-#include <errno.h>
 #include <pthread.h>
-#include <string.h>
 #include <time.h>
-#include <unistd.h>
 
-#include "detect.h"
 #include "errors.h"
-#include "netconn.h"
+#include "method.h"
 
 #define WORKER_STACK_SIZE (256 * 1024)
-#define SELF_CONNECT_TRIES 8
-#define RESOURCE_BACKOFF_MAX_MS 500
-#define RESOURCE_GIVE_UP_MS 60000
 #define FLUSH_AFTER_MS 100.0
 #define CHAIN_MAX 8
 
@@ -33,6 +21,8 @@ struct pool {
 	pthread_t *threads;
 	unsigned n;
 	const struct pool_ctx *ctx;
+	const struct scan_method *method;
+	void *state;                 /* the method's, from start() to finish() */
 };
 
 static double now_ms(void)
@@ -43,88 +33,47 @@ static double now_ms(void)
 	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
 }
 
-static void sleep_ms(unsigned ms)
+/* Read afresh for every batch: between target windows the main thread
+ * replaces the timing estimates while every worker waits for tasks. */
+static void env_of(const struct pool_ctx *ctx, struct method_env *env)
 {
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-		;
+	*env = (struct method_env){
+		.plan = ctx->plan, .timing = ctx->timing, .rate = ctx->rate,
+		.metrics = ctx->metrics, .results = ctx->results, .stopping = ctx->stopping,
+	};
 }
 
-static struct result *probe_task(const struct pool_ctx *ctx, struct netconn_spare *sp,
-				 uint64_t seq)
+/* The task at position seq of the scan order, probed by the method: its
+ * result when the method finished it, NULL when it keeps it pending or the
+ * scan stopped first. */
+static struct result *run_task(const struct pool *p, const struct method_env *env,
+			       void *worker, uint64_t seq)
 {
+	const struct pool_ctx *ctx = p->ctx;
 	struct result *r = result_new();
 	struct sockaddr_storage ss;
-	socklen_t salen;
-	uint64_t host, port_index;
-	enum attempt_outcome o;
-	unsigned timeouts = 0, selfs = 0, backoff = 1, waited = 0;
-	int fd = -1, err = 0;
+	struct method_task t = { .sa = (struct sockaddr *)&ss, .r = r };
+	uint64_t port_index;
 	uint64_t index = taskgen_index_at(ctx->tg, seq);
-	double t0;
 
-	taskgen_decode(ctx->tg, index, &host, &port_index);
-	target_set_get(ctx->plan->targets, host, &r->addr, &r->host);
+	taskgen_decode(ctx->tg, index, &t.host, &port_index);
+	target_set_get(ctx->plan->targets, t.host, &r->addr, &r->host);
 	r->index = index;
 	r->seq = seq;
 	r->port = ctx->plan->ports.ports[port_index];
-	salen = pl_addr_sockaddr(&r->addr, r->port, &ss);
+	t.salen = pl_addr_sockaddr(&r->addr, r->port, &ss);
 
-	for (;;) {
-		if (!ratelimit_take(ctx->rate)) {
-			/* The scan is stopping: this task was never probed, so it
-			 * yields no result and a resume will probe it. */
-			result_free(r);
-			return NULL;
-		}
-		t0 = now_ms();
-		o = netconn_attempt((struct sockaddr *)&ss, salen,
-				    timing_attempt_timeout_ms(ctx->timing, host, timeouts),
-				    sp, &fd, &err);
-		r->latency_ms = now_ms() - t0;
-		if (o == ATTEMPT_OPEN || o == ATTEMPT_CLOSED || o == ATTEMPT_UNREACH)
-			timing_sample(ctx->timing, host, r->latency_ms);
-		if (o == ATTEMPT_RESOURCE) {
-			/* No packet left this host: not an attempt at the port. */
-			atomic_fetch_add_explicit(&ctx->metrics->resource_waits, 1, memory_order_relaxed);
-			if (waited >= RESOURCE_GIVE_UP_MS)
-				break;
-			sleep_ms(backoff);
-			waited += backoff;
-			backoff = backoff * 2 > RESOURCE_BACKOFF_MAX_MS ? RESOURCE_BACKOFF_MAX_MS : backoff * 2;
-			continue;
-		}
-		if (o == ATTEMPT_SELF) {
-			/* The SYN never left this host and the port did not
-			 * answer: neither an attempt at it nor a retry, counted
-			 * apart. */
-			atomic_fetch_add_explicit(&ctx->metrics->self_connects, 1, memory_order_relaxed);
-			if (++selfs < SELF_CONNECT_TRIES)
-				continue;
-			/* Never anything but itself: that is the port's answer
-			 * (no listener), one attempt. */
-			r->attempts++;
-			atomic_fetch_add_explicit(&ctx->metrics->attempts, 1, memory_order_relaxed);
-			break;
-		}
-		r->attempts++;
-		atomic_fetch_add_explicit(&ctx->metrics->attempts, 1, memory_order_relaxed);
-		if (r->attempts > 1)
-			atomic_fetch_add_explicit(&ctx->metrics->retries, 1, memory_order_relaxed);
-		if (o == ATTEMPT_TIMEOUT && timeouts++ < ctx->plan->retries)
-			continue;
+	switch (p->method->probe(env, p->state, worker, &t)) {
+	case METHOD_DONE:
 		break;
+	case METHOD_PENDING:
+		return NULL;
+	case METHOD_STOPPED:
+	default:
+		/* Never probed: no result, and a resume will probe it. */
+		result_free(r);
+		return NULL;
 	}
-	netconn_classify(o, err, &r->state, &r->reason);
-	if (r->state == STATE_OPEN && ctx->plan->probes != NULL) {
-		metrics_detect_begin(ctx->metrics, ctx->plan->detect.budget_ms);
-		detect_service(&ctx->plan->detect, fd, (struct sockaddr *)&ss, salen, r);
-		metrics_detect_end(ctx->metrics);
-	} else if (fd != -1)
-		netconn_abort(fd);
-	if (r->state == STATE_ERROR)
-		r->err = err;
 	if (r->state == STATE_OPEN && ctx->ptr != NULL)
 		r->ptr = rdns_cache_lookup(ctx->ptr, &r->addr);
 	return r;
@@ -149,17 +98,22 @@ static void flush_chain(const struct pool_ctx *ctx, struct result **head, struct
 
 static void *worker_main(void *arg)
 {
-	const struct pool_ctx *ctx = arg;
+	const struct pool *p = arg;
+	const struct pool_ctx *ctx = p->ctx;
+	const struct scan_method *m = p->method;
 	struct result *head = NULL, *tail = NULL;
 	struct task_batch *b;
-	struct netconn_spare spare = NETCONN_SPARE_INIT;
+	struct method_env env;
+	void *worker = m->worker_size > 0 ? g_malloc0(m->worker_size) : NULL;
 	unsigned len = 0;
 	double first = 0.0;
 
-	netconn_thread_init();
+	if (m->worker_start != NULL)
+		m->worker_start(p->state, worker);
 	while ((b = bqueue_pop(ctx->tasks)) != NULL) {
+		env_of(ctx, &env);
 		for (unsigned i = 0; i < b->n && !stopping(ctx); i++) {
-			struct result *r = probe_task(ctx, &spare, b->pos[i]);
+			struct result *r = run_task(p, &env, worker, b->pos[i]);
 
 			if (r == NULL)
 				continue;
@@ -177,22 +131,32 @@ static void *worker_main(void *arg)
 		g_free(b);
 		flush_chain(ctx, &head, &tail);
 	}
-	netconn_spare_close(&spare);
+	if (m->worker_stop != NULL)
+		m->worker_stop(p->state, worker);
+	g_free(worker);
 	return NULL;
 }
 
-struct pool *pool_start(const struct pool_ctx *ctx, unsigned n, GError **err)
+static void method_finish(struct pool *p)
 {
-	struct pool *p = g_new0(struct pool, 1);
+	struct method_env env;
+
+	if (p->method->finish == NULL)
+		return;
+	env_of(p->ctx, &env);
+	p->method->finish(&env, p->state);
+}
+
+static int start_threads(struct pool *p, unsigned n, GError **err)
+{
 	pthread_attr_t attr;
 	int rc = 0;
 
-	p->ctx = ctx;
 	p->threads = g_new0(pthread_t, n);
 	pthread_attr_init(&attr);
 	(void)pthread_attr_setstacksize(&attr, WORKER_STACK_SIZE);
 	for (p->n = 0; p->n < n; p->n++) {
-		rc = pthread_create(&p->threads[p->n], &attr, worker_main, (void *)ctx);
+		rc = pthread_create(&p->threads[p->n], &attr, worker_main, p);
 		if (rc != 0)
 			break;
 	}
@@ -200,13 +164,34 @@ struct pool *pool_start(const struct pool_ctx *ctx, unsigned n, GError **err)
 	if (p->n == 0) {
 		g_set_error(err, PL_ERROR, PL_ERROR_RUNTIME, "cannot start worker threads: %s",
 			    g_strerror(rc));
-		g_free(p->threads);
-		g_free(p);
-		return NULL;
+		return -1;
 	}
 	if (p->n < n)
 		g_warning("started %u of %u worker threads: %s", p->n, n, g_strerror(rc));
+	return 0;
+}
+
+struct pool *pool_start(const struct pool_ctx *ctx, unsigned n, GError **err)
+{
+	struct pool *p = g_new0(struct pool, 1);
+	struct method_env env;
+
+	p->ctx = ctx;
+	p->method = ctx->plan->method;
+	if (p->method->max_workers > 0 && n > p->method->max_workers)
+		n = p->method->max_workers;
+	env_of(ctx, &env);
+	if (p->method->start != NULL && p->method->start(&env, &p->state, err) != 0)
+		goto fail;
+	if (start_threads(p, n, err) != 0) {
+		method_finish(p);
+		goto fail;
+	}
 	return p;
+fail:
+	g_free(p->threads);
+	g_free(p);
+	return NULL;
 }
 
 void pool_join(struct pool *p)
@@ -215,6 +200,7 @@ void pool_join(struct pool *p)
 		return;
 	for (unsigned i = 0; i < p->n; i++)
 		pthread_join(p->threads[i], NULL);
+	method_finish(p);
 	g_free(p->threads);
 	g_free(p);
 }
