@@ -15,10 +15,12 @@ build="build-essential pkg-config libglib2.0-dev libconfig-dev libyaml-dev"
 # spreadsheet and checks that no cell becomes a formula (~250 MB installed).
 # locales: a decimal-comma locale (de_DE.UTF-8, generated below), so that
 # test_writers' locale test runs instead of skipping; util-linux: unshare and
-# mount for tests/helpers/hosts-ns's fallback checks and the hosts-file runs.
+# mount for tests/helpers/hosts-ns's fallback checks and the hosts-file runs;
+# man-db: man (and groff) so test-install renders the installed man pages and
+# checks them against --help.
 test="libcmocka-dev python3 iproute2 iptables nftables clang llvm valgrind procps
       nmap nmap-common ndiff xsltproc libxml2-utils libclang-rt-14-dev
-      libreoffice-calc-nogui locales util-linux"
+      libreoffice-calc-nogui locales util-linux man-db"
 # The decimal-comma locale the unit tests use.
 test_locale="de_DE.UTF-8"
 
