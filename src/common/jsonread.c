@@ -128,9 +128,13 @@ static bool refill(struct json_reader *rd)
 
 int json_peek(struct json_reader *rd)
 {
+	/* Failed first: once stopped, nothing more is read, whatever is
+	 * still in the buffer. */
+	if (rd->failed)
+		return -1;
 	if (rd->pos < rd->len)
 		return rd->buf[rd->pos];
-	if (rd->eof || rd->failed || !refill(rd))
+	if (rd->eof || !refill(rd))
 		return -1;
 	return rd->buf[rd->pos];
 }
