@@ -1230,6 +1230,19 @@ static const struct bad_file bad_files[] = {
 	  .message = "probes/foo.yaml:2: only one YAML document per file" },
 	{ .yaml = "- [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n",
 	  .message = "probes/foo.yaml:1: YAML nested deeper than 16 levels" },
+	/* Quoted user text: bytes outside printable ASCII as text_printable()
+	 * shows them, printable ASCII (backslashes too) as written, and long
+	 * text cut after 80 bytes. */
+	{ .yaml = "- probe: x\n  \"a\\x01b\\u00e9\": 1\n" GOOD_MATCH,
+	  .message = "probes/foo.yaml:2: probe 'x': unknown key 'a\\x01b\u00e9'" },
+	{ .yaml = "- probe: x\n  send: 'a\\\xc3\xa9'\n" GOOD_MATCH,
+	  .message = "probes/foo.yaml:2: probe 'x': bad escape '\\\\xc3' in 'send'" },
+	{ .yaml = "- probe: x\n  matches:\n    - service: x\n      pattern: '(\\d+'\n",
+	  .message = "probes/foo.yaml:4: probe 'x': invalid pattern '(\\d+': ", .prefix = true },
+	{ .yaml = "- probe: x\n  k123456789k123456789k123456789k123456789k123456789k123456789"
+		  "k123456789k123456789k123456789: 1\n" GOOD_MATCH,
+	  .message = "probes/foo.yaml:2: probe 'x': unknown key 'k123456789k123456789k123456789"
+		     "k123456789k123456789k123456789k123456789k123456789...'" },
 };
 
 static void test_loader_errors(void **state)
