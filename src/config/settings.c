@@ -92,121 +92,154 @@ enum opt_row {
 };
 
 static const struct opt opts[NOPTS] = {
-	[R_CONFIG] = { "config", 'c', "FILE", T_STR, OFF(config_path), 0, 0, NULL, SRC_CLI | SRC_ENV,
-	  "read settings from a libconfig FILE (env PORTOLAN_CONFIG)" },
-	[R_TARGETS] = { "targets", 0, NULL, T_LIST, OFF(targets), 0, 0, NULL, SRC_CFG,
-	  "targets to scan (config only; on the command line they are arguments)" },
-	[R_PORTS] = { "ports", 'p', "SPEC", T_STR, OFF(ports), 0, 0, NULL, SRC_ALL,
-	  "ports: 22,80,8000-8100, '-' for 1-65535, service names (default: a common set)",
-	  .env_check = env_check_ports, .flags = F_PORT_SPEC },
-	[R_TARGETS_FILE] = { "targets-file", 'i', "FILE", T_STR, OFF(targets_file), 0, 0, NULL, SRC_ALL,
-	  "read targets from FILE, one a line, '#' comments, '-' for stdin" },
-	[R_EXCLUDE] = { "exclude", 0, "SPEC,...", T_LIST, OFF(exclude), 0, 0, NULL, SRC_ALL,
-	  "exclude these addresses, ranges, CIDRs or names",
-	  .env_check = env_check_exclude },
-	[R_EXCLUDEFILE] = { "excludefile", 0, "FILE", T_SPECIAL, 0, 0, 0, NULL, SRC_CLI,
-	  "same as --exclude-file",
-	  .flags = F_NMAP_ALIAS },
-	[R_EXCLUDE_FILE] = { "exclude-file", 0, "FILE", T_STR, OFF(exclude_file), 0, 0, NULL, SRC_ALL,
-	  "read exclusions from FILE" },
-	[R_EXCLUDE_PORTS] = { "exclude-ports", 0, "SPEC", T_STR, OFF(exclude_ports), 0, 0, NULL, SRC_ALL,
-	  "never scan these ports (same syntax as -p)" },
-	[R_TOP_PORTS] = { "top-ports", 0, "N", T_SPECIAL, 0, 1, 65535, NULL, SRC_CLI,
-	  "scan the N ports likeliest open, by portolan's ranking (-F: 100)" },
-	[R_OUTPUT] = { "output", 'o', "FILE", T_LIST, OFF(outputs), 0, 0, NULL, SRC_CLI | SRC_CFG,
-	  "write results to FILE ('-' for stdout); repeatable" },
-	[R_FORMAT] = { "format", 'f', "FMT", T_STR, OFF(format), 0, 0, NULL, SRC_ALL,
-	  "output format: csv, json, jsonl or xml (default: from the file extension)",
-	  .check = check_format },
-	[R_OUTPUT_FORMATS] = { "output-formats", 0, NULL, T_LIST, OFF(output_formats), 0, 0, NULL, SRC_CFG,
-	  "the format of each output in turn, \"\" for -f or its extension (config only)",
-	  .omit = omit_no_formats },
-	[R_OX] = { "oX", 0, "FILE", T_SPECIAL, 0, 0, 0, NULL, SRC_CLI,
-	  "XML to FILE ('-' for stdout), whatever -f says",
-	  .flags = F_NMAP_OUTPUT },
-	[R_OJ] = { "oJ", 0, "FILE", T_SPECIAL, 0, 0, 0, NULL, SRC_CLI,
-	  "JSON to FILE ('-' for stdout), whatever -f says",
-	  .flags = F_NMAP_OUTPUT },
-	[R_ON] = { "oN", 0, "FILE", T_SPECIAL, 0, 0, 0, NULL, SRC_CLI,
-	  "the table to FILE ('-' for stdout)",
-	  .flags = F_NMAP_OUTPUT },
-	[R_OA] = { "oA", 0, "BASE", T_SPECIAL, 0, 0, 0, NULL, SRC_CLI,
-	  "BASE.csv, BASE.json, BASE.jsonl and BASE.xml",
-	  .flags = F_NMAP_OUTPUT },
-	[R_STATES] = { "states", 0, "LIST", T_STR, OFF(states), 0, 0, "open", SRC_ALL,
-	  "states to report: open, closed, filtered, error, or all",
-	  .check = check_states },
-	[R_OPEN] = { "open", 0, NULL, T_SPECIAL, 0, 0, 0, NULL, SRC_CLI,
-	  "same as --states open",
-	  .flags = F_NMAP_ALIAS },
-	[R_THREADS] = { "threads", 't', "N", T_INT, OFF(threads), 0, 65536, "0", SRC_ALL,
-	  "concurrent connects; 0: from the descriptor limit and memory, at most 1024" },
-	[R_TIMEOUT] = { "timeout", 0, "MS", T_INT, OFF(timeout_ms), 1, 600000, "1000", SRC_ALL,
-	  "connect timeout (ms) for a host with no RTT sample yet, and the cap" },
-	[R_MIN_TIMEOUT] = { "min-timeout", 0, "MS", T_INT, OFF(min_timeout_ms), 1, 600000, "100", SRC_ALL,
-	  "floor of the adaptive timeout (set it to --timeout for a fixed timeout)" },
-	[R_MAX_TIMEOUT] = { "max-timeout", 0, "MS", T_INT, OFF(max_timeout_ms), 0, 600000, "0", SRC_ALL,
-	  "cap of the adaptive timeout (0: --timeout)" },
-	[R_MAX_RATE] = { "max-rate", 0, "N", T_INT, OFF(max_rate), 0, 100000000, "0", SRC_ALL,
-	  "at most N connect attempts per second, all threads together (0: no limit)" },
-	[R_TIMING] = { "timing", 'T', "PRESET", T_STR, OFF(timing), 0, 0, NULL, SRC_ALL,
-	  "timing preset: paranoid, polite, normal, aggressive, insane, or nmap's 0-5 (portolan(1))",
-	  .check = check_timing },
-	[R_SEED] = { "seed", 0, "N", T_INT, OFF(seed), 0, INT64_MAX, "0", SRC_ALL,
-	  "seed of the scan order permutation (0: a random one)" },
-	[R_SEQUENTIAL] = { "sequential", 0, NULL, T_BOOL, OFF(sequential), 0, 0, "false", SRC_ALL,
-	  "scan in index order (host-interleaved) instead of a permutation" },
-	[R_SHARD] = { "shard", 0, "I/N", T_STR, OFF(shard), 0, 0, NULL, SRC_ALL,
-	  "scan only share I of N (1-based); N machines with the same seed cover the space once",
-	  .env_check = env_check_shard },
-	[R_RETRIES] = { "retries", 0, "N", T_INT, OFF(retries), 0, 20, "1", SRC_ALL,
-	  "extra attempts for a port that did not answer" },
-	[R_MAX_RETRIES] = { "max-retries", 0, "N", T_SPECIAL, 0, 0, 0, NULL, SRC_CLI,
-	  "same as --retries",
-	  .flags = F_NMAP_ALIAS },
-	[R_FAMILY] = { "family", 0, "any|4|6", T_STR, OFF(family), 0, 0, "any", SRC_ALL,
-	  "address family used for host names",
-	  .check = check_family },
-	[R_IPV4] = { "ipv4", '4', NULL, T_SPECIAL, 0, 0, 0, NULL, SRC_CLI,
-	  "same as --family 4" },
-	[R_IPV6] = { "ipv6", '6', NULL, T_SPECIAL, 0, 0, 0, NULL, SRC_CLI,
-	  "same as --family 6" },
-	[R_REVERSE_DNS] = { "reverse-dns", 'R', NULL, T_BOOL, OFF(reverse_dns), 0, 0, "false", SRC_ALL,
-	  "look up PTR names of hosts with open ports (ptr column)" },
-	[R_NO_REVERSE_DNS] = { "no-reverse-dns", 'n', NULL, T_SPECIAL, 0, 0, 0, NULL, SRC_CLI,
-	  "no PTR lookups, whatever the config or environment says",
-	  .flags = F_NMAP_ALIAS },
-	[R_REVERSE_DNS_TIMEOUT] = { "reverse-dns-timeout", 0, "MS", T_INT, OFF(ptr_timeout_ms), 1, 60000, "2000", SRC_ALL,
-	  "bound on one reverse lookup, in milliseconds" },
-	[R_SERVICE_DETECTION] = { "service-detection", 's', NULL, T_BOOL, OFF(service_detection), 0, 0, "false", SRC_ALL,
-	  "identify the service, product and version on open ports" },
-	[R_PROBES_DIR] = { "probes-dir", 0, "DIR", T_STR, OFF(probes_dir), 0, 0, NULL, SRC_ALL,
-	  "directory of probe files (*.yaml) for service detection" },
-	[R_DETECT_TIMEOUT] = { "detect-timeout", 0, "MS", T_INT, OFF(detect_timeout_ms), 100, 120000, "10000", SRC_ALL,
-	  "bound on detection for one port, every probe included" },
-	[R_BANNER_WAIT] = { "banner-wait", 0, "MS", T_INT, OFF(banner_wait_ms), 0, 30000, "500", SRC_ALL,
-	  "wait for a banner on ports no banner probe lists" },
-	[R_MAX_HOSTS] = { "max-hosts", 0, "N", T_INT, OFF(max_hosts), 1, (int64_t)TARGET_LIMIT_MAX_HOSTS,
-	  "16777216", SRC_ALL, "refuse target spaces with more hosts than N" },
-	[R_TARGET_WINDOW] = { "target-window", 0, "N", T_INT, OFF(target_window), 1, (int64_t)TARGET_LIMIT_MAX_HOSTS,
-	  G_STRINGIFY(TARGET_DEFAULT_WINDOW), SRC_ALL, "read the targets file N specs at a time, each window scanned on its own",
-	  .omit = omit_default_window },
-	[R_RESUME] = { "resume", 0, "FILE", T_STR, OFF(resume_from), 0, 0, NULL, SRC_CLI,
-	  "continue the interrupted scan that FILE records" },
-	[R_RESUME_FILE] = { "resume-file", 0, "FILE", T_STR, OFF(resume_file), 0, 0, "portolan.resume", SRC_ALL,
-	  "where an interrupted scan writes what is needed to resume it" },
-	[R_FINDINGS] = { "findings", 0, "FILE", T_STR, OFF(findings_path), 0, 0, NULL, SRC_ALL,
-	  "write audit findings (policy, --baseline changes) to FILE: .csv, .json or .jsonl" },
-	[R_BASELINE] = { "baseline", 0, "FILE", T_STR, OFF(baseline_path), 0, 0, NULL, SRC_ALL,
-	  "report changes since FILE, an earlier portolan .json output (exit 1 if any)" },
-	[R_DRY_RUN] = { "dry-run", 0, NULL, T_BOOL, OFF(dry_run), 0, 0, "false", SRC_CLI,
-	  "print the tasks (address and port) instead of scanning" },
-	[R_VERBOSE] = { "verbose", 'v', NULL, T_SPECIAL, 0, 0, 0, NULL, SRC_CLI,
-	  "more messages; repeat for debugging" },
-	[R_QUIET] = { "quiet", 'q', NULL, T_SPECIAL, 0, 0, 0, NULL, SRC_CLI,
-	  "errors only, no summary" },
-	[R_HELP] = { "help", 'h', NULL, T_SPECIAL, 0, 0, 0, NULL, SRC_CLI, "show this help" },
-	[R_VERSION] = { "version", 'V', NULL, T_SPECIAL, 0, 0, 0, NULL, SRC_CLI, "show the version" },
+	[R_CONFIG] = { .name = "config", .key = 'c', .arg = "FILE", .type = T_STR,
+	  .off = OFF(config_path), .src = SRC_CLI | SRC_ENV,
+	  .help = "read settings from a libconfig FILE (env PORTOLAN_CONFIG)" },
+	[R_TARGETS] = { .name = "targets", .type = T_LIST, .off = OFF(targets),
+	  .src = SRC_CFG,
+	  .help = "targets to scan (config only; on the command line they are arguments)" },
+	[R_PORTS] = { .name = "ports", .key = 'p', .arg = "SPEC", .type = T_STR,
+	  .off = OFF(ports), .src = SRC_ALL, .env_check = env_check_ports,
+	  .flags = F_PORT_SPEC,
+	  .help = "ports: 22,80,8000-8100, '-' for 1-65535, service names (default: a common set)" },
+	[R_TARGETS_FILE] = { .name = "targets-file", .key = 'i', .arg = "FILE", .type = T_STR,
+	  .off = OFF(targets_file), .src = SRC_ALL,
+	  .help = "read targets from FILE, one a line, '#' comments, '-' for stdin" },
+	[R_EXCLUDE] = { .name = "exclude", .arg = "SPEC,...", .type = T_LIST,
+	  .off = OFF(exclude), .src = SRC_ALL, .env_check = env_check_exclude,
+	  .help = "exclude these addresses, ranges, CIDRs or names" },
+	[R_EXCLUDEFILE] = { .name = "excludefile", .arg = "FILE", .type = T_SPECIAL,
+	  .src = SRC_CLI, .flags = F_NMAP_ALIAS,
+	  .help = "same as --exclude-file" },
+	[R_EXCLUDE_FILE] = { .name = "exclude-file", .arg = "FILE", .type = T_STR,
+	  .off = OFF(exclude_file), .src = SRC_ALL,
+	  .help = "read exclusions from FILE" },
+	[R_EXCLUDE_PORTS] = { .name = "exclude-ports", .arg = "SPEC", .type = T_STR,
+	  .off = OFF(exclude_ports), .src = SRC_ALL,
+	  .help = "never scan these ports (same syntax as -p)" },
+	[R_TOP_PORTS] = { .name = "top-ports", .arg = "N", .type = T_SPECIAL, .min = 1,
+	  .max = 65535, .src = SRC_CLI,
+	  .help = "scan the N ports likeliest open, by portolan's ranking (-F: 100)" },
+	[R_OUTPUT] = { .name = "output", .key = 'o', .arg = "FILE", .type = T_LIST,
+	  .off = OFF(outputs), .src = SRC_CLI | SRC_CFG,
+	  .help = "write results to FILE ('-' for stdout); repeatable" },
+	[R_FORMAT] = { .name = "format", .key = 'f', .arg = "FMT", .type = T_STR,
+	  .off = OFF(format), .src = SRC_ALL, .check = check_format,
+	  .help = "output format: csv, json, jsonl or xml (default: from the file extension)" },
+	[R_OUTPUT_FORMATS] = { .name = "output-formats", .type = T_LIST,
+	  .off = OFF(output_formats), .src = SRC_CFG, .omit = omit_no_formats,
+	  .help = "the format of each output in turn, \"\" for -f or its extension (config only)" },
+	[R_OX] = { .name = "oX", .arg = "FILE", .type = T_SPECIAL, .src = SRC_CLI,
+	  .flags = F_NMAP_OUTPUT,
+	  .help = "XML to FILE ('-' for stdout), whatever -f says" },
+	[R_OJ] = { .name = "oJ", .arg = "FILE", .type = T_SPECIAL, .src = SRC_CLI,
+	  .flags = F_NMAP_OUTPUT,
+	  .help = "JSON to FILE ('-' for stdout), whatever -f says" },
+	[R_ON] = { .name = "oN", .arg = "FILE", .type = T_SPECIAL, .src = SRC_CLI,
+	  .flags = F_NMAP_OUTPUT,
+	  .help = "the table to FILE ('-' for stdout)" },
+	[R_OA] = { .name = "oA", .arg = "BASE", .type = T_SPECIAL, .src = SRC_CLI,
+	  .flags = F_NMAP_OUTPUT,
+	  .help = "BASE.csv, BASE.json, BASE.jsonl and BASE.xml" },
+	[R_STATES] = { .name = "states", .arg = "LIST", .type = T_STR, .off = OFF(states),
+	  .def = "open", .src = SRC_ALL, .check = check_states,
+	  .help = "states to report: open, closed, filtered, error, or all" },
+	[R_OPEN] = { .name = "open", .type = T_SPECIAL, .src = SRC_CLI, .flags = F_NMAP_ALIAS,
+	  .help = "same as --states open" },
+	[R_THREADS] = { .name = "threads", .key = 't', .arg = "N", .type = T_INT,
+	  .off = OFF(threads), .max = 65536, .def = "0", .src = SRC_ALL,
+	  .help = "concurrent connects; 0: from the descriptor limit and memory, at most 1024" },
+	[R_TIMEOUT] = { .name = "timeout", .arg = "MS", .type = T_INT, .off = OFF(timeout_ms),
+	  .min = 1, .max = 600000, .def = "1000", .src = SRC_ALL,
+	  .help = "connect timeout (ms) for a host with no RTT sample yet, and the cap" },
+	[R_MIN_TIMEOUT] = { .name = "min-timeout", .arg = "MS", .type = T_INT,
+	  .off = OFF(min_timeout_ms), .min = 1, .max = 600000, .def = "100", .src = SRC_ALL,
+	  .help = "floor of the adaptive timeout (set it to --timeout for a fixed timeout)" },
+	[R_MAX_TIMEOUT] = { .name = "max-timeout", .arg = "MS", .type = T_INT,
+	  .off = OFF(max_timeout_ms), .max = 600000, .def = "0", .src = SRC_ALL,
+	  .help = "cap of the adaptive timeout (0: --timeout)" },
+	[R_MAX_RATE] = { .name = "max-rate", .arg = "N", .type = T_INT, .off = OFF(max_rate),
+	  .max = 100000000, .def = "0", .src = SRC_ALL,
+	  .help = "at most N connect attempts per second, all threads together (0: no limit)" },
+	[R_TIMING] = { .name = "timing", .key = 'T', .arg = "PRESET", .type = T_STR,
+	  .off = OFF(timing), .src = SRC_ALL, .check = check_timing,
+	  .help = "timing preset: paranoid, polite, normal, aggressive, insane, or nmap's 0-5 (portolan(1))" },
+	[R_SEED] = { .name = "seed", .arg = "N", .type = T_INT, .off = OFF(seed),
+	  .max = INT64_MAX, .def = "0", .src = SRC_ALL,
+	  .help = "seed of the scan order permutation (0: a random one)" },
+	[R_SEQUENTIAL] = { .name = "sequential", .type = T_BOOL, .off = OFF(sequential),
+	  .def = "false", .src = SRC_ALL,
+	  .help = "scan in index order (host-interleaved) instead of a permutation" },
+	[R_SHARD] = { .name = "shard", .arg = "I/N", .type = T_STR, .off = OFF(shard),
+	  .src = SRC_ALL, .env_check = env_check_shard,
+	  .help = "scan only share I of N (1-based); N machines with the same seed cover the space once" },
+	[R_RETRIES] = { .name = "retries", .arg = "N", .type = T_INT, .off = OFF(retries),
+	  .max = 20, .def = "1", .src = SRC_ALL,
+	  .help = "extra attempts for a port that did not answer" },
+	[R_MAX_RETRIES] = { .name = "max-retries", .arg = "N", .type = T_SPECIAL,
+	  .src = SRC_CLI, .flags = F_NMAP_ALIAS,
+	  .help = "same as --retries" },
+	[R_FAMILY] = { .name = "family", .arg = "any|4|6", .type = T_STR, .off = OFF(family),
+	  .def = "any", .src = SRC_ALL, .check = check_family,
+	  .help = "address family used for host names" },
+	[R_IPV4] = { .name = "ipv4", .key = '4', .type = T_SPECIAL, .src = SRC_CLI,
+	  .help = "same as --family 4" },
+	[R_IPV6] = { .name = "ipv6", .key = '6', .type = T_SPECIAL, .src = SRC_CLI,
+	  .help = "same as --family 6" },
+	[R_REVERSE_DNS] = { .name = "reverse-dns", .key = 'R', .type = T_BOOL,
+	  .off = OFF(reverse_dns), .def = "false", .src = SRC_ALL,
+	  .help = "look up PTR names of hosts with open ports (ptr column)" },
+	[R_NO_REVERSE_DNS] = { .name = "no-reverse-dns", .key = 'n', .type = T_SPECIAL,
+	  .src = SRC_CLI, .flags = F_NMAP_ALIAS,
+	  .help = "no PTR lookups, whatever the config or environment says" },
+	[R_REVERSE_DNS_TIMEOUT] = { .name = "reverse-dns-timeout", .arg = "MS", .type = T_INT,
+	  .off = OFF(ptr_timeout_ms), .min = 1, .max = 60000, .def = "2000", .src = SRC_ALL,
+	  .help = "bound on one reverse lookup, in milliseconds" },
+	[R_SERVICE_DETECTION] = { .name = "service-detection", .key = 's', .type = T_BOOL,
+	  .off = OFF(service_detection), .def = "false", .src = SRC_ALL,
+	  .help = "identify the service, product and version on open ports" },
+	[R_PROBES_DIR] = { .name = "probes-dir", .arg = "DIR", .type = T_STR,
+	  .off = OFF(probes_dir), .src = SRC_ALL,
+	  .help = "directory of probe files (*.yaml) for service detection" },
+	[R_DETECT_TIMEOUT] = { .name = "detect-timeout", .arg = "MS", .type = T_INT,
+	  .off = OFF(detect_timeout_ms), .min = 100, .max = 120000, .def = "10000",
+	  .src = SRC_ALL,
+	  .help = "bound on detection for one port, every probe included" },
+	[R_BANNER_WAIT] = { .name = "banner-wait", .arg = "MS", .type = T_INT,
+	  .off = OFF(banner_wait_ms), .max = 30000, .def = "500", .src = SRC_ALL,
+	  .help = "wait for a banner on ports no banner probe lists" },
+	[R_MAX_HOSTS] = { .name = "max-hosts", .arg = "N", .type = T_INT,
+	  .off = OFF(max_hosts), .min = 1, .max = (int64_t)TARGET_LIMIT_MAX_HOSTS,
+	  .def = "16777216", .src = SRC_ALL,
+	  .help = "refuse target spaces with more hosts than N" },
+	[R_TARGET_WINDOW] = { .name = "target-window", .arg = "N", .type = T_INT,
+	  .off = OFF(target_window), .min = 1, .max = (int64_t)TARGET_LIMIT_MAX_HOSTS,
+	  .def = G_STRINGIFY(TARGET_DEFAULT_WINDOW), .src = SRC_ALL,
+	  .omit = omit_default_window,
+	  .help = "read the targets file N specs at a time, each window scanned on its own" },
+	[R_RESUME] = { .name = "resume", .arg = "FILE", .type = T_STR,
+	  .off = OFF(resume_from), .src = SRC_CLI,
+	  .help = "continue the interrupted scan that FILE records" },
+	[R_RESUME_FILE] = { .name = "resume-file", .arg = "FILE", .type = T_STR,
+	  .off = OFF(resume_file), .def = "portolan.resume", .src = SRC_ALL,
+	  .help = "where an interrupted scan writes what is needed to resume it" },
+	[R_FINDINGS] = { .name = "findings", .arg = "FILE", .type = T_STR,
+	  .off = OFF(findings_path), .src = SRC_ALL,
+	  .help = "write audit findings (policy, --baseline changes) to FILE: .csv, .json or .jsonl" },
+	[R_BASELINE] = { .name = "baseline", .arg = "FILE", .type = T_STR,
+	  .off = OFF(baseline_path), .src = SRC_ALL,
+	  .help = "report changes since FILE, an earlier portolan .json output (exit 1 if any)" },
+	[R_DRY_RUN] = { .name = "dry-run", .type = T_BOOL, .off = OFF(dry_run),
+	  .def = "false", .src = SRC_CLI,
+	  .help = "print the tasks (address and port) instead of scanning" },
+	[R_VERBOSE] = { .name = "verbose", .key = 'v', .type = T_SPECIAL, .src = SRC_CLI,
+	  .help = "more messages; repeat for debugging" },
+	[R_QUIET] = { .name = "quiet", .key = 'q', .type = T_SPECIAL, .src = SRC_CLI,
+	  .help = "errors only, no summary" },
+	[R_HELP] = { .name = "help", .key = 'h', .type = T_SPECIAL, .src = SRC_CLI,
+	  .help = "show this help" },
+	[R_VERSION] = { .name = "version", .key = 'V', .type = T_SPECIAL, .src = SRC_CLI,
+	  .help = "show the version" },
 };
 
 /* explicit_set has a bit per row. */
@@ -1423,12 +1456,75 @@ static int output_formats_check(struct settings *s, GError **err)
 	return 0;
 }
 
+/* The config file: the one -c names, else $PORTOLAN_CONFIG, or a resume
+ * file, which is a config file with a resume group: it takes the config
+ * file's place (anything else on the command line still applies over it). */
+static int apply_config_source(struct settings *s, GArray *values, GError **err)
+{
+	const char *config_path = NULL, *resume = NULL;
+	bool from_env;
+
+	for (guint i = 0; i < values->len; i++) {
+		const struct cli_value *cv = &g_array_index(values, struct cli_value, i);
+
+		if (cv->opt == &opts[R_CONFIG])
+			config_path = cv->value;
+		if (cv->opt == &opts[R_RESUME])
+			resume = cv->value;
+	}
+	if (resume != NULL && config_path != NULL) {
+		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+			    "--resume and --config cannot be combined: the resume file holds the settings");
+		return -1;
+	}
+	if (resume != NULL)
+		return config_apply(s, resume, true, err);
+	from_env = config_path == NULL;
+	if (from_env)
+		config_path = getenv("PORTOLAN_CONFIG");
+	if (config_path == NULL || *config_path == '\0')
+		return 0;
+	s->config_path = g_strdup(config_path);
+	if (config_apply(s, config_path, false, err) != 0) {
+		/* The user may not know the variable is set; a problem inside
+		 * the file names the file. */
+		if (from_env && g_str_has_prefix((*err)->message, "cannot read "))
+			g_prefix_error(err, "environment PORTOLAN_CONFIG: ");
+		return -1;
+	}
+	return 0;
+}
+
+/* Lists named on the command line replace the lower sources' lists;
+ * repeated options then add to it. */
+static int apply_cli_values(struct settings *s, GArray *values, GError **err)
+{
+	GHashTable *seen = g_hash_table_new(g_direct_hash, g_direct_equal);
+	int rc = 0;
+
+	for (guint i = 0; i < values->len && rc == 0; i++) {
+		struct cli_value *cv = &g_array_index(values, struct cli_value, i);
+		bool fresh = !g_hash_table_contains(seen, cv->opt);
+		char *label = option_label(cv->given);
+
+		g_hash_table_add(seen, (gpointer)cv->opt);
+		rc = set_from_text(s, cv->opt, cv->value, fresh, label, err);
+		g_free(label);
+		if (rc == 0 && cv->format != NULL) {
+			/* set_from_text added this output with "" as its format. */
+			g_free(s->output_formats->pdata[s->output_formats->len - 1]);
+			s->output_formats->pdata[s->output_formats->len - 1] = g_strdup(cv->format);
+		}
+	}
+	g_hash_table_destroy(seen);
+	return rc;
+}
+
 enum settings_status settings_load(struct settings *s, int argc, char **argv, GError **err)
 {
 	GArray *values = g_array_new(FALSE, FALSE, sizeof(struct cli_value));
 	GPtrArray *positional = g_ptr_array_new_with_free_func(g_free);
 	enum settings_status status = SETTINGS_ERROR;
-	const char *config_path = NULL;
 	int verbosity = 0;
 	guint i;
 
@@ -1439,78 +1535,8 @@ enum settings_status settings_load(struct settings *s, int argc, char **argv, GE
 	if (status == SETTINGS_DONE)
 		goto out;
 	status = SETTINGS_ERROR;
-
-	for (i = 0; i < values->len; i++) {
-		struct cli_value *cv = &g_array_index(values, struct cli_value, i);
-
-		if (cv->opt == &opts[R_CONFIG])
-			config_path = cv->value;
-	}
-	{
-		/* A resume file is a config file with a resume group: it takes
-		 * the config file's place (anything else on the command line
-		 * still applies over it). */
-		const char *resume = NULL;
-
-		for (i = 0; i < values->len; i++) {
-			struct cli_value *cv = &g_array_index(values, struct cli_value, i);
-
-			if (cv->opt == &opts[R_RESUME])
-				resume = cv->value;
-		}
-		if (resume != NULL && config_path != NULL) {
-			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-				    "--resume and --config cannot be combined: the resume file holds the settings");
-			goto out;
-		}
-		if (resume != NULL) {
-			if (config_apply(s, resume, true, err) != 0)
-				goto out;
-		} else {
-			bool from_env = config_path == NULL;
-
-			if (from_env)
-				config_path = getenv("PORTOLAN_CONFIG");
-			if (config_path != NULL && *config_path != '\0') {
-				s->config_path = g_strdup(config_path);
-				if (config_apply(s, config_path, false, err) != 0) {
-					/* The user may not know the variable is set;
-					 * a problem inside the file names the file. */
-					if (from_env && g_str_has_prefix((*err)->message, "cannot read "))
-						g_prefix_error(err, "environment PORTOLAN_CONFIG: ");
-					goto out;
-				}
-			}
-		}
-	}
-	if (env_apply(s, err) != 0)
-		goto out;
-
-	{
-		/* Lists named on the command line replace the lower sources' lists;
-		 * repeated options then add to it. */
-		GHashTable *seen = g_hash_table_new(g_direct_hash, g_direct_equal);
-		int rc = 0;
-
-		for (i = 0; i < values->len && rc == 0; i++) {
-			struct cli_value *cv = &g_array_index(values, struct cli_value, i);
-			bool fresh = !g_hash_table_contains(seen, cv->opt);
-			char *label = option_label(cv->given);
-
-			g_hash_table_add(seen, (gpointer)cv->opt);
-			rc = set_from_text(s, cv->opt, cv->value, fresh, label, err);
-			g_free(label);
-			if (rc == 0 && cv->format != NULL) {
-				/* set_from_text added this output with "" as its format. */
-				g_free(s->output_formats->pdata[s->output_formats->len - 1]);
-				s->output_formats->pdata[s->output_formats->len - 1] = g_strdup(cv->format);
-			}
-		}
-		g_hash_table_destroy(seen);
-		if (rc != 0)
-			goto out;
-	}
-	if (output_formats_check(s, err) != 0)
+	if (apply_config_source(s, values, err) != 0 || env_apply(s, err) != 0 ||
+	    apply_cli_values(s, values, err) != 0 || output_formats_check(s, err) != 0)
 		goto out;
 	if (positional->len > 0) {
 		g_ptr_array_set_size(s->targets, 0);

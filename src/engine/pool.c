@@ -65,7 +65,7 @@ static struct result *probe_task(const struct pool_ctx *ctx, struct netconn_spar
 	double t0;
 
 	taskgen_decode(ctx->tg, index, &host, &port_index);
-	target_set_get(ctx->plan->targets, host, &r->addr, &r->host);
+	target_set_get(ctx->targets, host, &r->addr, &r->host);
 	r->index = index;
 	r->seq = seq;
 	r->port = ctx->plan->ports.ports[port_index];
