@@ -41,4 +41,25 @@ bool pl_addr_equal(const struct pl_addr *a, const struct pl_addr *b);
  * 128, prefix at most bits). */
 struct pl_u128 pl_u128_host_mask(unsigned bits, unsigned prefix);
 
+/* a + b, wrapping modulo 2^128; callers that can overflow check first. */
+struct pl_u128 pl_u128_add(struct pl_u128 a, struct pl_u128 b);
+
+/* Adds the size of the range first..last (first <= last) to *total, unless
+ * that would pass 2^128 - 1: then *total becomes 2^128 - 1 and the result is
+ * false. */
+bool pl_u128_add_span(struct pl_u128 *total, struct pl_u128 first, struct pl_u128 last);
+
+/* Decimal text of v into buf (48 bytes hold any value), cut to len - 1. */
+void pl_u128_to_decimal(struct pl_u128 v, char *buf, size_t len);
+
+/* The block of prefix length `prefix` that holds v (bits is 32 or 128):
+ * host bits masked off for *first, set for *last, as nmap reads
+ * 192.0.2.7/24. */
+void pl_u128_prefix_block(struct pl_u128 v, unsigned bits, unsigned prefix,
+			  struct pl_u128 *first, struct pl_u128 *last);
+
+/* Orders (family, value) pairs: every IPv4 address before every IPv6 one,
+ * then by value. */
+int pl_addr_order(int fa, struct pl_u128 a, int fb, struct pl_u128 b);
+
 #endif

@@ -22,12 +22,13 @@ struct scan_method;
 
 struct scan_plan {
 	const struct scan_method *method;  /* how ports are probed (method.h) */
-	/* The hosts being scanned: the whole scan, or with windows the current
-	 * window (scan.c moves on from window to window). */
+	/* The hosts to scan: the whole scan's set, or NULL with windows. The
+	 * window being scanned is the run's (scan.c), not the plan's. */
 	struct target_set *targets;
-	struct target_windows *windows;  /* NULL: one window, the whole scan */
-	uint64_t window;                 /* the window in targets (0 without windows) */
-	char *window_digest;             /* its hosts' fingerprint (windows only) */
+	/* NULL: one window, the whole scan. Else the windows, the first one
+	 * already read (target_windows_preload), its errors reported. */
+	struct target_windows *windows;
+	uint64_t first_window;           /* where the scan starts (a resume's window) */
 	struct port_list ports;
 	char *ports_text;
 	char **target_specs;     /* NULL-terminated, for metadata */

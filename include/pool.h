@@ -26,6 +26,9 @@
 /* What the workers share; all of it outlives the pool. */
 struct pool_ctx {
 	const struct scan_plan *plan;
+	/* The window's hosts; scan.c replaces them (and tg) between windows,
+	 * while no worker holds a task. */
+	const struct target_set *targets;
 	const struct taskgen *tg;
 	struct bqueue *tasks;        /* of struct task_batch * */
 	struct bqueue *results;      /* of chains of struct result (result->next) */

@@ -70,9 +70,19 @@ void target_windows_digest(struct target_windows *tw, GChecksum *sum);
  * yet are skipped: read, not parsed or resolved. With digest non-NULL,
  * *digest is the hex SHA-256 of target_set_digest(*ts) (g_free). Errors
  * (max-hosts exceeded once names resolve, a line that no longer parses)
- * name the window. */
+ * name the window. The window target_windows_preload read is handed out
+ * as it is, not read again. */
 int target_windows_load(struct target_windows *tw, uint64_t k, struct target_set **ts,
 			char **digest, GError **err);
+
+/* Reads and finalizes window k ahead of the scan, so that its errors come
+ * while the plan is built, before any output is touched; tw keeps it (and
+ * frees it if it is never loaded). */
+int target_windows_preload(struct target_windows *tw, uint64_t k, GError **err);
+
+/* The preloaded window and its digest (borrowed), or NULL once loaded. */
+const struct target_set *target_windows_preloaded(const struct target_windows *tw,
+						  const char **digest);
 
 /* The permutation seed of window k: derived from the scan's seed, so a run
  * with the same seed repeats every window's order; 0 (index order) stays 0. */

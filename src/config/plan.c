@@ -124,17 +124,14 @@ static int build_targets(struct scan_plan *p, const struct settings *s, uint64_t
 	return rc;
 }
 
-/* Reads and finalizes window k into p->targets (windows only). */
-static int load_window(struct scan_plan *p, uint64_t k, GError **err)
+/* Reads and finalizes the window the scan starts in (windows only). */
+static int preload_window(struct scan_plan *p, uint64_t k, GError **err)
 {
-	target_set_free(p->targets);
-	g_free(p->window_digest);
-	p->window_digest = NULL;
-	p->window = k;
-	if (target_windows_load(p->windows, k, &p->targets, &p->window_digest, err) != 0)
+	p->first_window = k;
+	if (target_windows_preload(p->windows, k, err) != 0)
 		return -1;
 	if (p->audit != NULL)
-		audit_targets_finalized(p->audit, p->targets);
+		audit_targets_finalized(p->audit, target_windows_preloaded(p->windows, NULL));
 	return 0;
 }
 
@@ -404,6 +401,7 @@ static int build_audit(struct scan_plan *p, const struct settings *s, GError **e
 static int resume_window(struct scan_plan *p, const char *path, GError **err)
 {
 	const struct resume_state *rs = &p->resume;
+	const char *digest;
 
 	if (p->windows == NULL && !rs->windowed)
 		return 0;
@@ -413,11 +411,11 @@ static int resume_window(struct scan_plan *p, const char *path, GError **err)
 			    "cannot resume '%s': its target windows do not match the targets", path);
 		return -1;
 	}
-	if (load_window(p, rs->window.index, err) != 0)
+	if (preload_window(p, rs->window.index, err) != 0)
 		return -1;
+	(void)target_windows_preloaded(p->windows, &digest);
 	/* An empty fingerprint: the scan stopped before this window began. */
-	if (rs->window.fingerprint[0] != '\0' &&
-	    strcmp(rs->window.fingerprint, p->window_digest) != 0) {
+	if (rs->window.fingerprint[0] != '\0' && strcmp(rs->window.fingerprint, digest) != 0) {
 		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
 			    "cannot resume '%s': the hosts of window %" G_GUINT64_FORMAT " of %"
 			    G_GUINT64_FORMAT " no longer match the interrupted scan (a name resolves "
@@ -563,7 +561,7 @@ int plan_build(struct scan_plan *p, const struct settings *s, GError **err)
 	/* The first window is read now, so its errors come before any output
 	 * is touched. */
 	if (p->windows != NULL)
-		return load_window(p, 0, err);
+		return preload_window(p, 0, err);
 	return 0;
 }
 
@@ -601,7 +599,6 @@ void plan_free(struct scan_plan *p)
 {
 	target_set_free(p->targets);
 	target_windows_free(p->windows);
-	g_free(p->window_digest);
 	probe_db_free(p->probes);
 	ports_free(&p->ports);
 	g_free(p->ports_text);

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <libconfig.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,20 +32,32 @@ enum opt_type { T_STR, T_INT, T_BOOL, T_LIST, T_SPECIAL };
 /* Where a setting may come from. */
 enum { SRC_CLI = 1, SRC_ENV = 2, SRC_CFG = 4, SRC_ALL = 7 };
 
-/* Keys of options that do something other than store a value. */
-enum {
-	KEY_HELP = 'h', KEY_VERSION = 'V', KEY_VERBOSE = 'v', KEY_QUIET = 'q',
-	KEY_IPV4 = '4', KEY_IPV6 = '6', KEY_NO_PTR = 'n',
-	KEY_LONG_ONLY = 256,
-	/* nmap's spellings (nmapopts.c rewrites -oX to --oX before getopt). */
-	KEY_TOP_PORTS = KEY_LONG_ONLY + 40, KEY_OPEN, KEY_OX, KEY_OJ, KEY_ON, KEY_OA,
-	KEY_MAX_RETRIES, KEY_EXCLUDEFILE,
+/* getopt codes of long-only options: KEY_LONG_ONLY + the option's row, above
+ * every short option letter. */
+enum { KEY_LONG_ONLY = 256 };
+
+enum opt_flags {
+	F_NMAP_OUTPUT = 1,         /* nmap's -oX and the like: one dash in messages */
+	F_NMAP_ALIAS = 2,          /* another spelling, listed with nmap's in --help */
+	F_PORT_SPEC = 4,           /* a negative config number would read as a range */
 };
 
+struct settings;
+
+/* Checks a textual value of a closed set where it is read, so an error names
+ * its source (the option, the variable, or the file and line). Returns the
+ * text to store (value itself or its canonical spelling), or NULL with *err
+ * set. */
+typedef const char *opt_check_fn(const char *value, GError **err);
+/* What a scan would refuse in a value, checked for the environment even when
+ * the command line overrides the variable. 0, or -1 with *err set. */
+typedef int opt_env_check_fn(const char *value, GError **err);
+/* Whether settings_save leaves the setting out. */
+typedef bool opt_omit_fn(const struct settings *s);
 
 struct opt {
 	const char *name;          /* long option, config key, PORTOLAN_<NAME> */
-	int key;                   /* short option letter, or a KEY_LONG_ONLY+n code */
+	int key;                   /* short option letter, or 0 */
 	const char *arg;           /* argument name in --help; NULL for flags */
 	enum opt_type type;
 	size_t off;                /* offset in struct settings */
@@ -52,127 +65,209 @@ struct opt {
 	const char *def;           /* default, as text (also shown by --help) */
 	unsigned src;
 	const char *help;
+	opt_check_fn *check;       /* T_STR: a closed set, or NULL */
+	opt_env_check_fn *env_check;
+	opt_omit_fn *omit;
+	unsigned flags;            /* enum opt_flags */
 };
+
+static opt_check_fn check_states, check_family, check_format, check_timing;
+static opt_env_check_fn env_check_ports, env_check_shard, env_check_exclude;
+static opt_omit_fn omit_default_window, omit_no_formats;
 
 #define OFF(f) offsetof(struct settings, f)
 
-static const struct opt opts[] = {
-	{ "config", 'c', "FILE", T_STR, OFF(config_path), 0, 0, NULL, SRC_CLI | SRC_ENV,
-	  "read settings from a libconfig FILE (env PORTOLAN_CONFIG)" },
-	{ "targets", 0, NULL, T_LIST, OFF(targets), 0, 0, NULL, SRC_CFG,
-	  "targets to scan (config only; on the command line they are arguments)" },
-	{ "ports", 'p', "SPEC", T_STR, OFF(ports), 0, 0, NULL, SRC_ALL,
-	  "ports: 22,80,8000-8100, '-' for 1-65535, service names (default: a common set)" },
-	{ "targets-file", 'i', "FILE", T_STR, OFF(targets_file), 0, 0, NULL, SRC_ALL,
-	  "read targets from FILE, one a line, '#' comments, '-' for stdin" },
-	{ "exclude", KEY_LONG_ONLY + 1, "SPEC,...", T_LIST, OFF(exclude), 0, 0, NULL, SRC_ALL,
-	  "exclude these addresses, ranges, CIDRs or names" },
-	{ "excludefile", KEY_EXCLUDEFILE, "FILE", T_SPECIAL, 0, 0, 0, NULL, SRC_CLI,
-	  "same as --exclude-file" },
-	{ "exclude-file", KEY_LONG_ONLY + 2, "FILE", T_STR, OFF(exclude_file), 0, 0, NULL, SRC_ALL,
-	  "read exclusions from FILE" },
-	{ "exclude-ports", KEY_LONG_ONLY + 24, "SPEC", T_STR, OFF(exclude_ports), 0, 0, NULL, SRC_ALL,
-	  "never scan these ports (same syntax as -p)" },
-	{ "top-ports", KEY_TOP_PORTS, "N", T_SPECIAL, 0, 1, 65535, NULL, SRC_CLI,
-	  "scan the N ports likeliest open, by portolan's ranking (-F: 100)" },
-	{ "output", 'o', "FILE", T_LIST, OFF(outputs), 0, 0, NULL, SRC_CLI | SRC_CFG,
-	  "write results to FILE ('-' for stdout); repeatable" },
-	{ "format", 'f', "FMT", T_STR, OFF(format), 0, 0, NULL, SRC_ALL,
-	  "output format: {formats} (default: from the file extension)" },
-	{ "output-formats", 0, NULL, T_LIST, OFF(output_formats), 0, 0, NULL, SRC_CFG,
-	  "the format of each output in turn, \"\" for -f or its extension (config only)" },
-	{ "oX", KEY_OX, "FILE", T_SPECIAL, 0, 0, 0, NULL, SRC_CLI,
-	  "XML to FILE ('-' for stdout), whatever -f says" },
-	{ "oJ", KEY_OJ, "FILE", T_SPECIAL, 0, 0, 0, NULL, SRC_CLI,
-	  "JSON to FILE ('-' for stdout), whatever -f says" },
-	{ "oN", KEY_ON, "FILE", T_SPECIAL, 0, 0, 0, NULL, SRC_CLI,
-	  "the table to FILE ('-' for stdout)" },
-	{ "oA", KEY_OA, "BASE", T_SPECIAL, 0, 0, 0, NULL, SRC_CLI,
-	  "{base-files}" },
-	{ "states", KEY_LONG_ONLY + 3, "LIST", T_STR, OFF(states), 0, 0, "open", SRC_ALL,
-	  "states to report: open, closed, filtered, error, or all" },
-	{ "open", KEY_OPEN, NULL, T_SPECIAL, 0, 0, 0, NULL, SRC_CLI,
-	  "same as --states open" },
-	{ "threads", 't', "N", T_INT, OFF(threads), 0, 65536, "0", SRC_ALL,
-	  "concurrent connects; 0: from the descriptor limit and memory, at most 1024" },
-	{ "timeout", KEY_LONG_ONLY + 4, "MS", T_INT, OFF(timeout_ms), 1, 600000, "1000", SRC_ALL,
-	  "connect timeout (ms) for a host with no RTT sample yet, and the cap" },
-	{ "min-timeout", KEY_LONG_ONLY + 15, "MS", T_INT, OFF(min_timeout_ms), 1, 600000, "100", SRC_ALL,
-	  "floor of the adaptive timeout (set it to --timeout for a fixed timeout)" },
-	{ "max-timeout", KEY_LONG_ONLY + 16, "MS", T_INT, OFF(max_timeout_ms), 0, 600000, "0", SRC_ALL,
-	  "cap of the adaptive timeout (0: --timeout)" },
-	{ "max-rate", KEY_LONG_ONLY + 17, "N", T_INT, OFF(max_rate), 0, 100000000, "0", SRC_ALL,
-	  "at most N connect attempts per second, all threads together (0: no limit)" },
-	{ "timing", 'T', "PRESET", T_STR, OFF(timing), 0, 0, NULL, SRC_ALL,
-	  "timing preset: paranoid, polite, normal, aggressive, insane, or nmap's 0-5 (portolan(1))" },
-	{ "seed", KEY_LONG_ONLY + 18, "N", T_INT, OFF(seed), 0, INT64_MAX, "0", SRC_ALL,
-	  "seed of the scan order permutation (0: a random one)" },
-	{ "sequential", KEY_LONG_ONLY + 19, NULL, T_BOOL, OFF(sequential), 0, 0, "false", SRC_ALL,
-	  "scan in index order (host-interleaved) instead of a permutation" },
-	{ "shard", KEY_LONG_ONLY + 20, "I/N", T_STR, OFF(shard), 0, 0, NULL, SRC_ALL,
-	  "scan only share I of N (1-based); N machines with the same seed cover the space once" },
-	{ "retries", KEY_LONG_ONLY + 5, "N", T_INT, OFF(retries), 0, 20, "1", SRC_ALL,
-	  "extra attempts for a port that did not answer" },
-	{ "max-retries", KEY_MAX_RETRIES, "N", T_SPECIAL, 0, 0, 0, NULL, SRC_CLI,
-	  "same as --retries" },
-	{ "family", KEY_LONG_ONLY + 6, "any|4|6", T_STR, OFF(family), 0, 0, "any", SRC_ALL,
-	  "address family used for host names" },
-	{ "ipv4", KEY_IPV4, NULL, T_SPECIAL, 0, 0, 0, NULL, SRC_CLI,
-	  "same as --family 4" },
-	{ "ipv6", KEY_IPV6, NULL, T_SPECIAL, 0, 0, 0, NULL, SRC_CLI,
-	  "same as --family 6" },
-	{ "reverse-dns", 'R', NULL, T_BOOL, OFF(reverse_dns), 0, 0, "false", SRC_ALL,
-	  "look up PTR names of hosts with open ports (ptr column)" },
-	{ "no-reverse-dns", KEY_NO_PTR, NULL, T_SPECIAL, 0, 0, 0, NULL, SRC_CLI,
-	  "no PTR lookups, whatever the config or environment says" },
-	{ "reverse-dns-timeout", KEY_LONG_ONLY + 7, "MS", T_INT, OFF(ptr_timeout_ms), 1, 60000, "2000", SRC_ALL,
-	  "bound on one reverse lookup, in milliseconds" },
-	{ "service-detection", 's', NULL, T_BOOL, OFF(service_detection), 0, 0, "false", SRC_ALL,
-	  "identify the service, product and version on open ports" },
-	{ "probes-dir", KEY_LONG_ONLY + 10, "DIR", T_STR, OFF(probes_dir), 0, 0, NULL, SRC_ALL,
-	  "directory of probe files (*.yaml) for service detection" },
-	{ "detect-timeout", KEY_LONG_ONLY + 11, "MS", T_INT, OFF(detect_timeout_ms), 100, 120000, "10000", SRC_ALL,
-	  "bound on detection for one port, every probe included" },
-	{ "banner-wait", KEY_LONG_ONLY + 12, "MS", T_INT, OFF(banner_wait_ms), 0, 30000, "500", SRC_ALL,
-	  "wait for a banner on ports no banner probe lists" },
-	{ "max-hosts", KEY_LONG_ONLY + 8, "N", T_INT, OFF(max_hosts), 1, (int64_t)TARGET_LIMIT_MAX_HOSTS,
-	  "16777216", SRC_ALL, "refuse target spaces with more hosts than N" },
-	{ "target-window", KEY_LONG_ONLY + 23, "N", T_INT, OFF(target_window), 1, (int64_t)TARGET_LIMIT_MAX_HOSTS,
-	  G_STRINGIFY(TARGET_DEFAULT_WINDOW), SRC_ALL, "read the targets file N specs at a time, each window scanned on its own" },
-	{ "resume", KEY_LONG_ONLY + 13, "FILE", T_STR, OFF(resume_from), 0, 0, NULL, SRC_CLI,
-	  "continue the interrupted scan that FILE records" },
-	{ "resume-file", KEY_LONG_ONLY + 14, "FILE", T_STR, OFF(resume_file), 0, 0, "portolan.resume", SRC_ALL,
-	  "where an interrupted scan writes what is needed to resume it" },
-	{ "findings", KEY_LONG_ONLY + 21, "FILE", T_STR, OFF(findings_path), 0, 0, NULL, SRC_ALL,
-	  "write audit findings (policy, --baseline changes) to FILE: {findings-files}" },
-	{ "baseline", KEY_LONG_ONLY + 22, "FILE", T_STR, OFF(baseline_path), 0, 0, NULL, SRC_ALL,
-	  "report changes since FILE, an earlier portolan .json output (exit 1 if any)" },
-	{ "dry-run", KEY_LONG_ONLY + 9, NULL, T_BOOL, OFF(dry_run), 0, 0, "false", SRC_CLI,
-	  "print the tasks (address and port) instead of scanning" },
-	{ "verbose", KEY_VERBOSE, NULL, T_SPECIAL, 0, 0, 0, NULL, SRC_CLI,
-	  "more messages; repeat for debugging" },
-	{ "quiet", KEY_QUIET, NULL, T_SPECIAL, 0, 0, 0, NULL, SRC_CLI,
-	  "errors only, no summary" },
-	{ "help", KEY_HELP, NULL, T_SPECIAL, 0, 0, 0, NULL, SRC_CLI, "show this help" },
-	{ "version", KEY_VERSION, NULL, T_SPECIAL, 0, 0, 0, NULL, SRC_CLI, "show the version" },
+/* One row of the table per setting, in --help order; a row's index is its
+ * bit in explicit_set and, for a long-only option, its getopt code. */
+enum opt_row {
+	R_CONFIG, R_TARGETS, R_PORTS, R_TARGETS_FILE, R_EXCLUDE, R_EXCLUDEFILE,
+	R_EXCLUDE_FILE, R_EXCLUDE_PORTS, R_TOP_PORTS, R_OUTPUT, R_FORMAT, R_OUTPUT_FORMATS,
+	R_OX, R_OJ, R_ON, R_OA, R_STATES, R_OPEN, R_THREADS, R_TIMEOUT, R_MIN_TIMEOUT,
+	R_MAX_TIMEOUT, R_MAX_RATE, R_TIMING, R_SEED, R_SEQUENTIAL, R_SHARD, R_RETRIES,
+	R_MAX_RETRIES, R_FAMILY, R_IPV4, R_IPV6, R_REVERSE_DNS, R_NO_REVERSE_DNS,
+	R_REVERSE_DNS_TIMEOUT, R_SERVICE_DETECTION, R_PROBES_DIR, R_DETECT_TIMEOUT,
+	R_BANNER_WAIT, R_MAX_HOSTS, R_TARGET_WINDOW, R_RESUME, R_RESUME_FILE, R_FINDINGS,
+	R_BASELINE, R_DRY_RUN, R_VERBOSE, R_QUIET, R_HELP, R_VERSION,
+	NOPTS
 };
 
-#define NOPTS (sizeof(opts) / sizeof(opts[0]))
+static const struct opt opts[NOPTS] = {
+	[R_CONFIG] = { .name = "config", .key = 'c', .arg = "FILE", .type = T_STR,
+	  .off = OFF(config_path), .src = SRC_CLI | SRC_ENV,
+	  .help = "read settings from a libconfig FILE (env PORTOLAN_CONFIG)" },
+	[R_TARGETS] = { .name = "targets", .type = T_LIST, .off = OFF(targets),
+	  .src = SRC_CFG,
+	  .help = "targets to scan (config only; on the command line they are arguments)" },
+	[R_PORTS] = { .name = "ports", .key = 'p', .arg = "SPEC", .type = T_STR,
+	  .off = OFF(ports), .src = SRC_ALL, .env_check = env_check_ports,
+	  .flags = F_PORT_SPEC,
+	  .help = "ports: 22,80,8000-8100, '-' for 1-65535, service names (default: a common set)" },
+	[R_TARGETS_FILE] = { .name = "targets-file", .key = 'i', .arg = "FILE", .type = T_STR,
+	  .off = OFF(targets_file), .src = SRC_ALL,
+	  .help = "read targets from FILE, one a line, '#' comments, '-' for stdin" },
+	[R_EXCLUDE] = { .name = "exclude", .arg = "SPEC,...", .type = T_LIST,
+	  .off = OFF(exclude), .src = SRC_ALL, .env_check = env_check_exclude,
+	  .help = "exclude these addresses, ranges, CIDRs or names" },
+	[R_EXCLUDEFILE] = { .name = "excludefile", .arg = "FILE", .type = T_SPECIAL,
+	  .src = SRC_CLI, .flags = F_NMAP_ALIAS,
+	  .help = "same as --exclude-file" },
+	[R_EXCLUDE_FILE] = { .name = "exclude-file", .arg = "FILE", .type = T_STR,
+	  .off = OFF(exclude_file), .src = SRC_ALL,
+	  .help = "read exclusions from FILE" },
+	[R_EXCLUDE_PORTS] = { .name = "exclude-ports", .arg = "SPEC", .type = T_STR,
+	  .off = OFF(exclude_ports), .src = SRC_ALL,
+	  .help = "never scan these ports (same syntax as -p)" },
+	[R_TOP_PORTS] = { .name = "top-ports", .arg = "N", .type = T_SPECIAL, .min = 1,
+	  .max = 65535, .src = SRC_CLI,
+	  .help = "scan the N ports likeliest open, by portolan's ranking (-F: 100)" },
+	[R_OUTPUT] = { .name = "output", .key = 'o', .arg = "FILE", .type = T_LIST,
+	  .off = OFF(outputs), .src = SRC_CLI | SRC_CFG,
+	  .help = "write results to FILE ('-' for stdout); repeatable" },
+	[R_FORMAT] = { .name = "format", .key = 'f', .arg = "FMT", .type = T_STR,
+	  .off = OFF(format), .src = SRC_ALL, .check = check_format,
+	  .help = "output format: {formats} (default: from the file extension)" },
+	[R_OUTPUT_FORMATS] = { .name = "output-formats", .type = T_LIST,
+	  .off = OFF(output_formats), .src = SRC_CFG, .omit = omit_no_formats,
+	  .help = "the format of each output in turn, \"\" for -f or its extension (config only)" },
+	[R_OX] = { .name = "oX", .arg = "FILE", .type = T_SPECIAL, .src = SRC_CLI,
+	  .flags = F_NMAP_OUTPUT,
+	  .help = "XML to FILE ('-' for stdout), whatever -f says" },
+	[R_OJ] = { .name = "oJ", .arg = "FILE", .type = T_SPECIAL, .src = SRC_CLI,
+	  .flags = F_NMAP_OUTPUT,
+	  .help = "JSON to FILE ('-' for stdout), whatever -f says" },
+	[R_ON] = { .name = "oN", .arg = "FILE", .type = T_SPECIAL, .src = SRC_CLI,
+	  .flags = F_NMAP_OUTPUT,
+	  .help = "the table to FILE ('-' for stdout)" },
+	[R_OA] = { .name = "oA", .arg = "BASE", .type = T_SPECIAL, .src = SRC_CLI,
+	  .flags = F_NMAP_OUTPUT,
+	  .help = "{base-files}" },
+	[R_STATES] = { .name = "states", .arg = "LIST", .type = T_STR, .off = OFF(states),
+	  .def = "open", .src = SRC_ALL, .check = check_states,
+	  .help = "states to report: open, closed, filtered, error, or all" },
+	[R_OPEN] = { .name = "open", .type = T_SPECIAL, .src = SRC_CLI, .flags = F_NMAP_ALIAS,
+	  .help = "same as --states open" },
+	[R_THREADS] = { .name = "threads", .key = 't', .arg = "N", .type = T_INT,
+	  .off = OFF(threads), .max = 65536, .def = "0", .src = SRC_ALL,
+	  .help = "concurrent connects; 0: from the descriptor limit and memory, at most 1024" },
+	[R_TIMEOUT] = { .name = "timeout", .arg = "MS", .type = T_INT, .off = OFF(timeout_ms),
+	  .min = 1, .max = 600000, .def = "1000", .src = SRC_ALL,
+	  .help = "connect timeout (ms) for a host with no RTT sample yet, and the cap" },
+	[R_MIN_TIMEOUT] = { .name = "min-timeout", .arg = "MS", .type = T_INT,
+	  .off = OFF(min_timeout_ms), .min = 1, .max = 600000, .def = "100", .src = SRC_ALL,
+	  .help = "floor of the adaptive timeout (set it to --timeout for a fixed timeout)" },
+	[R_MAX_TIMEOUT] = { .name = "max-timeout", .arg = "MS", .type = T_INT,
+	  .off = OFF(max_timeout_ms), .max = 600000, .def = "0", .src = SRC_ALL,
+	  .help = "cap of the adaptive timeout (0: --timeout)" },
+	[R_MAX_RATE] = { .name = "max-rate", .arg = "N", .type = T_INT, .off = OFF(max_rate),
+	  .max = 100000000, .def = "0", .src = SRC_ALL,
+	  .help = "at most N connect attempts per second, all threads together (0: no limit)" },
+	[R_TIMING] = { .name = "timing", .key = 'T', .arg = "PRESET", .type = T_STR,
+	  .off = OFF(timing), .src = SRC_ALL, .check = check_timing,
+	  .help = "timing preset: paranoid, polite, normal, aggressive, insane, or nmap's 0-5 (portolan(1))" },
+	[R_SEED] = { .name = "seed", .arg = "N", .type = T_INT, .off = OFF(seed),
+	  .max = INT64_MAX, .def = "0", .src = SRC_ALL,
+	  .help = "seed of the scan order permutation (0: a random one)" },
+	[R_SEQUENTIAL] = { .name = "sequential", .type = T_BOOL, .off = OFF(sequential),
+	  .def = "false", .src = SRC_ALL,
+	  .help = "scan in index order (host-interleaved) instead of a permutation" },
+	[R_SHARD] = { .name = "shard", .arg = "I/N", .type = T_STR, .off = OFF(shard),
+	  .src = SRC_ALL, .env_check = env_check_shard,
+	  .help = "scan only share I of N (1-based); N machines with the same seed cover the space once" },
+	[R_RETRIES] = { .name = "retries", .arg = "N", .type = T_INT, .off = OFF(retries),
+	  .max = 20, .def = "1", .src = SRC_ALL,
+	  .help = "extra attempts for a port that did not answer" },
+	[R_MAX_RETRIES] = { .name = "max-retries", .arg = "N", .type = T_SPECIAL,
+	  .src = SRC_CLI, .flags = F_NMAP_ALIAS,
+	  .help = "same as --retries" },
+	[R_FAMILY] = { .name = "family", .arg = "any|4|6", .type = T_STR, .off = OFF(family),
+	  .def = "any", .src = SRC_ALL, .check = check_family,
+	  .help = "address family used for host names" },
+	[R_IPV4] = { .name = "ipv4", .key = '4', .type = T_SPECIAL, .src = SRC_CLI,
+	  .help = "same as --family 4" },
+	[R_IPV6] = { .name = "ipv6", .key = '6', .type = T_SPECIAL, .src = SRC_CLI,
+	  .help = "same as --family 6" },
+	[R_REVERSE_DNS] = { .name = "reverse-dns", .key = 'R', .type = T_BOOL,
+	  .off = OFF(reverse_dns), .def = "false", .src = SRC_ALL,
+	  .help = "look up PTR names of hosts with open ports (ptr column)" },
+	[R_NO_REVERSE_DNS] = { .name = "no-reverse-dns", .key = 'n', .type = T_SPECIAL,
+	  .src = SRC_CLI, .flags = F_NMAP_ALIAS,
+	  .help = "no PTR lookups, whatever the config or environment says" },
+	[R_REVERSE_DNS_TIMEOUT] = { .name = "reverse-dns-timeout", .arg = "MS", .type = T_INT,
+	  .off = OFF(ptr_timeout_ms), .min = 1, .max = 60000, .def = "2000", .src = SRC_ALL,
+	  .help = "bound on one reverse lookup, in milliseconds" },
+	[R_SERVICE_DETECTION] = { .name = "service-detection", .key = 's', .type = T_BOOL,
+	  .off = OFF(service_detection), .def = "false", .src = SRC_ALL,
+	  .help = "identify the service, product and version on open ports" },
+	[R_PROBES_DIR] = { .name = "probes-dir", .arg = "DIR", .type = T_STR,
+	  .off = OFF(probes_dir), .src = SRC_ALL,
+	  .help = "directory of probe files (*.yaml) for service detection" },
+	[R_DETECT_TIMEOUT] = { .name = "detect-timeout", .arg = "MS", .type = T_INT,
+	  .off = OFF(detect_timeout_ms), .min = 100, .max = 120000, .def = "10000",
+	  .src = SRC_ALL,
+	  .help = "bound on detection for one port, every probe included" },
+	[R_BANNER_WAIT] = { .name = "banner-wait", .arg = "MS", .type = T_INT,
+	  .off = OFF(banner_wait_ms), .max = 30000, .def = "500", .src = SRC_ALL,
+	  .help = "wait for a banner on ports no banner probe lists" },
+	[R_MAX_HOSTS] = { .name = "max-hosts", .arg = "N", .type = T_INT,
+	  .off = OFF(max_hosts), .min = 1, .max = (int64_t)TARGET_LIMIT_MAX_HOSTS,
+	  .def = "16777216", .src = SRC_ALL,
+	  .help = "refuse target spaces with more hosts than N" },
+	[R_TARGET_WINDOW] = { .name = "target-window", .arg = "N", .type = T_INT,
+	  .off = OFF(target_window), .min = 1, .max = (int64_t)TARGET_LIMIT_MAX_HOSTS,
+	  .def = G_STRINGIFY(TARGET_DEFAULT_WINDOW), .src = SRC_ALL,
+	  .omit = omit_default_window,
+	  .help = "read the targets file N specs at a time, each window scanned on its own" },
+	[R_RESUME] = { .name = "resume", .arg = "FILE", .type = T_STR,
+	  .off = OFF(resume_from), .src = SRC_CLI,
+	  .help = "continue the interrupted scan that FILE records" },
+	[R_RESUME_FILE] = { .name = "resume-file", .arg = "FILE", .type = T_STR,
+	  .off = OFF(resume_file), .def = "portolan.resume", .src = SRC_ALL,
+	  .help = "where an interrupted scan writes what is needed to resume it" },
+	[R_FINDINGS] = { .name = "findings", .arg = "FILE", .type = T_STR,
+	  .off = OFF(findings_path), .src = SRC_ALL,
+	  .help = "write audit findings (policy, --baseline changes) to FILE: {findings-files}" },
+	[R_BASELINE] = { .name = "baseline", .arg = "FILE", .type = T_STR,
+	  .off = OFF(baseline_path), .src = SRC_ALL,
+	  .help = "report changes since FILE, an earlier portolan .json output (exit 1 if any)" },
+	[R_DRY_RUN] = { .name = "dry-run", .type = T_BOOL, .off = OFF(dry_run),
+	  .def = "false", .src = SRC_CLI,
+	  .help = "print the tasks (address and port) instead of scanning" },
+	[R_VERBOSE] = { .name = "verbose", .key = 'v', .type = T_SPECIAL, .src = SRC_CLI,
+	  .help = "more messages; repeat for debugging" },
+	[R_QUIET] = { .name = "quiet", .key = 'q', .type = T_SPECIAL, .src = SRC_CLI,
+	  .help = "errors only, no summary" },
+	[R_HELP] = { .name = "help", .key = 'h', .type = T_SPECIAL, .src = SRC_CLI,
+	  .help = "show this help" },
+	[R_VERSION] = { .name = "version", .key = 'V', .type = T_SPECIAL, .src = SRC_CLI,
+	  .help = "show the version" },
+};
 
-/* nmap's -oX and the like: one dash in messages and --help. */
+/* explicit_set has a bit per row. */
+_Static_assert(NOPTS <= 64, "the settings table outgrew the explicit_set mask");
+/* Long-only getopt codes stay clear of short option letters and of getopt's
+ * own '?' and ':'. */
+_Static_assert(KEY_LONG_ONLY > UCHAR_MAX, "long-only codes overlap short options");
+
 static bool nmap_output(const struct opt *o)
 {
-	return o->key >= KEY_OX && o->key <= KEY_OA;
+	return (o->flags & F_NMAP_OUTPUT) != 0;
 }
 
-/* Other spellings of a setting, listed with nmap's in --help. */
 static bool nmap_alias(const struct opt *o)
 {
-	return o->key == KEY_OPEN || o->key == KEY_NO_PTR || o->key == KEY_MAX_RETRIES ||
-	       o->key == KEY_EXCLUDEFILE;
+	return (o->flags & F_NMAP_ALIAS) != 0;
 }
-/* explicit_set has a bit per entry. */
-G_STATIC_ASSERT(NOPTS <= 64);
+
+static bool has_short(const struct opt *o)
+{
+	return o->key != 0;
+}
+
+/* The value getopt returns for an option. */
+static int opt_code(const struct opt *o)
+{
+	return has_short(o) ? o->key : KEY_LONG_ONLY + (int)(o - opts);
+}
 
 static const struct opt *opt_by_name(const char *name)
 {
@@ -182,10 +277,13 @@ static const struct opt *opt_by_name(const char *name)
 	return NULL;
 }
 
-static const struct opt *opt_by_key(int key)
+/* The row of a value getopt returned, or NULL. */
+static const struct opt *opt_by_code(int code)
 {
+	if (code >= KEY_LONG_ONLY)
+		return code - KEY_LONG_ONLY < (int)NOPTS ? &opts[code - KEY_LONG_ONLY] : NULL;
 	for (size_t i = 0; i < NOPTS; i++)
-		if (opts[i].key == key)
+		if (has_short(&opts[i]) && opts[i].key == code)
 			return &opts[i];
 	return NULL;
 }
@@ -246,33 +344,48 @@ static bool parse_bool(const char *text, bool *out)
 	return false;
 }
 
-static int check_family(const char *family, GError **err);
-
-/* Values from a closed set are checked where they are read, so an error
- * names its source: the option, the variable, or the file and line. */
-static int check_value(const struct opt *o, const char *value, GError **err)
+static const char *check_states(const char *value, GError **err)
 {
 	unsigned mask;
+
+	return settings_states_mask(value, &mask, err) == 0 ? value : NULL;
+}
+
+static const char *check_family(const char *value, GError **err)
+{
+	char shown[TEXT_QUOTE_SIZE];
+
+	if (strcmp(value, "any") == 0 || strcmp(value, "4") == 0 || strcmp(value, "6") == 0)
+		return value;
+	g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "invalid family '%s': expected any, 4 or 6",
+		    text_quote(shown, value));
+	return NULL;
+}
+
+static const char *check_format(const char *value, GError **err)
+{
+	char shown[TEXT_QUOTE_SIZE];
+
+	if (writer_find(value) != NULL)
+		return value;
+	g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "unknown format '%s': expected %s",
+		    text_quote(shown, value), writer_names());
+	return NULL;
+}
+
+/* A preset's name, or nmap's level (-T4), stored as the name. */
+static const char *check_timing(const char *value, GError **err)
+{
 	char names[128], shown[TEXT_QUOTE_SIZE];
 
-	if (o->off == OFF(states))
-		return settings_states_mask(value, &mask, err);
-	if (o->off == OFF(family))
-		return check_family(value, err);
-	if (o->off == OFF(format) && writer_find(value) == NULL) {
-		text_quote(shown, value);
-		g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "unknown format '%s': expected %s",
-			    shown, writer_names());
-		return -1;
-	}
-	if (o->off == OFF(timing) && preset_find(value) == NULL && preset_find_level(value) == NULL) {
-		preset_names(names, sizeof(names));
-		text_quote(shown, value);
-		g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "unknown timing preset '%s': expected %s",
-			    shown, names);
-		return -1;
-	}
-	return 0;
+	if (preset_find(value) != NULL)
+		return value;
+	if (preset_find_level(value) != NULL)
+		return preset_find_level(value)->name;
+	preset_names(names, sizeof(names));
+	g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "unknown timing preset '%s': expected %s",
+		    text_quote(shown, value), names);
+	return NULL;
 }
 
 /* Stores a textual value (command line, environment, default). `where`
@@ -291,13 +404,11 @@ static int set_from_text(struct settings *s, const struct opt *o, const char *va
 	case T_STR: {
 		char **p = FIELD(s, o, char *);
 
-		if (check_value(o, value, err) != 0) {
+		if (o->check != NULL && (value = o->check(value, err)) == NULL) {
 			if (where != NULL)
 				g_prefix_error(err, "%s: ", where);
 			return -1;
 		}
-		if (o->off == OFF(timing) && preset_find_level(value) != NULL)
-			value = preset_find_level(value)->name;   /* nmap's -T4 */
 		g_free(*p);
 		*p = g_strdup(value);
 		return 0;
@@ -334,7 +445,7 @@ static int set_from_text(struct settings *s, const struct opt *o, const char *va
 		if (fresh)
 			list_replace(list);
 		/* Output paths may hold commas; other lists are comma-separated. */
-		if (o->off == OFF(outputs)) {
+		if (o == &opts[R_OUTPUT]) {
 			/* Formats belong to the outputs of the same source. */
 			if (fresh)
 				g_ptr_array_set_size(s->output_formats, 0);
@@ -462,11 +573,11 @@ static void config_apply_one(struct settings *s, const struct opt *o, const conf
 		*FIELD(s, o, bool) = config_setting_get_bool(cs) != 0;
 		return;
 	case T_STR:
-		if (o->off == OFF(ports) && negative_number(cs) != NULL) {
+		if ((o->flags & F_PORT_SPEC) && negative_number(cs) != NULL) {
 			/* Joined as text, -5 would be the open range 1-5. */
 			config_problem(problems, path, negative_number(cs),
-				       "setting 'ports': %lld is not a port number (1 to 65535); write "
-				       "a range as a string, such as \"1-5\"",
+				       "setting '%s': %lld is not a port number (1 to 65535); write "
+				       "a range as a string, such as \"1-5\"", o->name,
 				       config_setting_get_int64(negative_number(cs)));
 			return;
 		}
@@ -777,12 +888,20 @@ out:
 	return rc;
 }
 
-static bool output_formats_any(const struct settings *s)
+/* The default window is left out, so a resume file of a scan without
+ * windows is what it was before there were any. */
+static bool omit_default_window(const struct settings *s)
+{
+	return s->target_window == TARGET_DEFAULT_WINDOW;
+}
+
+/* Only -oX and the like give outputs formats of their own. */
+static bool omit_no_formats(const struct settings *s)
 {
 	for (guint i = 0; i < s->output_formats->len; i++)
 		if (((const char *)s->output_formats->pdata[i])[0] != '\0')
-			return true;
-	return false;
+			return false;
+	return true;
 }
 
 void settings_save(const struct settings *s, config_setting_t *root)
@@ -793,12 +912,7 @@ void settings_save(const struct settings *s, config_setting_t *root)
 
 		if (!(o->src & SRC_CFG))
 			continue;
-		/* The default window is left out, so a resume file of a scan
-		 * without windows is what it was before there were any. */
-		if (o->off == OFF(target_window) && s->target_window == TARGET_DEFAULT_WINDOW)
-			continue;
-		/* Only -oX and the like give outputs formats of their own. */
-		if (o->off == OFF(output_formats) && !output_formats_any(s))
+		if (o->omit != NULL && o->omit(s))
 			continue;
 		switch (o->type) {
 		case T_STR: {
@@ -847,33 +961,37 @@ static char *env_name(const struct opt *o)
 	return name;
 }
 
-/* What a scan would refuse in a value of these settings, checked here as
- * well: a variable is checked even when the command line overrides it, so a
- * broken environment is found now, not on the run that relies on it. Files a
- * variable names are opened only when used. */
-static int env_check_value(const struct opt *o, const char *value, GError **err)
+/* What a scan would refuse in the ports, shard and exclude settings, checked
+ * for a variable as well: a variable is checked even when the command line
+ * overrides it, so a broken environment is found now, not on the run that
+ * relies on it. Files a variable names are opened only when used. */
+static int env_check_ports(const char *value, GError **err)
 {
+	struct port_list pl = { 0 };
+	int rc = ports_parse(value, &pl, err);
+
+	ports_free(&pl);
+	return rc;
+}
+
+static int env_check_shard(const char *value, GError **err)
+{
+	uint64_t shard, nshards;
+
+	return plan_parse_shard(value, &shard, &nshards, err);
+}
+
+static int env_check_exclude(const char *value, GError **err)
+{
+	struct target_set *ts = target_set_new();
+	GPtrArray *specs = g_ptr_array_new_with_free_func(g_free);
 	int rc = 0;
 
-	if (o->off == OFF(ports)) {
-		struct port_list pl = { 0 };
-
-		rc = ports_parse(value, &pl, err);
-		ports_free(&pl);
-	} else if (o->off == OFF(shard)) {
-		uint64_t shard, nshards;
-
-		rc = plan_parse_shard(value, &shard, &nshards, err);
-	} else if (o->off == OFF(exclude)) {
-		struct target_set *ts = target_set_new();
-		GPtrArray *specs = g_ptr_array_new_with_free_func(g_free);
-
-		list_add_items(specs, value);
-		for (guint i = 0; i < specs->len && rc == 0; i++)
-			rc = target_set_exclude(ts, specs->pdata[i], err);
-		g_ptr_array_unref(specs);
-		target_set_free(ts);
-	}
+	list_add_items(specs, value);
+	for (guint i = 0; i < specs->len && rc == 0; i++)
+		rc = target_set_exclude(ts, specs->pdata[i], err);
+	g_ptr_array_unref(specs);
+	target_set_free(ts);
 	return rc;
 }
 
@@ -885,7 +1003,8 @@ static int env_apply(struct settings *s, GError **err)
 		const char *value;
 		int rc = 0;
 
-		if (!(o->src & SRC_ENV) || o->off == OFF(config_path))
+		/* PORTOLAN_CONFIG was read with the config file. */
+		if (!(o->src & SRC_ENV) || o == &opts[R_CONFIG])
 			continue;
 		name = env_name(o);
 		value = getenv(name);
@@ -893,7 +1012,7 @@ static int env_apply(struct settings *s, GError **err)
 			char *where = g_strdup_printf("environment %s", name);
 
 			rc = set_from_text(s, o, value, true, where, err);
-			if (rc == 0 && env_check_value(o, value, err) != 0) {
+			if (rc == 0 && o->env_check != NULL && o->env_check(value, err) != 0) {
 				g_prefix_error(err, "%s: ", where);
 				rc = -1;
 			}
@@ -919,7 +1038,7 @@ static char *option_label(const struct opt *o)
 {
 	if (nmap_output(o))
 		return g_strdup_printf("option '-%s'", o->name);
-	if (o->key > 0 && o->key < KEY_LONG_ONLY)
+	if (has_short(o))
 		return g_strdup_printf("option '-%c/--%s'", o->key, o->name);
 	return g_strdup_printf("option '--%s'", o->name);
 }
@@ -937,7 +1056,7 @@ void settings_print_help(FILE *fp)
 
 		if (!(o->src & SRC_CLI) || nmap_output(o) || nmap_alias(o))
 			continue;       /* nmap's spellings are listed below */
-		if (o->key > 0 && o->key < KEY_LONG_ONLY)
+		if (has_short(o))
 			g_snprintf(left, sizeof(left), "-%c, --%s%s%s", o->key, o->name,
 				   o->arg ? " " : "", o->arg ? o->arg : "");
 		else
@@ -987,8 +1106,8 @@ static int cli_check_ports(GArray *values, GError **err)
 	for (guint i = 0; i < values->len; i++) {
 		const struct cli_value *cv = &g_array_index(values, struct cli_value, i);
 
-		p = p || cv->given->key == 'p';
-		top = top || cv->given->key == KEY_TOP_PORTS;
+		p = p || cv->given == &opts[R_PORTS];
+		top = top || cv->given == &opts[R_TOP_PORTS];
 	}
 	if (p && top) {
 		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
@@ -1010,9 +1129,9 @@ static GString *cli_options(struct option *longopts)
 		longopts[n].name = opts[i].name;
 		longopts[n].has_arg = opts[i].arg ? required_argument : no_argument;
 		longopts[n].flag = NULL;
-		longopts[n].val = opts[i].key;
+		longopts[n].val = opt_code(&opts[i]);
 		n++;
-		if (opts[i].key > 0 && opts[i].key < KEY_LONG_ONLY) {
+		if (has_short(&opts[i])) {
 			g_string_append_c(shortopts, (char)opts[i].key);
 			if (opts[i].arg)
 				g_string_append_c(shortopts, ':');
@@ -1034,33 +1153,30 @@ static void cli_add(GArray *values, const struct opt *given, const char *setting
 }
 
 /* Turns one option getopt returned into the values it sets. */
-static int cli_value(int c, const char *arg, GArray *values, GError **err)
+static int cli_value(const struct opt *o, const char *arg, GArray *values, GError **err)
 {
 	const char *const *all_ext = writer_file_formats();
-	const struct opt *o = opt_by_key(c);
 	char shown[TEXT_QUOTE_SIZE];
 	int64_t n;
 
-	if (o == NULL)
+	switch (o - opts) {
+	case R_IPV4:
+	case R_IPV6:
+		cli_add(values, o, "family", g_strdup(o == &opts[R_IPV4] ? "4" : "6"), NULL);
 		return 0;
-	switch (c) {
-	case KEY_IPV4:
-	case KEY_IPV6:
-		cli_add(values, o, "family", g_strdup(c == KEY_IPV4 ? "4" : "6"), NULL);
-		return 0;
-	case KEY_NO_PTR:
+	case R_NO_REVERSE_DNS:
 		cli_add(values, o, "reverse-dns", g_strdup("false"), NULL);
 		return 0;
-	case KEY_OPEN:
+	case R_OPEN:
 		cli_add(values, o, "states", g_strdup("open"), NULL);
 		return 0;
-	case KEY_MAX_RETRIES:
+	case R_MAX_RETRIES:
 		cli_add(values, o, "retries", g_strdup(arg), NULL);
 		return 0;
-	case KEY_EXCLUDEFILE:
+	case R_EXCLUDEFILE:
 		cli_add(values, o, "exclude-file", g_strdup(arg), NULL);
 		return 0;
-	case KEY_TOP_PORTS:
+	case R_TOP_PORTS:
 		if (!parse_int(arg, &n) || n < o->min || n > o->max) {
 			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
 				    "option '--top-ports': invalid value '%s': expected an integer "
@@ -1069,13 +1185,13 @@ static int cli_value(int c, const char *arg, GArray *values, GError **err)
 		}
 		cli_add(values, o, "ports", ports_top_spec((unsigned)n), NULL);
 		return 0;
-	case KEY_OX:
-	case KEY_OJ:
-	case KEY_ON:
+	case R_OX:
+	case R_OJ:
+	case R_ON:
 		cli_add(values, o, "output", g_strdup(arg),
-			c == KEY_OX ? "xml" : c == KEY_OJ ? "json" : "table");
+			o == &opts[R_OX] ? "xml" : o == &opts[R_OJ] ? "json" : "table");
 		return 0;
-	case KEY_OA:
+	case R_OA:
 		if (arg[0] == '\0' || strcmp(arg, "-") == 0) {
 			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
 				    "option '-oA' needs a base name for its four files, not '%s'",
@@ -1127,8 +1243,9 @@ static int cli_parse(int argc, char **argv, GArray *values, GPtrArray *positiona
 #endif
 	*status = SETTINGS_OK;
 	while ((c = getopt_long(argc, argv, shortopts->str, longopts, NULL)) != -1) {
-		switch (c) {
-		case '?':
+		const struct opt *o = opt_by_code(c);
+
+		if (c == '?') {
 			if (optopt > 0 && optopt < KEY_LONG_ONLY && g_ascii_isprint((char)optopt))
 				g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
 					    "unknown option '-%c' (see --help)", optopt);
@@ -1137,28 +1254,33 @@ static int cli_parse(int argc, char **argv, GArray *values, GPtrArray *positiona
 					    "unknown option '%s' (see --help)",
 					    cli_token(argv[optind - 1], shown));
 			goto out;
-		case ':':
+		}
+		if (c == ':') {
 			g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "option '%s' needs an argument",
 				    cli_token(argv[optind - 1], shown));
 			goto out;
-		case KEY_HELP:
+		}
+		if (o == NULL)
+			continue;
+		switch (o - opts) {
+		case R_HELP:
 			settings_print_help(stdout);
 			*status = SETTINGS_DONE;
 			rc = 0;
 			goto out;
-		case KEY_VERSION:
+		case R_VERSION:
 			printf("portolan %s\n", PORTOLAN_VERSION);
 			*status = SETTINGS_DONE;
 			rc = 0;
 			goto out;
-		case KEY_VERBOSE:
+		case R_VERBOSE:
 			*verbosity = *verbosity < 0 ? 1 : *verbosity + 1;
 			continue;
-		case KEY_QUIET:
+		case R_QUIET:
 			*verbosity = -1;
 			continue;
 		default:
-			if (cli_value(c, optarg, values, err) != 0)
+			if (cli_value(o, optarg, values, err) != 0)
 				goto out;
 			break;
 		}
@@ -1313,20 +1435,6 @@ static void fit_timeouts(struct settings *s)
 		s->min_timeout_ms = s->timeout_ms;
 }
 
-static int check_family(const char *family, GError **err)
-{
-	if (strcmp(family, "any") == 0 || strcmp(family, "4") == 0 || strcmp(family, "6") == 0)
-		return 0;
-	{
-		char shown[TEXT_QUOTE_SIZE];
-
-		text_quote(shown, family);
-		g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "invalid family '%s': expected any, 4 or 6",
-			    shown);
-	}
-	return -1;
-}
-
 /* A format per output (config `output-formats`, or -oX on the command line,
  * which replaces the config's outputs and their formats together). */
 static int output_formats_check(struct settings *s, GError **err)
@@ -1354,12 +1462,75 @@ static int output_formats_check(struct settings *s, GError **err)
 	return 0;
 }
 
+/* The config file: the one -c names, else $PORTOLAN_CONFIG, or a resume
+ * file, which is a config file with a resume group: it takes the config
+ * file's place (anything else on the command line still applies over it). */
+static int apply_config_source(struct settings *s, GArray *values, GError **err)
+{
+	const char *config_path = NULL, *resume = NULL;
+	bool from_env;
+
+	for (guint i = 0; i < values->len; i++) {
+		const struct cli_value *cv = &g_array_index(values, struct cli_value, i);
+
+		if (cv->opt == &opts[R_CONFIG])
+			config_path = cv->value;
+		if (cv->opt == &opts[R_RESUME])
+			resume = cv->value;
+	}
+	if (resume != NULL && config_path != NULL) {
+		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+			    "--resume and --config cannot be combined: the resume file holds the settings");
+		return -1;
+	}
+	if (resume != NULL)
+		return config_apply(s, resume, true, err);
+	from_env = config_path == NULL;
+	if (from_env)
+		config_path = getenv("PORTOLAN_CONFIG");
+	if (config_path == NULL || *config_path == '\0')
+		return 0;
+	s->config_path = g_strdup(config_path);
+	if (config_apply(s, config_path, false, err) != 0) {
+		/* The user may not know the variable is set; a problem inside
+		 * the file names the file. */
+		if (from_env && g_str_has_prefix((*err)->message, "cannot read "))
+			g_prefix_error(err, "environment PORTOLAN_CONFIG: ");
+		return -1;
+	}
+	return 0;
+}
+
+/* Lists named on the command line replace the lower sources' lists;
+ * repeated options then add to it. */
+static int apply_cli_values(struct settings *s, GArray *values, GError **err)
+{
+	GHashTable *seen = g_hash_table_new(g_direct_hash, g_direct_equal);
+	int rc = 0;
+
+	for (guint i = 0; i < values->len && rc == 0; i++) {
+		struct cli_value *cv = &g_array_index(values, struct cli_value, i);
+		bool fresh = !g_hash_table_contains(seen, cv->opt);
+		char *label = option_label(cv->given);
+
+		g_hash_table_add(seen, (gpointer)cv->opt);
+		rc = set_from_text(s, cv->opt, cv->value, fresh, label, err);
+		g_free(label);
+		if (rc == 0 && cv->format != NULL) {
+			/* set_from_text added this output with "" as its format. */
+			g_free(s->output_formats->pdata[s->output_formats->len - 1]);
+			s->output_formats->pdata[s->output_formats->len - 1] = g_strdup(cv->format);
+		}
+	}
+	g_hash_table_destroy(seen);
+	return rc;
+}
+
 enum settings_status settings_load(struct settings *s, int argc, char **argv, GError **err)
 {
 	GArray *values = g_array_new(FALSE, FALSE, sizeof(struct cli_value));
 	GPtrArray *positional = g_ptr_array_new_with_free_func(g_free);
 	enum settings_status status = SETTINGS_ERROR;
-	const char *config_path = NULL;
 	int verbosity = 0;
 	guint i;
 
@@ -1370,79 +1541,8 @@ enum settings_status settings_load(struct settings *s, int argc, char **argv, GE
 	if (status == SETTINGS_DONE)
 		goto out;
 	status = SETTINGS_ERROR;
-
-	for (i = 0; i < values->len; i++) {
-		struct cli_value *cv = &g_array_index(values, struct cli_value, i);
-
-		if (cv->opt->off == OFF(config_path) && cv->opt->type == T_STR &&
-		    strcmp(cv->opt->name, "config") == 0)
-			config_path = cv->value;
-	}
-	{
-		/* A resume file is a config file with a resume group: it takes
-		 * the config file's place (anything else on the command line
-		 * still applies over it). */
-		const char *resume = NULL;
-
-		for (i = 0; i < values->len; i++) {
-			struct cli_value *cv = &g_array_index(values, struct cli_value, i);
-
-			if (cv->opt->off == OFF(resume_from) && cv->opt->type == T_STR)
-				resume = cv->value;
-		}
-		if (resume != NULL && config_path != NULL) {
-			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-				    "--resume and --config cannot be combined: the resume file holds the settings");
-			goto out;
-		}
-		if (resume != NULL) {
-			if (config_apply(s, resume, true, err) != 0)
-				goto out;
-		} else {
-			bool from_env = config_path == NULL;
-
-			if (from_env)
-				config_path = getenv("PORTOLAN_CONFIG");
-			if (config_path != NULL && *config_path != '\0') {
-				s->config_path = g_strdup(config_path);
-				if (config_apply(s, config_path, false, err) != 0) {
-					/* The user may not know the variable is set;
-					 * a problem inside the file names the file. */
-					if (from_env && g_str_has_prefix((*err)->message, "cannot read "))
-						g_prefix_error(err, "environment PORTOLAN_CONFIG: ");
-					goto out;
-				}
-			}
-		}
-	}
-	if (env_apply(s, err) != 0)
-		goto out;
-
-	{
-		/* Lists named on the command line replace the lower sources' lists;
-		 * repeated options then add to it. */
-		GHashTable *seen = g_hash_table_new(g_direct_hash, g_direct_equal);
-		int rc = 0;
-
-		for (i = 0; i < values->len && rc == 0; i++) {
-			struct cli_value *cv = &g_array_index(values, struct cli_value, i);
-			bool fresh = !g_hash_table_contains(seen, cv->opt);
-			char *label = option_label(cv->given);
-
-			g_hash_table_add(seen, (gpointer)cv->opt);
-			rc = set_from_text(s, cv->opt, cv->value, fresh, label, err);
-			g_free(label);
-			if (rc == 0 && cv->format != NULL) {
-				/* set_from_text added this output with "" as its format. */
-				g_free(s->output_formats->pdata[s->output_formats->len - 1]);
-				s->output_formats->pdata[s->output_formats->len - 1] = g_strdup(cv->format);
-			}
-		}
-		g_hash_table_destroy(seen);
-		if (rc != 0)
-			goto out;
-	}
-	if (output_formats_check(s, err) != 0)
+	if (apply_config_source(s, values, err) != 0 || env_apply(s, err) != 0 ||
+	    apply_cli_values(s, values, err) != 0 || output_formats_check(s, err) != 0)
 		goto out;
 	if (positional->len > 0) {
 		g_ptr_array_set_size(s->targets, 0);
@@ -1451,7 +1551,7 @@ enum settings_status settings_load(struct settings *s, int argc, char **argv, GE
 	}
 	s->verbosity = verbosity;
 
-	/* Closed-set values were checked where they were read (check_value). */
+	/* Closed-set values were checked where they were read (the check column). */
 	if (apply_preset(s, err) != 0)
 		goto out;
 	fit_timeouts(s);

@@ -57,7 +57,7 @@ static struct result *run_task(const struct pool *p, const struct method_env *en
 	uint64_t index = taskgen_index_at(ctx->tg, seq);
 
 	taskgen_decode(ctx->tg, index, &t.host, &port_index);
-	target_set_get(ctx->plan->targets, t.host, &r->addr, &r->host);
+	target_set_get(ctx->targets, t.host, &r->addr, &r->host);
 	r->index = index;
 	r->seq = seq;
 	r->port = ctx->plan->ports.ports[port_index];

@@ -40,9 +40,20 @@
 #define BATCHES_PER_WORKER 4
 #define BATCH_RATE_MS 100
 
+/* The window being scanned: the whole scan without windows. The plan only
+ * describes the windows; this moves from one to the next. */
+struct scan_window {
+	const struct target_set *targets;  /* NULL while the next one is read */
+	struct target_set *owned;          /* targets, when read from the windows */
+	uint64_t index;                    /* 0 without windows */
+	char *digest;                      /* its hosts' fingerprint; NULL without
+					    * windows or while it is read */
+};
+
 struct scan_ctl {
-	struct scan_plan *plan;       /* its targets change from window to window */
+	const struct scan_plan *plan;
 	struct bqueue *tasks;
+	struct bqueue *results_q;     /* chains of results, workers to collector */
 	struct ratelimit *rate;       /* closed on stop: waiters must not sleep on */
 	struct collector *results;      /* set once started; read by the signal thread */
 	struct outputs *outputs;      /* the run's open outputs */
@@ -50,10 +61,14 @@ struct scan_ctl {
 	struct metrics *metrics;
 	struct taskgen *tg;           /* the window's order; workers read it */
 	struct pool_ctx *pctx;
-	/* The window under way (the whole scan without windows) and the ones
-	 * before it: the main thread changes them between windows, a
-	 * checkpoint on the signal thread reads them, both under win_lock. */
+	struct pool *pool;
+	struct rdns_cache *ptr;       /* NULL unless reverse DNS is on */
+	struct statusline *status;
+	/* The window under way and the ones before it: the main thread
+	 * changes them between windows, a checkpoint on the signal thread
+	 * reads them, both under win_lock. */
 	pthread_mutex_t win_lock;
+	struct scan_window win;
 	uint64_t hosts, total;
 	uint64_t hosts_before, tasks_before;
 	GError *window_error;         /* a window that could not be read */
@@ -86,14 +101,49 @@ static void stop_tasks(struct scan_ctl *c)
 	progress_cancel(c->progress);
 }
 
-/* The order of the window in plan->targets: its own permutation, the seed
- * derived from the scan's, so every window of a run is repeatable. */
-static void window_taskgen(const struct scan_plan *plan, struct taskgen *tg)
+/* The window the scan starts in: the plan's whole set, or the window the
+ * plan read ahead (the first, or a resumed scan's). */
+static int window_first(struct scan_window *w, const struct scan_plan *plan, GError **err)
 {
-	uint64_t seed = plan->windows != NULL ? target_windows_seed(plan->seed, plan->window)
+	memset(w, 0, sizeof(*w));
+	if (plan->windows == NULL) {
+		w->targets = plan->targets;
+		return 0;
+	}
+	w->index = plan->first_window;
+	if (target_windows_load(plan->windows, w->index, &w->owned, &w->digest, err) != 0)
+		return -1;
+	w->targets = w->owned;
+	return 0;
+}
+
+/* Lets go of the window's hosts, now window k is next; returns them for the
+ * caller to free outside any lock (NULL: the plan's). */
+static struct target_set *window_leave(struct scan_window *w, uint64_t k)
+{
+	struct target_set *old = w->owned;
+
+	w->targets = w->owned = NULL;
+	w->index = k;
+	g_free(w->digest);
+	w->digest = NULL;
+	return old;
+}
+
+static void window_clear(struct scan_window *w)
+{
+	target_set_free(window_leave(w, 0));
+}
+
+/* The order of a window: its own permutation, the seed derived from the
+ * scan's, so every window of a run is repeatable. */
+static void window_taskgen(const struct scan_plan *plan, const struct scan_window *w,
+			   struct taskgen *tg)
+{
+	uint64_t seed = plan->windows != NULL ? target_windows_seed(plan->seed, w->index)
 					      : plan->seed;
 
-	taskgen_init_permuted(tg, target_set_count(plan->targets), plan->ports.count, seed);
+	taskgen_init_permuted(tg, target_set_count(w->targets), plan->ports.count, seed);
 	(void)taskgen_set_shard(tg, plan->shard, plan->nshards);
 }
 
@@ -157,9 +207,9 @@ static int write_resume(struct scan_ctl *c, bool say, GError **err)
 	snapshot(c, &snap);
 	if (plan->windows != NULL) {
 		rw = (struct resume_window){
-			.index = plan->window,
+			.index = c->win.index,
 			.count = target_windows_count(plan->windows),
-			.fingerprint = plan->window_digest,
+			.fingerprint = c->win.digest,
 			.hosts_before = c->hosts_before,
 			.tasks_before = c->tasks_before,
 		};
@@ -285,7 +335,7 @@ static void produce(struct scan_ctl *c, unsigned workers, uint64_t from, bool re
  * timeouts. Returns -1 with c->window_error set when k cannot be read. */
 static int next_window(struct scan_ctl *c, uint64_t k)
 {
-	struct scan_plan *plan = c->plan;
+	const struct scan_plan *plan = c->plan;
 	struct target_set *ts = NULL, *old;
 	char *digest = NULL;
 
@@ -293,11 +343,7 @@ static int next_window(struct scan_ctl *c, uint64_t k)
 	c->hosts_before += c->hosts;
 	c->tasks_before += c->total;
 	c->hosts = c->total = 0;
-	old = plan->targets;
-	plan->targets = NULL;
-	plan->window = k;
-	g_free(plan->window_digest);
-	plan->window_digest = NULL;
+	old = window_leave(&c->win, k);
 	progress_restart(c->progress, 0, NULL, 0);
 	pthread_mutex_unlock(&c->win_lock);
 	target_set_free(old);
@@ -310,9 +356,10 @@ static int next_window(struct scan_ctl *c, uint64_t k)
 	if (plan->audit != NULL)
 		audit_targets_finalized(plan->audit, ts);
 	pthread_mutex_lock(&c->win_lock);
-	plan->targets = ts;
-	plan->window_digest = digest;
-	window_taskgen(plan, c->tg);
+	c->win.targets = c->win.owned = ts;
+	c->win.digest = digest;
+	c->pctx->targets = ts;
+	window_taskgen(plan, &c->win, c->tg);
 	c->hosts = target_set_count(ts);
 	c->total = taskgen_count(c->tg);
 	pthread_mutex_unlock(&c->win_lock);
@@ -351,7 +398,7 @@ static void scan_windows(struct scan_ctl *c, unsigned workers, struct statusline
 {
 	uint64_t n = target_windows_count(c->plan->windows);
 
-	for (uint64_t k = c->plan->window + 1; k < n; k++) {
+	for (uint64_t k = c->win.index + 1; k < n; k++) {
 		if (!progress_wait(c->progress, c->total) || atomic_load(&c->stopping))
 			return;
 		if (next_window(c, k) != 0) {
@@ -364,78 +411,70 @@ static void scan_windows(struct scan_ctl *c, unsigned workers, struct statusline
 	}
 }
 
-int scan_run(struct scan_plan *plan, GError **err)
+/* The counts a resumed scan starts from: the summary covers the whole
+ * scan, earlier runs included. */
+static void resume_counts(struct scan_ctl *c, const struct resume_state *rs)
 {
-	struct scan_ctl ctl;
-	struct metrics metrics;
-	struct metrics_snapshot snap;
-	struct taskgen tg;
-	struct pool_ctx pctx;
-	struct scan_meta meta;
-	struct bqueue *results_q = NULL;
-	struct collector *results = NULL;
-	struct pool *pool = NULL;
-	struct rdns_cache *ptr = NULL;
-	struct timing *timing = NULL;
-	struct statusline *status = NULL;
-	unsigned threads;
-	uint64_t hosts;
-	int rc = PL_EXIT_RUNTIME, sig, closed;
-	const struct resume_state *rs = &plan->resume;
-	struct outputs *outs = plan_open_outputs(plan, err);
+	struct metrics *m = c->metrics;
 
-	if (outs == NULL)
-		return PL_EXIT_RUNTIME;
-	memset(&ctl, 0, sizeof(ctl));
-	memset(&pctx, 0, sizeof(pctx));
-	pthread_mutex_init(&ctl.win_lock, NULL);
-	metrics_init(&metrics);
-	hosts = target_set_count(plan->targets);
-	window_taskgen(plan, &tg);
-	ctl.plan = plan;
-	ctl.outputs = outs;
-	ctl.metrics = &metrics;
-	ctl.tg = &tg;
-	ctl.pctx = &pctx;
-	ctl.hosts = hosts;
-	ctl.total = taskgen_count(&tg);
-	ctl.progress = progress_new(plan->resuming ? rs->low : 0, rs->done, rs->ndone);
-	if (plan->resuming && rs->windowed) {
-		ctl.hosts_before = rs->window.hosts_before;
-		ctl.tasks_before = rs->window.tasks_before;
+	if (rs->windowed) {
+		c->hosts_before = rs->window.hosts_before;
+		c->tasks_before = rs->window.tasks_before;
 	}
-	if (plan->resuming) {
-		/* The summary covers the whole scan, earlier runs included. */
-		atomic_store(&metrics.probes, rs->counts.probes);
-		atomic_store(&metrics.attempts, rs->counts.attempts);
-		atomic_store(&metrics.retries, rs->counts.retries);
-		atomic_store(&metrics.resource_waits, rs->counts.resource_waits);
-		for (int i = 0; i < STATE_COUNT; i++)
-			atomic_store(&metrics.state[i], rs->counts.state[i]);
-		ctl.elapsed_base = rs->counts.elapsed_s;
-	}
+	atomic_store(&m->probes, rs->counts.probes);
+	atomic_store(&m->attempts, rs->counts.attempts);
+	atomic_store(&m->retries, rs->counts.retries);
+	atomic_store(&m->resource_waits, rs->counts.resource_waits);
+	for (int i = 0; i < STATE_COUNT; i++)
+		atomic_store(&m->state[i], rs->counts.state[i]);
+	c->elapsed_base = rs->counts.elapsed_s;
+}
+
+/* Sets up everything but the threads: the first window and its order, the
+ * progress record, the queues. Returns how many workers to start, or 0
+ * with *err set. */
+static unsigned scan_setup(struct scan_ctl *c, const struct scan_plan *plan, GError **err)
+{
+	const struct resume_state *rs = &plan->resume;
+	unsigned threads;
+
+	c->plan = plan;
+	c->progress = progress_new(plan->resuming ? rs->low : 0, rs->done, rs->ndone);
+	if (window_first(&c->win, plan, err) != 0)
+		return 0;
+	window_taskgen(plan, &c->win, c->tg);
+	c->hosts = target_set_count(c->win.targets);
+	c->total = taskgen_count(c->tg);
+	if (plan->resuming)
+		resume_counts(c, rs);
 	threads = rlimits_fit_threads(plan->threads, FD_RESERVE);
 	/* Not more threads than tasks; with windows the later ones may be
 	 * larger than the first, so no such bound. */
-	if (plan->windows == NULL && (uint64_t)threads > ctl.total)
-		threads = ctl.total > 0 ? (unsigned)ctl.total : 1;
+	if (plan->windows == NULL && (uint64_t)threads > c->total)
+		threads = c->total > 0 ? (unsigned)c->total : 1;
 
 	/* Threads inherit this mask: from here on only signal_main sees them. */
-	sigemptyset(&ctl.sigs);
-	sigaddset(&ctl.sigs, SIGINT);
-	sigaddset(&ctl.sigs, SIGTERM);
-	sigaddset(&ctl.sigs, SIGUSR2);
-	pthread_sigmask(SIG_BLOCK, &ctl.sigs, NULL);
+	sigemptyset(&c->sigs);
+	sigaddset(&c->sigs, SIGINT);
+	sigaddset(&c->sigs, SIGTERM);
+	sigaddset(&c->sigs, SIGUSR2);
+	pthread_sigmask(SIG_BLOCK, &c->sigs, NULL);
 
 	/* One batch waiting per worker keeps every worker fed. */
-	ctl.tasks = bqueue_new(threads < 64 ? 64 : threads);
-	results_q = bqueue_new(RESULTS_QUEUE_CAPACITY);
+	c->tasks = bqueue_new(threads < 64 ? 64 : threads);
+	c->results_q = bqueue_new(RESULTS_QUEUE_CAPACITY);
 	if (plan->reverse_dns)
-		ptr = rdns_cache_new(plan->ptr_timeout_ms);
-	timing = timing_new(plan->timeout_ms, plan->min_timeout_ms, plan->max_timeout_ms);
-	ctl.rate = plan->max_rate > 0 ? ratelimit_new((double)plan->max_rate) : NULL;
+		c->ptr = rdns_cache_new(plan->ptr_timeout_ms);
+	c->rate = plan->max_rate > 0 ? ratelimit_new((double)plan->max_rate) : NULL;
+	return threads;
+}
 
-	meta = (struct scan_meta){
+/* Starts the results thread (which writes the headers) and the signal
+ * thread. Returns 0, or -1 with *err set and nothing left running. */
+static int start_collector(struct scan_ctl *c, struct scan_plan *plan, unsigned threads,
+			   GError **err)
+{
+	struct scan_meta meta = {
 		.version = PORTOLAN_VERSION,
 		.start = time(NULL),
 		.targets = (const char *const *)plan->target_specs,
@@ -446,88 +485,115 @@ int scan_run(struct scan_plan *plan, GError **err)
 		.states = plan->states_text,
 		.argv = plan->argv,
 	};
+
 	plan_order(plan, &meta.order);
-	clock_gettime(CLOCK_MONOTONIC, &ctl.t0);
-	results = collector_start(plan, outs, results_q, &metrics, ctl.progress, &meta,
-				on_output_failure, &ctl, err);
-	if (results == NULL) {
+	clock_gettime(CLOCK_MONOTONIC, &c->t0);
+	c->results = collector_start(plan, c->outputs, c->results_q, c->metrics, c->progress,
+				     &meta, on_output_failure, c, err);
+	if (c->results == NULL) {
 		/* A header could not be written: nothing was probed, so leave no
 		 * half-made file behind (a resumed file was not created by us). */
-		plan_discard_outputs(plan, outs);
-		outs = NULL;
-		goto out;
+		plan_discard_outputs(plan, c->outputs);
+		c->outputs = NULL;
+		return -1;
 	}
-	ctl.results = results;
-	if (pthread_create(&ctl.sig_thread, NULL, signal_main, &ctl) != 0) {
+	if (pthread_create(&c->sig_thread, NULL, signal_main, c) != 0) {
 		g_set_error(err, PL_ERROR, PL_ERROR_RUNTIME, "cannot start the signal thread");
-		bqueue_close(results_q);
-		collector_join(results);
-		(void)collector_close(results, NULL, NULL);
-		collector_free(results);
-		goto out;
+		bqueue_close(c->results_q);
+		collector_join(c->results);
+		(void)collector_close(c->results, NULL, NULL);
+		collector_free(c->results);
+		c->results = NULL;
+		return -1;
 	}
+	return 0;
+}
 
-	pctx = (struct pool_ctx){
-		.plan = plan, .tg = &tg, .tasks = ctl.tasks, .results = results_q,
-		.metrics = &metrics, .ptr = ptr, .timing = timing, .rate = ctl.rate,
-		.stopping = &ctl.stopping,
+/* Starts the workers and feeds them every window, until the last task is
+ * queued or the scan stops. False when no worker could be started. */
+static bool run_workers(struct scan_ctl *c, unsigned threads, GError **err)
+{
+	const struct scan_plan *plan = c->plan;
+	const struct resume_state *rs = &plan->resume;
+
+	*c->pctx = (struct pool_ctx){
+		.plan = plan, .targets = c->win.targets, .tg = c->tg, .tasks = c->tasks,
+		.results = c->results_q, .metrics = c->metrics, .ptr = c->ptr,
+		.timing = timing_new(plan->timeout_ms, plan->min_timeout_ms, plan->max_timeout_ms),
+		.rate = c->rate, .stopping = &c->stopping,
 	};
-	timing = NULL;           /* pctx.timing owns it: windows replace it */
-	pool = pool_start(&pctx, threads, err);
-	if (pool != NULL) {
-		g_info("scanning %" G_GUINT64_FORMAT " hosts x %zu ports with %u threads%s",
-		       hosts, plan->ports.count, pool_size(pool),
-		       plan->windows != NULL ? " (first window)" : "");
-		if (log_verbosity() >= 0)
-			status = statusline_start(&metrics, ctl.total,
-						  plan->resuming ? rs->counts.probes : 0, stderr);
-		collector_set_statusline(results, status);
-		if (plan->windows != NULL) {
-			/* A resumed window had low + ndone done before. */
-			uint64_t before = plan->resuming ? rs->low + rs->ndone : 0;
-			uint64_t probes = atomic_load(&metrics.probes);
+	c->pool = pool_start(c->pctx, threads, err);
+	if (c->pool == NULL)
+		return false;
+	g_info("scanning %" G_GUINT64_FORMAT " hosts x %zu ports with %u threads%s",
+	       c->hosts, plan->ports.count, pool_size(c->pool),
+	       plan->windows != NULL ? " (first window)" : "");
+	if (log_verbosity() >= 0)
+		c->status = statusline_start(c->metrics, c->total,
+					     plan->resuming ? rs->counts.probes : 0, stderr);
+	collector_set_statusline(c->results, c->status);
+	if (plan->windows != NULL) {
+		/* A resumed window had low + ndone done before. */
+		uint64_t before = plan->resuming ? rs->low + rs->ndone : 0;
+		uint64_t probes = atomic_load(&c->metrics->probes);
 
-			statusline_window(status, plan->window, target_windows_count(plan->windows),
-					  ctl.total, probes >= before ? probes - before : 0);
-		}
-		produce(&ctl, pool_size(pool), plan->resuming ? rs->low : 0, plan->resuming);
-		if (plan->windows != NULL)
-			scan_windows(&ctl, pool_size(pool), status);
+		statusline_window(c->status, c->win.index, target_windows_count(plan->windows),
+				  c->total, probes >= before ? probes - before : 0);
 	}
-	bqueue_close(ctl.tasks);
-	pool_join(pool);
-	bqueue_close(results_q);
+	produce(c, pool_size(c->pool), plan->resuming ? rs->low : 0, plan->resuming);
+	if (plan->windows != NULL)
+		scan_windows(c, pool_size(c->pool), c->status);
+	return true;
+}
 
-	collector_join(results);
+/* The exit code of a scan whose every thread has finished and whose
+ * outputs closed (closed: collector_close's answer). */
+static int scan_outcome(struct scan_ctl *c, int closed, GError **err)
+{
+	const struct scan_plan *plan = c->plan;
+	int sig;
+
+	if (closed != 0 || c->pool == NULL)
+		return PL_EXIT_RUNTIME;
+	if ((sig = atomic_load(&c->stop_signal)) != 0)
+		return write_resume(c, true, err) == 0 ? 128 + sig : PL_EXIT_RUNTIME;
+	if (c->window_error != NULL)
+		return stop_at_window(c, err);
+	if (plan->audit != NULL && audit_findings(plan->audit) > 0)
+		return PL_EXIT_FINDINGS;   /* the network differs from the policy or baseline */
+	return PL_EXIT_OK;
+}
+
+/* Waits for the workers and the results thread, closes every output with
+ * the summary and prints it. Returns the exit code. */
+static int scan_finish(struct scan_ctl *c, GError **err)
+{
+	const struct scan_plan *plan = c->plan;
+	struct metrics_snapshot snap;
+	int rc, closed;
+
+	bqueue_close(c->tasks);
+	pool_join(c->pool);
+	bqueue_close(c->results_q);
+
+	collector_join(c->results);
 	/* Only now: the results thread wrote its last row around the line. */
-	statusline_stop(status);
-	snapshot(&ctl, &snap);
+	statusline_stop(c->status);
+	snapshot(c, &snap);
 	/* The signal thread stays: a trailer to a stream whose reader stopped
 	 * blocks, and the second signal must still end the scan. A checkpoint
 	 * meanwhile finds every file with its trailer or without. */
-	closed = collector_close(results, &snap, pool == NULL ? NULL : err);
+	closed = collector_close(c->results, &snap, c->pool == NULL ? NULL : err);
 	/* It must not checkpoint once results are gone. */
-	atomic_store(&ctl.finished, true);
-	pthread_kill(ctl.sig_thread, SIGUSR2);
-	pthread_join(ctl.sig_thread, NULL);
-	collector_free(results);
-	if (closed == COLLECTOR_READER_GONE) {
-		/* As if SIGPIPE had ended us, without dying of it mid-write. */
-		rc = 128 + SIGPIPE;
-		goto out;
-	}
-	if (closed != 0)
-		rc = PL_EXIT_RUNTIME;
-	else if (pool == NULL)
-		rc = PL_EXIT_RUNTIME;
-	else if ((sig = atomic_load(&ctl.stop_signal)) != 0)
-		rc = write_resume(&ctl, true, err) == 0 ? 128 + sig : PL_EXIT_RUNTIME;
-	else if (ctl.window_error != NULL)
-		rc = stop_at_window(&ctl, err);
-	else if (plan->audit != NULL && audit_findings(plan->audit) > 0)
-		rc = PL_EXIT_FINDINGS;   /* the network differs from the policy or baseline */
-	else
-		rc = PL_EXIT_OK;
+	atomic_store(&c->finished, true);
+	pthread_kill(c->sig_thread, SIGUSR2);
+	pthread_join(c->sig_thread, NULL);
+	collector_free(c->results);
+	c->results = NULL;
+	/* As if SIGPIPE had ended us, without dying of it mid-write. */
+	if (closed == COLLECTOR_READER_GONE)
+		return 128 + SIGPIPE;
+	rc = scan_outcome(c, closed, err);
 	/* The scan it records is complete: nothing is left to resume. (A copy
 	 * left elsewhere is refused by its outputs record.) */
 	if (rc == PL_EXIT_OK && plan->resuming && unlink(plan->settings->resume_from) != 0 &&
@@ -539,18 +605,46 @@ int scan_run(struct scan_plan *plan, GError **err)
 		if (plan->audit != NULL)
 			audit_print_summary(plan->audit, stderr);
 	}
+	return rc;
+}
+
+int scan_run(struct scan_plan *plan, GError **err)
+{
+	struct scan_ctl ctl;
+	struct metrics metrics;
+	struct taskgen tg;
+	struct pool_ctx pctx;
+	unsigned threads;
+	int rc = PL_EXIT_RUNTIME;
+	struct outputs *outs = plan_open_outputs(plan, err);
+
+	if (outs == NULL)
+		return PL_EXIT_RUNTIME;
+	memset(&ctl, 0, sizeof(ctl));
+	memset(&pctx, 0, sizeof(pctx));
+	pthread_mutex_init(&ctl.win_lock, NULL);
+	metrics_init(&metrics);
+	ctl.outputs = outs;
+	ctl.metrics = &metrics;
+	ctl.tg = &tg;
+	ctl.pctx = &pctx;
+	threads = scan_setup(&ctl, plan, err);
+	if (threads == 0 || start_collector(&ctl, plan, threads, err) != 0)
+		goto out;
+	(void)run_workers(&ctl, threads, err);
+	rc = scan_finish(&ctl, err);
 out:
 	if (ctl.window_error != NULL)
 		g_error_free(ctl.window_error);
 	pthread_mutex_destroy(&ctl.win_lock);
+	window_clear(&ctl.win);
 	progress_free(ctl.progress);
 	ratelimit_free(ctl.rate);
-	timing_free(timing);
 	timing_free(pctx.timing);
-	rdns_cache_free(ptr);
-	bqueue_free(results_q);
+	rdns_cache_free(ctl.ptr);
+	bqueue_free(ctl.results_q);
 	bqueue_free(ctl.tasks);
-	outputs_free(outs);
+	outputs_free(ctl.outputs);
 	/* SIGINT and SIGTERM stay blocked: the process only has its exit left,
 	 * and a late signal must not turn that exit into a death by signal. */
 	return rc;
@@ -558,32 +652,40 @@ out:
 
 int scan_dry_run(struct scan_plan *plan, GError **err)
 {
+	struct scan_window w;
 	struct taskgen tg;
 	uint64_t index, host, port_index;
+	int rc = PL_EXIT_USAGE;
 
+	if (window_first(&w, plan, err) != 0)
+		goto out;
 	for (;;) {
-		window_taskgen(plan, &tg);
+		window_taskgen(plan, &w, &tg);
 		while (taskgen_next(&tg, &index)) {
 			struct pl_addr a;
 			const char *name;
 			char ip[PL_ADDRSTRLEN];
 
 			taskgen_decode(&tg, index, &host, &port_index);
-			target_set_get(plan->targets, host, &a, &name);
+			target_set_get(w.targets, host, &a, &name);
 			pl_addr_format(&a, ip, sizeof(ip));
-			if (printf("%s %u\n", ip, plan->ports.ports[port_index]) < 0)
-				return PL_EXIT_RUNTIME;
+			if (printf("%s %u\n", ip, plan->ports.ports[port_index]) < 0) {
+				rc = PL_EXIT_RUNTIME;
+				goto out;
+			}
 		}
-		if (plan->windows == NULL || plan->window + 1 >= target_windows_count(plan->windows))
+		if (plan->windows == NULL || w.index + 1 >= target_windows_count(plan->windows))
 			break;
 		/* The next window replaces this one, as in a scan. */
-		target_set_free(plan->targets);
-		plan->targets = NULL;
-		plan->window++;
-		if (target_windows_load(plan->windows, plan->window, &plan->targets, NULL, err) != 0) {
+		target_set_free(window_leave(&w, w.index + 1));
+		if (target_windows_load(plan->windows, w.index, &w.owned, NULL, err) != 0) {
 			fflush(stdout);
-			return PL_EXIT_USAGE;
+			goto out;
 		}
+		w.targets = w.owned;
 	}
-	return fflush(stdout) == 0 ? PL_EXIT_OK : PL_EXIT_RUNTIME;
+	rc = fflush(stdout) == 0 ? PL_EXIT_OK : PL_EXIT_RUNTIME;
+out:
+	window_clear(&w);
+	return rc;
 }

@@ -160,3 +160,71 @@ struct pl_u128 pl_u128_host_mask(unsigned bits, unsigned prefix)
 	}
 	return m;
 }
+
+struct pl_u128 pl_u128_add(struct pl_u128 a, struct pl_u128 b)
+{
+	struct pl_u128 r;
+
+	r.lo = a.lo + b.lo;
+	r.hi = a.hi + b.hi + (r.lo < a.lo);
+	return r;
+}
+
+bool pl_u128_add_span(struct pl_u128 *total, struct pl_u128 first, struct pl_u128 last)
+{
+	const struct pl_u128 max = { UINT64_MAX, UINT64_MAX };
+	struct pl_u128 size_m1 = pl_u128_sub(last, first);
+	struct pl_u128 room = pl_u128_sub(max, *total);
+
+	/* total + size_m1 + 1 must stay <= max: room > size_m1. */
+	if (pl_u128_cmp(room, size_m1) <= 0) {
+		*total = max;
+		return false;
+	}
+	*total = pl_u128_add64(pl_u128_add(*total, size_m1), 1);
+	return true;
+}
+
+/* By long division on 32-bit limbs. */
+void pl_u128_to_decimal(struct pl_u128 v, char *buf, size_t len)
+{
+	uint32_t limb[4] = { (uint32_t)(v.hi >> 32), (uint32_t)v.hi,
+			     (uint32_t)(v.lo >> 32), (uint32_t)v.lo };
+	char tmp[48];
+	size_t n = 0, i = 0;
+
+	do {
+		uint64_t rem = 0;
+
+		for (int k = 0; k < 4; k++) {
+			uint64_t cur = (rem << 32) | limb[k];
+
+			limb[k] = (uint32_t)(cur / 10);
+			rem = cur % 10;
+		}
+		tmp[n++] = (char)('0' + rem);
+	} while (limb[0] | limb[1] | limb[2] | limb[3]);
+	if (len == 0)
+		return;
+	while (n > 0 && i + 1 < len)
+		buf[i++] = tmp[--n];
+	buf[i] = '\0';
+}
+
+void pl_u128_prefix_block(struct pl_u128 v, unsigned bits, unsigned prefix,
+			  struct pl_u128 *first, struct pl_u128 *last)
+{
+	struct pl_u128 m = pl_u128_host_mask(bits, prefix);
+
+	first->hi = v.hi & ~m.hi;
+	first->lo = v.lo & ~m.lo;
+	last->hi = first->hi | m.hi;
+	last->lo = first->lo | m.lo;
+}
+
+int pl_addr_order(int fa, struct pl_u128 a, int fb, struct pl_u128 b)
+{
+	if (fa != fb)
+		return (fa == AF_INET ? 0 : 1) - (fb == AF_INET ? 0 : 1);
+	return pl_u128_cmp(a, b);
+}

@@ -15,8 +15,6 @@
 
 #include <errno.h>
 #include <netdb.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,11 +22,9 @@
 #include <sys/types.h>
 
 #include "errors.h"
+#include "resolve.h"
 #include "specfile.h"
 #include "textesc.h"
-
-/* At most this many getaddrinfo calls run at once. */
-#define RESOLVE_THREADS 16
 
 struct range {
 	int family;               /* AF_INET or AF_INET6 */
@@ -43,22 +39,6 @@ struct name_spec {
 	bool exclude;
 	size_t lookup;            /* index into the lookup table at finalize */
 	guint spec;               /* a target's index in target_set.specs */
-};
-
-/* One getaddrinfo call; shared by every name_spec with the same name and
- * family so a name given twice is looked up once. */
-struct lookup {
-	const char *name;
-	int family;               /* hints.ai_family */
-	int rc;                   /* getaddrinfo result */
-	GArray *addrs;            /* struct pl_addr */
-};
-
-struct resolver {
-	struct lookup *jobs;
-	size_t njobs;
-	size_t next;              /* next job to take, under lock */
-	pthread_mutex_t lock;
 };
 
 struct target_set {
@@ -166,13 +146,8 @@ static int parse_cidr(const char *spec, const char *slash, struct range *r,
 
 	/* Host bits set in the base are masked off, as nmap does:
 	 * 192.0.2.7/24 means 192.0.2.0/24. */
-	struct pl_u128 m = pl_u128_host_mask(bits, (unsigned)prefix);
-
 	r->family = a.family;
-	r->first.hi = a.v.hi & ~m.hi;
-	r->first.lo = a.v.lo & ~m.lo;
-	r->last.hi = r->first.hi | m.hi;
-	r->last.lo = r->first.lo | m.lo;
+	pl_u128_prefix_block(a.v, bits, (unsigned)prefix, &r->first, &r->last);
 	ret = 0;
 out:
 	g_free(base);
@@ -380,97 +355,13 @@ int target_set_add_file(struct target_set *ts, const char *path, bool exclude,
 	return rc < 0 ? -1 : 0;
 }
 
-/* ---- name resolution ---- */
-
-static void resolve_one(struct lookup *lk)
-{
-	struct addrinfo hints, *res = NULL;
-
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_family = lk->family;
-	hints.ai_socktype = SOCK_STREAM;
-	/* No AI_ADDRCONFIG: it hides addresses of a family the host has no
-	 * configured address for, which breaks lookups (even of localhost) in
-	 * network namespaces with only a loopback device. */
-	hints.ai_flags = 0;
-	lk->rc = getaddrinfo(lk->name, NULL, &hints, &res);
-	if (lk->rc != 0)
-		return;
-	for (struct addrinfo *ai = res; ai != NULL; ai = ai->ai_next) {
-		struct pl_addr a;
-
-		if (ai->ai_addr != NULL && pl_addr_from_sockaddr(ai->ai_addr, &a))
-			g_array_append_val(lk->addrs, a);
-	}
-	freeaddrinfo(res);
-}
-
-static void *resolve_worker(void *arg)
-{
-	struct resolver *rs = arg;
-
-	for (;;) {
-		size_t i;
-
-		pthread_mutex_lock(&rs->lock);
-		i = rs->next++;
-		pthread_mutex_unlock(&rs->lock);
-		if (i >= rs->njobs)
-			return NULL;
-		resolve_one(&rs->jobs[i]);
-	}
-}
-
-/* Runs all lookups, up to RESOLVE_THREADS at a time. If no thread can be
- * started the calling thread does the work, so resolution never fails for
- * want of threads. */
-static void resolve_all(struct lookup *jobs, size_t njobs)
-{
-	struct resolver rs = { .jobs = jobs, .njobs = njobs, .next = 0 };
-	pthread_t tids[RESOLVE_THREADS];
-	size_t want = njobs < RESOLVE_THREADS ? njobs : RESOLVE_THREADS;
-	size_t started = 0;
-	sigset_t all, old;
-
-	if (njobs == 0)
-		return;
-	pthread_mutex_init(&rs.lock, NULL);
-	/* The threads inherit a fully blocked mask, so SIGINT and friends keep
-	 * going to the main thread. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	while (started < want &&
-	       pthread_create(&tids[started], NULL, resolve_worker, &rs) == 0)
-		started++;
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-
-	if (started == 0)
-		resolve_worker(&rs);
-	for (size_t i = 0; i < started; i++)
-		pthread_join(tids[i], NULL);
-	pthread_mutex_destroy(&rs.lock);
-}
-
 /* ---- range algebra ---- */
-
-static int family_rank(int family)
-{
-	return family == AF_INET ? 0 : 1;
-}
-
-/* Orders (family, address): all IPv4 before all IPv6. */
-static int key_cmp(int fa, struct pl_u128 a, int fb, struct pl_u128 b)
-{
-	if (fa != fb)
-		return family_rank(fa) - family_rank(fb);
-	return pl_u128_cmp(a, b);
-}
 
 static int range_cmp(const void *pa, const void *pb)
 {
 	const struct range *a = pa, *b = pb;
 
-	return key_cmp(a->family, a->first, b->family, b->first);
+	return pl_addr_order(a->family, a->first, b->family, b->first);
 }
 
 struct point {
@@ -482,7 +373,7 @@ struct point {
 static int point_cmp(const void *pa, const void *pb)
 {
 	const struct point *a = pa, *b = pb;
-	int c = key_cmp(a->addr.family, a->addr.v, b->addr.family, b->addr.v);
+	int c = pl_addr_order(a->addr.family, a->addr.v, b->addr.family, b->addr.v);
 
 	if (c != 0)
 		return c;
@@ -535,8 +426,8 @@ static GArray *overlay_names(GArray *lits, const struct point *pts, size_t npts)
 		struct pl_u128 lo = u[i].first;
 		bool done = false;
 
-		while (j < npts && key_cmp(pts[j].addr.family, pts[j].addr.v,
-					   u[i].family, u[i].first) < 0) {
+		while (j < npts && pl_addr_order(pts[j].addr.family, pts[j].addr.v,
+						 u[i].family, u[i].first) < 0) {
 			emit(out, pts[j].addr.family, pts[j].addr.v, pts[j].addr.v,
 			     pts[j].name);
 			j++;
@@ -577,8 +468,8 @@ static GArray *subtract(GArray *a, GArray *ex)
 		bool done = false;
 
 		/* Skip exclusions that end before this range starts. */
-		while (j < ex->len && key_cmp(ev[j].family, ev[j].last,
-					      r->family, lo) < 0)
+		while (j < ex->len && pl_addr_order(ev[j].family, ev[j].last,
+						    r->family, lo) < 0)
 			j++;
 		for (size_t k = j; !done && k < ex->len &&
 				   ev[k].family == r->family &&
@@ -599,63 +490,19 @@ static GArray *subtract(GArray *a, GArray *ex)
 
 /* ---- counting ---- */
 
-/* a + b, wrapping; count_hosts checks for room first. */
-static struct pl_u128 u128_add(struct pl_u128 a, struct pl_u128 b)
-{
-	struct pl_u128 r;
-
-	r.lo = a.lo + b.lo;
-	r.hi = a.hi + b.hi + (r.lo < a.lo);
-	return r;
-}
-
-/* Decimal text of a 128-bit value, by long division on 32-bit limbs. */
-static void u128_to_decimal(struct pl_u128 v, char *buf, size_t len)
-{
-	uint32_t limb[4] = { (uint32_t)(v.hi >> 32), (uint32_t)v.hi,
-			     (uint32_t)(v.lo >> 32), (uint32_t)v.lo };
-	char tmp[48];
-	size_t n = 0;
-
-	do {
-		uint64_t rem = 0;
-
-		for (int i = 0; i < 4; i++) {
-			uint64_t cur = (rem << 32) | limb[i];
-
-			limb[i] = (uint32_t)(cur / 10);
-			rem = cur % 10;
-		}
-		tmp[n++] = (char)('0' + rem);
-	} while (limb[0] | limb[1] | limb[2] | limb[3]);
-	if (len == 0)
-		return;
-	size_t i = 0;
-
-	while (n > 0 && i + 1 < len)
-		buf[i++] = tmp[--n];
-	buf[i] = '\0';
-}
-
 /* The number of hosts in the ranges, saturating at 2^128 - 1 (the whole IPv6
  * space plus anything else does not fit). Sets *saturated then. */
 static struct pl_u128 count_hosts(const struct range *r, size_t n,
 				  bool *saturated)
 {
-	const struct pl_u128 max = { UINT64_MAX, UINT64_MAX };
 	struct pl_u128 total = { 0, 0 };
 
 	*saturated = false;
 	for (size_t i = 0; i < n; i++) {
-		struct pl_u128 size_m1 = pl_u128_sub(r[i].last, r[i].first);
-		struct pl_u128 room = pl_u128_sub(max, total);
-
-		/* total + size_m1 + 1 must stay <= max: room > size_m1. */
-		if (pl_u128_cmp(room, size_m1) <= 0) {
+		if (!pl_u128_add_span(&total, r[i].first, r[i].last)) {
 			*saturated = true;
-			return max;
+			break;
 		}
-		total = pl_u128_add64(u128_add(total, size_m1), 1);
 	}
 	return total;
 }
@@ -685,7 +532,7 @@ static bool ex_covers(const GArray *ex, int family, struct pl_u128 first, struct
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
-		if (key_cmp(v[mid].family, v[mid].first, family, first) <= 0)
+		if (pl_addr_order(v[mid].family, v[mid].first, family, first) <= 0)
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -706,11 +553,11 @@ static void add_unscanned(struct target_set *ts, guint spec, char *why, bool lit
 
 /* The names to scan that leave no host: not resolved, or every address
  * excluded (ex merged). */
-static void note_unscanned_names(struct target_set *ts, const struct lookup *lk, const GArray *ex)
+static void note_unscanned_names(struct target_set *ts, const struct name_lookup *lk, const GArray *ex)
 {
 	for (guint i = 0; i < ts->names->len; i++) {
 		const struct name_spec *ns = g_ptr_array_index(ts->names, i);
-		const struct lookup *l = &lk[ns->lookup];
+		const struct name_lookup *l = &lk[ns->lookup];
 		const struct pl_addr *a = (const struct pl_addr *)(void *)l->addrs->data;
 		bool all_excluded = true;
 
@@ -757,9 +604,9 @@ static struct point *resolve_names(struct target_set *ts,
 {
 	GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
 						 NULL);
-	GArray *jobs = g_array_new(FALSE, TRUE, sizeof(struct lookup));
+	GArray *jobs = g_array_new(FALSE, TRUE, sizeof(struct name_lookup));
 	GArray *pts = g_array_new(FALSE, FALSE, sizeof(struct point));
-	struct lookup *lk;
+	struct name_lookup *lk;
 
 	/* Exclusions take every address of a name, whatever the family, so
 	 * "--exclude host" also removes it from literal ranges of the other
@@ -770,12 +617,14 @@ static struct point *resolve_names(struct target_set *ts,
 		char *key = g_strdup_printf("%d:%s", fam, ns->name);
 		gpointer idx;
 
+		/* One lookup serves every spec with the same name and family,
+		 * so a name given twice is looked up once. */
 		if (g_hash_table_lookup_extended(seen, key, NULL, &idx)) {
 			ns->lookup = GPOINTER_TO_SIZE(idx);
 			g_free(key);
 			continue;
 		}
-		struct lookup nl = { .name = ns->name, .family = fam };
+		struct name_lookup nl = { .name = ns->name, .family = fam };
 
 		nl.addrs = g_array_new(FALSE, FALSE, sizeof(struct pl_addr));
 		ns->lookup = jobs->len;
@@ -783,8 +632,8 @@ static struct point *resolve_names(struct target_set *ts,
 		g_hash_table_insert(seen, key, GSIZE_TO_POINTER(ns->lookup));
 	}
 
-	lk = (struct lookup *)(void *)jobs->data;
-	resolve_all(lk, jobs->len);
+	lk = (struct name_lookup *)(void *)jobs->data;
+	resolve_run(lk, jobs->len);
 
 	/* Warnings come from this thread, once per lookup, in input order. */
 	for (guint i = 0; i < jobs->len; i++)
@@ -794,7 +643,7 @@ static struct point *resolve_names(struct target_set *ts,
 
 	for (guint i = 0; i < ts->names->len; i++) {
 		struct name_spec *ns = g_ptr_array_index(ts->names, i);
-		const struct lookup *l = &lk[ns->lookup];
+		const struct name_lookup *l = &lk[ns->lookup];
 		const struct pl_addr *addrs = (const struct pl_addr *)(void *)l->addrs->data;
 
 		for (guint k = 0; k < l->addrs->len; k++) {
@@ -842,7 +691,7 @@ static int check_size(const GArray *final, uint64_t max_hosts, GError **err)
 			    &saturated);
 	if (!saturated && total.hi == 0 && total.lo <= max_hosts)
 		return 0;
-	u128_to_decimal(total, num, sizeof(num));
+	pl_u128_to_decimal(total, num, sizeof(num));
 	g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
 		    "target space of %s%s hosts exceeds max-hosts (%" G_GUINT64_FORMAT
 		    "); raise max-hosts to scan it",

@@ -31,6 +31,11 @@ struct target_windows {
 	/* What the window being read spans, for messages. */
 	bool win_given;           /* it holds specs given on the command line or config */
 	unsigned long win_first, win_last;   /* its file lines; 0: none */
+	/* The window target_windows_preload read, until target_windows_load
+	 * hands it out. */
+	struct target_set *pre;
+	char *pre_digest;
+	uint64_t pre_index;
 };
 
 /* ---- the reader ---- */
@@ -191,6 +196,8 @@ void target_windows_free(struct target_windows *tw)
 	if (tw == NULL)
 		return;
 	spec_file_close(tw->file);
+	target_set_free(tw->pre);
+	g_free(tw->pre_digest);
 	target_set_free(tw->exclusions);
 	g_free(tw->path);
 	g_free(tw);
@@ -266,8 +273,8 @@ void target_windows_digest(struct target_windows *tw, GChecksum *sum)
 
 /* ---- the windows of the scan ---- */
 
-int target_windows_load(struct target_windows *tw, uint64_t k, struct target_set **ts,
-			char **digest, GError **err)
+static int load_window(struct target_windows *tw, uint64_t k, struct target_set **ts,
+		       char **digest, GError **err)
 {
 	uint64_t start = k * tw->size;
 	struct target_set *set = NULL;
@@ -276,7 +283,6 @@ int target_windows_load(struct target_windows *tw, uint64_t k, struct target_set
 	int rc;
 
 	*ts = NULL;
-	g_return_val_if_fail(k < tw->count, -1);
 	if (tw->pos > start && rewind_specs(tw, err) != 0)
 		return -1;
 	/* Windows already scanned (a resumed scan) are passed over unread. */
@@ -308,6 +314,40 @@ int target_windows_load(struct target_windows *tw, uint64_t k, struct target_set
 	}
 	*ts = set;
 	return 0;
+}
+
+int target_windows_load(struct target_windows *tw, uint64_t k, struct target_set **ts,
+			char **digest, GError **err)
+{
+	g_return_val_if_fail(k < tw->count, -1);
+	if (tw->pre != NULL && tw->pre_index == k) {
+		*ts = tw->pre;
+		tw->pre = NULL;
+		if (digest != NULL)
+			*digest = tw->pre_digest;
+		else
+			g_free(tw->pre_digest);
+		tw->pre_digest = NULL;
+		return 0;
+	}
+	return load_window(tw, k, ts, digest, err);
+}
+
+int target_windows_preload(struct target_windows *tw, uint64_t k, GError **err)
+{
+	g_return_val_if_fail(k < tw->count && tw->pre == NULL, -1);
+	if (load_window(tw, k, &tw->pre, &tw->pre_digest, err) != 0)
+		return -1;
+	tw->pre_index = k;
+	return 0;
+}
+
+const struct target_set *target_windows_preloaded(const struct target_windows *tw,
+						  const char **digest)
+{
+	if (digest != NULL)
+		*digest = tw->pre_digest;
+	return tw->pre;
 }
 
 uint64_t target_windows_seed(uint64_t seed, uint64_t k)

@@ -182,6 +182,100 @@ static void test_u128(void **state)
 	assert_int_equal(r.lo, UINT64_MAX - 3);
 }
 
+/* The range arithmetic targets.c counts and splits ranges with. */
+static void test_u128_add(void **state)
+{
+	struct pl_u128 r = pl_u128_add((struct pl_u128){ 1, UINT64_MAX }, (struct pl_u128){ 2, 1 });
+
+	assert_int_equal(r.hi, 4);
+	assert_int_equal(r.lo, 0);
+	r = pl_u128_add((struct pl_u128){ UINT64_MAX, UINT64_MAX }, (struct pl_u128){ 0, 1 });
+	assert_int_equal(r.hi, 0);
+	assert_int_equal(r.lo, 0);
+}
+
+static void test_u128_decimal(void **state)
+{
+	char buf[48], small[4];
+
+	pl_u128_to_decimal((struct pl_u128){ 0, 0 }, buf, sizeof(buf));
+	assert_string_equal(buf, "0");
+	pl_u128_to_decimal((struct pl_u128){ 0, 4294967296ULL }, buf, sizeof(buf));
+	assert_string_equal(buf, "4294967296");
+	pl_u128_to_decimal((struct pl_u128){ 1, 0 }, buf, sizeof(buf));
+	assert_string_equal(buf, "18446744073709551616");
+	pl_u128_to_decimal((struct pl_u128){ UINT64_MAX, UINT64_MAX }, buf, sizeof(buf));
+	assert_string_equal(buf, "340282366920938463463374607431768211455");
+	/* Cut to the buffer, most significant digits first. */
+	pl_u128_to_decimal((struct pl_u128){ 0, 123456 }, small, sizeof(small));
+	assert_string_equal(small, "123");
+}
+
+static void test_u128_add_span(void **state)
+{
+	struct pl_u128 total = { 0, 0 };
+	const struct pl_u128 max = { UINT64_MAX, UINT64_MAX };
+
+	/* A /24 and one host. */
+	assert_true(pl_u128_add_span(&total, (struct pl_u128){ 0, 0xc0000200 },
+				     (struct pl_u128){ 0, 0xc00002ff }));
+	assert_true(pl_u128_add_span(&total, (struct pl_u128){ 0, 7 }, (struct pl_u128){ 0, 7 }));
+	assert_int_equal(total.hi, 0);
+	assert_int_equal(total.lo, 257);
+	/* A /64 carries into hi. */
+	total = (struct pl_u128){ 0, 1 };
+	assert_true(pl_u128_add_span(&total, (struct pl_u128){ 5, 0 }, (struct pl_u128){ 5, UINT64_MAX }));
+	assert_int_equal(total.hi, 1);
+	assert_int_equal(total.lo, 1);
+	/* The whole IPv6 space is one more than fits: saturate. */
+	total = (struct pl_u128){ 0, 0 };
+	assert_false(pl_u128_add_span(&total, (struct pl_u128){ 0, 0 }, max));
+	assert_int_equal(total.hi, UINT64_MAX);
+	assert_int_equal(total.lo, UINT64_MAX);
+	/* Exactly 2^128 - 1 fits. */
+	total = (struct pl_u128){ 0, 1 };
+	assert_true(pl_u128_add_span(&total, (struct pl_u128){ 0, 2 }, max));
+	assert_int_equal(total.hi, UINT64_MAX);
+	assert_int_equal(total.lo, UINT64_MAX);
+	assert_false(pl_u128_add_span(&total, (struct pl_u128){ 0, 1 }, (struct pl_u128){ 0, 1 }));
+}
+
+static void test_prefix_block(void **state)
+{
+	struct pl_u128 first, last;
+
+	pl_u128_prefix_block((struct pl_u128){ 0, 0xc0000207 }, 32, 24, &first, &last);
+	assert_int_equal(first.lo, 0xc0000200);
+	assert_int_equal(last.lo, 0xc00002ff);
+	pl_u128_prefix_block((struct pl_u128){ 0, 0xc0000207 }, 32, 32, &first, &last);
+	assert_int_equal(first.lo, 0xc0000207);
+	assert_int_equal(last.lo, 0xc0000207);
+	pl_u128_prefix_block((struct pl_u128){ 0, 0xc0000207 }, 32, 0, &first, &last);
+	assert_int_equal(first.lo, 0);
+	assert_int_equal(last.lo, 0xffffffffu);
+	pl_u128_prefix_block((struct pl_u128){ 0x20010db800000000ULL, 42 }, 128, 64, &first, &last);
+	assert_int_equal(first.hi, 0x20010db800000000ULL);
+	assert_int_equal(first.lo, 0);
+	assert_int_equal(last.hi, 0x20010db800000000ULL);
+	assert_int_equal(last.lo, UINT64_MAX);
+	pl_u128_prefix_block((struct pl_u128){ 3, 42 }, 128, 0, &first, &last);
+	assert_int_equal(first.hi, 0);
+	assert_int_equal(last.hi, UINT64_MAX);
+	assert_int_equal(last.lo, UINT64_MAX);
+}
+
+static void test_addr_order(void **state)
+{
+	struct pl_u128 small = { 0, 1 }, big = { UINT64_MAX, 0 };
+
+	/* Every IPv4 address before every IPv6 one, whatever the values. */
+	assert_true(pl_addr_order(AF_INET, big, AF_INET6, small) < 0);
+	assert_true(pl_addr_order(AF_INET6, small, AF_INET, big) > 0);
+	assert_true(pl_addr_order(AF_INET, small, AF_INET, big) < 0);
+	assert_true(pl_addr_order(AF_INET6, big, AF_INET6, small) > 0);
+	assert_int_equal(pl_addr_order(AF_INET6, big, AF_INET6, big), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -193,6 +287,11 @@ int main(void)
 		cmocka_unit_test(test_sockaddr_v6),
 		cmocka_unit_test(test_equal),
 		cmocka_unit_test(test_u128),
+		cmocka_unit_test(test_u128_add),
+		cmocka_unit_test(test_u128_decimal),
+		cmocka_unit_test(test_u128_add_span),
+		cmocka_unit_test(test_prefix_block),
+		cmocka_unit_test(test_addr_order),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

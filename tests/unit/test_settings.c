@@ -608,6 +608,74 @@ static void test_env_checked_even_when_overridden(void **state)
 	}
 }
 
+/* Each long-only option's getopt code comes from its row of the table:
+ * every one given at once must reach its own setting, and no other. */
+static void test_every_long_option_reaches_its_setting(void **state)
+{
+	struct settings s;
+	GError *err = NULL;
+
+	/* load() takes at most 30 arguments: two loads. */
+	assert_int_equal(load(&s, &err, "--exclude", "192.0.2.9", "--exclude-file", "ex.txt",
+			      "--exclude-ports", "25", "--states", "closed", "--timeout", "1100",
+			      "--min-timeout", "110", "--max-timeout", "1200", "--max-rate", "130",
+			      "--seed", "140", "--sequential", "--shard", "1/2", "--retries", "3",
+			      "--family", "6", "--dry-run", "192.0.2.1", NULL), SETTINGS_OK);
+	assert_int_equal(s.exclude->len, 1);
+	assert_string_equal(s.exclude->pdata[0], "192.0.2.9");
+	assert_string_equal(s.exclude_file, "ex.txt");
+	assert_string_equal(s.exclude_ports, "25");
+	assert_string_equal(s.states, "closed");
+	assert_int_equal(s.timeout_ms, 1100);
+	assert_int_equal(s.min_timeout_ms, 110);
+	assert_int_equal(s.max_timeout_ms, 1200);
+	assert_int_equal(s.max_rate, 130);
+	assert_int_equal(s.seed, 140);
+	assert_true(s.sequential);
+	assert_string_equal(s.shard, "1/2");
+	assert_int_equal(s.retries, 3);
+	assert_string_equal(s.family, "6");
+	assert_true(s.dry_run);
+	settings_clear(&s);
+
+	assert_int_equal(load(&s, &err, "--reverse-dns-timeout", "160", "--probes-dir", "pd",
+			      "--detect-timeout", "1700", "--banner-wait", "180", "--max-hosts", "190",
+			      "--target-window", "200", "--resume-file", "r.resume", "--findings",
+			      "f.csv", "--baseline", "b.json", "--resume", "x.resume", NULL),
+			 SETTINGS_ERROR);
+	/* --resume reached its setting: the file it names is read. */
+	assert_non_null(strstr(err->message, "x.resume"));
+	g_clear_error(&err);
+	settings_clear(&s);
+	assert_int_equal(load(&s, &err, "--reverse-dns-timeout", "160", "--probes-dir", "pd",
+			      "--detect-timeout", "1700", "--banner-wait", "180", "--max-hosts", "190",
+			      "--target-window", "200", "--resume-file", "r.resume", "--findings",
+			      "f.csv", "--baseline", "b.json", "192.0.2.1", NULL), SETTINGS_OK);
+	assert_int_equal(s.ptr_timeout_ms, 160);
+	assert_string_equal(s.probes_dir, "pd");
+	assert_int_equal(s.detect_timeout_ms, 1700);
+	assert_int_equal(s.banner_wait_ms, 180);
+	assert_int_equal(s.max_hosts, 190);
+	assert_int_equal(s.target_window, 200);
+	assert_string_equal(s.resume_file, "r.resume");
+	assert_string_equal(s.findings_path, "f.csv");
+	assert_string_equal(s.baseline_path, "b.json");
+	assert_false(s.dry_run);
+	settings_clear(&s);
+
+	/* The aliases and nmap's long spellings reach their settings too. */
+	assert_int_equal(load(&s, &err, "--max-retries", "4", "--excludefile", "e2.txt", "--open",
+			      "--ipv4", "--no-reverse-dns", "--top-ports", "1", "192.0.2.1", NULL),
+			 SETTINGS_OK);
+	assert_int_equal(s.retries, 4);
+	assert_string_equal(s.exclude_file, "e2.txt");
+	assert_string_equal(s.states, "open");
+	assert_string_equal(s.family, "4");
+	assert_false(s.reverse_dns);
+	assert_non_null(s.ports);
+	settings_clear(&s);
+}
+
 static void test_states_mask(void **state)
 {
 	unsigned mask;
@@ -644,6 +712,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_preset_moves_to_fit_explicit, teardown),
 		cmocka_unit_test_teardown(test_explicit_timeouts_conflict, teardown),
 		cmocka_unit_test_teardown(test_states_mask, teardown),
+		cmocka_unit_test_teardown(test_every_long_option_reaches_its_setting, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -259,6 +259,52 @@ static void test_windows_partition(void **state)
 	remove_file(path);
 }
 
+/* The window the plan reads ahead is the one the scan loads, handed over
+ * as it is, with its digest; other windows and later loads read the file. */
+static void test_preload(void **state)
+{
+	char *path = temp_file("192.0.2.1\n192.0.2.2\n192.0.2.3\n192.0.2.4\n192.0.2.5\n");
+	struct target_set *single = NULL, *ts = NULL, *again = NULL;
+	struct target_windows *tw = open_windows(NULL, 0, path, 2, &single);
+	const struct target_set *pre;
+	const char *pre_digest = NULL;
+	char *digest = NULL, *digest2 = NULL, *got;
+	GError *err = NULL;
+
+	assert_null(single);
+	assert_int_equal(target_windows_exclude(tw, target_set_new_window(NULL), TARGET_FAMILY_ANY,
+						&err), 0);
+	assert_null(target_windows_preloaded(tw, NULL));
+	assert_int_equal(target_windows_preload(tw, 1, &err), 0);
+	pre = target_windows_preloaded(tw, &pre_digest);
+	assert_non_null(pre);
+	assert_non_null(pre_digest);
+	got = hosts_of(pre);
+	assert_string_equal(got, "192.0.2.3 192.0.2.4");
+	g_free(got);
+
+	assert_int_equal(target_windows_load(tw, 1, &ts, &digest, &err), 0);
+	assert_ptr_equal(ts, pre);
+	assert_string_equal(digest, pre_digest);
+	assert_null(target_windows_preloaded(tw, NULL));
+	/* Loaded again: read from the file, the same hosts and digest. */
+	assert_int_equal(target_windows_load(tw, 1, &again, &digest2, &err), 0);
+	assert_ptr_not_equal(again, ts);
+	assert_string_equal(digest2, digest);
+	target_set_free(again);
+	g_free(digest2);
+	expect_window(tw, 2, "192.0.2.5");
+	target_set_free(ts);
+	g_free(digest);
+
+	/* One never loaded is freed with the windows. */
+	assert_int_equal(target_windows_preload(tw, 0, &err), 0);
+	expect_window(tw, 2, "192.0.2.5");
+	assert_non_null(target_windows_preloaded(tw, NULL));
+	target_windows_free(tw);
+	remove_file(path);
+}
+
 /* A window can be empty: it holds only excluded hosts. */
 static void test_empty_window(void **state)
 {
@@ -445,6 +491,7 @@ int main(void)
 		cmocka_unit_test(test_specfile_stdin_spool),
 		cmocka_unit_test(test_single_window),
 		cmocka_unit_test(test_windows_partition),
+		cmocka_unit_test(test_preload),
 		cmocka_unit_test(test_empty_window),
 		cmocka_unit_test(test_first_pass_errors),
 		cmocka_unit_test(test_max_hosts_per_window),
