@@ -56,6 +56,7 @@ struct settings {
 	struct audit_policy *policy; /* the config file's `policy` list (owned), or NULL */
 	int verbosity;            /* -1 quiet, 0 normal, 1.. verbose */
 	uint64_t explicit_set;    /* bit i: table entry i was given by some source */
+	uint64_t from_env;        /* bit i: entry i's value is PORTOLAN_<NAME>'s */
 };
 
 enum settings_status {
@@ -77,6 +78,12 @@ enum settings_status settings_load(struct settings *s, int argc, char **argv,
 int settings_states_mask(const char *states, unsigned *mask, GError **err);
 
 void settings_print_help(FILE *fp);
+
+/* When the error in *err is about the value of setting `name` (its message
+ * quotes `value`, a path) and that value came from the environment, prefixes
+ * "environment PORTOLAN_<NAME>: ", so the user knows where to look. */
+void settings_blame_env(const struct settings *s, const char *name, const char *value,
+			GError **err);
 
 /* Adds every setting a config file can hold to root, so that loading the
  * result gives the same scan (a resume file is such a config file). */

@@ -82,8 +82,10 @@ static int build_targets(struct scan_plan *p, const struct settings *s, uint64_t
 
 	tw = target_windows_open((char *const *)s->targets->pdata, s->targets->len,
 				 s->targets_file, window, (uint64_t)s->max_hosts, &single, err);
-	if (tw == NULL)
+	if (tw == NULL) {
+		settings_blame_env(s, "targets-file", s->targets_file, err);
 		return -1;
+	}
 	*file_digest = g_strdup(target_windows_file_digest(tw));
 	if (single != NULL) {
 		/* One window: the whole scan is one set, as it always was. */
@@ -101,8 +103,10 @@ static int build_targets(struct scan_plan *p, const struct settings *s, uint64_t
 		if (target_set_exclude(p->targets, s->exclude->pdata[i], err) != 0)
 			return -1;
 	if (s->exclude_file != NULL &&
-	    target_set_add_file(p->targets, s->exclude_file, true, err) != 0)
+	    target_set_add_file(p->targets, s->exclude_file, true, err) != 0) {
+		settings_blame_env(s, "exclude-file", s->exclude_file, err);
 		return -1;
+	}
 	if (s->targets->len == 0 && s->targets_file == NULL) {
 		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
 			    "no targets given (name them as arguments, with -i, or in the config)");
@@ -501,13 +505,18 @@ int plan_build(struct scan_plan *p, const struct settings *s, GError **err)
 		return -1;
 	if (check_files(p, s, err) != 0)
 		return -1;
-	if (build_audit(p, s, err) != 0)
+	if (build_audit(p, s, err) != 0) {
+		settings_blame_env(s, "baseline", s->baseline_path, err);
+		settings_blame_env(s, "findings", s->findings_path, err);
 		return -1;
+	}
 
 	if (s->service_detection) {
 		p->probes = probe_db_load_dir(probes_dir(s), err);
-		if (p->probes == NULL)
+		if (p->probes == NULL) {
+			settings_blame_env(s, "probes-dir", s->probes_dir, err);
 			return -1;
+		}
 		p->detect = (struct detect_config){
 			.db = p->probes,
 			.budget_ms = (unsigned)s->detect_timeout_ms,

@@ -399,6 +399,11 @@ static int set_from_text(struct settings *s, const struct opt *o, const char *va
 
 	if (where == NULL || strcmp(where, "default") != 0)
 		s->explicit_set |= UINT64_C(1) << (o - opts);
+	/* A later source (the command line) takes the blame back. */
+	if (where != NULL && g_str_has_prefix(where, "environment "))
+		s->from_env |= UINT64_C(1) << (o - opts);
+	else
+		s->from_env &= ~(UINT64_C(1) << (o - opts));
 
 	switch (o->type) {
 	case T_STR: {
@@ -959,6 +964,20 @@ static char *env_name(const struct opt *o)
 	for (char *p = name; *p; p++)
 		*p = *p == '-' ? '_' : (char)g_ascii_toupper(*p);
 	return name;
+}
+
+void settings_blame_env(const struct settings *s, const char *name, const char *value,
+			GError **err)
+{
+	const struct opt *o = opt_by_name(name);
+	char *var;
+
+	if (o == NULL || value == NULL || err == NULL || *err == NULL ||
+	    !(s->from_env & (UINT64_C(1) << (o - opts))) || strstr((*err)->message, value) == NULL)
+		return;
+	var = env_name(o);
+	g_prefix_error(err, "environment %s: ", var);
+	g_free(var);
 }
 
 /* What a scan would refuse in the ports, shard and exclude settings, checked
