@@ -171,6 +171,10 @@ int resume_read(const char *path, struct resume_state *rs, GError **err)
 #undef READ_COUNT
 	for (int st = 0; st < STATE_COUNT; st++)
 		rs->counts.state[st] = (uint64_t)get_int64(counts, port_state_name((enum port_state)st), &ok);
+	/* Written since self-connects were counted apart; an older file has
+	 * none, and counted them as retries. */
+	if (config_setting_get_member(counts, "self_connects") != NULL)
+		rs->counts.self_connects = (uint64_t)get_int64(counts, "self_connects", &ok);
 	{
 		double el = 0;
 
@@ -295,6 +299,7 @@ int resume_write(const char *path, const struct settings *s, const char *fingerp
 #define WRITE_COUNT(f) add_int64(c, #f, counts->f);
 	COUNT_FIELDS(WRITE_COUNT)
 #undef WRITE_COUNT
+	add_int64(c, "self_connects", counts->self_connects);
 	for (int st = 0; st < STATE_COUNT; st++)
 		add_int64(c, port_state_name((enum port_state)st), counts->state[st]);
 	cs = config_setting_add(c, "elapsed_s", CONFIG_TYPE_FLOAT);

@@ -425,6 +425,7 @@ static void resume_counts(struct scan_ctl *c, const struct resume_state *rs)
 	atomic_store(&m->attempts, rs->counts.attempts);
 	atomic_store(&m->retries, rs->counts.retries);
 	atomic_store(&m->resource_waits, rs->counts.resource_waits);
+	atomic_store(&m->self_connects, rs->counts.self_connects);
 	for (int i = 0; i < STATE_COUNT; i++)
 		atomic_store(&m->state[i], rs->counts.state[i]);
 	c->elapsed_base = rs->counts.elapsed_s;

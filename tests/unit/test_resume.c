@@ -34,7 +34,8 @@ static void write_state(const char *path, const struct resume_window *w, uint64_
 			const uint64_t *done, size_t ndone)
 {
 	struct settings s;
-	struct metrics_snapshot counts = { .probes = 10, .attempts = 11, .elapsed_s = 1.5 };
+	struct metrics_snapshot counts = { .probes = 10, .attempts = 11, .self_connects = 7,
+					   .elapsed_s = 1.5 };
 	struct progress *pr = progress_new(low, done, ndone);
 	GError *err = NULL;
 
@@ -68,6 +69,8 @@ static void test_without_windows_unchanged(void **state)
 	assert_false(rs.windowed);
 	assert_int_equal(rs.low, 5);
 	assert_int_equal(rs.counts.probes, 10);
+	/* Self-connects are counted apart from retries, across a resume too. */
+	assert_int_equal(rs.counts.self_connects, 7);
 	resume_state_clear(&rs);
 	unlink(path);
 	g_free(path);
