@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "detect.h"
 #include "errors.h"
 #include "netconn.h"
@@ -34,14 +35,6 @@ struct pool {
 	unsigned n;
 	const struct pool_ctx *ctx;
 };
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
 
 static void sleep_ms(unsigned ms)
 {
@@ -62,7 +55,7 @@ static struct result *probe_task(const struct pool_ctx *ctx, struct netconn_spar
 	unsigned timeouts = 0, selfs = 0, backoff = 1, waited = 0;
 	int fd = -1, err = 0;
 	uint64_t index = taskgen_index_at(ctx->tg, seq);
-	double t0;
+	int64_t t0;
 
 	taskgen_decode(ctx->tg, index, &host, &port_index);
 	target_set_get(ctx->plan->targets, host, &r->addr, &r->host);
@@ -78,11 +71,11 @@ static struct result *probe_task(const struct pool_ctx *ctx, struct netconn_spar
 			result_free(r);
 			return NULL;
 		}
-		t0 = now_ms();
+		t0 = mono_ns();
 		o = netconn_attempt((struct sockaddr *)&ss, salen,
 				    timing_attempt_timeout_ms(ctx->timing, host, timeouts),
 				    sp, &fd, &err);
-		r->latency_ms = now_ms() - t0;
+		r->latency_ms = (double)(mono_ns() - t0) / 1e6;
 		if (o == ATTEMPT_OPEN || o == ATTEMPT_CLOSED || o == ATTEMPT_UNREACH)
 			timing_sample(ctx->timing, host, r->latency_ms);
 		if (o == ATTEMPT_RESOURCE) {
@@ -154,7 +147,7 @@ static void *worker_main(void *arg)
 	struct task_batch *b;
 	struct netconn_spare spare = NETCONN_SPARE_INIT;
 	unsigned len = 0;
-	double first = 0.0;
+	int64_t first = 0;
 
 	netconn_thread_init();
 	while ((b = bqueue_pop(ctx->tasks)) != NULL) {
@@ -166,12 +159,12 @@ static void *worker_main(void *arg)
 			if (head == NULL) {
 				head = r;
 				len = 0;
-				first = now_ms();
+				first = mono_ms();
 			} else {
 				tail->next = r;
 			}
 			tail = r;
-			if (++len >= CHAIN_MAX || now_ms() - first >= FLUSH_AFTER_MS)
+			if (++len >= CHAIN_MAX || mono_ms() - first >= FLUSH_AFTER_MS)
 				flush_chain(ctx, &head, &tail);
 		}
 		g_free(b);
