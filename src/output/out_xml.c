@@ -368,9 +368,9 @@ static int put_host(struct xml_state *st, FILE *fp, struct xml_host *h, bool up,
 	char addr[PL_ADDRSTRLEN];
 	long long srtt = -1, rttvar = -1;
 
-	if (h->timed) {
-		srtt = (long long)(h->srtt * 1000.0 + 0.5);
-		rttvar = (long long)(h->rttvar * 1000.0 + 0.5);
+	if (h->rtt.valid) {
+		srtt = (long long)h->rtt.srtt_us;
+		rttvar = (long long)h->rtt.rttvar_us;
 	}
 	pl_addr_format(&h->key.addr, addr, sizeof addr);
 	addr[sizeof addr - 1] = '\0';
