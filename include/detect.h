@@ -27,9 +27,4 @@ struct detect_config {
 void detect_service(const struct detect_config *dc, int fd, const struct sockaddr *sa,
 		    socklen_t salen, struct result *r);
 
-/* The printable, bounded form of raw reply bytes used for the banner field:
- * printable ASCII kept, \r \n \t \\ as escapes, anything else as \xNN
- * (g_free). */
-char *detect_escape_banner(const uint8_t *data, size_t len, size_t max_bytes);
-
 #endif

@@ -1,8 +1,7 @@
-/* queue.h: a bounded blocking queue of pointers.
+/* queue.h: a bounded blocking queue of pointers, first in, first out.
  *
- * GAsyncQueue has no upper bound; this puts a capacity gate in front of one, so
- * a producer that runs ahead of the consumers blocks instead of filling memory.
- * Any number of threads may push and pop. */
+ * A producer that runs ahead of the consumers blocks instead of filling
+ * memory. Any number of threads may push and pop. */
 #ifndef PORTOLAN_QUEUE_H
 #define PORTOLAN_QUEUE_H
 
@@ -11,7 +10,8 @@
 
 struct bqueue;
 
-/* capacity >= 1. Returns NULL only on allocation failure. */
+/* capacity >= 1 (0 counts as 1). Like the rest of GLib it aborts when
+ * memory runs out, so it never returns NULL. */
 struct bqueue *bqueue_new(size_t capacity);
 /* The queue must be empty and no thread may be using it. */
 void bqueue_free(struct bqueue *q);

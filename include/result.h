@@ -57,7 +57,7 @@ struct result {
 	char *version;
 	char *info;
 	char *os_hint;
-	char *banner;            /* first reply bytes, escaped (detect_escape_banner) */
+	char *banner;            /* first reply bytes, escaped (text_banner) */
 	struct result *next;     /* the next of a chain on the results queue */
 };
 

@@ -1,4 +1,5 @@
-/* textesc.h: escaping of untrusted bytes for each output format.
+/* textesc.h: escaping of untrusted bytes for each output format: the one
+ * place that turns bytes off the network into text a reader can take.
  *
  * Text that reaches a writer may come off the network: any bytes at all, NUL
  * and invalid UTF-8 included. These functions always produce valid UTF-8.
@@ -28,11 +29,25 @@ int json_write_string(FILE *fp, const char *s, size_t len);
  * Returns 0 or -1 on a stream error. */
 int csv_write_field(FILE *fp, const char *s, size_t len, int text);
 
+/* XML 1.0 attribute value text, without the quotes: & < > " ' as entity
+ * references; TAB, CR and LF as character references (attribute
+ * normalisation would make them spaces); NUL and the other C0 controls, DEL,
+ * C1 controls, U+FFFE, U+FFFF (one U+FFFD for each character) and invalid
+ * UTF-8 bytes (one for each byte) as U+FFFD. Returns 0 or -1 on a stream
+ * error. */
+int xml_write_text(FILE *fp, const char *s, size_t len);
+
 /* For the terminal table: printable text only; backslash as \\, and control
  * characters, format characters (bidi overrides, zero-width), line separators
  * and invalid UTF-8 shown byte by byte as \xNN. Returns a newly allocated
  * string (g_free), or NULL when out of memory. */
 char *text_printable(const char *s, size_t len);
+
+/* The banner field: at most max_bytes of raw reply bytes, printable ASCII
+ * kept, \r \n \t \\ in short form and every other byte as \xNN, UTF-8 or not,
+ * so the field shows exactly the bytes received in plain ASCII. Returns a
+ * newly allocated string (g_free), or NULL when out of memory. */
+char *text_banner(const void *data, size_t len, size_t max_bytes);
 
 /* Appends one word of a POSIX shell command line to cmd: as it is when it is
  * non-empty and holds only characters no shell treats specially

@@ -62,4 +62,16 @@ bool timing_global_estimate(struct timing *t, double *srtt_ms, double *rttvar_ms
 /* The host's peak recent sample: false when it has none. */
 bool timing_peak(struct timing *t, uint64_t host, double *peak_ms);
 
+/* One RFC 6298 estimate kept by its caller (the XML writer's <times> per
+ * host), in whole microseconds; all zero: no sample yet. */
+struct rtt_estimate {
+	uint64_t srtt_us, rttvar_us;
+	bool valid;
+};
+
+/* Feeds one sample into e exactly as timing_sample feeds a slot: the same
+ * step, rounding and saturation; negative counts as 0, NaN is ignored. Takes
+ * no table and no lock. */
+void timing_rtt_update(struct rtt_estimate *e, double rtt_ms);
+
 #endif

@@ -23,6 +23,7 @@
 #include <glib.h>
 
 #include "result.h"
+#include "timing.h"
 
 /* nmap shows a state port by port up to this many ports per host; beyond,
  * the state becomes counts per reason (<extraports>). Open ports are always
@@ -58,8 +59,7 @@ struct xml_host {
 	uint32_t shown[STATE_COUNT];     /* entries in ports, per state */
 	bool collapsed[STATE_COUNT];     /* state summarised as <extraports> */
 	uint32_t hidden[STATE_COUNT][REASON_COUNT + 1];
-	bool timed;                      /* srtt and rttvar hold a sample */
-	double srtt, rttvar;             /* milliseconds, RFC 6298 estimators */
+	struct rtt_estimate rtt;         /* RFC 6298, timing.c's arithmetic */
 	uint32_t reasons;                /* bit r: some result had reason r */
 };
 

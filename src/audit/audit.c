@@ -28,9 +28,53 @@ struct addr_range {
 /* An expectation on one port; patterns are ASCII-lowercased globs. */
 struct expect {
 	uint16_t port;
-	char *what[3];             /* service, product, version; NULL: not checked */
+	GPatternSpec *what[3];     /* service, product, version; NULL: not checked */
 	char *text[3];             /* as written, for the findings */
 };
+
+/* s lowercased in ASCII and as valid UTF-8 (g_free): GPatternSpec steps
+ * over UTF-8 characters and must not be handed a truncated sequence. The
+ * values are ASCII or UTF-8 from the probe files already; a stray byte in a
+ * config string becomes U+FFFD. */
+static char *glob_text(const char *s)
+{
+	char *valid = g_utf8_make_valid(s, -1);
+	char *low = g_ascii_strdown(valid, -1);
+
+	g_free(valid);
+	return low;
+}
+
+/* The glob of docs/audit.md ('*' any run, '?' any one character, ASCII case
+ * ignored), compiled once. */
+static GPatternSpec *glob_new(const char *pattern)
+{
+	char *low = glob_text(pattern);
+	GPatternSpec *spec = g_pattern_spec_new(low);
+
+	g_free(low);
+	return spec;
+}
+
+static void glob_free(GPatternSpec *spec)
+{
+	if (spec != NULL)
+		g_pattern_spec_free(spec);
+}
+
+static bool glob_match(GPatternSpec *pat, const char *s)
+{
+	char *low = glob_text(s);
+	bool ok;
+
+#if GLIB_CHECK_VERSION(2, 70, 0)
+	ok = g_pattern_spec_match_string(pat, low);
+#else
+	ok = g_pattern_match_string(pat, low);
+#endif
+	g_free(low);
+	return ok;
+}
 
 static const char *const expect_keys[3] = { "service", "product", "version" };
 
@@ -91,7 +135,7 @@ static void group_free(gpointer data)
 			struct expect *e = &g_array_index(g->expects, struct expect, i);
 
 			for (int k = 0; k < 3; k++) {
-				g_free(e->what[k]);
+				glob_free(e->what[k]);
 				g_free(e->text[k]);
 			}
 		}
@@ -281,9 +325,9 @@ static void parse_services(struct parse *ps, const config_setting_t *cs, struct 
 				continue;
 			}
 			g_free(ex.text[k]);
-			g_free(ex.what[k]);
+			glob_free(ex.what[k]);
 			ex.text[k] = g_strdup(config_setting_get_string(f));
-			ex.what[k] = g_ascii_strdown(ex.text[k], -1);
+			ex.what[k] = glob_new(ex.text[k]);
 			any = true;
 		}
 		if (ok && !have_port) {
@@ -303,7 +347,7 @@ static void parse_services(struct parse *ps, const config_setting_t *cs, struct 
 		if (!ok) {
 			for (int k = 0; k < 3; k++) {
 				g_free(ex.text[k]);
-				g_free(ex.what[k]);
+				glob_free(ex.what[k]);
 			}
 			continue;
 		}
@@ -491,31 +535,6 @@ static const struct expect *expect_for(const struct group *g, uint16_t port)
 	return NULL;
 }
 
-/* A shell-style glob: '*' any run, '?' any one byte; both already lowercased.
- * Iterative with one backtrack point, so no pattern is exponential. */
-static bool glob_match(const char *pat, const char *s)
-{
-	const char *star = NULL, *resume = NULL;
-
-	while (*s != '\0') {
-		if (*pat == '*') {
-			star = pat++;
-			resume = s;
-		} else if (*pat == '?' || *pat == *s) {
-			pat++;
-			s++;
-		} else if (star != NULL) {
-			pat = star + 1;
-			s = ++resume;
-		} else {
-			return false;
-		}
-	}
-	while (*pat == '*')
-		pat++;
-	return *pat == '\0';
-}
-
 static void check_services(const struct group *g, const struct result *r, struct finding *f,
 			   audit_emit_fn emit, void *ud)
 {
@@ -525,12 +544,11 @@ static void check_services(const struct group *g, const struct result *r, struct
 	if (e == NULL)
 		return;
 	for (int k = 0; k < 3; k++) {
-		char *low, *expected, *found;
+		char *expected, *found;
 
 		if (e->what[k] == NULL)
 			continue;
-		low = g_ascii_strdown(values[k] != NULL ? values[k] : "", -1);
-		if (!glob_match(e->what[k], low)) {
+		if (!glob_match(e->what[k], values[k] != NULL ? values[k] : "")) {
 			expected = g_strdup_printf("%s=%s", expect_keys[k], e->text[k]);
 			found = g_strdup_printf("%s=%s", expect_keys[k],
 						values[k] != NULL ? values[k] : "");
@@ -541,7 +559,6 @@ static void check_services(const struct group *g, const struct result *r, struct
 			g_free(expected);
 			g_free(found);
 		}
-		g_free(low);
 	}
 }
 

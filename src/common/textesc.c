@@ -1,12 +1,13 @@
-/* textesc.c: escaping of untrusted bytes for JSON, CSV and the terminal.
+/* textesc.c: escaping of untrusted bytes for JSON, CSV, XML and the terminal.
  *
- * Host names and reverse DNS names come off the network, so a writer may be
- * handed any bytes at all. Everything here starts from one strict UTF-8
- * decoder: a byte that does not begin a well-formed sequence (Unicode table
- * 3-7: no overlongs, no surrogates, nothing above U+10FFFF, nothing truncated)
- * is replaced on its own and decoding resumes at the very next byte, so one
- * bad byte never swallows the good text after it. Each output form is then
- * valid UTF-8 whatever the input was. */
+ * Host names, reverse DNS names and banners come off the network, so a writer
+ * may be handed any bytes at all. Everything here starts from one strict UTF-8
+ * decoder (GLib's): a byte that does not begin a well-formed sequence (Unicode
+ * table 3-7: no overlongs, no surrogates, nothing above U+10FFFF, nothing
+ * truncated) is replaced on its own and decoding resumes at the very next
+ * byte, so one bad byte never swallows the good text after it. Each output
+ * form is then valid UTF-8 whatever the input was. The banner form alone
+ * decodes nothing: it shows every byte outside printable ASCII as \xNN. */
 #include "textesc.h"
 
 #include <stdbool.h>
@@ -19,50 +20,23 @@
 static const char REPLACEMENT[] = "\xEF\xBF\xBD";
 
 /* Length of the well-formed UTF-8 sequence at s (1 to 4) and its code point in
- * *cp, or 0 when the byte at s does not start one. */
+ * *cp, or 0 when the byte at s does not start one. GLib's decoder is as strict
+ * as table 3-7 asks (no overlongs, surrogates, code points above U+10FFFF or
+ * truncated sequences) but refuses U+0000, which is well formed: ASCII,
+ * NUL included, is taken here before it. */
 static size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
 {
-	unsigned char b = s[0];
-	unsigned char lo = 0x80, hi = 0xBF;  /* allowed range of the second byte */
-	size_t n;
-	uint32_t c;
+	gunichar c;
 
-	if (b < 0x80) {
-		*cp = b;
+	if (s[0] < 0x80) {
+		*cp = s[0];
 		return 1;
 	}
-	if (b >= 0xC2 && b <= 0xDF) {
-		n = 2;
-		c = b & 0x1F;
-	} else if (b >= 0xE0 && b <= 0xEF) {
-		n = 3;
-		c = b & 0x0F;
-		if (b == 0xE0)
-			lo = 0xA0;          /* shorter forms would be overlong */
-		else if (b == 0xED)
-			hi = 0x9F;          /* ED A0..BF would encode surrogates */
-	} else if (b >= 0xF0 && b <= 0xF4) {
-		n = 4;
-		c = b & 0x07;
-		if (b == 0xF0)
-			lo = 0x90;          /* overlong */
-		else if (b == 0xF4)
-			hi = 0x8F;          /* above U+10FFFF */
-	} else {
-		return 0;                   /* continuation byte, C0, C1 or F5..FF */
-	}
-	if (len < n)
+	c = g_utf8_get_char_validated((const char *)s, (gssize)len);
+	if (c == (gunichar)-1 || c == (gunichar)-2)
 		return 0;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	c = (c << 6) | (s[1] & 0x3F);
-	for (size_t i = 2; i < n; i++) {
-		if ((s[i] & 0xC0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3F);
-	}
 	*cp = c;
-	return n;
+	return (size_t)g_utf8_skip[s[0]];
 }
 
 static int put(FILE *fp, const void *p, size_t n)
@@ -93,7 +67,7 @@ int json_write_string(FILE *fp, const char *s, size_t len)
 	while (i < len) {
 		uint32_t cp;
 		size_t n = utf8_decode(p + i, len - i, &cp);
-		char esc[8];
+		char esc[12];     /* room for any code point, not only the ones escaped */
 		const char *out;
 		size_t outlen;
 
@@ -208,6 +182,53 @@ int csv_write_field(FILE *fp, const char *s, size_t len, int text)
 	return 0;
 }
 
+/* What XML attribute text shows for cp: an entity or character reference, or
+ * U+FFFD for what XML 1.0 cannot carry (NUL, C0 controls but TAB, CR and LF,
+ * U+FFFE, U+FFFF) or only garbles readers (DEL, C1); NULL: cp as it is. TAB,
+ * CR and LF are references because attribute normalisation would turn them
+ * into spaces. */
+static const char *xml_replacement(uint32_t cp)
+{
+	switch (cp) {
+	case '&':  return "&amp;";
+	case '<':  return "&lt;";
+	case '>':  return "&gt;";
+	case '"':  return "&quot;";
+	case '\'': return "&apos;";
+	case '\t': return "&#9;";
+	case '\n': return "&#10;";
+	case '\r': return "&#13;";
+	}
+	if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0xFFFE || cp == 0xFFFF)
+		return REPLACEMENT;
+	return NULL;
+}
+
+int xml_write_text(FILE *fp, const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
+	size_t run = 0;
+	size_t i = 0;
+
+	while (i < len) {
+		uint32_t cp;
+		size_t n = utf8_decode(p + i, len - i, &cp);
+		const char *out = REPLACEMENT;
+
+		if (n == 0)
+			n = 1;
+		else if ((out = xml_replacement(cp)) == NULL) {
+			i += n;
+			continue;
+		}
+		if (put(fp, p + run, i - run) < 0 || fputs(out, fp) == EOF)
+			return -1;
+		i += n;
+		run = i;
+	}
+	return put(fp, p + run, i - run);
+}
+
 /* Printable for a terminal: no controls (C0, DEL, C1), no format characters
  * such as bidi overrides or zero-width joiners that could disguise a name, and
  * no line or paragraph separators. */
@@ -223,43 +244,91 @@ static bool terminal_printable(uint32_t cp)
 	return t != G_UNICODE_LINE_SEPARATOR && t != G_UNICODE_PARAGRAPH_SEPARATOR;
 }
 
-/* Writes the printable form of the sequence at p (text_printable's rules) to
- * o, at most 16 bytes. Sets *used to the input bytes it took; returns the
- * output bytes. */
-static size_t printable_step(const unsigned char *p, size_t len, char *o, size_t *used)
+/* The two printable forms: text_printable's (UTF-8 text kept where it is
+ * printable) and the banner's (ASCII only, with C's short escapes). */
+enum printable_form { FORM_TEXT, FORM_BANNER };
+
+/* \xNN for each of the n bytes at p, into o; returns the output bytes. */
+static size_t hex_bytes(const unsigned char *p, size_t n, char *o)
 {
 	static const char hex[] = "0123456789abcdef";
-	uint32_t cp;
-	size_t n = utf8_decode(p, len, &cp), k = 0;
+	size_t k = 0;
 
-	if (n > 0 && cp == '\\') {
+	for (size_t i = 0; i < n; i++) {
 		o[k++] = '\\';
-		o[k++] = '\\';
-	} else if (n > 0 && terminal_printable(cp)) {
-		memcpy(o, p, n);
-		k = n;
-	} else {
-		/* Escape every byte of the sequence, so the shown bytes are
-		 * exactly the received ones. */
-		if (n == 0)
-			n = 1;
-		for (size_t i = 0; i < n; i++) {
-			o[k++] = '\\';
-			o[k++] = 'x';
-			o[k++] = hex[p[i] >> 4];
-			o[k++] = hex[p[i] & 0x0F];
-		}
+		o[k++] = 'x';
+		o[k++] = hex[p[i] >> 4];
+		o[k++] = hex[p[i] & 0x0F];
 	}
-	*used = n;
 	return k;
 }
 
-char *text_printable(const char *s, size_t len)
+/* The banner form of the byte c into o: printable ASCII as it is, \r \n \t
+ * \\ in short form, anything else as \xNN. Returns the output bytes. */
+static size_t banner_step(unsigned char c, char *o)
+{
+	char letter = 0;
+
+	switch (c) {
+	case '\r': letter = 'r'; break;
+	case '\n': letter = 'n'; break;
+	case '\t': letter = 't'; break;
+	case '\\': letter = '\\'; break;
+	}
+	if (letter != 0) {
+		o[0] = '\\';
+		o[1] = letter;
+		return 2;
+	}
+	if (c >= 0x20 && c < 0x7F) {
+		o[0] = (char)c;
+		return 1;
+	}
+	return hex_bytes(&c, 1, o);
+}
+
+/* Writes the printable form of the sequence at p to o, at most 16 bytes.
+ * Sets *used to the input bytes it took; returns the output bytes. */
+static size_t printable_step(enum printable_form form, const unsigned char *p, size_t len,
+			     char *o, size_t *used)
+{
+	uint32_t cp;
+	size_t n;
+
+	if (form == FORM_BANNER) {
+		*used = 1;
+		return banner_step(p[0], o);
+	}
+	n = utf8_decode(p, len, &cp);
+	if (n > 0 && cp == '\\') {
+		*used = 1;
+		o[0] = '\\';
+		o[1] = '\\';
+		return 2;
+	}
+	if (n > 0 && terminal_printable(cp)) {
+		*used = n;
+		memcpy(o, p, n);
+		return n;
+	}
+	/* Every byte of the sequence escaped, so the shown bytes are exactly
+	 * the received ones. */
+	if (n == 0)
+		n = 1;
+	*used = n;
+	return hex_bytes(p, n, o);
+}
+
+/* The printable form of at most max bytes of s (g_free), or NULL when out of
+ * memory. */
+static char *printable(enum printable_form form, const char *s, size_t len, size_t max)
 {
 	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
 	char *out, *o;
 	size_t i = 0;
 
+	if (len > max)
+		len = max;
 	/* Every input byte becomes at most four output bytes ("\xNN"). */
 	if (len > (SIZE_MAX - 1) / 4)
 		return NULL;
@@ -270,11 +339,21 @@ char *text_printable(const char *s, size_t len)
 	while (i < len) {
 		size_t used;
 
-		o += printable_step(p + i, len - i, o, &used);
+		o += printable_step(form, p + i, len - i, o, &used);
 		i += used;
 	}
 	*o = '\0';
 	return out;
+}
+
+char *text_printable(const char *s, size_t len)
+{
+	return printable(FORM_TEXT, s, len, SIZE_MAX);
+}
+
+char *text_banner(const void *data, size_t len, size_t max_bytes)
+{
+	return printable(FORM_BANNER, data, len, max_bytes);
 }
 
 void shell_quote_append(GString *cmd, const char *word)
@@ -305,7 +384,7 @@ const char *text_quote(char *buf, const char *s)
 	char step[16];
 
 	while (i < len) {
-		size_t used, k = printable_step(p + i, len - i, step, &used);
+		size_t used, k = printable_step(FORM_TEXT, p + i, len - i, step, &used);
 
 		if (o + k > TEXT_QUOTE_MAX)
 			break;

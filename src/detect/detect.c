@@ -10,46 +10,17 @@
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 #include <glib.h>
 
+#include "clock.h"
 #include "netconn.h"
+#include "textesc.h"
 
 #define REPLY_MAX 16384          /* bytes read per probe */
 #define BANNER_FIELD_MAX 256     /* raw bytes kept in the banner field */
 #define QUIET_GAP_MS 300         /* silence that ends a reply once data came */
 #define MAX_PROBES 128
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-char *detect_escape_banner(const uint8_t *data, size_t len, size_t max_bytes)
-{
-	GString *out = g_string_sized_new(len < max_bytes ? len : max_bytes);
-
-	for (size_t i = 0; i < len && i < max_bytes; i++) {
-		uint8_t c = data[i];
-
-		switch (c) {
-		case '\r': g_string_append(out, "\\r"); break;
-		case '\n': g_string_append(out, "\\n"); break;
-		case '\t': g_string_append(out, "\\t"); break;
-		case '\\': g_string_append(out, "\\\\"); break;
-		default:
-			if (c >= 0x20 && c < 0x7f)
-				g_string_append_c(out, (char)c);
-			else
-				g_string_append_printf(out, "\\x%02x", c);
-		}
-	}
-	return g_string_free(out, FALSE);
-}
 
 struct session {
 	const struct detect_config *dc;
@@ -64,7 +35,7 @@ struct session {
 
 static unsigned left_ms(const struct session *s)
 {
-	int64_t left = s->deadline - now_ms();
+	int64_t left = s->deadline - mono_ms();
 
 	return left > 0 ? (unsigned)left : 0;
 }
@@ -129,13 +100,13 @@ static bool try_match(struct session *s, const struct probe *p, const uint8_t *b
 static bool read_reply(struct session *s, int fd, const struct probe *p, unsigned wait_ms,
 		       uint8_t *buf, size_t *len)
 {
-	int64_t end = now_ms() + wait_ms;
+	int64_t end = mono_ms() + wait_ms;
 
 	*len = 0;
 	if (end > s->deadline)
 		end = s->deadline;
 	while (*len < REPLY_MAX) {
-		int64_t now = now_ms(), limit = end;
+		int64_t now = mono_ms(), limit = end;
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		ssize_t n;
 		int rc;
@@ -164,7 +135,7 @@ static bool read_reply(struct session *s, int fd, const struct probe *p, unsigne
 static void keep_banner(struct session *s, const uint8_t *buf, size_t len)
 {
 	if (s->r->banner == NULL && len > 0)
-		s->r->banner = detect_escape_banner(buf, len, BANNER_FIELD_MAX);
+		s->r->banner = text_banner(buf, len, BANNER_FIELD_MAX);
 }
 
 void detect_service(const struct detect_config *dc, int fd, const struct sockaddr *sa,
@@ -172,7 +143,7 @@ void detect_service(const struct detect_config *dc, int fd, const struct sockadd
 {
 	struct session s = {
 		.dc = dc, .sa = sa, .salen = salen, .r = r,
-		.deadline = now_ms() + dc->budget_ms,
+		.deadline = mono_ms() + dc->budget_ms,
 	};
 	const struct probe *list[MAX_PROBES], *tried[MAX_PROBES];
 	size_t n, ntried = 0, len;

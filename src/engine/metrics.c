@@ -6,16 +6,9 @@
 #include "metrics.h"
 
 #include <inttypes.h>
-#include <time.h>
 #include <glib.h>
 
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "clock.h"
 
 void metrics_init(struct metrics *m)
 {
@@ -32,7 +25,7 @@ void metrics_init(struct metrics *m)
 
 void metrics_detect_begin(struct metrics *m, unsigned budget_ms)
 {
-	int64_t until = now_ms() + budget_ms;
+	int64_t until = mono_ms() + budget_ms;
 	int64_t seen = atomic_load_explicit(&m->detect_until_ms, memory_order_relaxed);
 
 	/* A maximum, not the latest store: workers begin concurrently. */
@@ -54,7 +47,7 @@ int64_t metrics_detect_left_ms(struct metrics *m)
 
 	if (atomic_load_explicit(&m->detecting, memory_order_relaxed) == 0)
 		return 0;
-	left = atomic_load_explicit(&m->detect_until_ms, memory_order_relaxed) - now_ms();
+	left = atomic_load_explicit(&m->detect_until_ms, memory_order_relaxed) - mono_ms();
 	/* Past its bound but not yet counted: closing the connection and
 	 * handing the result on take a moment still. */
 	return left > 0 ? left : 1;

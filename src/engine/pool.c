@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <time.h>
 
+#include "clock.h"
 #include "errors.h"
 #include "method.h"
 
@@ -24,14 +25,6 @@ struct pool {
 	const struct scan_method *method;
 	void *state;                 /* the method's, from start() to finish() */
 };
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
 
 /* Read afresh for every batch: between target windows the main thread
  * replaces the timing estimates while every worker waits for tasks. */
@@ -106,7 +99,7 @@ static void *worker_main(void *arg)
 	struct method_env env;
 	void *worker = m->worker_size > 0 ? g_malloc0(m->worker_size) : NULL;
 	unsigned len = 0;
-	double first = 0.0;
+	int64_t first = 0;
 
 	if (m->worker_start != NULL)
 		m->worker_start(p->state, worker);
@@ -120,12 +113,12 @@ static void *worker_main(void *arg)
 			if (head == NULL) {
 				head = r;
 				len = 0;
-				first = now_ms();
+				first = mono_ms();
 			} else {
 				tail->next = r;
 			}
 			tail = r;
-			if (++len >= CHAIN_MAX || now_ms() - first >= FLUSH_AFTER_MS)
+			if (++len >= CHAIN_MAX || mono_ms() - first >= FLUSH_AFTER_MS)
 				flush_chain(ctx, &head, &tail);
 		}
 		g_free(b);

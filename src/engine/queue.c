@@ -1,27 +1,29 @@
 /* queue.c: the bounded queue.
  *
- * Items travel through a GAsyncQueue; a mutex-protected count of free slots
- * with two condition variables is the capacity gate in front of it. The count
- * is taken before an item enters the GAsyncQueue and given back after it
- * leaves, so at no time do more than `capacity` items sit in the queue.
+ * A ring of `capacity` slots under one mutex, with one condition for
+ * producers (a slot is free) and one for consumers (an item is there). Each
+ * hand-off takes that one lock once: GAsyncQueue has no bound, and gating it
+ * took our own lock and then its internal one on every push and pop.
  *
- * Closing wakes every waiter. Consumers wait on our own condition (not inside
- * g_async_queue_pop), so a close can reach a consumer that is blocked.
+ * Closing wakes every waiter; consumers drain what is queued before they see
+ * the end. Signals, not broadcasts, on the hand-off path: one push makes room
+ * for exactly one pop and the reverse, so waking one waiter is enough.
  *
- * The gate uses pthread primitives rather than GMutex: GLib implements GMutex
- * with raw futexes on Linux, which ThreadSanitizer cannot see, and every
- * hand-off through this queue must be visible to it. */
+ * pthread primitives rather than GMutex: GLib implements GMutex with raw
+ * futexes on Linux, which ThreadSanitizer cannot see, and every hand-off
+ * through this queue must be visible to it. */
 #include "queue.h"
 
 #include <pthread.h>
 #include <glib.h>
 
 struct bqueue {
-	GAsyncQueue *items;
 	pthread_mutex_t lock;
 	pthread_cond_t not_full;
 	pthread_cond_t not_empty;
+	void **slots;         /* capacity of them: a ring */
 	size_t capacity;
+	size_t head;          /* the oldest item */
 	size_t queued;        /* items pushed and not yet popped */
 	bool closed;
 };
@@ -33,7 +35,7 @@ struct bqueue *bqueue_new(size_t capacity)
 	if (capacity == 0)
 		capacity = 1;
 	q = g_new0(struct bqueue, 1);
-	q->items = g_async_queue_new();
+	q->slots = g_new(void *, capacity);
 	pthread_mutex_init(&q->lock, NULL);
 	pthread_cond_init(&q->not_full, NULL);
 	pthread_cond_init(&q->not_empty, NULL);
@@ -45,15 +47,27 @@ void bqueue_free(struct bqueue *q)
 {
 	if (q == NULL)
 		return;
-	g_async_queue_unref(q->items);
 	pthread_mutex_destroy(&q->lock);
 	pthread_cond_destroy(&q->not_full);
 	pthread_cond_destroy(&q->not_empty);
+	g_free(q->slots);
 	g_free(q);
+}
+
+/* The item at the head, taken out. Called with the lock held and queued > 0. */
+static void *take_head(struct bqueue *q)
+{
+	void *item = q->slots[q->head];
+
+	q->head = q->head + 1 == q->capacity ? 0 : q->head + 1;
+	q->queued--;
+	return item;
 }
 
 bool bqueue_push(struct bqueue *q, void *item)
 {
+	size_t tail;
+
 	pthread_mutex_lock(&q->lock);
 	while (q->queued >= q->capacity && !q->closed)
 		pthread_cond_wait(&q->not_full, &q->lock);
@@ -61,10 +75,9 @@ bool bqueue_push(struct bqueue *q, void *item)
 		pthread_mutex_unlock(&q->lock);
 		return false;
 	}
+	tail = q->head + q->queued;
+	q->slots[tail >= q->capacity ? tail - q->capacity : tail] = item;
 	q->queued++;
-	/* Pushed under the lock so that queued and the GAsyncQueue agree for
-	 * any consumer that sees queued > 0. */
-	g_async_queue_push(q->items, item);
 	pthread_cond_signal(&q->not_empty);
 	pthread_mutex_unlock(&q->lock);
 	return true;
@@ -72,18 +85,15 @@ bool bqueue_push(struct bqueue *q, void *item)
 
 void *bqueue_pop(struct bqueue *q)
 {
-	void *item;
+	void *item = NULL;
 
 	pthread_mutex_lock(&q->lock);
 	while (q->queued == 0 && !q->closed)
 		pthread_cond_wait(&q->not_empty, &q->lock);
-	if (q->queued == 0) {
-		pthread_mutex_unlock(&q->lock);
-		return NULL;
+	if (q->queued > 0) {
+		item = take_head(q);
+		pthread_cond_signal(&q->not_full);
 	}
-	item = g_async_queue_try_pop(q->items);
-	q->queued--;
-	pthread_cond_signal(&q->not_full);
 	pthread_mutex_unlock(&q->lock);
 	return item;
 }
@@ -100,12 +110,11 @@ void bqueue_close(struct bqueue *q)
 size_t bqueue_drain(struct bqueue *q, void (*drop)(void *item, void *ud), void *ud)
 {
 	size_t n = 0;
-	void *item;
 
 	pthread_mutex_lock(&q->lock);
 	while (q->queued > 0) {
-		item = g_async_queue_try_pop(q->items);
-		q->queued--;
+		void *item = take_head(q);
+
 		if (drop != NULL)
 			drop(item, ud);
 		n++;

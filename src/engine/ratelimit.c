@@ -24,6 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
+
 #define NS_PER_S INT64_C(1000000000)
 
 /* Where a condition can wait on the monotonic clock; macOS cannot, so there
@@ -44,14 +46,6 @@ struct ratelimit {
 	pthread_cond_t wake;         /* broadcast only by ratelimit_close */
 	struct ratelimit_clock clock; /* tests only; now_ns NULL: CLOCK_MONOTONIC */
 };
-
-static int64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * NS_PER_S + ts.tv_nsec;
-}
 
 static struct timespec deadline_ts(int64_t mono_deadline)
 {

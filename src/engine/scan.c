@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "errors.h"
 #include "log.h"
 #include "metrics.h"
@@ -73,7 +74,7 @@ struct scan_ctl {
 	uint64_t hosts_before, tasks_before;
 	GError *window_error;         /* a window that could not be read */
 	double elapsed_base;          /* seconds the scan ran before a resume */
-	struct timespec t0;
+	int64_t t0_ns;                /* mono_ns() when this run began */
 	_Atomic int stop_signal;      /* first SIGINT/SIGTERM, or 0 */
 	_Atomic int exit_signal;      /* the second one, which leaves at once */
 	atomic_bool output_failed;
@@ -147,12 +148,9 @@ static void window_taskgen(const struct scan_plan *plan, const struct scan_windo
 	(void)taskgen_set_shard(tg, plan->shard, plan->nshards);
 }
 
-static double elapsed_since(const struct timespec *t0)
+static double elapsed_since(int64_t t0_ns)
 {
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - t0->tv_sec) + (double)(now.tv_nsec - t0->tv_nsec) / 1e9;
+	return (double)(mono_ns() - t0_ns) / 1e9;
 }
 
 /* Why the scan is ending before its last task, or NULL. */
@@ -179,7 +177,7 @@ static const char *stop_reason(struct scan_ctl *c)
 static void snapshot(struct scan_ctl *c, struct metrics_snapshot *snap)
 {
 	metrics_snapshot(c->metrics, c->hosts_before + c->hosts, c->tasks_before + c->total,
-			 c->elapsed_base + elapsed_since(&c->t0), snap);
+			 c->elapsed_base + elapsed_since(c->t0_ns), snap);
 	plan_order(c->plan, &snap->order);
 	snap->stopped = stop_reason(c);
 }
@@ -488,7 +486,7 @@ static int start_collector(struct scan_ctl *c, struct scan_plan *plan, unsigned 
 	};
 
 	plan_order(plan, &meta.order);
-	clock_gettime(CLOCK_MONOTONIC, &c->t0);
+	c->t0_ns = mono_ns();
 	c->results = collector_start(plan, c->outputs, c->results_q, c->metrics, c->progress,
 				     &meta, on_output_failure, c, err);
 	if (c->results == NULL) {

@@ -27,6 +27,8 @@
 #endif
 #endif
 
+#include "clock.h"
+
 #define REDRAW_MS 250
 /* After a row to a pipe, the line waits this long (and for the pipe to be
  * empty) before it is drawn again: the pipe's reader has yet to pass the
@@ -66,14 +68,6 @@ struct statusline {
 	enum share known_share;
 	int64_t t0_ms;
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* COLUMNS as a shell sets it, for a terminal that does not tell its size. */
 static unsigned env_columns(void)
@@ -220,7 +214,7 @@ static bool rows_settled(const struct statusline *sl)
 {
 	if (sl->row_fd < 0)
 		return true;
-	if (now_ms() - sl->row_ms < ROW_QUIET_MS)
+	if (mono_ms() - sl->row_ms < ROW_QUIET_MS)
 		return false;
 #ifdef FIONREAD
 	if (sl->row_share == SHARE_PIPE) {
@@ -239,7 +233,7 @@ static bool rows_settled(const struct statusline *sl)
 static void draw(struct statusline *sl)
 {
 	uint64_t probes = atomic_load_explicit(&sl->m->probes, memory_order_relaxed);
-	double t = (double)(now_ms() - sl->t0_ms) / 1000.0;
+	double t = (double)(mono_ms() - sl->t0_ms) / 1000.0;
 	struct statusline_view v = {
 		.open = atomic_load_explicit(&sl->m->state[STATE_OPEN], memory_order_relaxed),
 		/* With windows, done and total are the window's. */
@@ -300,7 +294,7 @@ struct statusline *statusline_start(struct metrics *m, uint64_t total, uint64_t 
 	sl->env_columns = env_columns();
 	sl->row_fd = -1;
 	sl->known_fd = -1;
-	sl->t0_ms = now_ms();
+	sl->t0_ms = mono_ms();
 	pthread_mutex_init(&sl->lock, NULL);
 	pthread_cond_init(&sl->wake, NULL);
 	if (pthread_create(&sl->thread, NULL, statusline_main, sl) != 0) {
@@ -374,7 +368,7 @@ void statusline_row_end(struct statusline *sl, FILE *out)
 	if (share != SHARE_TERMINAL) {
 		sl->row_fd = fd;
 		sl->row_share = share;
-		sl->row_ms = now_ms();
+		sl->row_ms = mono_ms();
 	}
 	pthread_mutex_unlock(&sl->lock);
 }

@@ -206,18 +206,23 @@ unsigned timing_timeout_ms(struct timing *t, uint64_t host)
 	return timing_attempt_timeout_ms(t, host, 0);
 }
 
+/* A sample in whole microseconds, rounded; negative counts as 0. Not NaN. */
+static uint64_t sample_us(double rtt_ms)
+{
+	if (rtt_ms <= 0.0)
+		return 0;
+	if (rtt_ms >= (double)SRTT_MAX / 1000.0)
+		return SRTT_MAX;
+	return (uint64_t)(rtt_ms * 1000.0 + 0.5);
+}
+
 void timing_sample(struct timing *t, uint64_t host, double rtt_ms)
 {
 	uint64_t r;
 
 	if (isnan(rtt_ms))
 		return;
-	if (rtt_ms <= 0.0)
-		r = 0;
-	else if (rtt_ms >= (double)SRTT_MAX / 1000.0)
-		r = SRTT_MAX;
-	else
-		r = (uint64_t)(rtt_ms * 1000.0 + 0.5);
+	r = sample_us(rtt_ms);
 	feed(slot_of(t, host), r);
 	feed(&t->global, r);
 	feed_peak(&t->peaks[host & (TIMING_SLOTS - 1)], r > UINT32_MAX ? UINT32_MAX : (uint32_t)r);
@@ -255,4 +260,18 @@ bool timing_global_estimate(struct timing *t, double *srtt_ms, double *rttvar_ms
 {
 	return read_word(atomic_load_explicit(&t->global, memory_order_relaxed),
 			 srtt_ms, rttvar_ms);
+}
+
+void timing_rtt_update(struct rtt_estimate *e, double rtt_ms)
+{
+	uint64_t w;
+
+	if (isnan(rtt_ms))
+		return;
+	/* Through the slot's own word and step, so the saturation and the
+	 * rounding are the table's to the microsecond. */
+	w = update(e->valid ? pack(e->srtt_us, e->rttvar_us) : 0, sample_us(rtt_ms));
+	e->srtt_us = srtt_of(w);
+	e->rttvar_us = rttvar_of(w);
+	e->valid = true;
 }

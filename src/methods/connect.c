@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <time.h>
 
+#include "clock.h"
 #include "detect.h"
 #include "method.h"
 #include "metrics.h"
@@ -32,14 +33,6 @@
 struct connect_worker {
 	struct netconn_spare spare;
 };
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec * 1000.0 + (double)ts.tv_nsec / 1e6;
-}
 
 static void sleep_ms(unsigned ms)
 {
@@ -79,16 +72,16 @@ static int attempt_until_final(const struct method_env *env, struct method_task 
 	struct result *r = t->r;
 	enum attempt_outcome o;
 	unsigned timeouts = 0, selfs = 0, backoff = 1, waited = 0;
-	double t0;
+	int64_t t0;
 
 	for (;;) {
 		if (!ratelimit_take(env->rate))
 			return -1;
-		t0 = now_ms();
+		t0 = mono_ns();
 		o = netconn_attempt(t->sa, t->salen,
 				    timing_attempt_timeout_ms(env->timing, t->host, timeouts),
 				    &w->spare, fd, err);
-		r->latency_ms = now_ms() - t0;
+		r->latency_ms = (double)(mono_ns() - t0) / 1e6;
 		if (o == ATTEMPT_OPEN || o == ATTEMPT_CLOSED || o == ATTEMPT_UNREACH)
 			timing_sample(env->timing, t->host, r->latency_ms);
 		if (o == ATTEMPT_RESOURCE) {

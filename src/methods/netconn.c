@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "clock.h"
 
 /* Linux: sockets are created non-blocking and stay so, a failed attempt's
  * error is collected with a second connect(), which also returns the socket
@@ -204,10 +205,9 @@ static enum attempt_outcome outcome_of_errno(int e)
 static int wait_writable(int fd, unsigned timeout_ms, short *revents)
 {
 	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
-	struct timespec start, now;
+	int64_t start = mono_ms();
 	int rc, left = (int)timeout_ms;
 
-	clock_gettime(CLOCK_MONOTONIC, &start);
 	for (;;) {
 		rc = poll(&pfd, 1, left);
 		if (rc > 0) {
@@ -218,9 +218,7 @@ static int wait_writable(int fd, unsigned timeout_ms, short *revents)
 			return 0;
 		if (errno != EINTR)
 			return -1;
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		left = (int)timeout_ms - (int)((now.tv_sec - start.tv_sec) * 1000 +
-					       (now.tv_nsec - start.tv_nsec) / 1000000);
+		left = (int)timeout_ms - (int)(mono_ms() - start);
 		if (left <= 0)
 			return 0;
 	}

@@ -51,9 +51,8 @@
  *     services table (method "table", conf 3), and without one there is no
  *     <service>.
  *
- * Attribute text is escaped for XML, and bytes XML 1.0 cannot carry at all
- * (NUL and other controls except TAB, CR and LF, invalid UTF-8, U+FFFE and
- * U+FFFF) become U+FFFD; DEL and C1 controls too, as in CSV. */
+ * Attribute text is escaped for XML (xml_write_text, textesc.h): bytes XML
+ * 1.0 cannot carry at all become U+FFFD; DEL and C1 controls too, as in CSV. */
 #include "writer.h"
 
 #include <errno.h>
@@ -73,9 +72,6 @@
 #define XML_STYLESHEET "file:///usr/share/nmap/nmap.xsl"
 #define XML_OUTPUT_VERSION "1.05"
 
-/* U+FFFD REPLACEMENT CHARACTER in UTF-8. */
-static const char REPLACEMENT[] = "\xEF\xBF\xBD";
-
 /* Service detection fields, in the order of `detect_fields`. */
 enum { DET_SERVICE, DET_PRODUCT, DET_VERSION, DET_INFO, DET_OS_HINT, DET_COUNT = XML_DET_COUNT };
 
@@ -94,78 +90,6 @@ struct xml_state {
 	time_t start;
 	unsigned timeout_ms;
 };
-
-/* ---- escaping ---- */
-
-/* Is the code point one XML 1.0 can carry and we want to keep? */
-static bool xml_keeps(gunichar cp)
-{
-	if (cp < 0x20)
-		return cp == '\t' || cp == '\n' || cp == '\r';
-	if (cp >= 0x7F && cp <= 0x9F)
-		return false;   /* DEL, C1: allowed but only garble readers */
-	return cp != 0xFFFE && cp != 0xFFFF;
-}
-
-static int put(FILE *fp, const void *p, size_t n)
-{
-	if (n == 0)
-		return 0;
-	return fwrite(p, 1, n, fp) == n ? 0 : -1;
-}
-
-/* Attribute value text (without the quotes). TAB, CR and LF are written as
- * character references, or attribute normalisation would turn them into
- * spaces. GLib's decoder is as strict as textesc's: no overlongs, surrogates
- * or code points above U+10FFFF; a bad byte is replaced on its own. */
-static int xml_write_text(FILE *fp, const char *s, size_t len)
-{
-	const unsigned char *p = (const unsigned char *)(s != NULL ? s : "");
-	size_t run = 0;
-	size_t i = 0;
-
-	while (i < len) {
-		const char *out;
-		size_t n = 1;
-
-		if (p[i] < 0x80) {
-			switch (p[i]) {
-			case '&':  out = "&amp;"; break;
-			case '<':  out = "&lt;"; break;
-			case '>':  out = "&gt;"; break;
-			case '"':  out = "&quot;"; break;
-			case '\'': out = "&apos;"; break;
-			case '\t': out = "&#9;"; break;
-			case '\n': out = "&#10;"; break;
-			case '\r': out = "&#13;"; break;
-			default:
-				if (xml_keeps(p[i])) {
-					i++;
-					continue;
-				}
-				out = REPLACEMENT;
-				break;
-			}
-		} else {
-			gunichar cp = g_utf8_get_char_validated((const char *)p + i,
-								(gssize)(len - i));
-
-			if (cp != (gunichar)-1 && cp != (gunichar)-2) {
-				n = (size_t)g_utf8_skip[p[i]];
-				if (xml_keeps(cp)) {
-					i += n;
-					continue;
-				}
-			}
-			out = REPLACEMENT;
-		}
-		if (put(fp, p + run, i - run) < 0 || fputs(out, fp) == EOF)
-			return -1;
-		i += n;
-		run = i;
-	}
-	return put(fp, p + run, i - run);
-}
 
 /* ` name="value"`; a NULL value is written empty. */
 static int put_attr(FILE *fp, const char *name, const char *value)
@@ -444,9 +368,9 @@ static int put_host(struct xml_state *st, FILE *fp, struct xml_host *h, bool up,
 	char addr[PL_ADDRSTRLEN];
 	long long srtt = -1, rttvar = -1;
 
-	if (h->timed) {
-		srtt = (long long)(h->srtt * 1000.0 + 0.5);
-		rttvar = (long long)(h->rttvar * 1000.0 + 0.5);
+	if (h->rtt.valid) {
+		srtt = (long long)h->rtt.srtt_us;
+		rttvar = (long long)h->rtt.rttvar_us;
 	}
 	pl_addr_format(&h->key.addr, addr, sizeof addr);
 	addr[sizeof addr - 1] = '\0';

@@ -154,14 +154,7 @@ static void host_time(struct xml_host *h, double ms)
 {
 	if (!(ms >= 0 && ms < 1e9))
 		ms = 0;   /* also NaN */
-	if (!h->timed) {
-		h->srtt = ms;
-		h->rttvar = ms / 2;
-		h->timed = true;
-		return;
-	}
-	h->rttvar = 0.75 * h->rttvar + 0.25 * (h->srtt > ms ? h->srtt - ms : ms - h->srtt);
-	h->srtt = 0.875 * h->srtt + 0.125 * ms;
+	timing_rtt_update(&h->rtt, ms);
 }
 
 /* src into dst, src left without ports (the caller frees it). The RTT
@@ -188,11 +181,8 @@ static void host_absorb(struct xml_host *dst, struct xml_host *src, size_t *npor
 		dst->ptr = src->ptr;
 		src->ptr = NULL;
 	}
-	if (src->timed) {
-		dst->timed = true;
-		dst->srtt = src->srtt;
-		dst->rttvar = src->rttvar;
-	}
+	if (src->rtt.valid)
+		dst->rtt = src->rtt;
 	dst->reasons |= src->reasons;
 }
 
@@ -278,7 +268,7 @@ static int get_text(FILE *fp, char **s, size_t *len)
 struct fixed {
 	struct pl_addr addr;
 	int64_t first, last;
-	double srtt, rttvar;
+	uint64_t srtt_us, rttvar_us;
 	uint32_t reasons, nports;
 	uint32_t hidden[STATE_COUNT][REASON_COUNT + 1];
 	uint8_t collapsed[STATE_COUNT];
@@ -294,14 +284,14 @@ static int write_host(FILE *fp, const struct xml_host *h)
 	f.addr = h->key.addr;
 	f.first = (int64_t)h->first;
 	f.last = (int64_t)h->last;
-	f.srtt = h->srtt;
-	f.rttvar = h->rttvar;
+	f.srtt_us = h->rtt.srtt_us;
+	f.rttvar_us = h->rtt.rttvar_us;
 	f.reasons = h->reasons;
 	f.nports = ports->len;
 	memcpy(f.hidden, h->hidden, sizeof f.hidden);
 	for (int s = 0; s < STATE_COUNT; s++)
 		f.collapsed[s] = h->collapsed[s];
-	f.timed = h->timed;
+	f.timed = h->rtt.valid;
 	if (put_bytes(fp, &f, sizeof f) < 0 ||
 	    put_text(fp, h->key.name, h->key.name != NULL ? strlen(h->key.name) : 0) < 0 ||
 	    put_text(fp, h->ptr, h->ptr != NULL ? strlen(h->ptr) : 0) < 0)
@@ -362,13 +352,13 @@ static int read_host(FILE *fp, struct xml_host **out)
 	h->key.addr = f.addr;
 	h->first = (time_t)f.first;
 	h->last = (time_t)f.last;
-	h->srtt = f.srtt;
-	h->rttvar = f.rttvar;
+	h->rtt.srtt_us = f.srtt_us;
+	h->rtt.rttvar_us = f.rttvar_us;
 	h->reasons = f.reasons;
 	memcpy(h->hidden, f.hidden, sizeof f.hidden);
 	for (int s = 0; s < STATE_COUNT; s++)
 		h->collapsed[s] = f.collapsed[s] != 0;
-	h->timed = f.timed != 0;
+	h->rtt.valid = f.timed != 0;
 	if (get_text(fp, &name, NULL) < 0 || (h->key.name = name, get_text(fp, &h->ptr, NULL)) < 0 ||
 	    read_ports(fp, h, f.nports) < 0) {
 		host_free(h);

@@ -102,7 +102,7 @@ O = "{%s}" % NS["office"]
 X = "{%s}" % NS["text"]
 
 # What each server sends, and what a user must see in the cells of its row.
-# The banner column is detect_escape_banner()'s text (src/detect/detect.c): CR, LF,
+# The banner column is text_banner()'s text (src/common/textesc.c): CR, LF,
 # TAB and backslash become \r \n \t \\, other bytes outside printable ASCII
 # \xNN, so raw line breaks, tabs and UTF-8 never reach that column (the
 # README's Results section says so). product/version/info come from probe

@@ -308,6 +308,69 @@ static void test_check_services(void **state)
 	audit_policy_free(p);
 }
 
+/* Does the product glob `pat` (as a config file spells it) accept `value`? */
+static bool product_matches(const char *pat, const char *value)
+{
+	char *text = g_strdup_printf("policy = ( { name = \"g\"; targets = \"198.18.0.1\";\n"
+				     "  services = ( { port = 22; product = \"%s\"; } ); } );\n", pat);
+	GError *err = NULL;
+	struct audit_policy *p = parse_text(text, &err);
+	struct result r = res("198.18.0.1", 22, STATE_OPEN);
+	char *got;
+	bool ok;
+
+	assert_non_null(p);
+	r.product = (char *)value;
+	got = check(p, true, &r);
+	ok = got[0] == '\0';
+	g_free(got);
+	audit_policy_free(p);
+	g_free(text);
+	return ok;
+}
+
+/* The glob of docs/audit.md: '*' any run (empty too), '?' any one
+ * character, everything else literal, ASCII case ignored, the whole value
+ * matched. */
+static void test_service_globs(void **state)
+{
+	GString *many = g_string_new(NULL);
+
+	assert_true(product_matches("OpenSSH", "openssh"));
+	assert_true(product_matches("openssh", "OPENSSH"));
+	assert_false(product_matches("openssh", "OpenSSH_9.6"));   /* whole value */
+	assert_false(product_matches("openssh", "my openssh"));
+	assert_true(product_matches("*ssh*", "OpenSSH_9.6"));
+	assert_true(product_matches("*", ""));                     /* NULL too */
+	assert_true(product_matches("*", NULL));
+	assert_false(product_matches("", "x"));
+	assert_true(product_matches("", NULL));
+	assert_true(product_matches("9.?p1", "9.6p1"));
+	assert_false(product_matches("9.?p1", "9.10p1"));
+	assert_false(product_matches("9.?p1", "9.p1"));
+	assert_false(product_matches("9.6", "9x6"));               /* '.' is literal */
+	assert_true(product_matches("??", "ab"));
+	assert_false(product_matches("??", "a"));
+	assert_false(product_matches("??", "abc"));
+	assert_true(product_matches("a*b*c", "aXbYbZc"));          /* backtracking */
+	assert_true(product_matches("a*b*c", "abc"));
+	assert_false(product_matches("a*b*c", "acb"));
+	assert_true(product_matches("*b", "bbb"));
+	assert_true(product_matches("**a**", "a"));
+	assert_true(product_matches("[x]", "[X]"));                /* no classes */
+	assert_false(product_matches("[x]", "x"));
+	assert_true(product_matches("caf\xC3\xA9*", "CAF\xC3\xA9 server"));
+	/* '?' takes a whole UTF-8 character (a probe file's product text may
+	 * hold one), never half of one. */
+	assert_true(product_matches("caf?", "Caf\xC3\xA9"));
+	assert_false(product_matches("caf??", "Caf\xC3\xA9"));
+	/* Many stars against a long near-miss ends (no exponential search). */
+	for (int i = 0; i < 4000; i++)
+		g_string_append_c(many, 'a');
+	assert_false(product_matches("*a*a*a*a*a*a*a*a*a*a*b", many->str));
+	g_string_free(many, TRUE);
+}
+
 /* ---- findings writers ---- */
 
 static void add_two(struct findings *f)
@@ -617,6 +680,7 @@ int main(void)
 		cmocka_unit_test(test_parse_target_escaped),
 		cmocka_unit_test(test_check_allow_require),
 		cmocka_unit_test(test_check_services),
+		cmocka_unit_test(test_service_globs),
 		cmocka_unit_test_teardown(test_findings_csv, remove_tmp),
 		cmocka_unit_test_teardown(test_findings_target_not_scanned, remove_tmp),
 		cmocka_unit_test_teardown(test_findings_json_and_jsonl, remove_tmp),

@@ -8,7 +8,10 @@
 
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <time.h>
+
+#include <glib.h>
 
 #include "queue.h"
 
@@ -171,6 +174,77 @@ static void test_drain_drops_everything(void **state)
 	bqueue_free(q);
 }
 
+struct order {
+	struct bqueue *q;
+	int next;            /* the item the consumer expects next */
+	bool in_order;
+};
+
+static void *consume_in_order(void *arg)
+{
+	struct order *o = arg;
+	void *item;
+
+	while ((item = bqueue_pop(o->q)) != NULL)
+		if ((intptr_t)item != o->next++)
+			o->in_order = false;
+	return NULL;
+}
+
+/* One producer, one consumer: items come out in the order they went in,
+ * across thousands of turns of a small ring. */
+static void test_fifo_across_wraps(void **state)
+{
+	struct order o = { .q = bqueue_new(3), .next = 1, .in_order = true };
+	struct producer p = { .q = o.q, .n = ITEMS };
+	pthread_t pt, ct;
+
+	atomic_init(&p.pushed, 0);
+	pthread_create(&ct, NULL, consume_in_order, &o);
+	pthread_create(&pt, NULL, produce, &p);
+	pthread_join(pt, NULL);
+	bqueue_close(o.q);
+	pthread_join(ct, NULL);
+	assert_true(o.in_order);
+	assert_int_equal(o.next, ITEMS + 1);
+	bqueue_free(o.q);
+}
+
+static void record(void *item, void *ud)
+{
+	GArray *seen = ud;
+	int v = (int)(intptr_t)item;
+
+	g_array_append_val(seen, v);
+}
+
+/* A drain of a ring that has wrapped drops the items oldest first, and the
+ * queue works as before afterwards. */
+static void test_drain_wrapped_then_reuse(void **state)
+{
+	struct bqueue *q = bqueue_new(4);
+	GArray *seen = g_array_new(FALSE, FALSE, sizeof(int));
+
+	for (int i = 1; i <= 3; i++)
+		assert_true(bqueue_push(q, (void *)(intptr_t)i));
+	assert_ptr_equal(bqueue_pop(q), (void *)(intptr_t)1);
+	assert_ptr_equal(bqueue_pop(q), (void *)(intptr_t)2);
+	for (int i = 4; i <= 6; i++)        /* 5 and 6 wrap to the front */
+		assert_true(bqueue_push(q, (void *)(intptr_t)i));
+	assert_int_equal(bqueue_length(q), 4);
+	assert_int_equal(bqueue_drain(q, record, seen), 4);
+	assert_int_equal(seen->len, 4);
+	for (guint i = 0; i < seen->len; i++)
+		assert_int_equal(g_array_index(seen, int, i), (int)i + 3);
+	for (int i = 7; i <= 10; i++)
+		assert_true(bqueue_push(q, (void *)(intptr_t)i));
+	for (int i = 7; i <= 10; i++)
+		assert_ptr_equal(bqueue_pop(q), (void *)(intptr_t)i);
+	assert_int_equal(bqueue_length(q), 0);
+	g_array_free(seen, TRUE);
+	bqueue_free(q);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -178,6 +252,8 @@ int main(void)
 		cmocka_unit_test(test_many_producers_consumers_exact),
 		cmocka_unit_test(test_close_releases_blocked_push_and_pop),
 		cmocka_unit_test(test_drain_drops_everything),
+		cmocka_unit_test(test_fifo_across_wraps),
+		cmocka_unit_test(test_drain_wrapped_then_reuse),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

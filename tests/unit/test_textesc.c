@@ -1,4 +1,5 @@
-/* test_textesc.c: escaping of hostile bytes for JSON, CSV and the terminal.
+/* test_textesc.c: escaping of hostile bytes for JSON, CSV, XML, the banner
+ * field and the terminal.
  *
  * Exact expected output for each class of input (controls, NUL, invalid and
  * valid UTF-8, formula prefixes), then a deterministic fuzz run checking the
@@ -87,6 +88,13 @@ static const struct {
 	{ "\xF8\x88\x80\x80\x80", 5 },  /* old 5-byte form */
 	{ "\xFE", 1 },
 	{ "\xFF", 1 },
+	{ "\xC0\x80", 2 },              /* overlong NUL (modified UTF-8) */
+	{ "\xE0\x9F\xBF", 3 },          /* overlong: the last 3-byte one */
+	{ "\xF0\x8F\xBF\xBF", 4 },      /* overlong: the last 4-byte one */
+	{ "\xED\xB0\x80", 3 },          /* low surrogate U+DC00 */
+	{ "\xF4\x8F\xBF", 3 },          /* U+10FFFF cut short */
+	{ "\xEF\xBF", 2 },              /* U+FFFD cut short */
+	{ "\xFC\x84\x80\x80\x80\x80", 6 }, /* old 6-byte form */
 };
 
 /* Valid multi-byte UTF-8 that must pass through untouched. */
@@ -99,6 +107,8 @@ static const char *const valid_utf8[] = {
 	"\xF0\x9F\x98\x80",     /* 😀 */
 	"\xF4\x8F\xBF\xBF",     /* U+10FFFF, the last code point */
 	"\xE6\x97\xA5\xE6\x9C\xAC", /* 日本 */
+	"\xEF\xB7\x90",         /* U+FDD0, a noncharacter but well formed */
+	"\xF0\x90\x80\x80",     /* U+10000, the first 4-byte one */
 };
 
 static char *repeat(const char *s, size_t n)
@@ -313,6 +323,127 @@ static void test_printable(void **state)
 	g_free(p);
 }
 
+/* Invalid UTF-8 is shown byte for byte, and decoding resumes right after
+ * each bad byte, as in the other forms. */
+static void test_printable_invalid_utf8(void **state)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(invalid_utf8); i++) {
+		const char *in = invalid_utf8[i].bytes;
+		GString *want = g_string_new("x");
+		char *full = g_strdup_printf("x%sy", in);
+
+		for (const unsigned char *b = (const unsigned char *)in; *b != '\0'; b++)
+			g_string_append_printf(want, "\\x%02x", *b);
+		g_string_append_c(want, 'y');
+		printable_is(full, strlen(full), want->str);
+		g_string_free(want, TRUE);
+		g_free(full);
+	}
+	PRINTABLE("\xC3" "A", "\\xc3A");
+	PRINTABLE("\xC3\0" "A", "\\xc3\\x00A");         /* NUL inside a sequence */
+	PRINTABLE("\xE2\x82" "\xE2\x82\xAC", "\\xe2\\x82\xE2\x82\xAC");
+	PRINTABLE("\xF0\x90\x80\x80\xF4\x8F\xBF", "\xF0\x90\x80\x80\\xf4\\x8f\\xbf");
+}
+
+/* ---- banner ---- */
+
+static void banner_is(const char *in, size_t len, size_t max, const char *want)
+{
+	char *got = text_banner(in, len, max);
+
+	assert_non_null(got);
+	assert_string_equal(got, want);
+	g_free(got);
+}
+#define BANNER(lit, want) banner_is(lit, sizeof(lit) - 1, 256, want)
+
+/* The banner field is plain ASCII: C's short escapes for CR, LF, TAB and
+ * backslash, \xNN for every other byte, valid UTF-8 included. */
+static void test_banner(void **state)
+{
+	char big[300];
+	char *got;
+
+	BANNER("", "");
+	BANNER("SSH-2.0-OpenSSH_9.6\r\n", "SSH-2.0-OpenSSH_9.6\\r\\n");
+	BANNER("a\tb\\c", "a\\tb\\\\c");
+	BANNER("\0\x01\x1b[2J\x7f", "\\x00\\x01\\x1b[2J\\x7f");
+	BANNER("caf\xC3\xA9", "caf\\xc3\\xa9");
+	BANNER("\xFF\xC3", "\\xff\\xc3");
+	BANNER("\x0b\x0c", "\\x0b\\x0c");
+	/* At most max_bytes input bytes, cut anywhere, even inside UTF-8. */
+	memset(big, 'A', sizeof big);
+	got = text_banner(big, sizeof big, 256);
+	assert_int_equal(strlen(got), 256);
+	g_free(got);
+	banner_is("ab\xC3\xA9", 4, 3, "ab\\xc3");
+	banner_is("\r\n", 2, 0, "");
+	got = text_banner(NULL, 0, 256);
+	assert_string_equal(got, "");
+	g_free(got);
+}
+
+/* ---- XML ---- */
+
+static char *xml_escape(const char *s, size_t len, size_t *outlen)
+{
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *fp = open_memstream(&buf, &size);
+
+	assert_non_null(fp);
+	assert_int_equal(xml_write_text(fp, s, len), 0);
+	assert_int_equal(fclose(fp), 0);
+	*outlen = size;
+	return buf;
+}
+
+static void xml_is(const char *in, size_t len, const char *want)
+{
+	size_t n;
+	char *got = xml_escape(in, len, &n);
+
+	assert_int_equal(n, strlen(want));
+	assert_memory_equal(got, want, n);
+	free(got);
+}
+#define XML(lit, want) xml_is(lit, sizeof(lit) - 1, want)
+
+static void test_xml_markup(void **state)
+{
+	XML("", "");
+	XML("plain host-1.example", "plain host-1.example");
+	XML("<a href=\"x\">&'</a>", "&lt;a href=&quot;x&quot;&gt;&amp;&apos;&lt;/a&gt;");
+	/* Attribute normalisation would turn these into spaces. */
+	XML("a\tb\nc\rd", "a&#9;b&#10;c&#13;d");
+	xml_is(NULL, 0, "");
+}
+
+/* What XML 1.0 cannot carry, and DEL and C1, become U+FFFD: one per
+ * character when it is well formed, one per byte when it is not. */
+static void test_xml_replaced(void **state)
+{
+	XML("a\0b", "a" FFFD "b");
+	XML("\x01\x1b\x1f\x7f", FFFD FFFD FFFD FFFD);
+	XML("\xC2\x80\xC2\x85\xC2\x9F", FFFD FFFD FFFD);       /* C1 */
+	XML("\xEF\xBF\xBE\xEF\xBF\xBF", FFFD FFFD);             /* U+FFFE, U+FFFF */
+	XML("\xC2\xA0\xEF\xBF\xBD", "\xC2\xA0\xEF\xBF\xBD");   /* NBSP, U+FFFD kept */
+	XML("\xC3" "<", FFFD "&lt;");
+	for (size_t i = 0; i < G_N_ELEMENTS(invalid_utf8); i++) {
+		const char *in = invalid_utf8[i].bytes;
+		char *reps = repeat(FFFD, invalid_utf8[i].n);
+		char *want = g_strdup_printf("x%sy", reps);
+		char *full = g_strdup_printf("x%sy", in);
+
+		xml_is(full, strlen(full), want);
+		g_free(reps);
+		g_free(want);
+		g_free(full);
+	}
+	for (size_t i = 0; i < G_N_ELEMENTS(valid_utf8); i++)
+		xml_is(valid_utf8[i], strlen(valid_utf8[i]), valid_utf8[i]);
+}
+
 /* Error messages quote at most TEXT_QUOTE_MAX bytes of user input and mark
  * the cut with the whole length. */
 static void test_quote_cut(void **state)
@@ -452,6 +583,19 @@ static void test_fuzz_invariants(void **state)
 		check_csv_field(out, n);
 		free(out);
 
+		out = xml_escape(in, len, &n);
+		assert_true(g_utf8_validate(out, (gssize)n, NULL));
+		for (size_t i = 0; i < n; i++)
+			assert_true((unsigned char)out[i] >= 0x20 && out[i] != 0x7f &&
+				    strchr("<>\"'", out[i]) == NULL);
+		free(out);
+
+		out = text_banner(in, len, 256);
+		assert_non_null(out);
+		for (const char *p = out; *p != '\0'; p++)
+			assert_true(*p >= 0x20 && *p < 0x7f);
+		g_free(out);
+
 		out = text_printable(in, len);
 		assert_non_null(out);
 		assert_true(g_utf8_validate(out, -1, NULL));
@@ -490,6 +634,29 @@ static void test_all_code_points_roundtrip(void **state)
 	g_string_free(in, TRUE);
 }
 
+/* The same for XML, whose only exceptions above U+009F are U+FFFE and
+ * U+FFFF. */
+static void test_xml_all_code_points(void **state)
+{
+	GString *in = g_string_new(NULL);
+
+	for (gunichar c = 0xA0; c <= 0x10FFFF; c++) {
+		size_t n;
+		char *out;
+
+		if (!(c >= 0xD800 && c <= 0xDFFF) && c != 0xFFFE && c != 0xFFFF)
+			g_string_append_unichar(in, c);
+		if (in->len < 8192 && c != 0x10FFFF)
+			continue;
+		out = xml_escape(in->str, in->len, &n);
+		assert_int_equal(n, in->len);
+		assert_memory_equal(out, in->str, in->len);
+		free(out);
+		g_string_truncate(in, 0);
+	}
+	g_string_free(in, TRUE);
+}
+
 /* A stream that fails makes each escaper report it. */
 static void test_stream_error(void **state)
 {
@@ -500,6 +667,8 @@ static void test_stream_error(void **state)
 	assert_int_equal(json_write_string(fp, "abc", 3), -1);
 	assert_int_equal(csv_write_field(fp, "a,b", 3, 1), -1);
 	assert_int_equal(csv_write_field(fp, "abc", 3, 1), -1);
+	assert_int_equal(xml_write_text(fp, "a<b", 3), -1);
+	assert_int_equal(xml_write_text(fp, "abc", 3), -1);
 	fclose(fp);
 }
 
@@ -521,9 +690,14 @@ int main(void)
 		cmocka_unit_test(test_csv_formula),
 		cmocka_unit_test(test_csv_numeric_not_prefixed),
 		cmocka_unit_test(test_printable),
+		cmocka_unit_test(test_printable_invalid_utf8),
+		cmocka_unit_test(test_banner),
+		cmocka_unit_test(test_xml_markup),
+		cmocka_unit_test(test_xml_replaced),
 		cmocka_unit_test(test_quote_cut),
 		cmocka_unit_test(test_fuzz_invariants),
 		cmocka_unit_test(test_all_code_points_roundtrip),
+		cmocka_unit_test(test_xml_all_code_points),
 		cmocka_unit_test(test_stream_error),
 	};
 

@@ -275,6 +275,49 @@ static void test_jitter_no_loss(void **state)
 	}
 }
 
+/* A caller's own estimate (the XML writer's <times>) takes the same steps
+ * as a slot: the hand-worked sequence above, then edge samples, and a random
+ * sequence that must agree with the table to the microsecond. */
+static void test_rtt_update_matches_slot(void **state)
+{
+	struct rtt_estimate e = { 0 };
+	struct timing *t = timing_new(1000, 10, 10000);
+	uint32_t seed = 1;
+	double s, v;
+
+	assert_false(e.valid);
+	timing_rtt_update(&e, NAN);
+	assert_false(e.valid);
+	timing_rtt_update(&e, 100.0);
+	assert_true(e.valid);
+	assert_int_equal(e.srtt_us, 100000);
+	assert_int_equal(e.rttvar_us, 50000);
+	timing_rtt_update(&e, 100.0);
+	timing_rtt_update(&e, 200.0);
+	timing_rtt_update(&e, 50.0);
+	assert_int_equal(e.srtt_us, 104688);
+	assert_int_equal(e.rttvar_us, 55469);
+	timing_rtt_update(&e, NAN);             /* ignored */
+	assert_int_equal(e.srtt_us, 104688);
+	timing_rtt_update(&e, -5.0);            /* counts as 0 */
+	assert_int_equal(e.srtt_us, (7 * 104688 + 0 + 4) / 8);
+	assert_int_equal(e.rttvar_us, (3 * 55469 + 104688 + 2) / 4);
+
+	e = (struct rtt_estimate){ 0 };
+	for (int i = 0; i < 1000; i++) {
+		double ms;
+
+		seed = seed * 1103515245u + 12345u;
+		ms = (double)(seed >> 8) / 1000.0 / 37.0;   /* to the nanosecond */
+		timing_sample(t, 3, ms);
+		timing_rtt_update(&e, ms);
+	}
+	assert_true(timing_estimate(t, 3, &s, &v));
+	assert_true(s == (double)e.srtt_us / 1000.0);
+	assert_true(v == (double)e.rttvar_us / 1000.0);
+	timing_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -287,6 +330,7 @@ int main(void)
 		cmocka_unit_test(test_backoff),
 		cmocka_unit_test(test_peak_floor),
 		cmocka_unit_test(test_jitter_no_loss),
+		cmocka_unit_test(test_rtt_update_matches_slot),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -567,6 +567,38 @@ static void test_every_result_kept(void **state)
 	doc_free(d);
 }
 
+/* <times>: RFC 6298 over the answered ports' latencies in arrival order,
+ * in microseconds, with timing.c's arithmetic (test_timing works the same
+ * sequence by hand); a filtered port's wait is not a sample. */
+static void test_times(void **state)
+{
+	static const double ms[] = { 100.0, 100.0, 200.0, 50.0 };
+	struct result r[6];
+	struct node *h = NULL;
+	struct doc *d;
+
+	for (int i = 0; i < 4; i++) {
+		r[i] = res("192.0.2.1", (uint16_t)(20 + i), i % 2 ? STATE_OPEN : STATE_CLOSED,
+			   i % 2 ? REASON_SYN_ACK : REASON_CONN_REFUSED);
+		r[i].latency_ms = ms[i];
+	}
+	r[4] = res("192.0.2.1", 30, STATE_FILTERED, REASON_NO_RESPONSE);
+	r[4].latency_ms = 1500.0;
+	r[5] = res("192.0.2.2", 30, STATE_CLOSED, REASON_CONN_REFUSED);
+	d = run(&meta, r, 6, &summary, NULL);
+	for (guint i = 0; i < d->root->kids->len; i++) {
+		h = kid(d->root, i);
+		if (strcmp(h->name, "host") == 0 &&
+		    strcmp(attr(child(h, "address"), "addr"), "192.0.2.1") == 0)
+			break;
+		h = NULL;
+	}
+	assert_non_null(h);
+	assert_string_equal(attr(child(h, "times"), "srtt"), "104688");
+	assert_string_equal(attr(child(h, "times"), "rttvar"), "55469");
+	doc_free(d);
+}
+
 /* A failed test must not leave its small bounds to the next. */
 static int default_limits(void **state)
 {
@@ -804,6 +836,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_every_result_kept_spilled, default_limits),
 		cmocka_unit_test(test_unreported_answers_count),
 		cmocka_unit_test_teardown(test_spill_one_host_each, default_limits),
+		cmocka_unit_test(test_times),
 		cmocka_unit_test(test_stream_failure),
 		cmocka_unit_test(test_lookup),
 	};
