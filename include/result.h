@@ -90,4 +90,16 @@ const char *result_field_name(size_t i);
 void result_field_get(const struct result *r, size_t i, struct field_value *v,
 		      char *scratch, size_t scratch_len);
 
+/* A set of fields the data writers walk, for results (result_fields) and
+ * for other records (writer.h's record_kind) alike. get fills *v for field
+ * i of rec, as result_field_get does. */
+struct field_set {
+	size_t (*count)(void);
+	const char *(*name)(size_t i);
+	void (*get)(const void *rec, size_t i, struct field_value *v, char *scratch,
+		    size_t scratch_len);
+};
+
+extern const struct field_set result_fields;
+
 #endif

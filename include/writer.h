@@ -33,11 +33,7 @@ struct scan_meta {
 struct record_kind {
 	const char *array;        /* the JSON document's key for them: "findings" */
 	int format;               /* the JSON document's layout version */
-	size_t (*count)(void);
-	const char *(*name)(size_t i);
-	/* Fills *v for field i of rec, as result_field_get does. */
-	void (*get)(const void *rec, size_t i, struct field_value *v, char *scratch,
-		    size_t scratch_len);
+	const struct field_set *fields;
 	/* The JSON document's summary object, from close's ctx. Returns 0 or
 	 * -1 (stream failed). */
 	int (*summary)(FILE *fp, const void *ctx);

@@ -127,12 +127,14 @@ static int put_summary(FILE *fp, const void *ctx)
 	return fprintf(fp, "\"total\":%" PRIu64 "}", findings_total(f)) < 0 ? -1 : 0;
 }
 
+static const struct field_set finding_fields = {
+	.count = field_count, .name = field_name, .get = field_get,
+};
+
 static const struct record_kind finding_record = {
 	.array = "findings",
 	.format = FINDINGS_FORMAT,
-	.count = field_count,
-	.name = field_name,
-	.get = field_get,
+	.fields = &finding_fields,
 	.summary = put_summary,
 };
 

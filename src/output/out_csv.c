@@ -44,25 +44,7 @@ static int write_value(FILE *fp, const struct field_value *v)
 	return 0;
 }
 
-/* Results and other records alike: their fields as a header or a row. */
-struct csv_fields {
-	size_t (*count)(void);
-	const char *(*name)(size_t i);
-	void (*get)(const void *rec, size_t i, struct field_value *v, char *scratch,
-		    size_t scratch_len);
-};
-
-static void get_result(const void *rec, size_t i, struct field_value *v, char *scratch,
-		       size_t scratch_len)
-{
-	result_field_get(rec, i, v, scratch, scratch_len);
-}
-
-static const struct csv_fields result_fields = {
-	.count = result_field_count, .name = result_field_name, .get = get_result,
-};
-
-static int put_header(FILE *fp, const struct csv_fields *f)
+static int put_header(FILE *fp, const struct field_set *f)
 {
 	size_t n = f->count();
 
@@ -80,7 +62,7 @@ static int put_header(FILE *fp, const struct csv_fields *f)
 	return writer_end_record(fp);
 }
 
-static int put_row(FILE *fp, const struct csv_fields *f, const void *rec)
+static int put_row(FILE *fp, const struct field_set *f, const void *rec)
 {
 	char scratch[PL_ADDRSTRLEN];
 	size_t n = f->count();
@@ -145,11 +127,11 @@ static int csv_close(void *state, FILE *fp,
 
 static void *csv_records_open(FILE *fp, const struct record_kind *k)
 {
-	struct csv_fields *st = calloc(1, sizeof *st);
+	struct field_set *st = calloc(1, sizeof *st);
 
 	if (st == NULL)
 		return NULL;
-	*st = (struct csv_fields){ .count = k->count, .name = k->name, .get = k->get };
+	*st = *k->fields;
 	if (put_header(fp, st) < 0) {
 		free(st);
 		return NULL;

@@ -58,26 +58,9 @@ static int put_time(FILE *fp, time_t t)
 	return put_str(fp, buf);
 }
 
-/* Results and other records alike: their fields as one object. */
-struct json_fields {
-	size_t (*count)(void);
-	const char *(*name)(size_t i);
-	void (*get)(const void *rec, size_t i, struct field_value *v, char *scratch,
-		    size_t scratch_len);
-};
-
-static void get_result(const void *rec, size_t i, struct field_value *v, char *scratch,
-		       size_t scratch_len)
-{
-	result_field_get(rec, i, v, scratch, scratch_len);
-}
-
-static const struct json_fields result_fields = {
-	.count = result_field_count, .name = result_field_name, .get = get_result,
-};
-
 /* One record as an object, keys from the field table in its order. */
-static int put_fields(FILE *fp, const struct json_fields *f, const void *rec)
+/* Results and other records alike: their fields as one object. */
+static int put_fields(FILE *fp, const struct field_set *f, const void *rec)
 {
 	char scratch[PL_ADDRSTRLEN];
 	size_t n = f->count();
@@ -335,7 +318,6 @@ static int json_close(void *state, FILE *fp,
 /* ---- other records: JSON Lines, or a document of their own ---- */
 
 struct json_records {
-	struct json_fields fields;
 	const struct record_kind *kind;
 	bool lines;              /* JSON Lines: no header, no trailer */
 	uint64_t count;
@@ -347,7 +329,6 @@ static struct json_records *records_new(const struct record_kind *k, bool lines)
 
 	if (st == NULL)
 		return NULL;
-	st->fields = (struct json_fields){ .count = k->count, .name = k->name, .get = k->get };
 	st->kind = k;
 	st->lines = lines;
 	return st;
@@ -386,7 +367,7 @@ static int json_records_write(void *state, FILE *fp, const void *rec)
 	errno = 0;
 	if (!st->lines && fputs(st->count > 0 ? ",\n  " : "\n  ", fp) == EOF)
 		return writer_failed();
-	if (put_fields(fp, &st->fields, rec) < 0 || (st->lines && fputc('\n', fp) == EOF))
+	if (put_fields(fp, st->kind->fields, rec) < 0 || (st->lines && fputc('\n', fp) == EOF))
 		return writer_failed();
 	st->count++;
 	return writer_end_record(fp);

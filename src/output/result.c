@@ -209,3 +209,13 @@ void result_field_get(const struct result *r, size_t i, struct field_value *v,
 		break;
 	}
 }
+
+static void get_result(const void *rec, size_t i, struct field_value *v, char *scratch,
+		       size_t scratch_len)
+{
+	result_field_get(rec, i, v, scratch, scratch_len);
+}
+
+const struct field_set result_fields = {
+	.count = result_field_count, .name = result_field_name, .get = get_result,
+};

@@ -1012,20 +1012,13 @@ static char *resume_writer(const struct writer_ops *w, const struct scenario *sc
  * the writers' record_ops write: CSV and JSON Lines read exactly as for
  * results, the JSON document has the kind's array and summary instead of
  * the scan block. */
-static void result_get(const void *rec, size_t i, struct field_value *v, char *scratch,
-		       size_t len)
-{
-	result_field_get(rec, i, v, scratch, len);
-}
-
 static int empty_summary(FILE *fp, const void *ctx)
 {
 	return fputs("{\"total\":2}", fp) == EOF ? -1 : 0;
 }
 
 static const struct record_kind result_kind = {
-	.array = "results", .format = 1, .count = result_field_count,
-	.name = result_field_name, .get = result_get, .summary = empty_summary,
+	.array = "results", .format = 1, .fields = &result_fields, .summary = empty_summary,
 };
 
 static void check_json_records(const struct scenario *sc, const struct records *rec,

@@ -600,9 +600,11 @@ static int pair_summary(FILE *fp, const void *ctx)
 
 static char *write_pairs(const struct writer_ops *w)
 {
+	static const struct field_set pairs = {
+		.count = pair_count, .name = pair_name, .get = pair_get,
+	};
 	static const struct record_kind kind = {
-		.array = "pairs", .format = 7, .count = pair_count, .name = pair_name,
-		.get = pair_get, .summary = pair_summary,
+		.array = "pairs", .format = 7, .fields = &pairs, .summary = pair_summary,
 	};
 	const struct pair a = { "=x", 5 }, b = { "y", 0 };
 	char *buf = NULL;
