@@ -106,6 +106,7 @@ unit: $(UNIT_RUN) $(BUILD)/helpers/hosts-ns
 	for t in $(UNIT_RUN); do echo "== $$t"; \
 		UNIT_FILTER='$(UNIT_FILTER)' $(GUARD) $(UNIT_TIMEOUT) $$t $$ns $$t; done
 	@$(if $(UNIT)$(UNIT_FILTER),:,$(GUARD) $(UNIT_TIMEOUT) unit-filter tests/unit/filter-check $(BUILD)/tests/test_presets)
+	@tests/docs-check
 
 SUITE_ENV := PORTOLAN=$(abspath $(BIN)) HELPERS=$(abspath $(BUILD)/helpers)
 integration: $(BIN) $(HELPER_BIN)
