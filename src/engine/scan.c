@@ -190,7 +190,7 @@ static int write_resume(struct scan_ctl *c, bool say, GError **err)
 {
 	struct metrics_snapshot snap;
 	const struct scan_plan *plan = c->plan;
-	const char *path = plan->settings->resume_file;
+	const char *path = plan->resume_file;
 	struct resume_window rw, *w = NULL;
 	struct resume_output *ros;
 	size_t nros;
@@ -388,7 +388,7 @@ static int stop_at_window(struct scan_ctl *c, GError **err)
 	}
 	g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
 		    "%s; the scan stopped before it (to continue: portolan --resume %s)",
-		    c->window_error->message, c->plan->settings->resume_file);
+		    c->window_error->message, c->plan->resume_file);
 	return PL_EXIT_USAGE;
 }
 
