@@ -73,6 +73,13 @@ void outputs_close(struct outputs *o, const struct metrics_snapshot *summary, ti
  * naming the output that cannot be read. */
 int outputs_note(const struct outputs *o, struct resume_output **ros, size_t *n, GError **err);
 
+struct shard_manifest;
+
+/* Writes the manifest (manifest.h) of each regular output file, not of
+ * stdout or a stream, once the outputs are flushed. Returns 0, or -1 with
+ * *err naming the first that failed (the others are still written). */
+int outputs_manifests(const struct outputs *o, const struct shard_manifest *m, GError **err);
+
 /* After a failure before the scan began: closes the outputs, removes the
  * files outputs_open created, and frees o. o may be NULL. */
 void outputs_discard(struct outputs *o);

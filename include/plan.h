@@ -43,6 +43,14 @@ struct scan_plan {
 	uint64_t seed;               /* 0: index order */
 	bool seed_derived;           /* a shard without --seed: from the scan's definition */
 	uint64_t shard, nshards;     /* 0-based share of nshards */
+	bool sharded;                /* --shard in effect (1/1 included): manifests, placeholders */
+	/* The scan's identity: 32 hex digits of a SHA-256 over what defines
+	 * its task space and its seed, shared by every shard of one scan. */
+	char scan_id[33];
+	/* The paths this run writes, placeholders expanded ({shard} ...):
+	 * NULL when there is none. */
+	char *findings_path;
+	char *resume_file;
 	bool reverse_dns;
 	unsigned ptr_timeout_ms;
 	bool dry_run;
@@ -77,6 +85,14 @@ struct outputs *plan_open_outputs(const struct scan_plan *p, GError **err);
 void plan_discard_outputs(const struct scan_plan *p, struct outputs *o);
 
 void plan_free(struct scan_plan *p);
+
+/* Expands the placeholders of an output name: {shard} (1-based index),
+ * {shards} (count), {index0} (0-based index), {{ and }} for a brace. Any
+ * other {...}, a lone brace, or a placeholder when not sharded (nshards 0)
+ * fails with an input error naming `what` and the path. Returns the name
+ * (g_free), or NULL. */
+char *plan_expand_name(const char *what, const char *path, uint64_t shard, uint64_t nshards,
+		       GError **err);
 
 /* "I/N", 1 <= I <= N, into a 0-based shard and a count. Fails with
  * "invalid shard 'TEXT': ...". */

@@ -37,7 +37,10 @@ struct settings {
 	int64_t max_rate;         /* probes per second, 0: unlimited */
 	int64_t seed;             /* scan order; 0 picks one (recorded for resume) */
 	bool sequential;          /* no permutation: index order */
-	char *shard;              /* "i/N", 1-based, or NULL */
+	char *shard;              /* "i/N", 1-based, or NULL ("auto" is resolved by
+				   * settings_load) */
+	int64_t shard_count;      /* for --shard auto where the scheduler has no count; 0: none */
+	const char *shard_source; /* static: where --shard auto found the shard, or NULL */
 	char *timing;             /* a preset name, or NULL */
 	int64_t retries;
 	int64_t max_hosts;

@@ -83,6 +83,8 @@ struct scan_order {
 	bool derived;        /* derived from the scan's definition (a shard without --seed) */
 	uint64_t shard;      /* 0-based */
 	uint64_t nshards;    /* 0 or 1: not sharded */
+	bool sharded;        /* --shard in effect, 1/1 included */
+	char scan_id[33];    /* the scan's identity (plan.h), "" when unknown */
 };
 
 /* "seed 42", "seed 8 (derived), shard 2/4", "index order" (g_free). */

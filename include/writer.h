@@ -113,6 +113,10 @@ int writer_failed(void);
 #define WRITER_REAL_LEN 64
 bool writer_format_real(char *buf, size_t len, double d, int decimals);
 
+/* The JSON output's summary object (summary NULL: null), for other
+ * documents that carry it (a shard manifest). Returns 0 or -1. */
+int writer_json_summary(FILE *fp, const struct metrics_snapshot *summary, time_t end);
+
 extern const struct writer_ops writer_csv;
 extern const struct writer_ops writer_json;
 extern const struct writer_ops writer_jsonl;

@@ -6,7 +6,7 @@
 
 _portolan_long_opts='--config --ports --targets-file --exclude --exclude-file
 --output --format --states --threads --timeout --min-timeout --max-timeout
---max-rate --timing --seed --sequential --shard --retries --family --ipv4
+--max-rate --timing --seed --sequential --shard --shard-count --retries --family --ipv4
 --ipv6 --reverse-dns --reverse-dns-timeout --service-detection --probes-dir
 --detect-timeout --banner-wait --max-hosts --target-window --resume
 --resume-file --dry-run
@@ -98,8 +98,13 @@ _portolan()
 		COMPREPLY=($(compgen -W 'any 4 6' -- "$cur"))
 		return 0
 		;;
+	--shard)
+		# I/N is a number pair; auto is the one word.
+		COMPREPLY=($(compgen -W 'auto' -- "$cur"))
+		return 0
+		;;
 	-p | --ports | --exclude | -t | --threads | --timeout | --min-timeout | \
-		--max-timeout | --max-rate | --seed | --shard | --retries | \
+		--max-timeout | --max-rate | --seed | --shard-count | --retries | \
 		--reverse-dns-timeout | --detect-timeout | --banner-wait | --max-hosts | \
 		--target-window | --exclude-ports | --top-ports | --max-retries)
 		# A number, a port list or a target list: nothing to offer.

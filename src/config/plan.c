@@ -175,6 +175,58 @@ int plan_parse_shard(const char *text, uint64_t *shard, uint64_t *nshards, GErro
 	return -1;
 }
 
+/* The value of placeholder name[0..len), or -1 when there is no such
+ * placeholder. */
+static int placeholder(const char *name, size_t len, uint64_t shard, uint64_t nshards,
+		       uint64_t *value)
+{
+	static const char *const names[] = { "shard", "shards", "index0" };
+	const uint64_t values[] = { shard + 1, nshards, shard };
+
+	for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
+		if (strlen(names[i]) == len && strncmp(names[i], name, len) == 0) {
+			*value = values[i];
+			return 0;
+		}
+	return -1;
+}
+
+char *plan_expand_name(const char *what, const char *path, uint64_t shard, uint64_t nshards,
+		       GError **err)
+{
+	GString *out = g_string_new(NULL);
+	char q[TEXT_QUOTE_SIZE];
+	const char *why = NULL;
+
+	for (const char *c = path; *c != '\0' && why == NULL; c++) {
+		const char *close;
+		uint64_t v;
+
+		if ((c[0] == '{' && c[1] == '{') || (c[0] == '}' && c[1] == '}')) {
+			g_string_append_c(out, *c++);
+		} else if (c[0] == '}') {
+			why = "a '}' without its '{' (write }} for a brace)";
+		} else if (c[0] != '{') {
+			g_string_append_c(out, *c);
+		} else if ((close = strchr(c, '}')) == NULL) {
+			why = "a '{' without its '}' (write {{ for a brace)";
+		} else if (placeholder(c + 1, (size_t)(close - c - 1), shard, nshards, &v) != 0) {
+			why = "an unknown placeholder (expected {shard}, {shards} or {index0}; "
+			      "{{ and }} for braces)";
+		} else if (nshards == 0) {
+			why = "a placeholder, but the scan is not sharded (--shard)";
+		} else {
+			g_string_append_printf(out, "%" G_GUINT64_FORMAT, v);
+			c = close;
+		}
+	}
+	if (why == NULL)
+		return g_string_free(out, FALSE);
+	g_string_free(out, TRUE);
+	g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "%s '%s': %s", what, text_quote(q, path), why);
+	return NULL;
+}
+
 /* What makes task position i mean the same (host, port) in two runs. */
 static char *fingerprint(const struct scan_plan *p)
 {
@@ -228,22 +280,12 @@ static char *exclude_file_digest(const char *path, GError **err)
 	return hex;
 }
 
-/* The seed of a sharded scan given no --seed: the first 63 bits of a
- * SHA-256 over what defines the task space, as the user wrote it (target
+/* The lines that define a scan's task space, as the user wrote it (target
  * specs in order, the targets file's bytes, exclusions, ports, family) and
- * the scan method. Each machine of a sharded scan computes the same seed,
- * so the shards partition the space with nothing to agree on beforehand,
- * and a repeated run repeats the order. 63 bits, so --seed takes it back;
- * never 0, which means index order. */
-static int derive_seed(struct scan_plan *p, const struct settings *s, const char *file_digest,
-		       GError **err)
+ * the scan method. excl_digest: the exclusions file's, or NULL without one. */
+static void scan_definition(GChecksum *def, const struct scan_plan *p, const struct settings *s,
+			    const char *file_digest, const char *excl_digest)
 {
-	GChecksum *def = g_checksum_new(G_CHECKSUM_SHA256);
-	guint8 bytes[32];
-	gsize len = sizeof(bytes);
-	uint64_t seed = 0;
-
-	def_line(def, "portolan", "shard seed 1");
 	def_line(def, "method", p->method->name);
 	def_line(def, "family", s->family);
 	def_line(def, "ports", p->ports_text);
@@ -252,16 +294,25 @@ static int derive_seed(struct scan_plan *p, const struct settings *s, const char
 	def_line(def, "targets-file", file_digest);
 	for (guint i = 0; i < s->exclude->len; i++)
 		def_line(def, "exclude", s->exclude->pdata[i]);
-	if (s->exclude_file != NULL) {
-		char *hex = exclude_file_digest(s->exclude_file, err);
+	if (excl_digest != NULL)
+		def_line(def, "exclude-file", excl_digest);
+}
 
-		if (hex == NULL) {
-			g_checksum_free(def);
-			return -1;
-		}
-		def_line(def, "exclude-file", hex);
-		g_free(hex);
-	}
+/* The seed of a sharded scan given no --seed: the first 63 bits of a
+ * SHA-256 over the scan's definition. Each machine of a sharded scan
+ * computes the same seed, so the shards partition the space with nothing to
+ * agree on beforehand, and a repeated run repeats the order. 63 bits, so
+ * --seed takes it back; never 0, which means index order. */
+static void derive_seed(struct scan_plan *p, const struct settings *s, const char *file_digest,
+			const char *excl_digest)
+{
+	GChecksum *def = g_checksum_new(G_CHECKSUM_SHA256);
+	guint8 bytes[32];
+	gsize len = sizeof(bytes);
+	uint64_t seed = 0;
+
+	def_line(def, "portolan", "shard seed 1");
+	scan_definition(def, p, s, file_digest, excl_digest);
 	g_checksum_get_digest(def, bytes, &len);
 	g_checksum_free(def);
 	for (int i = 0; i < 8; i++)
@@ -269,6 +320,39 @@ static int derive_seed(struct scan_plan *p, const struct settings *s, const char
 	seed &= (uint64_t)INT64_MAX;
 	p->seed = seed != 0 ? seed : 1;
 	p->seed_derived = true;
+}
+
+/* The scan's identity: the first 128 bits of a SHA-256 over its definition
+ * and its seed, so the shards of one scan share it (they share the seed)
+ * and nothing else does; it leaves out the shard, the threads, the timing
+ * and the output names, which do not change what is scanned. */
+static void derive_scan_id(struct scan_plan *p, const struct settings *s, const char *file_digest,
+			   const char *excl_digest)
+{
+	GChecksum *def = g_checksum_new(G_CHECKSUM_SHA256);
+	char seed[24];
+
+	scan_definition(def, p, s, file_digest, excl_digest);
+	g_snprintf(seed, sizeof(seed), "%" G_GUINT64_FORMAT, p->seed);
+	def_line(def, "seed", seed);
+	g_strlcpy(p->scan_id, g_checksum_get_string(def), sizeof(p->scan_id));
+	g_checksum_free(def);
+}
+
+/* The seed (for a shard without one) and the identity, once the targets are
+ * read (file_digest: the targets file's). */
+static int scan_identity(struct scan_plan *p, const struct settings *s, const char *file_digest,
+			 GError **err)
+{
+	char *excl = NULL;
+
+	if (s->exclude_file != NULL && (excl = exclude_file_digest(s->exclude_file, err)) == NULL)
+		return -1;
+	/* A shard without a seed: settings_load left the seed 0. */
+	if (s->shard != NULL && p->seed == 0 && !s->sequential)
+		derive_seed(p, s, file_digest, excl);
+	derive_scan_id(p, s, file_digest, excl);
+	g_free(excl);
 	return 0;
 }
 
@@ -350,8 +434,8 @@ static int check_files(struct scan_plan *p, const struct settings *s, GError **e
 
 		add_named(files, ROLE_OUTPUT, o->path, o);
 	}
-	add_named(files, ROLE_FINDINGS, s->findings_path, NULL);
-	add_named(files, ROLE_RESUME_FILE, s->resume_file, NULL);
+	add_named(files, ROLE_FINDINGS, p->findings_path, NULL);
+	add_named(files, ROLE_RESUME_FILE, p->resume_file, NULL);
 	add_named(files, ROLE_RESUMED, s->resume_from, NULL);
 	add_named(files, ROLE_CONFIG, s->config_path, NULL);
 	add_named(files, ROLE_BASELINE, s->baseline_path, NULL);
@@ -381,11 +465,11 @@ static int build_audit(struct scan_plan *p, const struct settings *s, GError **e
 	bool policy = audit_policy_group_count(s->policy) > 0;
 
 	if (!policy && s->baseline_path == NULL) {
-		if (s->findings_path == NULL)
+		if (p->findings_path == NULL)
 			return 0;
 		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
 			    "findings '%s': nothing to audit (no policy in the config, no --baseline)",
-			    s->findings_path);
+			    p->findings_path);
 		return -1;
 	}
 	if (s->resume_from != NULL) {
@@ -395,7 +479,7 @@ static int build_audit(struct scan_plan *p, const struct settings *s, GError **e
 	}
 	if (s->baseline_path != NULL && (b = baseline_load(s->baseline_path, err)) == NULL)
 		return -1;
-	p->audit = audit_new(policy ? s->policy : NULL, b, s->service_detection, s->findings_path,
+	p->audit = audit_new(policy ? s->policy : NULL, b, s->service_detection, p->findings_path,
 			     err);
 	return p->audit != NULL ? 0 : -1;
 }
@@ -459,6 +543,36 @@ static int load_resume(struct scan_plan *p, const char *path, GError **err)
 	return 0;
 }
 
+/* The outputs, the findings file and the resume file, their names'
+ * placeholders expanded once for the whole run: the file checks, the
+ * resume and the audit all see the names the files get. */
+static int build_outputs(struct scan_plan *p, const struct settings *s, GError **err)
+{
+	uint64_t n = p->sharded ? p->nshards : 0;
+
+	for (guint i = 0; i < s->outputs->len; i++) {
+		const char *own = i < s->output_formats->len ? s->output_formats->pdata[i] : "";
+		char *path = plan_expand_name("output", s->outputs->pdata[i], p->shard, n, err);
+		int rc = path != NULL ? add_output(p, path, own[0] != '\0' ? own : s->format, err)
+				      : -1;
+
+		g_free(path);
+		if (rc != 0)
+			return -1;
+	}
+	if (p->outputs->len == 0 && add_output(p, "-", s->format, err) != 0)
+		return -1;
+	if (s->findings_path != NULL &&
+	    (p->findings_path = plan_expand_name("findings", s->findings_path, p->shard, n,
+						 err)) == NULL)
+		return -1;
+	if (s->resume_file != NULL &&
+	    (p->resume_file = plan_expand_name("resume-file", s->resume_file, p->shard, n,
+					       err)) == NULL)
+		return -1;
+	return 0;
+}
+
 int plan_build(struct scan_plan *p, const struct settings *s, GError **err)
 {
 	memset(p, 0, sizeof(*p));
@@ -474,6 +588,10 @@ int plan_build(struct scan_plan *p, const struct settings *s, GError **err)
 	p->nshards = 1;
 	if (s->shard != NULL && plan_parse_shard(s->shard, &p->shard, &p->nshards, err) != 0)
 		return -1;
+	p->sharded = s->shard != NULL;
+	if (s->shard_source != NULL)
+		g_info("shard %" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT " from %s", p->shard + 1,
+		       p->nshards, s->shard_source);
 	p->retries = (unsigned)s->retries;
 	p->reverse_dns = s->reverse_dns;
 	p->ptr_timeout_ms = (unsigned)s->ptr_timeout_ms;
@@ -495,19 +613,13 @@ int plan_build(struct scan_plan *p, const struct settings *s, GError **err)
 
 	/* Outputs are checked before names are resolved: a typo in -f should
 	 * not wait for DNS. A format given for one output (-oX) beats -f. */
-	for (guint i = 0; i < s->outputs->len; i++) {
-		const char *own = i < s->output_formats->len ? s->output_formats->pdata[i] : "";
-
-		if (add_output(p, s->outputs->pdata[i], own[0] != '\0' ? own : s->format, err) != 0)
-			return -1;
-	}
-	if (p->outputs->len == 0 && add_output(p, "-", s->format, err) != 0)
+	if (build_outputs(p, s, err) != 0)
 		return -1;
 	if (check_files(p, s, err) != 0)
 		return -1;
 	if (build_audit(p, s, err) != 0) {
 		settings_blame_env(s, "baseline", s->baseline_path, err);
-		settings_blame_env(s, "findings", s->findings_path, err);
+		settings_blame_env(s, "findings", p->findings_path, err);
 		return -1;
 	}
 
@@ -545,9 +657,8 @@ int plan_build(struct scan_plan *p, const struct settings *s, GError **err)
 		if (s->resume_from != NULL && !p->resume.windowed)
 			window = UINT64_MAX;
 		rc = build_targets(p, s, window, &file_digest, err);
-		/* A shard without a seed: settings_load left the seed 0. */
-		if (rc == 0 && s->shard != NULL && p->seed == 0 && !s->sequential)
-			rc = derive_seed(p, s, file_digest, err);
+		if (rc == 0)
+			rc = scan_identity(p, s, file_digest, err);
 		g_free(file_digest);
 		if (rc != 0)
 			return -1;
@@ -559,6 +670,7 @@ int plan_build(struct scan_plan *p, const struct settings *s, GError **err)
 		plan_order(p, &o);
 		text = scan_order_text(&o);
 		g_info("scan order: %s", text);
+		g_info("scan id %s", p->scan_id);
 		g_free(text);
 	}
 	if (p->method->check != NULL && p->method->check(p, err) != 0)
@@ -578,8 +690,9 @@ void plan_order(const struct scan_plan *p, struct scan_order *o)
 {
 	*o = (struct scan_order){
 		.seed = p->seed, .derived = p->seed_derived,
-		.shard = p->shard, .nshards = p->nshards,
+		.shard = p->shard, .nshards = p->nshards, .sharded = p->sharded,
 	};
+	g_strlcpy(o->scan_id, p->scan_id, sizeof(o->scan_id));
 }
 
 struct outputs *plan_open_outputs(const struct scan_plan *p, GError **err)
@@ -614,6 +727,8 @@ void plan_free(struct scan_plan *p)
 	g_strfreev(p->target_specs);
 	g_free(p->states_text);
 	g_free(p->fingerprint);
+	g_free(p->findings_path);
+	g_free(p->resume_file);
 	resume_state_clear(&p->resume);
 	audit_free(p->audit);
 	if (p->outputs != NULL)

@@ -21,6 +21,7 @@
 #include "plan.h"
 #include "ports.h"
 #include "presets.h"
+#include "shardenv.h"
 #include "result.h"
 #include "targets.h"
 #include "targetwin.h"
@@ -83,7 +84,7 @@ enum opt_row {
 	R_CONFIG, R_TARGETS, R_PORTS, R_TARGETS_FILE, R_EXCLUDE, R_EXCLUDEFILE,
 	R_EXCLUDE_FILE, R_EXCLUDE_PORTS, R_TOP_PORTS, R_OUTPUT, R_FORMAT, R_OUTPUT_FORMATS,
 	R_OX, R_OJ, R_ON, R_OA, R_STATES, R_OPEN, R_THREADS, R_TIMEOUT, R_MIN_TIMEOUT,
-	R_MAX_TIMEOUT, R_MAX_RATE, R_TIMING, R_SEED, R_SEQUENTIAL, R_SHARD, R_RETRIES,
+	R_MAX_TIMEOUT, R_MAX_RATE, R_TIMING, R_SEED, R_SEQUENTIAL, R_SHARD, R_SHARD_COUNT, R_RETRIES,
 	R_MAX_RETRIES, R_FAMILY, R_IPV4, R_IPV6, R_REVERSE_DNS, R_NO_REVERSE_DNS,
 	R_REVERSE_DNS_TIMEOUT, R_SERVICE_DETECTION, R_PROBES_DIR, R_DETECT_TIMEOUT,
 	R_BANNER_WAIT, R_MAX_HOSTS, R_TARGET_WINDOW, R_RESUME, R_RESUME_FILE, R_FINDINGS,
@@ -170,9 +171,12 @@ static const struct opt opts[NOPTS] = {
 	[R_SEQUENTIAL] = { .name = "sequential", .type = T_BOOL, .off = OFF(sequential),
 	  .def = "false", .src = SRC_ALL,
 	  .help = "scan in index order (host-interleaved) instead of a permutation" },
-	[R_SHARD] = { .name = "shard", .arg = "I/N", .type = T_STR, .off = OFF(shard),
+	[R_SHARD] = { .name = "shard", .arg = "I/N|auto", .type = T_STR, .off = OFF(shard),
 	  .src = SRC_ALL, .env_check = env_check_shard,
-	  .help = "scan only share I of N (1-based); N machines with the same seed cover the space once" },
+	  .help = "scan only share I of N (1-based), or auto: from the scheduler's environment (Slurm, Kubernetes, AWS Batch, GNU parallel)" },
+	[R_SHARD_COUNT] = { .name = "shard-count", .arg = "N", .type = T_INT,
+	  .off = OFF(shard_count), .max = INT64_MAX, .def = "0", .src = SRC_ALL,
+	  .help = "with --shard auto: the count where the scheduler gives none (Kubernetes, GNU parallel)" },
 	[R_RETRIES] = { .name = "retries", .arg = "N", .type = T_INT, .off = OFF(retries),
 	  .max = 20, .def = "1", .src = SRC_ALL,
 	  .help = "extra attempts for a port that did not answer" },
@@ -997,6 +1001,9 @@ static int env_check_shard(const char *value, GError **err)
 {
 	uint64_t shard, nshards;
 
+	if (strcmp(value, "auto") == 0)
+		return 0;
+
 	return plan_parse_shard(value, &shard, &nshards, err);
 }
 
@@ -1545,6 +1552,28 @@ static int apply_cli_values(struct settings *s, GArray *values, GError **err)
 	return rc;
 }
 
+/* --shard auto becomes the I/N the scheduler's environment gives, so the
+ * plan, the outputs and a resume file see a plain shard (a resume continues
+ * the same shard wherever it runs). */
+static int resolve_shard_auto(struct settings *s, GError **err)
+{
+	gchar **env;
+	uint64_t shard, nshards;
+	int rc;
+
+	if (s->shard == NULL || strcmp(s->shard, "auto") != 0)
+		return 0;
+	env = g_get_environ();
+	rc = shard_from_env((const char *const *)env, s->shard_count, &shard, &nshards,
+			    &s->shard_source, err);
+	g_strfreev(env);
+	if (rc != 0)
+		return -1;
+	g_free(s->shard);
+	s->shard = g_strdup_printf("%" G_GUINT64_FORMAT "/%" G_GUINT64_FORMAT, shard + 1, nshards);
+	return 0;
+}
+
 enum settings_status settings_load(struct settings *s, int argc, char **argv, GError **err)
 {
 	GArray *values = g_array_new(FALSE, FALSE, sizeof(struct cli_value));
@@ -1580,6 +1609,8 @@ enum settings_status settings_load(struct settings *s, int argc, char **argv, GE
 			    s->max_timeout_ms, s->timeout_ms);
 		goto out;
 	}
+	if (resolve_shard_auto(s, err) != 0)
+		goto out;
 	if (s->seed == 0 && s->shard == NULL) {
 		/* Recorded in the settings, so a resume file repeats the order.
 		 * A sharded scan without a seed gets one derived from what it

@@ -23,6 +23,7 @@
 #include "clock.h"
 #include "errors.h"
 #include "log.h"
+#include "manifest.h"
 #include "metrics.h"
 #include "pool.h"
 #include "progress.h"
@@ -188,7 +189,7 @@ static int write_resume(struct scan_ctl *c, bool say, GError **err)
 {
 	struct metrics_snapshot snap;
 	const struct scan_plan *plan = c->plan;
-	const char *path = plan->settings->resume_file;
+	const char *path = plan->resume_file;
 	struct resume_window rw, *w = NULL;
 	struct resume_output *ros;
 	size_t nros;
@@ -224,6 +225,29 @@ static int write_resume(struct scan_ctl *c, bool say, GError **err)
 	return 0;
 }
 
+/* A sharded scan's manifests beside its output files: complete only for a
+ * scan that ran to its end. snap: the summary, or NULL to take one now. */
+static int write_manifests(struct scan_ctl *c, bool complete, const struct metrics_snapshot *snap,
+			   GError **err)
+{
+	const struct scan_plan *plan = c->plan;
+	struct metrics_snapshot now;
+	struct shard_manifest m = {
+		.scan_id = plan->scan_id, .shard = plan->shard, .nshards = plan->nshards,
+		.seed = plan->seed, .complete = complete, .summary = snap, .end = time(NULL),
+	};
+
+	if (!plan->sharded || c->outputs == NULL)
+		return 0;
+	if (snap == NULL) {
+		pthread_mutex_lock(&c->win_lock);
+		snapshot(c, &now);
+		pthread_mutex_unlock(&c->win_lock);
+		m.summary = &now;
+	}
+	return outputs_manifests(c->outputs, &m, err);
+}
+
 /* Runs with the results thread held between two records, and never lets go:
  * leaving the lock before _exit would let more records reach the files
  * than the resume file counts as done. */
@@ -233,6 +257,10 @@ static void checkpoint_and_exit(void *ud)
 	GError *err = NULL;
 
 	if (write_resume(c, true, &err) != 0) {
+		fprintf(stderr, "portolan: %s\n", err->message);
+		g_clear_error(&err);
+	}
+	if (write_manifests(c, false, NULL, &err) != 0) {
 		fprintf(stderr, "portolan: %s\n", err->message);
 		g_error_free(err);
 	}
@@ -386,7 +414,7 @@ static int stop_at_window(struct scan_ctl *c, GError **err)
 	}
 	g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
 		    "%s; the scan stopped before it (to continue: portolan --resume %s)",
-		    c->window_error->message, c->plan->settings->resume_file);
+		    c->window_error->message, c->plan->resume_file);
 	return PL_EXIT_USAGE;
 }
 
@@ -563,6 +591,26 @@ static int scan_outcome(struct scan_ctl *c, int closed, GError **err)
 	return PL_EXIT_OK;
 }
 
+/* The manifests of a scan whose outputs are closed, rc its exit code so
+ * far. A scan that ran to its end fails without them (exit 3): a merge
+ * needs them. Any other keeps its own error. */
+static int finish_manifests(struct scan_ctl *c, int rc, const struct metrics_snapshot *snap,
+			    GError **err)
+{
+	bool complete = rc == PL_EXIT_OK || rc == PL_EXIT_FINDINGS;
+	GError *e = NULL;
+
+	if (write_manifests(c, complete, snap, &e) == 0)
+		return rc;
+	if (complete) {
+		g_propagate_error(err, e);
+		return PL_EXIT_RUNTIME;
+	}
+	g_warning("%s", e->message);
+	g_error_free(e);
+	return rc;
+}
+
 /* Waits for the workers and the results thread, closes every output with
  * the summary and prints it. Returns the exit code. */
 static int scan_finish(struct scan_ctl *c, GError **err)
@@ -590,9 +638,10 @@ static int scan_finish(struct scan_ctl *c, GError **err)
 	collector_free(c->results);
 	c->results = NULL;
 	/* As if SIGPIPE had ended us, without dying of it mid-write. */
+	rc = closed == COLLECTOR_READER_GONE ? 128 + SIGPIPE : scan_outcome(c, closed, err);
+	rc = finish_manifests(c, rc, &snap, err);
 	if (closed == COLLECTOR_READER_GONE)
-		return 128 + SIGPIPE;
-	rc = scan_outcome(c, closed, err);
+		return rc;
 	/* The scan it records is complete: nothing is left to resume. (A copy
 	 * left elsewhere is refused by its outputs record.) */
 	if (rc == PL_EXIT_OK && plan->resuming && unlink(plan->settings->resume_from) != 0 &&

@@ -142,9 +142,21 @@ static int put_order(FILE *fp, const struct scan_order *o)
 	if (fprintf(fp, ",\"seed\":\"%" PRIu64 "\",\"seed_derived\":%s,\"shard\":", o->seed,
 		    o->derived ? "true" : "false") < 0)
 		return -1;
-	if (o->nshards <= 1)
-		return fputs("null", fp) == EOF ? -1 : 0;
-	return fprintf(fp, "\"%" PRIu64 "/%" PRIu64 "\"", o->shard + 1, o->nshards) < 0 ? -1 : 0;
+	if (o->nshards <= 1 && !o->sharded) {
+		if (fputs("null", fp) == EOF)
+			return -1;
+	} else if (fprintf(fp, "\"%" PRIu64 "/%" PRIu64 "\"", o->shard + 1, o->nshards) < 0) {
+		return -1;
+	}
+	/* The identity the shards of one scan share, and the shard as numbers
+	 * for a merge to check. */
+	if (o->scan_id[0] != '\0' && fprintf(fp, ",\"scan_id\":\"%s\"", o->scan_id) < 0)
+		return -1;
+	if ((o->nshards > 1 || o->sharded) &&
+	    fprintf(fp, ",\"shard_index\":%" PRIu64 ",\"shard_count\":%" PRIu64, o->shard + 1,
+		    o->nshards) < 0)
+		return -1;
+	return 0;
 }
 
 static int put_meta(FILE *fp, const struct scan_meta *meta)
@@ -295,6 +307,11 @@ static int put_summary(FILE *fp, const struct metrics_snapshot *s, time_t end)
 	    fputc('}', fp) == EOF)
 		return -1;
 	return 0;
+}
+
+int writer_json_summary(FILE *fp, const struct metrics_snapshot *summary, time_t end)
+{
+	return put_summary(fp, summary, end);
 }
 
 static int json_close(void *state, FILE *fp,

@@ -188,7 +188,8 @@ static void put_comment_word(FILE *fp, const char *s)
 }
 
 /* nmap.dtd has no attribute for a scan's order, and a comment may go
- * anywhere: the seed and shard that repeat the run. */
+ * anywhere: the seed and shard that repeat the run, and the scan's
+ * identity. */
 static int put_order_comment(FILE *fp, const struct scan_meta *meta)
 {
 	char *order;
@@ -197,7 +198,10 @@ static int put_order_comment(FILE *fp, const struct scan_meta *meta)
 	if (meta == NULL)
 		return 0;
 	order = scan_order_text(&meta->order);
-	rc = fprintf(fp, "<!-- portolan scan order: %s -->\n", order) < 0 ? -1 : 0;
+	/* The scan's identity beside it: shards of one scan share it. */
+	rc = fprintf(fp, "<!-- portolan scan order: %s%s%s -->\n", order,
+		     meta->order.scan_id[0] != '\0' ? "; scan_id " : "", meta->order.scan_id) < 0
+		     ? -1 : 0;
 	g_free(order);
 	return rc;
 }

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "errors.h"
+#include "manifest.h"
 #include "outfile.h"
 #include "resume.h"
 #include "statusline.h"
@@ -237,4 +238,21 @@ int outputs_note(const struct outputs *o, struct resume_output **ros, size_t *n,
 		}
 	}
 	return 0;
+}
+
+int outputs_manifests(const struct outputs *o, const struct shard_manifest *m, GError **err)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < o->n; i++) {
+		const struct output *out = &o->v[i];
+
+		/* A stream's bytes are gone: there is nothing to hash. */
+		if (outfile_is_stdout(out->file) || !outfile_is_regular(out->file))
+			continue;
+		if (manifest_write(outfile_path(out->file), out->ops->name, m,
+				   rc == 0 ? err : NULL) != 0)
+			rc = -1;
+	}
+	return rc;
 }

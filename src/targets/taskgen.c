@@ -130,7 +130,7 @@ char *scan_order_text(const struct scan_order *o)
 	else
 		g_string_append_printf(t, "seed %" PRIu64 "%s", o->seed,
 				       o->derived ? " (derived)" : "");
-	if (o->nshards > 1)
+	if (o->nshards > 1 || o->sharded)
 		g_string_append_printf(t, ", shard %" PRIu64 "/%" PRIu64, o->shard + 1, o->nshards);
 	return g_string_free(t, FALSE);
 }

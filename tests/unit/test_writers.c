@@ -349,7 +349,8 @@ static const struct scan_meta meta = {
 	.timeout_ms = 1000,
 	.retries = 1,
 	.states = "open",
-	.order = { .seed = 8821000111222333444u, .derived = true, .shard = 1, .nshards = 4 },
+	.order = { .seed = 8821000111222333444u, .derived = true, .shard = 1, .nshards = 4,
+		   .sharded = true, .scan_id = "0123456789abcdef0123456789abcdef" },
 };
 
 static const struct metrics_snapshot summary = {
@@ -647,7 +648,8 @@ static const char json_head[] =
 	"\"targets\":[\"192.0.2.0/24\",\"example.org\",\"\\\"],\\\"x\\\":1\"],"
 	"\"ports\":\"1-1024\",\"threads\":256,\"timeout_ms\":1000,"
 	"\"retries\":1,\"states\":\"open\",\"seed\":\"8821000111222333444\","
-	"\"seed_derived\":true,\"shard\":\"2/4\"},\n"
+	"\"seed_derived\":true,\"shard\":\"2/4\","
+	"\"scan_id\":\"0123456789abcdef0123456789abcdef\",\"shard_index\":2,\"shard_count\":4},\n"
 	" \"results\":[";
 
 static const char rec0[] =
