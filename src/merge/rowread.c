@@ -634,6 +634,8 @@ static int csv_row(struct csv_reader *cr, const GPtrArray *cols, struct row *w)
 	do {
 		if (csv_field(cr, &end) != 0)
 			return -1;
+		if (n == 0 && end != ',' && cr->field->len == 0 && !cr->quoted)
+			return csv_fail(cr, cr->row_line, "an empty line (portolan writes none)");
 		if (n >= cols->len)
 			return csv_fail(cr, cr->row_line, "more fields than the header has columns");
 		if (strlen(cr->field->str) != cr->field->len)
