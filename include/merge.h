@@ -1,5 +1,5 @@
 /* merge.h: `portolan merge FILE... -o OUT...`: the outputs of a sharded
- * scan's shards, checked against their manifests (manifest.h) and written
+ * scan's shards, checked against their manifests (manifest_read.h) and written
  * as one scan's outputs, audited as one scan.
  *
  * Every shard 1..N of one scan_id must be given exactly once, complete and

@@ -14,7 +14,7 @@
 #include "baseline.h"
 #include "errors.h"
 #include "fileid.h"
-#include "manifest.h"
+#include "manifest_read.h"
 #include "outputs.h"
 #include "rowread.h"
 #include "textesc.h"

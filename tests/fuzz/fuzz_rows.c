@@ -1,6 +1,6 @@
 /* fuzz_rows.c: libFuzzer target for what `portolan merge` reads: result
  * rows in CSV, JSON and JSON Lines (src/merge/rowread.c) and shard
- * manifests (src/merge/manifest.c).
+ * manifests (src/merge/manifest_read.c).
  *
  * Input: the first byte picks what the rest is: % 4 == 0 CSV, 1 a JSON
  * document, 2 JSON Lines, 3 a manifest.
@@ -22,7 +22,7 @@
 
 #include <glib.h>
 
-#include "manifest.h"
+#include "manifest_read.h"
 #include "rowread.h"
 #include "writer.h"
 #include "fuzz_common.h"

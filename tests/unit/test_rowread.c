@@ -1,5 +1,5 @@
 /* test_rowread.c: what `portolan merge` reads, on its own: result rows in
- * CSV, JSON and JSON Lines (rowread.h) and shard manifests (manifest.h).
+ * CSV, JSON and JSON Lines (rowread.h) and shard manifests (manifest_read.h).
  * Values as the writers put them (a neutralised formula, a null latency,
  * an errno's text), columns in any order, and every way a row or a
  * manifest can be wrong, each one line naming the file and line. */
@@ -17,7 +17,7 @@
 #include <unistd.h>
 #include <glib.h>
 
-#include "manifest.h"
+#include "manifest_read.h"
 #include "rowread.h"
 
 /* The rows read, as "ip port state reason latency attempts host banner err|". */

@@ -1,7 +1,7 @@
-/* manifest.c: reading a shard's manifest and checking its output against
- * it (see manifest.h). The manifest is a small JSON document, read with the
+/* manifest_read.c: reading a shard's manifest and checking its output against
+ * it (see manifest_read.h). The manifest is a small JSON document, read with the
  * streaming reader like every other document portolan takes in. */
-#include "manifest.h"
+#include "manifest_read.h"
 
 #include <errno.h>
 #include <inttypes.h>

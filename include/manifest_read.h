@@ -1,12 +1,13 @@
-/* manifest.h: a shard's manifest (PATH.shard.json), read for the merge.
+/* manifest_read.h: a shard's manifest (PATH.shard.json), read for the merge.
+ * (The scan writes it: manifest.h, src/output/manifest.c.)
  *
  * A sharded scan writes one next to each output file (the contract in
  * README, "Scanning from many machines"): the scan's identity, which shard
  * the file holds, whether the scan ran to its end, the file's size and
  * SHA-256, and its summary. The merge trusts a file only as far as its
  * manifest vouches for it. */
-#ifndef PORTOLAN_MANIFEST_H
-#define PORTOLAN_MANIFEST_H
+#ifndef PORTOLAN_MANIFEST_READ_H
+#define PORTOLAN_MANIFEST_READ_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -15,8 +16,14 @@
 
 #include "metrics.h"
 
+/* As the writer side defines them (the same tokens, so both headers may be
+ * included together). */
+#ifndef MANIFEST_SUFFIX
 #define MANIFEST_SUFFIX ".shard.json"
+#endif
+#ifndef MANIFEST_VERSION
 #define MANIFEST_VERSION 1
+#endif
 #define SCAN_ID_LEN 32
 
 struct manifest {
