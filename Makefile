@@ -115,6 +115,7 @@ integration: $(BIN) $(HELPER_BIN)
 	@$(SUITE_ENV) $(GUARD) $(SUITE_TIMEOUT) test-audit tests/integration/test-audit.sh
 	@$(SUITE_ENV) $(GUARD) $(SUITE_TIMEOUT) test-spreadsheet tests/integration/test-spreadsheet.sh
 	@$(SUITE_ENV) $(GUARD) $(SUITE_TIMEOUT) test-windows tests/integration/test-windows
+	@$(SUITE_ENV) $(GUARD) $(SUITE_TIMEOUT) test-merge tests/integration/test-merge
 	@$(GUARD) $(SUITE_TIMEOUT) test-install tests/integration/test-install.sh
 
 # The portable connect path (non-blocking connect, poll, SO_ERROR, a fresh

@@ -70,6 +70,9 @@ bool json_read_string(struct json_reader *rd, const char **s, size_t *len);
 /* A number at the next byte. *integer tells whether it had neither fraction
  * nor exponent and fits a gint64; *value holds it then. */
 bool json_read_number(struct json_reader *rd, bool *integer, gint64 *value);
+/* A number at the next byte as a double (any JSON number; one beyond a
+ * double's range is an infinity). */
+bool json_read_real(struct json_reader *rd, double *value);
 
 /* The literal lit ("true", "false" or "null") at the next byte. */
 bool json_read_literal(struct json_reader *rd, const char *lit);

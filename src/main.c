@@ -10,6 +10,7 @@
 
 #include "errors.h"
 #include "log.h"
+#include "merge.h"
 #include "plan.h"
 #include "scan.h"
 #include "settings.h"
@@ -67,6 +68,13 @@ int main(int argc, char **argv)
 	/* A reader that goes away is a write error on that output, not death. */
 	signal(SIGPIPE, SIG_IGN);
 	log_init();
+	/* A subcommand, before the scan's options are parsed: "merge" is no
+	 * target a scan could mean (a name would need a dot to resolve
+	 * outside the hosts file, and -- ends the options before one). */
+	if (argc > 1 && strcmp(argv[1], "merge") == 0) {
+		g_strfreev(args);
+		return merge_main(argc - 1, argv + 1);
+	}
 	settings_init(&s);
 	switch (settings_load(&s, argc, argv, &err)) {
 	case SETTINGS_DONE:

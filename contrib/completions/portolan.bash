@@ -42,6 +42,27 @@ _portolan_list()
 	compopt -o nospace 2>/dev/null
 }
 
+_portolan_merge_opts='--output --config --baseline --findings --quiet --help -o -c -q -h'
+
+# portolan merge FILE... -o OUT...: its own options; its operands are the
+# shards' outputs.
+_portolan_merge()
+{
+	local cur=$1 prev=$2
+
+	case $prev in
+	-o | --output | -c | --config | --findings | --baseline)
+		_portolan_files "$cur"
+		return 0
+		;;
+	esac
+	if [[ $cur == -* ]]; then
+		COMPREPLY=($(compgen -W "$_portolan_merge_opts" -- "$cur"))
+	else
+		_portolan_files "$cur"
+	fi
+}
+
 _portolan()
 {
 	local cur prev i
@@ -61,6 +82,11 @@ _portolan()
 	elif [[ $cur == --*=* ]]; then
 		prev=${cur%%=*}
 		cur=${cur#*=}
+	fi
+
+	if ((cword > 1)) && [[ ${COMP_WORDS[1]} == merge ]]; then
+		_portolan_merge "$cur" "$prev"
+		return 0
 	fi
 
 	# After "--" only targets follow.
@@ -121,7 +147,9 @@ _portolan()
 		;;
 	*)
 		# Targets: addresses are typed; host names come from the known hosts.
+		# First, the merge subcommand is one of the choices.
 		COMPREPLY=($(compgen -A hostname -- "$cur"))
+		((cword == 1)) && COMPREPLY+=($(compgen -W merge -- "$cur"))
 		;;
 	esac
 	return 0

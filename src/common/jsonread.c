@@ -401,35 +401,58 @@ static bool read_number_tail(struct json_reader *rd, struct number *num, bool *i
 	return true;
 }
 
-bool json_read_number(struct json_reader *rd, bool *integer, gint64 *value)
+/* The number at the next byte into num->text; *integer as json_read_number. */
+static bool read_number(struct json_reader *rd, struct number *num, bool *integer)
 {
-	struct number num = { .n = 0, .start = json_here(rd) };
 	bool digits;
 	int c;
 
+	num->n = 0;
+	num->start = json_here(rd);
 	*integer = true;
-	if (json_peek(rd) == '-' && !take(rd, &num))
+	if (json_peek(rd) == '-' && !take(rd, num))
 		return false;
 	c = json_peek(rd);
 	if (c == '0') {
-		if (!take(rd, &num))
+		if (!take(rd, num))
 			return false;
 	} else if (c >= '1' && c <= '9') {
-		if (!take_digits(rd, &num, &digits))
+		if (!take_digits(rd, num, &digits))
 			return false;
 	} else {
-		json_fail_at(rd, num.start, "bad number");
+		json_fail_at(rd, num->start, "bad number");
 		return false;
 	}
-	if (!read_number_tail(rd, &num, integer))
+	if (!read_number_tail(rd, num, integer))
 		return false;
-	num.text[num.n] = '\0';
+	num->text[num->n] = '\0';
+	return true;
+}
+
+bool json_read_number(struct json_reader *rd, bool *integer, gint64 *value)
+{
+	struct number num;
+
+	if (!read_number(rd, &num, integer))
+		return false;
 	if (*integer) {
 		errno = 0;
 		*value = g_ascii_strtoll(num.text, NULL, 10);
 		if (errno == ERANGE)
 			*integer = false;
 	}
+	return true;
+}
+
+bool json_read_real(struct json_reader *rd, double *value)
+{
+	struct number num;
+	bool integer;
+
+	if (!read_number(rd, &num, &integer))
+		return false;
+	/* g_ascii_strtod: a '.' whatever the locale, as the writers put it. */
+	*value = g_ascii_strtod(num.text, NULL);
 	return true;
 }
 
