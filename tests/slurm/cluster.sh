@@ -139,12 +139,26 @@ cl_dump() {
 	done
 }
 
+# cl_holders DIR...: PIDs (not this shell) with a file under one of DIR open:
+# the slurmstepd of our jobs (slurmd.log) and the jobs' processes (their
+# logs and outputs under the test's directory). Nothing found by name.
+cl_holders() {
+	local d
+	for d in "$@"; do
+		find /proc/[0-9]*/fd -maxdepth 1 -lname "$d/*" 2>/dev/null
+	done | cut -d/ -f3 | grep -vx -e "$$" -e "$BASHPID" | sort -u
+}
+
 cluster_down() {
-	local p i n=${#CL_PIDS[@]}
+	local p i n=${#CL_PIDS[@]} left
 	[ "$n" -gt 0 ] || return 0
-	# Reverse order: slurmd, slurmctld, munged. Jobs still running are ours
-	# (children of slurmstepd); cancel them first so none outlives the test.
-	scancel --user=root --partition=test >/dev/null 2>&1 || true
+	# Jobs still running are ours: cancel them and let slurmd end them (bounded).
+	scancel --partition=test >/dev/null 2>&1 || true
+	for i in $(seq 60); do
+		squeue -h -t R,CG,CF 2>/dev/null | grep -q . || break
+		sleep 0.5
+	done
+	# Reverse order: slurmd, slurmctld, munged.
 	for ((i = n - 1; i >= 0; i--)); do
 		p=${CL_PIDS[i]}
 		cl_alive "$p" && kill -TERM "$p" 2>/dev/null
@@ -155,8 +169,13 @@ cluster_down() {
 		wait "$p" 2>/dev/null
 	done
 	CL_PIDS=()
-	# slurmstepd processes of this cluster (their spool dir is ours) left by a
-	# killed slurmd: found through the PID files slurmd wrote, nothing by name.
+	# Whatever still holds a file of this cluster or of the caller's work
+	# directory (CL_EXTRA_DIRS) was started by it: a slurmstepd or a job.
+	left=$(cl_holders "$CL_DIR" ${CL_EXTRA_DIRS:-})
+	if [ -n "$left" ]; then
+		cl_say "killing leftovers: $(echo $left)"
+		kill -KILL $left 2>/dev/null
+	fi
 	return 0
 }
 
