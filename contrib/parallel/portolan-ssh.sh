@@ -19,4 +19,5 @@ n=$#
 printf '%s\n' "$@" | parallel -N0 --jobs "$n" --sshloginfile - --transferfile "$cfg" \
 	--return 'scan-{#}.json' --return 'scan-{#}.json.shard.json' --cleanup \
 	portolan -c "$(basename "$cfg")" --shard auto --shard-count "$n" -o 'scan-{#}.json' ::: $(seq "$n")
-portolan merge scan-*.json -c "$cfg" -o merged.csv -o merged.json -o merged.xml
+# scan-N.json, not the manifests (scan-N.json.shard.json) merge reads beside them.
+portolan merge $(seq -f 'scan-%g.json' "$n") -c "$cfg" -o merged.csv -o merged.json -o merged.xml
