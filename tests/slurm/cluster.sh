@@ -1,4 +1,5 @@
 # tests/slurm/cluster.sh: a private one-node Slurm cluster on this machine; sourced.
+# shellcheck shell=bash
 #
 #   cluster_up DIR     writes DIR/slurm.conf and a munge key, starts munged,
 #                      slurmctld and slurmd (each in the foreground of its own
