@@ -50,7 +50,7 @@ GUARD := tests/guard
 # Unit binaries see only the tests' own hosts file (tests/helpers/hosts).
 HOSTS_NS := $(BUILD)/helpers/hosts-ns tests/helpers/hosts
 
-.PHONY: all bench uninstall test check unit integration integration-poll lab daemons valgrind run install clean asan tsan fuzz fuzz-short
+.PHONY: all bench uninstall test check unit integration integration-poll lab daemons valgrind run install clean asan tsan fuzz fuzz-short k8s slurm
 
 all: $(BIN)
 
@@ -85,7 +85,7 @@ $(BUILD) $(BUILD)/tests $(BUILD)/helpers:
 # The whole suite, as CI runs it: this build's checks, the same checks in
 # ASan+UBSan and TSan builds, valgrind, the real daemons, a short fuzz run.
 # A lab that skipped (not root, no network namespaces) is repeated last.
-test: check integration-poll daemons valgrind asan tsan fuzz-short
+test: check integration-poll daemons valgrind asan tsan fuzz-short k8s slurm
 	@cat build/lab-skipped build-asan/lab-skipped build-tsan/lab-skipped 2>/dev/null | head -n 9 || true
 
 # One build's checks: unit tests, loopback integration, the namespace lab.
@@ -133,6 +133,17 @@ integration-poll:
 # Each lab test has its own guard (LAB_TEST_TIMEOUT); this one is for run-all.
 lab: $(BIN) $(HELPER_BIN)
 	@$(SUITE_ENV) LAB_SKIP_NOTE=$(abspath $(BUILD))/lab-skipped $(GUARD) 7200 lab tests/lab/run-all
+
+# The deployment files of contrib/: the Kubernetes manifests against our own
+# schema (tests/k8s/run), and contrib/slurm on a real one-node Slurm cluster
+# the test starts itself with the lab (tests/slurm/run; root). A skip (exit
+# 77: not root, packages missing) is not a failure, but it says so loudly.
+k8s: $(BIN)
+	@$(SUITE_ENV) $(GUARD) $(SUITE_TIMEOUT) k8s tests/k8s/run; rc=$$?; \
+	[ $$rc = 77 ] && { echo "WARNING: k8s: SKIPPED: the manifests were not checked"; exit 0; }; exit $$rc
+slurm: $(BIN)
+	@$(SUITE_ENV) $(GUARD) $(SUITE_TIMEOUT) slurm tests/slurm/run; rc=$$?; \
+	[ $$rc = 77 ] && { echo "WARNING: slurm: SKIPPED: contrib/slurm was not run on a Slurm cluster"; exit 0; }; exit $$rc
 
 daemons: $(BIN)
 	@$(SUITE_ENV) $(GUARD) $(SUITE_TIMEOUT) daemons tests/daemons/run

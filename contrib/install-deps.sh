@@ -17,10 +17,13 @@ build="build-essential pkg-config libglib2.0-dev libconfig-dev libyaml-dev"
 # test_writers' locale test runs instead of skipping; util-linux: unshare and
 # mount for tests/helpers/hosts-ns's fallback checks and the hosts-file runs;
 # man-db: man (and groff) so test-install renders the installed man pages and
-# checks them against --help.
+# checks them against --help. slurm-wlm, munge: tests/slurm/run starts a
+# one-node Slurm cluster of its own; python3-yaml, python3-jsonschema:
+# contrib/k8s/check (tests/k8s/run).
 test="libcmocka-dev python3 iproute2 iptables nftables clang llvm valgrind procps
       nmap nmap-common ndiff xsltproc libxml2-utils libclang-rt-14-dev
-      libreoffice-calc-nogui locales util-linux man-db"
+      libreoffice-calc-nogui locales util-linux man-db
+      slurm-wlm munge python3-yaml python3-jsonschema"
 # The decimal-comma locale the unit tests use.
 test_locale="de_DE.UTF-8"
 
