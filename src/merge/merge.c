@@ -490,6 +490,7 @@ static void sum_summaries(const struct merge *mg, struct metrics_snapshot *sum, 
 	}
 	sum->rate = sum->elapsed_s > 0 ? (double)sum->probes / sum->elapsed_s : 0.0;
 	sum->order = (struct scan_order){ .seed = mg->shards[0].m.seed, .nshards = 1 };
+	g_strlcpy(sum->order.scan_id, mg->shards[0].m.scan_id, sizeof sum->order.scan_id);
 	if (*end == 0)
 		*end = time(NULL);
 }
@@ -544,6 +545,7 @@ static int run(struct merge *mg, GError **err)
 		/* The merged outputs are the whole scan: no shard. */
 		.order = { .seed = mg->shards[0].m.seed, .nshards = 1 },
 	};
+	g_strlcpy(meta.order.scan_id, mg->shards[0].m.scan_id, sizeof meta.order.scan_id);
 	if (open_outputs(mg, &meta, err) != 0) {
 		rc = PL_EXIT_RUNTIME;
 		goto out;
