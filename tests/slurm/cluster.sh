@@ -13,7 +13,8 @@
 # Nothing here touches /etc/slurm, /etc/munge or the system's munged: every
 # file is under DIR, munged listens on its own socket (AuthInfo=socket=...),
 # and slurmctld and slurmd take two free TCP ports chosen at start.
-# No cgroups: proctrack/linuxproc and task/none, so it runs in a container.
+# No cgroups: proctrack/linuxproc and task/none, and a cgroup.conf that keeps
+# slurmd off /sys/fs/cgroup, so it runs in a container or a chroot.
 
 CL_DIR=
 CL_PIDS=()
@@ -76,6 +77,17 @@ SlurmctldTimeout=30
 SlurmdTimeout=30
 NodeName=localhost NodeAddr=127.0.0.1 CPUs=$cpus State=UNKNOWN
 PartitionName=test Nodes=localhost Default=YES MaxTime=INFINITE State=UP
+CONF
+	# slurmd initialises a cgroup plugin even with proctrack/linuxproc and
+	# task/none, and Slurm 22.05's "autodetect" fails where /sys/fs/cgroup is
+	# not mounted (a chroot, some containers) or is a hybrid. The v1 plugin,
+	# pointed at an empty directory of ours, needs no controller for these
+	# plugins: the same config then works on v1, v2 and no cgroups at all.
+	mkdir -p "$dir/cgroup"
+	cat >"$dir/cgroup.conf" <<CONF
+# Written by tests/slurm/cluster.sh; see there for why.
+CgroupPlugin=cgroup/v1
+CgroupMountpoint=$dir/cgroup
 CONF
 }
 
