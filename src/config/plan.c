@@ -576,7 +576,7 @@ static int build_outputs(struct scan_plan *p, const struct settings *s, GError *
 int plan_build(struct scan_plan *p, const struct settings *s, GError **err)
 {
 	memset(p, 0, sizeof(*p));
-	p->method = method_find("connect");
+	p->method = method_find(s->method != NULL ? s->method : "connect");
 	p->targets = target_set_new();
 	p->outputs = g_ptr_array_new_with_free_func(output_spec_free);
 	p->threads = (unsigned)s->threads;
