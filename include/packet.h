@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "result.h"
 
 /* The longest probe: IPv6 header (40) + TCP header with MSS (24). */
 #define PACKET_SYN_MAX 64
@@ -86,5 +87,12 @@ enum {
  * included. */
 enum packet_kind packet_parse(int dlt, const uint8_t *frame, size_t len,
 			      struct packet_answer *a);
+
+/* The state and reason an ICMP destination unreachable (IPv4 type 3 or
+ * ICMPv6 type 1, by family) gives the TCP port it quotes: port unreachable
+ * is closed (as connect's ECONNREFUSED), the rest filtered with the word
+ * for the code. */
+void packet_icmp_reason(int family, uint8_t type, uint8_t code, enum port_state *s,
+			enum reason *why);
 
 #endif

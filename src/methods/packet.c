@@ -157,6 +157,29 @@ size_t packet_build_syn(uint8_t *buf, const struct packet_syn *s)
 	return 0;
 }
 
+/* Codes as RFC 792 / RFC 1812 (IPv4, type 3) and RFC 4443 (IPv6, type 1)
+ * name them; the words are connect's for the same errors. */
+void packet_icmp_reason(int family, uint8_t type, uint8_t code, enum port_state *s,
+			enum reason *why)
+{
+	*s = STATE_FILTERED;
+	if (family == AF_INET) {
+		switch (code) {
+		case 0: case 6: case 11: *why = REASON_NET_UNREACH; return;
+		case 2: *why = REASON_PROTO_UNREACH; return;
+		case 3: *s = STATE_CLOSED; *why = REASON_CONN_REFUSED; return;
+		case 9: case 10: case 13: *why = REASON_ADMIN_PROHIBITED; return;
+		default: *why = REASON_HOST_UNREACH; return;
+		}
+	}
+	switch (code) {
+	case 0: case 2: *why = REASON_NET_UNREACH; return;
+	case 1: case 5: case 6: *why = REASON_ADMIN_PROHIBITED; return;
+	case 4: *s = STATE_CLOSED; *why = REASON_CONN_REFUSED; return;
+	default: *why = REASON_HOST_UNREACH; return;
+	}
+}
+
 /* ------------------------------------------------------------- parsing */
 
 /* The first 8 bytes of a TCP header quoted in an ICMP error: ports, seq. */
@@ -173,7 +196,8 @@ static enum packet_kind quoted_tcp(const uint8_t *p, size_t len, struct packet_a
 
 static enum packet_kind tcp_segment(const uint8_t *p, size_t len, struct packet_answer *a)
 {
-	if (len < TCP_MIN || (p[12] >> 4) * 4u < TCP_MIN)
+	/* The whole header, options included: a cut-short segment is none. */
+	if (len < TCP_MIN || (p[12] >> 4) * 4u < TCP_MIN || (p[12] >> 4) * 4u > len)
 		return PACKET_OTHER;
 	a->sport = get16(p);
 	a->dport = get16(p + 2);
@@ -223,10 +247,11 @@ static enum packet_kind ip4(const uint8_t *p, size_t len, struct packet_answer *
 	if (ihl == 0)
 		return PACKET_OTHER;
 	total = get16(p + 2);
-	if (total < ihl)
+	/* A datagram cut short by the capture is no answer; Ethernet pads
+	 * short frames, so anything past total is ignored. */
+	if (total < ihl || total > len)
 		return PACKET_OTHER;
-	if (total < len)
-		len = total;     /* Ethernet pads short frames */
+	len = total;
 	a->ttl = p[8];
 	if (p[9] == PROTO_TCP) {
 		addr_read(AF_INET, p + 12, &a->src);
@@ -262,8 +287,9 @@ static enum packet_kind ip6(const uint8_t *p, size_t len, struct packet_answer *
 	if (len < IP6_HDR || p[0] >> 4 != 6)
 		return PACKET_OTHER;
 	payload = get16(p + 4);
-	if (payload < len - IP6_HDR)
-		len = IP6_HDR + payload;
+	if (payload > len - IP6_HDR)
+		return PACKET_OTHER;
+	len = IP6_HDR + payload;
 	a->ttl = p[7];
 	if (p[6] == PROTO_TCP) {
 		addr_read(AF_INET6, p + 8, &a->src);

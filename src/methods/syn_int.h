@@ -87,11 +87,7 @@ int syn_send(struct syn_state *st, const struct syn_entry *e);
  * the lock. */
 void syn_deliver(struct syn_state *st, struct syn_entry *e, enum port_state s, enum reason why);
 
-/* syn_rx.c: the receiver thread, and the answer's meaning. */
+/* syn_rx.c: the receiver thread. */
 void *syn_rx_main(void *arg);
-/* The state and reason an ICMP destination unreachable (type/code, v4 or v6)
- * gives a TCP port. */
-void syn_icmp_reason(int family, uint8_t type, uint8_t code, enum port_state *s,
-		     enum reason *why);
 
 #endif

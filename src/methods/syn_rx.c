@@ -27,27 +27,6 @@ static void count(_Atomic uint64_t *c)
 	atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
 }
 
-void syn_icmp_reason(int family, uint8_t type, uint8_t code, enum port_state *s,
-		     enum reason *why)
-{
-	*s = STATE_FILTERED;
-	if (family == AF_INET) {
-		switch (code) {
-		case 0: case 6: case 11: *why = REASON_NET_UNREACH; return;
-		case 2: *why = REASON_PROTO_UNREACH; return;
-		case 3: *s = STATE_CLOSED; *why = REASON_CONN_REFUSED; return;
-		case 9: case 10: case 13: *why = REASON_ADMIN_PROHIBITED; return;
-		default: *why = REASON_HOST_UNREACH; return;
-		}
-	}
-	switch (code) {
-	case 0: case 2: *why = REASON_NET_UNREACH; return;
-	case 1: case 5: case 6: *why = REASON_ADMIN_PROHIBITED; return;
-	case 4: *s = STATE_CLOSED; *why = REASON_CONN_REFUSED; return;
-	default: *why = REASON_HOST_UNREACH; return;
-	}
-}
-
 /* Takes the probe for (dst, port) out of flight, if our address matches. */
 static struct syn_entry *claim(struct syn_state *st, const struct pl_addr *us,
 			       const struct pl_addr *dst, uint16_t port)
@@ -116,7 +95,7 @@ static void on_icmp(struct syn_state *st, const struct packet_answer *a)
 		count(&st->count.stale);
 		return;
 	}
-	syn_icmp_reason(a->src.family, a->icmp_type, a->icmp_code, &s, &why);
+	packet_icmp_reason(a->src.family, a->icmp_type, a->icmp_code, &s, &why);
 	answered(st, e, s, why);
 }
 
