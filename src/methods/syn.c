@@ -556,6 +556,18 @@ static void print_counters(const struct syn_state *st)
 		  (guint64)c->send_waits);
 }
 
+/* Into the scan's metrics, for the summary and the JSON output. */
+static void publish_counters(const struct syn_state *st, struct metrics *m)
+{
+	const struct syn_counters *c = &st->count;
+
+	atomic_fetch_add(&m->packets.sent, atomic_load(&c->sent));
+	atomic_fetch_add(&m->packets.received, atomic_load(&c->received));
+	atomic_fetch_add(&m->packets.retransmitted, atomic_load(&c->retransmitted));
+	atomic_fetch_add(&m->packets.rejected, atomic_load(&c->rejected));
+	atomic_fetch_add(&m->packets.dropped, atomic_load(&c->dropped));
+}
+
 static void syn_finish(const struct method_env *env, void *state)
 {
 	struct syn_state *st = state;
@@ -573,6 +585,7 @@ static void syn_finish(const struct method_env *env, void *state)
 	pthread_join(st->rx, NULL);
 	drop_in_flight(st);
 	print_counters(st);
+	publish_counters(st, env->metrics);
 	state_free(st);
 }
 

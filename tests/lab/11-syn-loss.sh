@@ -16,7 +16,7 @@ ipt=(ip netns exec "$LAB_TGT_NS" iptables -w)
 
 out=$LT_WORK/loss.csv
 ports="1-3000,$LAB_FILTERED_LO-$((LAB_FILTERED_LO + 9)),31337,65535"
-if scan "$out" -sS -p "$ports" --states all --timeout 300 --retries 8 "$h"; then
+if scan "$out" -sS -p "$ports" --states all --timeout 300 --retries 8 -oJ "$LT_WORK/loss.json" "$h"; then
 	echo "$h" >"$LT_WORK/hosts"
 	ports_of "$ports" >"$LT_WORK/ports"
 	expect_rows "$LT_WORK/hosts" "$LT_WORK/ports" >"$LT_WORK/expected"
@@ -29,5 +29,9 @@ if scan "$out" -sS -p "$ports" --states all --timeout 300 --retries 8 "$h"; then
 		ok "packets lost by the loss rules ($lost) were retransmitted for (retries $retries)" ||
 		fail "loss rules dropped $lost packets, the scan retried ${retries:-?} times"
 	say "$(grep 'SYN scan:' "$SCAN_ERR")"
+	# The JSON summary's packet counters agree with the attempts and retries.
+	expect_eq "$(python3 -c 'import json, sys; s = json.load(open(sys.argv[1]))["summary"]; p = s["packets"]
+print(p["sent"] == s["attempts"], p["retransmitted"] == s["retries"], p["received"] >= 3002, p["rejected"])' "$LT_WORK/loss.json")" \
+		"True True True 0" "JSON summary packets: sent = attempts, retransmitted = retries, received, rejected"
 fi
 finish
