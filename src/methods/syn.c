@@ -367,8 +367,11 @@ static void expire_top(struct syn_state *st, struct syn_entry *e)
 		return;          /* stopping: finish() drops what is in flight */
 	}
 	pthread_mutex_lock(&st->lock);
-	if (syn_table_find(st, &e->dst, e->port) != e)
-		return;          /* answered while we waited: the receiver freed it */
+	/* Answered while we waited: the receiver freed it. A new probe of the
+	 * same port (a target listed twice) may sit at the same address, but
+	 * it is in the heap, and e was not. */
+	if (syn_table_find(st, &e->dst, e->port) != e || e->heap_idx != SIZE_MAX)
+		return;
 	resend(st, e, bonus);
 }
 
