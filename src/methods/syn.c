@@ -47,6 +47,7 @@
 #define SEND_GIVE_UP_MS 60000
 #define CAPTURE_BUFFER (64 << 20)
 #define CAPTURE_SNAPLEN 256
+#define RX_LAG_POLL_NS 2000000
 
 static void count(_Atomic uint64_t *c)
 {
@@ -395,6 +396,9 @@ static void *timer_main(void *arg)
 			pthread_cond_wait(&st->changed, &st->lock);
 		else if (e->deadline_ns > mono_ns())
 			wait_until(st, e->deadline_ns);
+		else if (e->deadline_ns > atomic_load(&st->rx_caught_up_ns) &&
+			 !atomic_load(&st->rx_quit))
+			wait_until(st, mono_ns() + RX_LAG_POLL_NS);   /* its answer may be queued */
 		else if (atomic_load(st->stopping))
 			pthread_cond_wait(&st->changed, &st->lock);
 		else

@@ -68,6 +68,10 @@ struct syn_state {
 	pthread_t rx, timer;
 	bool rx_started, timer_started;
 	atomic_bool rx_quit;
+	/* The receiver has read every frame captured before this time
+	 * (mono_ns): a probe expires only once its deadline is behind it, so a
+	 * receiver that lags under load never turns an answer into filtered. */
+	_Atomic int64_t rx_caught_up_ns;
 	struct syn_counters count;
 };
 

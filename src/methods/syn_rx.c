@@ -139,12 +139,16 @@ void *syn_rx_main(void *arg)
 	int64_t next_stats = 0;
 
 	while (!atomic_load(&st->rx_quit)) {
-		int64_t now;
+		int64_t now, t;
 
-		if (pfd.fd >= 0)
-			(void)poll(&pfd, 1, POLL_MS);
-		while (pcap_dispatch(st->pcap, -1, on_frame, (u_char *)st) > 0)
-			;
+		/* Caught up to t once a read that began at t found nothing. */
+		do
+			t = mono_ns();
+		while (pcap_dispatch(st->pcap, -1, on_frame, (u_char *)st) > 0);
+		atomic_store(&st->rx_caught_up_ns, t);
+		t = mono_ns();
+		if (pfd.fd >= 0 && poll(&pfd, 1, POLL_MS) == 0)
+			atomic_store(&st->rx_caught_up_ns, t);   /* nothing came since t */
 		now = mono_ms();
 		if (now >= next_stats) {
 			watch_drops(st, &drops);
