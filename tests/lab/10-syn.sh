@@ -6,8 +6,9 @@
 #   - one host, every port: open/syn-ack, closed/conn-refused, the DROP range
 #     filtered/no-response, exact;
 #   - 256 hosts x 60 ports exact (the dark host all filtered);
-#   - IPv6, and the ICMP REJECT blocks (net-unreach, admin-prohibited, v4
-#     and v6) with the same state and reason a connect scan gets;
+#   - IPv6, the ICMP REJECT blocks (net-unreach, admin-prohibited, v4 and
+#     v6), hosts no neighbour answers for (host-unreach, v4 and v6) and no
+#     route (net-unreach) with the same state and reason a connect scan gets;
 #   - --retries N sends exactly N+1 SYNs to a dropped port (the DROP rule's
 #     counter) and says N+1 attempts;
 #   - forged SYN-ACKs with a wrong acknowledgement number, sent from a raw
@@ -72,16 +73,32 @@ n4=${LAB_NETUNREACH4%/*}; n4=${n4%.*}.1
 a4=${LAB_PROHIBIT4%/*}; a4=${a4%.*}.1
 n6=${LAB_NETUNREACH6%/*}; n6=${n6%0}1
 a6=${LAB_PROHIBIT6%/*}; a6=${a6%0}1
+hu4=${LAB_HOSTUNREACH4%/*}; hu4=${hu4%.*}.4      # no neighbour answers: host-unreach
+hu6=${LAB_HOSTUNREACH6%/*}4
+nr4=${LAB_NOROUTE4%/*}; nr4=${nr4%.*}.4          # no route: net-unreach, locally
 ports="1,22,80,81,$fp"
-if scan "$LT_WORK/c.csv" -sT -p "$ports" --states all --timeout 500 --retries 0 "$h6" "$n4" "$a4" "$n6" "$a6" &&
-   scan "$LT_WORK/s.csv" -sS -p "$ports" --states all --timeout 500 --retries 0 "$h6" "$n4" "$a4" "$n6" "$a6"; then
-	csv_cols "$LT_WORK/c.csv" ip,port,state,reason >"$LT_WORK/c.rows"
-	csv_cols "$LT_WORK/s.csv" ip,port,state,reason >"$LT_WORK/s.rows"
+icmp_targets=("$h6" "$n4" "$a4" "$n6" "$a6" "$hu4" "$hu6" "$nr4")
+if scan "$LT_WORK/c.csv" -sT -p "$ports" --states all --timeout 3000 --min-timeout 1500 --retries 0 "${icmp_targets[@]}" &&
+   scan "$LT_WORK/s.csv" -sS -p "$ports" --states all --timeout 3000 --min-timeout 1500 --retries 0 "${icmp_targets[@]}"; then
+	# The neighbour failure comes after LAB_NEIGH_FAIL_MS, so the floor of
+	# the adaptive timeout is raised above it; those hosts are checked
+	# against the lab itself (3-unreachable does it for connect).
+	csv_cols "$LT_WORK/c.csv" ip,port,state,reason | grep -v "^\($hu4\|$hu6\|$nr4\)," >"$LT_WORK/c.rows"
+	csv_cols "$LT_WORK/s.csv" ip,port,state,reason | grep -v "^\($hu4\|$hu6\|$nr4\)," >"$LT_WORK/s.rows"
 	expect_same "$LT_WORK/c.rows" "$LT_WORK/s.rows" "-sS and -sT agree on IPv6 and ICMP errors"
+	for p in $(ports_of "$ports"); do
+		echo "$hu4,$p,filtered,host-unreach"
+		echo "$hu6,$p,filtered,host-unreach"
+		echo "$nr4,$p,filtered,net-unreach"
+	done >"$LT_WORK/u.expected"
+	csv_cols "$LT_WORK/s.csv" ip,port,state,reason | grep "^\($hu4\|$hu6\|$nr4\)," >"$LT_WORK/u.actual"
+	expect_same "$LT_WORK/u.expected" "$LT_WORK/u.actual" "-sS: no neighbour is host-unreach, no route net-unreach (v4, v6)"
+	csv_cols "$LT_WORK/s.csv" ip,port,state,reason >"$LT_WORK/s.rows"
 	check
 	grep -q "^$a6,80,filtered,admin-prohibited$" "$LT_WORK/s.rows" && grep -q "^$n4,80,filtered,net-unreach$" "$LT_WORK/s.rows" &&
-		grep -q "^$h6,22,open,syn-ack$" "$LT_WORK/s.rows" &&
-		ok "-sS rows hold admin-prohibited (v6), net-unreach (v4), open (v6)" ||
+		grep -q "^$h6,22,open,syn-ack$" "$LT_WORK/s.rows" && grep -q "^$hu4,80,filtered,host-unreach$" "$LT_WORK/s.rows" &&
+		grep -q "^$nr4,80,filtered,net-unreach$" "$LT_WORK/s.rows" &&
+		ok "-sS rows hold admin-prohibited (v6), net-unreach (v4, and no route), host-unreach (no neighbour), open (v6)" ||
 		fail "-sS rows miss an expected reason: $(tr '\n' ' ' <"$LT_WORK/s.rows")"
 fi
 
