@@ -50,7 +50,7 @@ GUARD := tests/guard
 # Unit binaries see only the tests' own hosts file (tests/helpers/hosts).
 HOSTS_NS := $(BUILD)/helpers/hosts-ns tests/helpers/hosts
 
-.PHONY: all bench uninstall test check unit integration integration-poll lab daemons valgrind run install clean asan tsan fuzz fuzz-short k8s slurm
+.PHONY: all bench uninstall test check unit integration integration-poll lab daemons valgrind run install clean asan tsan fuzz fuzz-short k8s slurm container
 
 all: $(BIN)
 
@@ -144,6 +144,15 @@ k8s: $(BIN)
 slurm: $(BIN)
 	@$(SUITE_ENV) $(GUARD) $(SUITE_TIMEOUT) slurm tests/slurm/run; rc=$$?; \
 	[ $$rc = 77 ] && { echo "WARNING: slurm: SKIPPED: contrib/slurm was not run on a Slurm cluster"; exit 0; }; exit $$rc
+
+# contrib/Containerfile, built with podman from a local Debian 12 base (a
+# debootstrap from this machine's mirror: no registry) and run: --version,
+# --help, the installed files, a scan of the container's loopback
+# (tests/container/run; root, podman, debootstrap). Not part of make test:
+# the debootstrap and the build take minutes.
+container:
+	@$(GUARD) $(SUITE_TIMEOUT) container tests/container/run; rc=$$?; \
+	[ $$rc = 77 ] && { echo "WARNING: container: SKIPPED: contrib/Containerfile was not built"; exit 0; }; exit $$rc
 
 daemons: $(BIN)
 	@$(SUITE_ENV) $(GUARD) $(SUITE_TIMEOUT) daemons tests/daemons/run

@@ -545,7 +545,8 @@ static int load_resume(struct scan_plan *p, const char *path, GError **err)
 
 /* The outputs, the findings file and the resume file, their names'
  * placeholders expanded once for the whole run: the file checks, the
- * resume and the audit all see the names the files get. */
+ * resume and the audit all see the names the files get. A format given for
+ * one output (-oX) beats -f. */
 static int build_outputs(struct scan_plan *p, const struct settings *s, GError **err)
 {
 	uint64_t n = p->sharded ? p->nshards : 0;
@@ -573,12 +574,10 @@ static int build_outputs(struct scan_plan *p, const struct settings *s, GError *
 	return 0;
 }
 
-int plan_build(struct scan_plan *p, const struct settings *s, GError **err)
+/* The scan's knobs, copied from the settings: threads, timeouts, rate,
+ * seed, shard and retries. */
+static int copy_settings(struct scan_plan *p, const struct settings *s, GError **err)
 {
-	memset(p, 0, sizeof(*p));
-	p->method = method_find(s->method != NULL ? s->method : "connect");
-	p->targets = target_set_new();
-	p->outputs = g_ptr_array_new_with_free_func(output_spec_free);
 	p->threads = (unsigned)s->threads;
 	p->timeout_ms = (unsigned)s->timeout_ms;
 	p->min_timeout_ms = (unsigned)s->min_timeout_ms;
@@ -596,23 +595,31 @@ int plan_build(struct scan_plan *p, const struct settings *s, GError **err)
 	p->reverse_dns = s->reverse_dns;
 	p->ptr_timeout_ms = (unsigned)s->ptr_timeout_ms;
 	p->dry_run = s->dry_run;
+	return 0;
+}
+
+/* --states as a mask, and as the text the metadata shows: the states'
+ * names, whatever spelling selected them. */
+static int build_states(struct scan_plan *p, const struct settings *s, GError **err)
+{
+	GString *st;
+
 	if (settings_states_mask(s->states, &p->states_mask, err) != 0)
 		return -1;
-	{
-		/* Metadata names the states, whatever spelling selected them. */
-		GString *st = g_string_new(NULL);
+	st = g_string_new(NULL);
+	for (int i = 0; i < STATE_COUNT; i++)
+		if (p->states_mask & (1u << i))
+			g_string_append_printf(st, "%s%s", st->len ? "," : "",
+					       port_state_name((enum port_state)i));
+	p->states_text = g_string_free(st, FALSE);
+	return 0;
+}
 
-		for (int i = 0; i < STATE_COUNT; i++)
-			if (p->states_mask & (1u << i))
-				g_string_append_printf(st, "%s%s", st->len ? "," : "",
-						       port_state_name((enum port_state)i));
-		p->states_text = g_string_free(st, FALSE);
-	}
-	if (build_ports(p, s, err) != 0)
-		return -1;
-
-	/* Outputs are checked before names are resolved: a typo in -f should
-	 * not wait for DNS. A format given for one output (-oX) beats -f. */
+/* Everything the scan writes, checked before any name is resolved: a typo
+ * in -f should not wait for DNS. The outputs and their expanded names, no
+ * file named twice, then the audit (its baseline and findings file). */
+static int build_files(struct scan_plan *p, const struct settings *s, GError **err)
+{
 	if (build_outputs(p, s, err) != 0)
 		return -1;
 	if (check_files(p, s, err) != 0)
@@ -622,57 +629,77 @@ int plan_build(struct scan_plan *p, const struct settings *s, GError **err)
 		settings_blame_env(s, "findings", p->findings_path, err);
 		return -1;
 	}
+	return 0;
+}
 
-	if (s->service_detection) {
-		p->probes = probe_db_load_dir(probes_dir(s), err);
-		if (p->probes == NULL) {
-			settings_blame_env(s, "probes-dir", s->probes_dir, err);
-			return -1;
-		}
-		p->detect = (struct detect_config){
-			.db = p->probes,
-			.budget_ms = (unsigned)s->detect_timeout_ms,
-			.banner_wait_ms = (unsigned)s->banner_wait_ms,
-			.connect_timeout_ms = p->timeout_ms,
-		};
+/* The probe database and the detection budget, with -sV only. */
+static int build_detection(struct scan_plan *p, const struct settings *s, GError **err)
+{
+	if (!s->service_detection)
+		return 0;
+	p->probes = probe_db_load_dir(probes_dir(s), err);
+	if (p->probes == NULL) {
+		settings_blame_env(s, "probes-dir", s->probes_dir, err);
+		return -1;
 	}
+	p->detect = (struct detect_config){
+		.db = p->probes,
+		.budget_ms = (unsigned)s->detect_timeout_ms,
+		.banner_wait_ms = (unsigned)s->banner_wait_ms,
+		.connect_timeout_ms = p->timeout_ms,
+	};
+	return 0;
+}
 
+/* The target specs as given, for the metadata: "@FILE" for a targets file. */
+static void copy_target_specs(struct scan_plan *p, const struct settings *s)
+{
 	p->target_specs = g_new0(char *, s->targets->len + 2);
 	for (guint i = 0; i < s->targets->len; i++)
 		p->target_specs[i] = g_strdup(s->targets->pdata[i]);
 	if (s->targets_file != NULL)
 		p->target_specs[s->targets->len] = g_strdup_printf("@%s", s->targets_file);
+}
 
-	{
-		/* A resume file without a window group records a scan in one
-		 * window, whatever target-window says now (a file written before
-		 * there were windows). A file that is no resume file at all says
-		 * so before its settings (an empty one has no targets) do. */
-		uint64_t window = (uint64_t)s->target_window;
-		char *file_digest = NULL;
-		int rc;
+/* The task space: the resume file's record (read first), the targets and
+ * their exclusions, then the seed and the scan's identity. A resume file
+ * without a window group records a scan in one window, whatever
+ * target-window says now (a file written before there were windows). A
+ * file that is no resume file at all says so before its settings (an empty
+ * one has no targets) do. */
+static int build_task_space(struct scan_plan *p, const struct settings *s, GError **err)
+{
+	uint64_t window = (uint64_t)s->target_window;
+	char *file_digest = NULL;
+	int rc;
 
-		if (s->resume_from != NULL && resume_read(s->resume_from, &p->resume, err) != 0)
-			return -1;
-		if (s->resume_from != NULL && !p->resume.windowed)
-			window = UINT64_MAX;
-		rc = build_targets(p, s, window, &file_digest, err);
-		if (rc == 0)
-			rc = scan_identity(p, s, file_digest, err);
-		g_free(file_digest);
-		if (rc != 0)
-			return -1;
-	}
-	{
-		struct scan_order o;
-		char *text;
+	if (s->resume_from != NULL && resume_read(s->resume_from, &p->resume, err) != 0)
+		return -1;
+	if (s->resume_from != NULL && !p->resume.windowed)
+		window = UINT64_MAX;
+	rc = build_targets(p, s, window, &file_digest, err);
+	if (rc == 0)
+		rc = scan_identity(p, s, file_digest, err);
+	g_free(file_digest);
+	return rc != 0 ? -1 : 0;
+}
 
-		plan_order(p, &o);
-		text = scan_order_text(&o);
-		g_info("scan order: %s", text);
-		g_info("scan id %s", p->scan_id);
-		g_free(text);
-	}
+static void log_order(const struct scan_plan *p)
+{
+	struct scan_order o;
+	char *text;
+
+	plan_order(p, &o);
+	text = scan_order_text(&o);
+	g_info("scan order: %s", text);
+	g_info("scan id %s", p->scan_id);
+	g_free(text);
+}
+
+/* What comes once the task space is known: the method's own check, the
+ * fingerprint, and either the resume file's checks or the first window. */
+static int finish_plan(struct scan_plan *p, const struct settings *s, GError **err)
+{
 	if (p->method->check != NULL && p->method->check(p, err) != 0)
 		return -1;
 	p->settings = s;
@@ -684,6 +711,27 @@ int plan_build(struct scan_plan *p, const struct settings *s, GError **err)
 	if (p->windows != NULL)
 		return preload_window(p, 0, err);
 	return 0;
+}
+
+/* The steps run in this order, each stopping the build at its first error:
+ * cheap checks of what the user typed first, then the files the scan
+ * writes, then the slow parts (probe files, name resolution). */
+int plan_build(struct scan_plan *p, const struct settings *s, GError **err)
+{
+	memset(p, 0, sizeof(*p));
+	p->method = method_find(s->method != NULL ? s->method : "connect");
+	p->targets = target_set_new();
+	p->outputs = g_ptr_array_new_with_free_func(output_spec_free);
+	if (copy_settings(p, s, err) != 0 || build_states(p, s, err) != 0 ||
+	    build_ports(p, s, err) != 0)
+		return -1;
+	if (build_files(p, s, err) != 0 || build_detection(p, s, err) != 0)
+		return -1;
+	copy_target_specs(p, s);
+	if (build_task_space(p, s, err) != 0)
+		return -1;
+	log_order(p);
+	return finish_plan(p, s, err);
 }
 
 void plan_order(const struct scan_plan *p, struct scan_order *o)

@@ -106,6 +106,56 @@ static int read_outputs(const char *path, const config_setting_t *g, struct resu
 	return 0;
 }
 
+/* The done positions above low (rs->low and rs->total already read). */
+static int read_done(const char *path, const config_setting_t *done, struct resume_state *rs,
+		     GError **err)
+{
+	rs->ndone = (size_t)config_setting_length(done);
+	rs->done = g_new0(uint64_t, rs->ndone + 1);
+	for (size_t i = 0; i < rs->ndone; i++) {
+		const config_setting_t *el = config_setting_get_elem(done, (unsigned)i);
+		long long v = config_setting_get_int64(el);
+
+		/* The spread bound keeps a doctored file from costing a
+		 * bitmap of gigabytes; a real one never comes near it. */
+		if (v < (long long)rs->low || (uint64_t)v >= rs->total ||
+		    (uint64_t)v - rs->low >= PROGRESS_MAX_SPREAD) {
+			g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "%s:%d: done position out of range",
+				    path, config_setting_source_line(el));
+			return -1;
+		}
+		rs->done[i] = (uint64_t)v;
+	}
+	return 0;
+}
+
+/* The counts the summary of the interrupted run had reached. */
+static int read_counts(const char *path, const config_setting_t *counts, struct resume_state *rs,
+		       GError **err)
+{
+	bool ok = true;
+	double el = 0;
+
+#define READ_COUNT(f) rs->counts.f = (uint64_t)get_int64(counts, #f, &ok);
+	COUNT_FIELDS(READ_COUNT)
+#undef READ_COUNT
+	for (int st = 0; st < STATE_COUNT; st++)
+		rs->counts.state[st] = (uint64_t)get_int64(counts, port_state_name((enum port_state)st), &ok);
+	/* Written since self-connects were counted apart; an older file has
+	 * none, and counted them as retries. */
+	if (config_setting_get_member(counts, "self_connects") != NULL)
+		rs->counts.self_connects = (uint64_t)get_int64(counts, "self_connects", &ok);
+	if (config_setting_lookup_float(counts, "elapsed_s", &el) != CONFIG_TRUE || el < 0)
+		ok = false;
+	rs->counts.elapsed_s = el;
+	if (!ok) {
+		g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "%s:%d: resume counts are incomplete",
+			    path, config_setting_source_line(counts));
+		return -1;
+	}
+	return 0;
+}
+
 int resume_read(const char *path, struct resume_state *rs, GError **err)
 {
 	config_t cfg;
@@ -150,43 +200,8 @@ int resume_read(const char *path, struct resume_state *rs, GError **err)
 		goto out;
 	}
 	rs->fingerprint = g_strdup(fp);
-	rs->ndone = (size_t)config_setting_length(done);
-	rs->done = g_new0(uint64_t, rs->ndone + 1);
-	for (size_t i = 0; i < rs->ndone; i++) {
-		const config_setting_t *el = config_setting_get_elem(done, (unsigned)i);
-		long long v = config_setting_get_int64(el);
-
-		/* The spread bound keeps a doctored file from costing a
-		 * bitmap of gigabytes; a real one never comes near it. */
-		if (v < (long long)rs->low || (uint64_t)v >= rs->total ||
-		    (uint64_t)v - rs->low >= PROGRESS_MAX_SPREAD) {
-			g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "%s:%d: done position out of range",
-				    path, config_setting_source_line(el));
-			goto out;
-		}
-		rs->done[i] = (uint64_t)v;
-	}
-#define READ_COUNT(f) rs->counts.f = (uint64_t)get_int64(counts, #f, &ok);
-	COUNT_FIELDS(READ_COUNT)
-#undef READ_COUNT
-	for (int st = 0; st < STATE_COUNT; st++)
-		rs->counts.state[st] = (uint64_t)get_int64(counts, port_state_name((enum port_state)st), &ok);
-	/* Written since self-connects were counted apart; an older file has
-	 * none, and counted them as retries. */
-	if (config_setting_get_member(counts, "self_connects") != NULL)
-		rs->counts.self_connects = (uint64_t)get_int64(counts, "self_connects", &ok);
-	{
-		double el = 0;
-
-		if (config_setting_lookup_float(counts, "elapsed_s", &el) != CONFIG_TRUE || el < 0)
-			ok = false;
-		rs->counts.elapsed_s = el;
-	}
-	if (!ok) {
-		g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "%s:%d: resume counts are incomplete",
-			    path, config_setting_source_line(counts));
+	if (read_done(path, done, rs, err) != 0 || read_counts(path, counts, rs, err) != 0)
 		goto out;
-	}
 	if (read_window(path, g, rs, err) != 0)
 		goto out;
 	if (format >= 2 && read_outputs(path, g, rs, err) != 0)

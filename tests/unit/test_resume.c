@@ -149,6 +149,44 @@ static void test_damaged_window(void **state)
 	expect_damaged("", "low = 0L;", "low = 1L;", bad);
 }
 
+/* The done positions and the counts: out of range or missing, refused with
+ * the file's name; a file from before self-connects were counted apart
+ * (no self_connects) reads as none. */
+static void test_damaged_done_and_counts(void **state)
+{
+	static const char range[] = "done position out of range";
+	static const char counts[] = "resume counts are incomplete";
+	char *path = temp_path(), *text, **parts, *fixed;
+	struct resume_window w = { .index = 3, .count = 16, .fingerprint = "f00d" };
+	struct resume_state rs;
+	GError *err = NULL;
+
+	expect_damaged("f00d", "done = [ ];", "done = [ 100L ];", range);
+	expect_damaged("f00d", "done = [ ];", "done = [ -1L ];", range);
+	expect_damaged("f00d", "attempts = 11L;", "", counts);
+	expect_damaged("f00d", "filtered = 0L;", "filtered = \"0\";", counts);
+	expect_damaged("f00d", "elapsed_s = 1.5;", "elapsed_s = -1.5;", counts);
+	expect_damaged("f00d", "elapsed_s = 1.5;", "", counts);
+
+	write_state(path, &w, 0, NULL, 0);
+	text = file_text(path);
+	parts = g_strsplit(text, "self_connects = 7L;", 2);
+	assert_non_null(parts[1]);
+	fixed = g_strconcat(parts[0], parts[1], NULL);
+	g_strfreev(parts);
+	assert_true(g_file_set_contents(path, fixed, -1, NULL));
+	if (resume_read(path, &rs, &err) != 0)
+		fail_msg("no self_connects: %s", err->message);
+	assert_int_equal(rs.counts.self_connects, 0);
+	assert_int_equal(rs.counts.attempts, 11);
+	assert_true(rs.counts.elapsed_s == 1.5);
+	resume_state_clear(&rs);
+	g_free(fixed);
+	g_free(text);
+	unlink(path);
+	g_free(path);
+}
+
 /* The window group's errors name its line. */
 static void test_damaged_window_line(void **state)
 {
@@ -237,6 +275,7 @@ int main(void)
 		cmocka_unit_test(test_window_round_trip),
 		cmocka_unit_test(test_damaged_window),
 		cmocka_unit_test(test_damaged_window_line),
+		cmocka_unit_test(test_damaged_done_and_counts),
 		cmocka_unit_test(test_outputs_record_and_check),
 	};
 
