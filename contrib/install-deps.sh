@@ -5,7 +5,7 @@
 # Other systems: see "Dependencies" in README.md for the package names.
 set -eu
 
-build="build-essential pkg-config libglib2.0-dev libconfig-dev libyaml-dev"
+build="build-essential pkg-config libglib2.0-dev libconfig-dev libyaml-dev libpcap-dev"
 # Tests: cmocka, python3 (integration harness), the namespace lab (iproute2,
 # iptables, nftables), a second compiler, sanitiser runtimes, valgrind, and
 # nmap's DTD, stylesheet and ndiff with xsltproc/xmllint for the XML output,

@@ -24,6 +24,9 @@ struct metrics {
 	_Atomic uint64_t detecting;
 	_Atomic int64_t detect_until_ms;   /* CLOCK_MONOTONIC: the latest bound of any begun */
 	_Atomic uint64_t self_connects;    /* loopback self-connects tried again (not attempts) */
+	struct packet_counts {             /* a packet method's (SYN): all 0 for connect */
+		_Atomic uint64_t sent, received, retransmitted, rejected, dropped;
+	} packets;
 };
 
 /* A plain copy for writers and the summary. */
@@ -32,6 +35,9 @@ struct metrics_snapshot {
 	uint64_t total;                    /* tasks in the target space */
 	uint64_t probes, attempts, retries, resource_waits, self_connects;
 	uint64_t state[STATE_COUNT];
+	/* Packets sent, answers received, retransmissions, answers rejected by
+	 * validation, capture drops: a packet method's; sent 0 for connect. */
+	uint64_t pkt_sent, pkt_received, pkt_retransmitted, pkt_rejected, pkt_dropped;
 	double elapsed_s;
 	double rate;                       /* probes per second */
 	struct scan_order order;           /* seed and shard, to repeat the run */

@@ -30,6 +30,7 @@ struct settings {
 	char *format;             /* NULL: from each output's extension */
 	char *states;             /* "open,closed" */
 	char *family;             /* "any", "4" or "6" */
+	char *method;             /* a scan method's name (method.h): "connect", "syn" */
 	int64_t threads;
 	int64_t timeout_ms;       /* initial timeout; also the cap unless max-timeout */
 	int64_t min_timeout_ms;

@@ -6,7 +6,7 @@
 
 _portolan_long_opts='--config --ports --targets-file --exclude --exclude-file
 --output --format --states --threads --timeout --min-timeout --max-timeout
---max-rate --timing --seed --sequential --shard --shard-count --retries --family --ipv4
+--max-rate --timing --seed --sequential --shard --shard-count --retries --method --family --ipv4
 --ipv6 --reverse-dns --reverse-dns-timeout --service-detection --probes-dir
 --detect-timeout --banner-wait --max-hosts --target-window --resume
 --resume-file --dry-run
@@ -14,7 +14,7 @@ _portolan_long_opts='--config --ports --targets-file --exclude --exclude-file
 --exclude-ports --top-ports --open --no-reverse-dns --max-retries --excludefile'
 
 _portolan_short_opts='-c -p -i -o -f -t -T -4 -6 -R -s -v -q -h -V -n -F
--oX -oJ -oN -oA -iL -sV -sT -Pn -p-'
+-oX -oJ -oN -oA -iL -sV -sT -sS -Pn -p-'
 
 # Completes file names (or, with -d, directories) matching $1.
 _portolan_files()
@@ -118,6 +118,10 @@ _portolan()
 		;;
 	-T | --timing)
 		COMPREPLY=($(compgen -W 'paranoid polite normal aggressive insane' -- "$cur"))
+		return 0
+		;;
+	--method)
+		COMPREPLY=($(compgen -W 'connect syn' -- "$cur"))
 		return 0
 		;;
 	--family)

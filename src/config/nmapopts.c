@@ -150,7 +150,6 @@ static int long_rule(const char *tok, GError **err)
 static const char *scan_type_why(char c)
 {
 	switch (c) {
-	case 'S': return "SYN scan is not supported yet: portolan scans with connect() (-sT)";
 	case 'U': return "UDP scan is not supported yet: portolan scans TCP only";
 	case 'n':
 	case 'P': return "ping scan is not supported: there is no host discovery; "
@@ -165,23 +164,30 @@ static const char *scan_type_why(char c)
 	case 'Z': return "SCTP scans are not supported";
 	default:
 		if (g_ascii_isupper(c))
-			return "only the connect scan (-sT) and service detection (-sV) "
-			       "are supported";
+			return "only the connect scan (-sT), the SYN scan (-sS) and service "
+			       "detection (-sV) are supported";
 		return "write nmap's -s letters apart from portolan's options (-sV -v)";
 	}
 }
 
-/* -s<letters> read as nmap's scan types: -sV, -sT, -sTV, -sVT. */
+/* -s<letters> read as nmap's scan types: -sV, -sT, -sS, -sTV, -sSV. */
 static int scan_types(const char *tok, GPtrArray *out, GError **err)
 {
 	bool version = false;
+	char method = 0;
 
 	for (const char *c = tok + 2; *c != '\0'; c++) {
 		if (*c == 'V')
 			version = true;
-		else if (*c != 'T')
+		else if (*c == 'T' || *c == 'S') {
+			if (method != 0 && method != *c)
+				return refuse(err, tok, "one scan type at a time: -sT (connect) or -sS (SYN)");
+			method = *c;
+		} else
 			return refuse(err, tok, scan_type_why(*c));
 	}
+	if (method != 0)
+		g_ptr_array_add(out, g_strdup(method == 'S' ? "--method=syn" : "--method=connect"));
 	if (version)
 		g_ptr_array_add(out, g_strdup("-s"));
 	return 1;

@@ -719,7 +719,7 @@ static int finish_plan(struct scan_plan *p, const struct settings *s, GError **e
 int plan_build(struct scan_plan *p, const struct settings *s, GError **err)
 {
 	memset(p, 0, sizeof(*p));
-	p->method = method_find("connect");
+	p->method = method_find(s->method != NULL ? s->method : "connect");
 	p->targets = target_set_new();
 	p->outputs = g_ptr_array_new_with_free_func(output_spec_free);
 	if (copy_settings(p, s, err) != 0 || build_states(p, s, err) != 0 ||

@@ -18,6 +18,7 @@
 #include "audit.h"
 #include "nmapopts.h"
 #include "errors.h"
+#include "method.h"
 #include "plan.h"
 #include "ports.h"
 #include "presets.h"
@@ -72,7 +73,7 @@ struct opt {
 	unsigned flags;            /* enum opt_flags */
 };
 
-static opt_check_fn check_states, check_family, check_format, check_timing;
+static opt_check_fn check_states, check_family, check_format, check_timing, check_method;
 static opt_env_check_fn env_check_ports, env_check_shard, env_check_exclude;
 static opt_omit_fn omit_default_window, omit_no_formats;
 
@@ -83,7 +84,7 @@ static opt_omit_fn omit_default_window, omit_no_formats;
 enum opt_row {
 	R_CONFIG, R_TARGETS, R_PORTS, R_TARGETS_FILE, R_EXCLUDE, R_EXCLUDEFILE,
 	R_EXCLUDE_FILE, R_EXCLUDE_PORTS, R_TOP_PORTS, R_OUTPUT, R_FORMAT, R_OUTPUT_FORMATS,
-	R_OX, R_OJ, R_ON, R_OA, R_STATES, R_OPEN, R_THREADS, R_TIMEOUT, R_MIN_TIMEOUT,
+	R_OX, R_OJ, R_ON, R_OA, R_STATES, R_OPEN, R_METHOD, R_THREADS, R_TIMEOUT, R_MIN_TIMEOUT,
 	R_MAX_TIMEOUT, R_MAX_RATE, R_TIMING, R_SEED, R_SEQUENTIAL, R_SHARD, R_SHARD_COUNT, R_RETRIES,
 	R_MAX_RETRIES, R_FAMILY, R_IPV4, R_IPV6, R_REVERSE_DNS, R_NO_REVERSE_DNS,
 	R_REVERSE_DNS_TIMEOUT, R_SERVICE_DETECTION, R_PROBES_DIR, R_DETECT_TIMEOUT,
@@ -147,6 +148,9 @@ static const struct opt opts[NOPTS] = {
 	  .help = "states to report: open, closed, filtered, error, or all" },
 	[R_OPEN] = { .name = "open", .type = T_SPECIAL, .src = SRC_CLI, .flags = F_NMAP_ALIAS,
 	  .help = "same as --states open" },
+	[R_METHOD] = { .name = "method", .arg = "connect|syn", .type = T_STR, .off = OFF(method),
+	  .def = "connect", .src = SRC_ALL, .check = check_method,
+	  .help = "how ports are probed: connect (no privileges) or syn (-sS: raw SYN packets, root or CAP_NET_RAW)" },
 	[R_THREADS] = { .name = "threads", .key = 't', .arg = "N", .type = T_INT,
 	  .off = OFF(threads), .max = 65536, .def = "0", .src = SRC_ALL,
 	  .help = "concurrent connects; 0: from the descriptor limit and memory, at most 1024" },
@@ -374,6 +378,17 @@ static const char *check_format(const char *value, GError **err)
 		return value;
 	g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "unknown format '%s': expected %s",
 		    text_quote(shown, value), writer_names());
+	return NULL;
+}
+
+static const char *check_method(const char *value, GError **err)
+{
+	char shown[TEXT_QUOTE_SIZE];
+
+	if (method_find(value) != NULL)
+		return value;
+	g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "unknown scan method '%s': expected connect or syn",
+		    text_quote(shown, value));
 	return NULL;
 }
 
@@ -1106,9 +1121,9 @@ void settings_print_help(FILE *fp)
 		"  -F = --top-ports 100          --open = --states open\n"
 		"  -n, --no-reverse-dns          no PTR lookups (the default)\n"
 		"  --max-retries = --retries     --excludefile = --exclude-file\n"
-		"  -sT, -Pn                      accepted: connect scan is the only method, and\n"
-		"                                there is no host discovery (every host is up)\n"
-		"  Other nmap options (-O, -A, -sU, -sS, -sn, --script, -oG, ...) are refused\n"
+		"  -sT = --method connect        -sS = --method syn\n"
+		"  -Pn                           accepted: there is no host discovery (every host is up)\n"
+		"  Other nmap options (-O, -A, -sU, -sn, --script, -oG, ...) are refused\n"
 		"  with exit 2, naming what to use instead.\n", help);
 	g_free(help);
 	fprintf(fp,
@@ -1347,6 +1362,7 @@ void settings_clear(struct settings *s)
 	g_free(s->format);
 	g_free(s->states);
 	g_free(s->family);
+	g_free(s->method);
 	g_free(s->probes_dir);
 	g_free(s->shard);
 	g_free(s->timing);

@@ -21,6 +21,11 @@ void metrics_init(struct metrics *m)
 		atomic_init(&m->state[i], 0);
 	atomic_init(&m->detecting, 0);
 	atomic_init(&m->detect_until_ms, 0);
+	atomic_init(&m->packets.sent, 0);
+	atomic_init(&m->packets.received, 0);
+	atomic_init(&m->packets.retransmitted, 0);
+	atomic_init(&m->packets.rejected, 0);
+	atomic_init(&m->packets.dropped, 0);
 }
 
 void metrics_detect_begin(struct metrics *m, unsigned budget_ms)
@@ -73,6 +78,12 @@ void metrics_snapshot(struct metrics *m, uint64_t hosts, uint64_t total,
 	out->resource_waits = atomic_load_explicit(&m->resource_waits,
 						   memory_order_relaxed);
 	out->self_connects = atomic_load_explicit(&m->self_connects, memory_order_relaxed);
+	out->pkt_sent = atomic_load_explicit(&m->packets.sent, memory_order_relaxed);
+	out->pkt_received = atomic_load_explicit(&m->packets.received, memory_order_relaxed);
+	out->pkt_retransmitted = atomic_load_explicit(&m->packets.retransmitted,
+						      memory_order_relaxed);
+	out->pkt_rejected = atomic_load_explicit(&m->packets.rejected, memory_order_relaxed);
+	out->pkt_dropped = atomic_load_explicit(&m->packets.dropped, memory_order_relaxed);
 	for (int i = 0; i < STATE_COUNT; i++)
 		out->state[i] = atomic_load_explicit(&m->state[i],
 						     memory_order_relaxed);

@@ -7,7 +7,8 @@
 #include "method.h"
 
 #define METHOD_TABLE(M) \
-	M(connect)
+	M(connect) \
+	M(syn)
 
 #define METHOD_DECLARE(name) extern const struct scan_method method_##name;
 #define METHOD_ENTRY(name) &method_##name,

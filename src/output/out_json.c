@@ -301,6 +301,14 @@ static int put_summary(FILE *fp, const struct metrics_snapshot *s, time_t end)
 		if (put_u64(fp, port_state_name((enum port_state)i),
 			    s->state[i], ",") < 0)
 			return -1;
+	/* Only a packet method (SYN) has packets to count. */
+	if (s->pkt_sent > 0 &&
+	    (fputs("\"packets\":{", fp) == EOF || put_u64(fp, "sent", s->pkt_sent, ",") < 0 ||
+	     put_u64(fp, "received", s->pkt_received, ",") < 0 ||
+	     put_u64(fp, "retransmitted", s->pkt_retransmitted, ",") < 0 ||
+	     put_u64(fp, "rejected", s->pkt_rejected, ",") < 0 ||
+	     put_u64(fp, "dropped", s->pkt_dropped, "},") < 0))
+		return -1;
 	if (put_u64(fp, "attempts", s->attempts, ",") < 0 ||
 	    put_u64(fp, "retries", s->retries, ",") < 0 ||
 	    fputs("\"rate\":", fp) == EOF || put_real(fp, s->rate, 1) < 0 ||

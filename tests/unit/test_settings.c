@@ -468,7 +468,7 @@ static void test_nmap_refused(void **state)
 		const char *arg, *want;
 	} cases[] = {
 		{ "-O", "OS detection" }, { "-A", "OS detection" }, { "-sU", "UDP" },
-		{ "-sS", "SYN" }, { "-sn", "host discovery" }, { "-sC", "scripts" },
+		{ "-sST", "one scan type" }, { "-sn", "host discovery" }, { "-sC", "scripts" },
 		{ "-oG", "-oX" }, { "-oS", "-oX" }, { "--script=vuln", "scripts" },
 		{ "--script", "scripts" }, { "-sVv", "apart" }, { "-sTU", "UDP" },
 		{ "-oXfile", "ambiguous" }, { "-iLhosts", "ambiguous" }, { "-PS22", "host discovery" },
@@ -487,6 +487,49 @@ static void test_nmap_refused(void **state)
 		g_clear_error(&err);
 		settings_clear(&s);
 	}
+}
+
+/* The scan method: connect by default; -sS, --method and the config key
+ * select SYN; -sT selects connect over a config file's syn; a name that is
+ * no method is refused naming the choices, with the file's line. */
+static void test_method(void **state)
+{
+	struct settings s;
+	GError *err = NULL;
+
+	assert_int_equal(load(&s, &err, "192.0.2.1", NULL), SETTINGS_OK);
+	assert_string_equal(s.method, "connect");
+	settings_clear(&s);
+	assert_int_equal(load(&s, &err, "-sS", "192.0.2.1", NULL), SETTINGS_OK);
+	assert_string_equal(s.method, "syn");
+	assert_false(s.service_detection);
+	settings_clear(&s);
+	assert_int_equal(load(&s, &err, "-sSV", "192.0.2.1", NULL), SETTINGS_OK);
+	assert_string_equal(s.method, "syn");
+	assert_true(s.service_detection);
+	settings_clear(&s);
+	assert_int_equal(load(&s, &err, "--method", "syn", "192.0.2.1", NULL), SETTINGS_OK);
+	assert_string_equal(s.method, "syn");
+	settings_clear(&s);
+
+	write_cfg("method = \"syn\";\n");
+	assert_int_equal(load(&s, &err, "-c", cfg_path, "192.0.2.1", NULL), SETTINGS_OK);
+	assert_string_equal(s.method, "syn");
+	settings_clear(&s);
+	assert_int_equal(load(&s, &err, "-c", cfg_path, "-sT", "192.0.2.1", NULL), SETTINGS_OK);
+	assert_string_equal(s.method, "connect");
+	settings_clear(&s);
+
+	assert_int_equal(load(&s, &err, "--method", "udp", "192.0.2.1", NULL), SETTINGS_ERROR);
+	assert_non_null(strstr(err->message, "expected connect or syn"));
+	g_clear_error(&err);
+	settings_clear(&s);
+	write_cfg("ports = \"22\";\nmethod = \"fin\";\n");
+	assert_int_equal(load(&s, &err, "-c", cfg_path, "192.0.2.1", NULL), SETTINGS_ERROR);
+	assert_non_null(strstr(err->message, ":2:"));
+	assert_non_null(strstr(err->message, "unknown scan method 'fin'"));
+	g_clear_error(&err);
+	settings_clear(&s);
 }
 
 static void test_top_ports_and_p_conflict(void **state)
@@ -693,6 +736,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_defaults, teardown),
+		cmocka_unit_test_teardown(test_method, teardown),
 		cmocka_unit_test_teardown(test_precedence_cli_env_config_default, teardown),
 		cmocka_unit_test_teardown(test_config_lists_and_joins, teardown),
 		cmocka_unit_test_teardown(test_config_errors_all_collected, teardown),

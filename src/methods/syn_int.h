@@ -1,0 +1,97 @@
+/* syn_int.h: what the SYN method's files (syn.c, syn_rx.c, syn_table.c)
+ * share; nothing outside src/methods/syn*.c includes it. */
+#ifndef PORTOLAN_SYN_INT_H
+#define PORTOLAN_SYN_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <pcap/pcap.h>
+#include <glib.h>
+
+#include "method.h"
+#include "packet.h"
+#include "synkey.h"
+
+/* How many probes may wait for an answer at once: the method's bound, as
+ * the task queue is the engine's (a /16 at 100k/s with a 1 s timeout). */
+#define SYN_INFLIGHT_MAX 131072u
+/* Extra attempts a probe may get, beyond --retries, when the capture
+ * dropped packets while it was waiting: its answer may have been lost. */
+#define SYN_DROP_BONUS_MAX 3u
+
+/* One probe waiting for its answer. The table (by target address and port)
+ * and the deadline heap both point to it; it lives until it is answered,
+ * expires for good, or the scan stops. */
+struct syn_entry {
+	struct pl_addr dst;           /* the key, with port */
+	uint16_t port;
+	struct pl_addr src;           /* our address towards dst */
+	uint16_t sport;
+	uint32_t seq;
+	uint64_t host;                /* timing key */
+	struct timing *timing;        /* valid while any entry of the window lives */
+	struct result *r;
+	int64_t sent_ns, deadline_ns;
+	unsigned retry;               /* attempts made - 1 */
+	unsigned bonus;               /* attempts granted for capture drops */
+	uint64_t drop_gen;            /* state->drop_gen when last sent */
+	size_t heap_idx;
+};
+
+struct syn_counters {
+	_Atomic uint64_t sent, received, rejected, stale, retransmitted,
+		dropped, send_waits;
+};
+
+struct syn_state {
+	int fd4, fd6;                 /* raw sockets (-1: family not used) */
+	pcap_t *pcap;
+	int dlt;
+	struct synkey key;
+	const struct scan_plan *plan;
+	struct bqueue *results;
+	struct metrics *metrics;
+	struct ratelimit *rate;
+	const atomic_bool *stopping;
+
+	pthread_mutex_t lock;         /* table, heap, drop_gen, quit */
+	pthread_cond_t room;          /* an entry left: the sender may add */
+	pthread_cond_t changed;       /* the heap's top changed: the timer looks */
+	GHashTable *table;            /* struct syn_entry * -> itself */
+	struct syn_entry **heap;
+	size_t heap_len, heap_cap;
+	uint64_t drop_gen;
+	bool quit;
+
+	pthread_t rx, timer;
+	bool rx_started, timer_started;
+	atomic_bool rx_quit;
+	/* The receiver has read every frame captured before this time
+	 * (mono_ns): a probe expires only once its deadline is behind it, so a
+	 * receiver that lags under load never turns an answer into filtered. */
+	_Atomic int64_t rx_caught_up_ns;
+	struct syn_counters count;
+};
+
+/* syn_table.c: the in-flight table and deadline heap; call with lock held. */
+void syn_table_init(struct syn_state *st);
+void syn_table_free(struct syn_state *st);
+void syn_table_add(struct syn_state *st, struct syn_entry *e);
+struct syn_entry *syn_table_find(struct syn_state *st, const struct pl_addr *dst, uint16_t port);
+void syn_table_remove(struct syn_state *st, struct syn_entry *e);
+void syn_heap_push(struct syn_state *st, struct syn_entry *e);
+struct syn_entry *syn_heap_top(const struct syn_state *st);
+void syn_heap_pop(struct syn_state *st);
+
+/* syn.c: sends e's probe (built afresh: same cookie). 0, or an errno. */
+int syn_send(struct syn_state *st, const struct syn_entry *e);
+/* Fills e->r from an answer or an expiry and pushes it; frees e. Without
+ * the lock. */
+void syn_deliver(struct syn_state *st, struct syn_entry *e, enum port_state s, enum reason why);
+
+/* syn_rx.c: the receiver thread. */
+void *syn_rx_main(void *arg);
+
+#endif

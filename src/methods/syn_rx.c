@@ -1,0 +1,162 @@
+/* syn_rx.c: the SYN method's receiver thread.
+ *
+ * It reads the capture (non-blocking, woken by poll() so that finish() can
+ * stop it within POLL_MS), checks every answer against the keyed cookie
+ * first (synkey.h: a forged or stale answer is counted as rejected and costs
+ * no lookup), then finds the probe it answers, takes it out of flight and
+ * delivers its result. It also watches the capture's drop counter: a drop
+ * may have been an answer, so the probes in flight at that moment get
+ * another attempt before they can be called filtered (syn.c's timer). */
+/* <pcap/pcap.h> uses the BSD types (u_int, u_char), which glibc hides
+ * under _POSIX_C_SOURCE alone. */
+#define _DEFAULT_SOURCE 1
+
+#include <errno.h>
+#include <poll.h>
+#include <sys/socket.h>
+
+#include "clock.h"
+#include "syn_int.h"
+#include "timing.h"
+
+#define POLL_MS 20
+#define STATS_EVERY_MS 50
+
+static void count(_Atomic uint64_t *c)
+{
+	atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
+}
+
+/* Takes the probe for (dst, port) out of flight, if our address matches. */
+static struct syn_entry *claim(struct syn_state *st, const struct pl_addr *us,
+			       const struct pl_addr *dst, uint16_t port)
+{
+	struct syn_entry *e;
+
+	pthread_mutex_lock(&st->lock);
+	e = syn_table_find(st, dst, port);
+	if (e != NULL && pl_addr_equal(&e->src, us)) {
+		syn_table_remove(st, e);
+		pthread_cond_broadcast(&st->room);
+	} else {
+		e = NULL;
+	}
+	pthread_mutex_unlock(&st->lock);
+	return e;
+}
+
+static void answered(struct syn_state *st, struct syn_entry *e, enum port_state s,
+		     enum reason why)
+{
+	double rtt = (double)(mono_ns() - e->sent_ns) / 1e6;
+
+	e->r->latency_ms = rtt;
+	/* Only an answer to the one attempt made is an unambiguous sample
+	 * (Karn): after a retransmission it may answer either. */
+	if (e->retry == 0 && e->bonus == 0)
+		timing_sample(e->timing, e->host, rtt);
+	count(&st->count.received);
+	syn_deliver(st, e, s, why);
+}
+
+static void on_tcp(struct syn_state *st, const struct packet_answer *a)
+{
+	struct syn_entry *e;
+
+	/* Our own SYNs (seen on loopback) and the kernel's RST after a
+	 * SYN-ACK carry no ACK: not answers. */
+	if (!(a->flags & TCP_FLAG_ACK) || !(a->flags & (TCP_FLAG_SYN | TCP_FLAG_RST)))
+		return;
+	if (!synkey_check_ack(&st->key, &a->dst, a->dport, &a->src, a->sport, a->ack)) {
+		count(&st->count.rejected);
+		return;
+	}
+	if ((e = claim(st, &a->dst, &a->src, a->sport)) == NULL) {
+		count(&st->count.stale);       /* a duplicate or a late answer */
+		return;
+	}
+	if (a->flags & TCP_FLAG_RST)
+		answered(st, e, STATE_CLOSED, REASON_CONN_REFUSED);
+	else
+		answered(st, e, STATE_OPEN, REASON_SYN_ACK);
+}
+
+static void on_icmp(struct syn_state *st, const struct packet_answer *a)
+{
+	struct syn_entry *e;
+	enum port_state s;
+	enum reason why;
+
+	if (!synkey_check_quote(&st->key, &a->src, a->sport, &a->dst, a->dport, a->seq)) {
+		count(&st->count.rejected);
+		return;
+	}
+	if ((e = claim(st, &a->src, &a->dst, a->dport)) == NULL) {
+		count(&st->count.stale);
+		return;
+	}
+	packet_icmp_reason(a->src.family, a->icmp_type, a->icmp_code, &s, &why);
+	answered(st, e, s, why);
+}
+
+static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
+{
+	struct syn_state *st = (struct syn_state *)user;
+	struct packet_answer a;
+
+	switch (packet_parse(st->dlt, bytes, h->caplen, &a)) {
+	case PACKET_TCP:
+		on_tcp(st, &a);
+		break;
+	case PACKET_ICMP:
+		on_icmp(st, &a);
+		break;
+	default:
+		break;
+	}
+}
+
+/* A new drop in the capture: every probe in flight may have lost its
+ * answer, and gets another attempt at its deadline (syn.c). */
+static void watch_drops(struct syn_state *st, unsigned *last)
+{
+	struct pcap_stat ps;
+
+	if (pcap_stats(st->pcap, &ps) != 0 || ps.ps_drop == *last)
+		return;
+	atomic_fetch_add_explicit(&st->count.dropped, ps.ps_drop - *last, memory_order_relaxed);
+	*last = ps.ps_drop;
+	pthread_mutex_lock(&st->lock);
+	st->drop_gen++;
+	pthread_mutex_unlock(&st->lock);
+}
+
+void *syn_rx_main(void *arg)
+{
+	struct syn_state *st = arg;
+	struct pollfd pfd = { .fd = pcap_get_selectable_fd(st->pcap), .events = POLLIN };
+	unsigned drops = 0;
+	int64_t next_stats = 0;
+
+	while (!atomic_load(&st->rx_quit)) {
+		int64_t now, t;
+
+		/* Caught up to t once a read that began at t found nothing. */
+		do
+			t = mono_ns();
+		while (pcap_dispatch(st->pcap, -1, on_frame, (u_char *)st) > 0);
+		atomic_store(&st->rx_caught_up_ns, t);
+		t = mono_ns();
+		if (pfd.fd >= 0 && poll(&pfd, 1, POLL_MS) == 0)
+			atomic_store(&st->rx_caught_up_ns, t);   /* nothing came since t */
+		now = mono_ms();
+		if (now >= next_stats) {
+			watch_drops(st, &drops);
+			next_stats = now + STATS_EVERY_MS;
+		}
+	}
+	/* What came in before the stop was asked for is still read. */
+	while (pcap_dispatch(st->pcap, -1, on_frame, (u_char *)st) > 0)
+		;
+	return NULL;
+}
