@@ -21,4 +21,8 @@ enum pl_exit {
 	PL_EXIT_RUNTIME = 3,    /* runtime failure */
 };
 
+/* Reports err on stderr, one "portolan: " line per line of its message
+ * (config errors come several at once), frees it, and returns code. */
+int pl_report(GError *err, int code);
+
 #endif

@@ -15,21 +15,6 @@
 #include "scan.h"
 #include "settings.h"
 
-static int report(GError *err, int code)
-{
-	char **lines;
-
-	if (err == NULL)
-		return code;
-	/* Config errors come several at once, one per line. */
-	lines = g_strsplit(err->message, "\n", -1);
-	for (char **l = lines; *l != NULL; l++)
-		fprintf(stderr, "portolan: %s\n", *l);
-	g_strfreev(lines);
-	g_error_free(err);
-	return code;
-}
-
 /* A descriptor 0 to 2 that was closed (`2>&-`) would be handed to the first
  * file we open, and stderr would then write into an output. Opening
  * /dev/null onto each closed one first, as daemons and coreutils do, keeps
@@ -84,26 +69,26 @@ int main(int argc, char **argv)
 	case SETTINGS_ERROR:
 		settings_clear(&s);
 		g_strfreev(args);
-		return report(err, PL_EXIT_USAGE);
+		return pl_report(err, PL_EXIT_USAGE);
 	case SETTINGS_OK:
 		break;
 	}
 	log_set_verbosity(s.verbosity);
 
 	if (plan_build(&plan, &s, &err) != 0) {
-		rc = report(err, PL_EXIT_USAGE);
+		rc = pl_report(err, PL_EXIT_USAGE);
 		goto out;
 	}
 	plan.argv = (const char *const *)args;
 	if (plan.dry_run) {
 		rc = scan_dry_run(&plan, &err);
 		if (err != NULL)
-			rc = report(err, rc);
+			rc = pl_report(err, rc);
 		goto out;
 	}
 	rc = scan_run(&plan, &err);
 	if (err != NULL)
-		rc = report(err, rc == PL_EXIT_OK ? PL_EXIT_RUNTIME : rc);
+		rc = pl_report(err, rc == PL_EXIT_OK ? PL_EXIT_RUNTIME : rc);
 out:
 	plan_free(&plan);
 	settings_clear(&s);

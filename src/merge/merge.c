@@ -583,20 +583,6 @@ static void merge_free(struct merge *mg)
 	g_clear_error(&mg->audit_error);
 }
 
-static int report(GError *err, int code)
-{
-	char **lines;
-
-	if (err == NULL)
-		return code;
-	lines = g_strsplit(err->message, "\n", -1);
-	for (char **l = lines; *l != NULL; l++)
-		fprintf(stderr, "portolan: %s\n", *l);
-	g_strfreev(lines);
-	g_error_free(err);
-	return code;
-}
-
 int merge_main(int argc, char **argv)
 {
 	struct merge mg = {
@@ -624,5 +610,5 @@ int merge_main(int argc, char **argv)
 out:
 	merge_free(&mg);
 	audit_policy_free(policy);
-	return report(err, rc);
+	return pl_report(err, rc);
 }
