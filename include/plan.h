@@ -40,6 +40,7 @@ struct scan_plan {
 	unsigned max_timeout_ms;     /* >= timeout_ms */
 	unsigned retries;
 	uint64_t max_rate;           /* 0: unlimited */
+	uint64_t capture_buffer;     /* bytes: the SYN scan's capture buffer */
 	uint64_t seed;               /* 0: index order */
 	bool seed_derived;           /* a shard without --seed: from the scan's definition */
 	uint64_t shard, nshards;     /* 0-based share of nshards */

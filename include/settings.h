@@ -36,6 +36,7 @@ struct settings {
 	int64_t min_timeout_ms;
 	int64_t max_timeout_ms;   /* 0: same as timeout */
 	int64_t max_rate;         /* probes per second, 0: unlimited */
+	int64_t capture_buffer_kib; /* the SYN scan's capture buffer */
 	int64_t seed;             /* scan order; 0 picks one (recorded for resume) */
 	bool sequential;          /* no permutation: index order */
 	char *shard;              /* "i/N", 1-based, or NULL ("auto" is resolved by

@@ -6,7 +6,7 @@
 
 _portolan_long_opts='--config --ports --targets-file --exclude --exclude-file
 --output --format --states --threads --timeout --min-timeout --max-timeout
---max-rate --timing --seed --sequential --shard --shard-count --retries --method --family --ipv4
+--max-rate --capture-buffer --timing --seed --sequential --shard --shard-count --retries --method --family --ipv4
 --ipv6 --reverse-dns --reverse-dns-timeout --service-detection --probes-dir
 --detect-timeout --banner-wait --max-hosts --target-window --resume
 --resume-file --dry-run
@@ -134,7 +134,7 @@ _portolan()
 		return 0
 		;;
 	-p | --ports | --exclude | -t | --threads | --timeout | --min-timeout | \
-		--max-timeout | --max-rate | --seed | --shard-count | --retries | \
+		--max-timeout | --max-rate | --capture-buffer | --seed | --shard-count | --retries | \
 		--reverse-dns-timeout | --detect-timeout | --banner-wait | --max-hosts | \
 		--target-window | --exclude-ports | --top-ports | --max-retries)
 		# A number, a port list or a target list: nothing to offer.

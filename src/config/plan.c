@@ -583,6 +583,7 @@ static int copy_settings(struct scan_plan *p, const struct settings *s, GError *
 	p->min_timeout_ms = (unsigned)s->min_timeout_ms;
 	p->max_timeout_ms = (unsigned)(s->max_timeout_ms ? s->max_timeout_ms : s->timeout_ms);
 	p->max_rate = (uint64_t)s->max_rate;
+	p->capture_buffer = (uint64_t)s->capture_buffer_kib * 1024;
 	p->seed = s->sequential ? 0 : (uint64_t)s->seed;
 	p->nshards = 1;
 	if (s->shard != NULL && plan_parse_shard(s->shard, &p->shard, &p->nshards, err) != 0)

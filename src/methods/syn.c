@@ -10,8 +10,10 @@
  * per retry) ran out, up to --retries, then reports it filtered/no-response.
  *
  * What is never a port's answer: a capture drop (the probes in flight then
- * get up to SYN_DROP_BONUS_MAX more attempts), and ENOBUFS on send (the
- * sender waits and sends again; neither an attempt nor a result).
+ * get up to SYN_DROP_BONUS_MAX more attempts, the pacer halves the send
+ * rate, and a probe still unanswered after its last attempt while drops
+ * went on is an error, not filtered), and ENOBUFS on send (the sender waits
+ * and sends again; neither an attempt nor a result).
  *
  * Sending: a raw IPv4 socket and a raw IPv6 socket with the IP header
  * included (IPPROTO_RAW) on Linux. Elsewhere (the BSDs, macOS) the same
@@ -45,7 +47,6 @@
 #define SYN_TTL 64
 #define SEND_BACKOFF_MAX_MS 100
 #define SEND_GIVE_UP_MS 60000
-#define CAPTURE_BUFFER (64 << 20)
 #define CAPTURE_SNAPLEN 256
 #define RX_LAG_POLL_NS 2000000
 
@@ -270,6 +271,7 @@ static enum method_status syn_probe(const struct method_env *env, void *state, v
 
 	if (!ratelimit_take(env->rate))
 		return METHOD_STOPPED;
+	pacer_wait(st->pacer);
 	e = g_new0(struct syn_entry, 1);
 	e->dst = t->r->addr;
 	e->port = t->r->port;
@@ -351,11 +353,17 @@ static void expire_top(struct syn_state *st, struct syn_entry *e)
 	bool bonus;
 
 	if (!another_attempt(st, e, &bonus)) {
+		/* The capture dropped while its last attempt waited: its answer
+		 * may be among the drops, so silence proves nothing. */
+		bool lost = e->drop_gen != st->drop_gen;
+
 		syn_table_remove(st, e);
 		pthread_cond_broadcast(&st->room);
 		pthread_mutex_unlock(&st->lock);
 		e->r->latency_ms = (double)(mono_ns() - e->sent_ns) / 1e6;
-		syn_deliver(st, e, STATE_FILTERED, REASON_NO_RESPONSE);
+		e->r->err = lost ? ENOBUFS : 0;
+		syn_deliver(st, e, lost ? STATE_ERROR : STATE_FILTERED,
+			    lost ? REASON_LOCAL_ERROR : REASON_NO_RESPONSE);
 		pthread_mutex_lock(&st->lock);
 		return;
 	}
@@ -367,6 +375,7 @@ static void expire_top(struct syn_state *st, struct syn_entry *e)
 		pthread_mutex_lock(&st->lock);
 		return;          /* stopping: finish() drops what is in flight */
 	}
+	pacer_wait(st->pacer);
 	pthread_mutex_lock(&st->lock);
 	/* Answered while we waited: the receiver freed it. A new probe of the
 	 * same port (a target listed twice) may sit at the same address, but
@@ -419,7 +428,7 @@ static pcap_t *open_capture(struct syn_state *st, GError **err)
 	if (p == NULL)
 		goto fail;
 	(void)pcap_set_snaplen(p, CAPTURE_SNAPLEN);
-	(void)pcap_set_buffer_size(p, CAPTURE_BUFFER);
+	(void)pcap_set_buffer_size(p, (int)st->plan->capture_buffer);
 	(void)pcap_set_immediate_mode(p, 1);
 	if (pcap_activate(p) < 0) {
 		g_strlcpy(ebuf, pcap_geterr(p), sizeof(ebuf));
@@ -468,6 +477,7 @@ static void state_free(struct syn_state *st)
 	if (st->fd6 >= 0)
 		close(st->fd6);
 	syn_table_free(st);
+	pacer_free(st->pacer);
 	pthread_mutex_destroy(&st->lock);
 	pthread_cond_destroy(&st->room);
 	pthread_cond_destroy(&st->changed);
@@ -483,6 +493,7 @@ static struct syn_state *state_new(const struct method_env *env)
 	st->results = env->results;
 	st->metrics = env->metrics;
 	st->rate = env->rate;
+	st->pacer = pacer_new();
 	st->stopping = env->stopping;
 	st->fd4 = st->fd6 = -1;
 	synkey_init(&st->key);
@@ -561,6 +572,9 @@ static void print_counters(const struct syn_state *st)
 		  (guint64)c->sent, (guint64)c->received, (guint64)c->retransmitted,
 		  (guint64)c->rejected, (guint64)c->stale, (guint64)c->dropped,
 		  (guint64)c->send_waits);
+	if (pacer_lowest(st->pacer) > 0)
+		g_message("SYN scan: capture drops slowed the scan to %.0f packets/s at the lowest",
+			  pacer_lowest(st->pacer));
 }
 
 /* Into the scan's metrics, for the summary and the JSON output. */

@@ -12,6 +12,7 @@
 
 #include "method.h"
 #include "packet.h"
+#include "pacer.h"
 #include "synkey.h"
 
 /* How many probes may wait for an answer at once: the method's bound, as
@@ -54,6 +55,7 @@ struct syn_state {
 	struct bqueue *results;
 	struct metrics *metrics;
 	struct ratelimit *rate;
+	struct pacer *pacer;          /* our brake on capture drops */
 	const atomic_bool *stopping;
 
 	pthread_mutex_t lock;         /* table, heap, drop_gen, quit */

@@ -116,44 +116,75 @@ static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *by
 	}
 }
 
+/* The capture's account at the last look. */
+struct rx_watch {
+	unsigned drops;               /* pcap's counter */
+	uint64_t new_drops;           /* since the pacer's last interval */
+	uint64_t sent;
+	int64_t at_ns, next_ns;       /* the pacer's interval */
+};
+
 /* A new drop in the capture: every probe in flight may have lost its
- * answer, and gets another attempt at its deadline (syn.c). */
-static void watch_drops(struct syn_state *st, unsigned *last)
+ * answer, and gets another attempt at its deadline (syn.c). Looked at
+ * before every "caught up to t": a drop before t is then known to the
+ * timer before it may expire a probe for silence up to t. */
+static void watch_drops(struct syn_state *st, struct rx_watch *w)
 {
 	struct pcap_stat ps;
+	unsigned n;
 
-	if (pcap_stats(st->pcap, &ps) != 0 || ps.ps_drop == *last)
+	if (pcap_stats(st->pcap, &ps) != 0 || ps.ps_drop == w->drops)
 		return;
-	atomic_fetch_add_explicit(&st->count.dropped, ps.ps_drop - *last, memory_order_relaxed);
-	*last = ps.ps_drop;
+	n = ps.ps_drop - w->drops;
+	atomic_fetch_add_explicit(&st->count.dropped, n, memory_order_relaxed);
+	w->drops = ps.ps_drop;
+	w->new_drops += n;
 	pthread_mutex_lock(&st->lock);
 	st->drop_gen++;
 	pthread_mutex_unlock(&st->lock);
+}
+
+/* Every STATS_EVERY_MS, the pacer learns what the interval sent and
+ * whether the capture dropped. */
+static void pace(struct syn_state *st, struct rx_watch *w)
+{
+	uint64_t sent = atomic_load(&st->count.sent);
+	int64_t now = mono_ns();
+
+	if (now < w->next_ns)
+		return;
+	pacer_update(st->pacer, sent - w->sent, w->new_drops, now - w->at_ns);
+	w->sent = sent;
+	w->new_drops = 0;
+	w->at_ns = now;
+	w->next_ns = now + STATS_EVERY_MS * INT64_C(1000000);
+}
+
+/* Frames captured before t have all been read (and their drops counted). */
+static void caught_up(struct syn_state *st, struct rx_watch *w, int64_t t)
+{
+	watch_drops(st, w);
+	atomic_store(&st->rx_caught_up_ns, t);
 }
 
 void *syn_rx_main(void *arg)
 {
 	struct syn_state *st = arg;
 	struct pollfd pfd = { .fd = pcap_get_selectable_fd(st->pcap), .events = POLLIN };
-	unsigned drops = 0;
-	int64_t next_stats = 0;
+	struct rx_watch watch = { .at_ns = mono_ns(), .next_ns = mono_ns() };
 
 	while (!atomic_load(&st->rx_quit)) {
-		int64_t now, t;
+		int64_t t;
 
 		/* Caught up to t once a read that began at t found nothing. */
 		do
 			t = mono_ns();
 		while (pcap_dispatch(st->pcap, -1, on_frame, (u_char *)st) > 0);
-		atomic_store(&st->rx_caught_up_ns, t);
+		caught_up(st, &watch, t);
 		t = mono_ns();
 		if (pfd.fd >= 0 && poll(&pfd, 1, POLL_MS) == 0)
-			atomic_store(&st->rx_caught_up_ns, t);   /* nothing came since t */
-		now = mono_ms();
-		if (now >= next_stats) {
-			watch_drops(st, &drops);
-			next_stats = now + STATS_EVERY_MS;
-		}
+			caught_up(st, &watch, t);   /* nothing came since t */
+		pace(st, &watch);
 	}
 	/* What came in before the stop was asked for is still read. */
 	while (pcap_dispatch(st->pcap, -1, on_frame, (u_char *)st) > 0)
