@@ -132,12 +132,12 @@ integration-poll:
 # which the BSDs and macOS run, forced on Linux in its own build directory:
 # the SYN lab tests run on it (root; SKIP without). LAB_INJECT_TESTS picks.
 INJECT_BUILD := build-inject
-LAB_INJECT_TESTS ?= 10-syn 11-syn-loss
+LAB_INJECT_TESTS ?= 10-syn 11-syn-loss 15-syn-links
 lab-inject:
 	$(MAKE) BUILD=$(INJECT_BUILD) BIN=$(INJECT_BUILD)/portolan EXTRA_CFLAGS="$(EXTRA_CFLAGS) -DPORTOLAN_FORCE_PCAP_INJECT" \
 	        $(INJECT_BUILD)/portolan $(patsubst $(BUILD)/%,$(INJECT_BUILD)/%,$(HELPER_BIN))
 	@rc=0; for t in $(LAB_INJECT_TESTS); do \
-	        PORTOLAN=$(abspath $(INJECT_BUILD)/portolan) HELPERS=$(abspath $(INJECT_BUILD)/helpers) \
+	        LAB_INJECT=1 PORTOLAN=$(abspath $(INJECT_BUILD)/portolan) HELPERS=$(abspath $(INJECT_BUILD)/helpers) \
 	        $(GUARD) $(SUITE_TIMEOUT) lab-inject-$$t tests/lab/$$t.sh; s=$$?; \
 	        [ $$s = 0 ] || [ $$s = 77 ] || rc=1; done; exit $$rc
 

@@ -36,8 +36,10 @@
  * IPv6 frames on lo are accepted, and the BSDs' lo0 takes injected frames.
  *
  * The header is then cached per destination (the next hop is not known
- * apart from the frame, so the destination is the key); every send, and
- * the timer's resends, only look it up. */
+ * apart from the frame, so the destination is the key), and so is a
+ * failure to learn it: every probe of a destination without a next hop is
+ * a local error after one wait, not one wait each. Every send, and the
+ * timer's resends, only look the header up. */
 /* <pcap/pcap.h> uses the BSD types (u_int, u_char), which glibc hides
  * under _POSIX_C_SOURCE alone. */
 #define _DEFAULT_SOURCE 1
@@ -80,6 +82,7 @@ struct route {
 	uint8_t hdr[LINKHDR_MAX];
 	int hdr_len;
 	bool raw;                     /* sent on in->raw4 (Linux's lo, above) */
+	int fail;                     /* 0, or why its next hop is unknown */
 };
 
 struct src_iface {
@@ -328,19 +331,39 @@ static struct iface *iface_for_src(struct syn_inject *in, const struct pl_addr *
 	return si.ifc;
 }
 
+/* Caches dst's route (its header, or fail) and returns fail. */
+static int remember(struct syn_inject *in, const struct pl_addr *dst, struct iface *ifc,
+		    bool raw, const struct linkhdr_macs *macs, int fail)
+{
+	struct route *r = g_new0(struct route, 1);
+
+	r->dst = *dst;
+	r->ifc = ifc;
+	r->raw = raw;
+	r->fail = fail;
+	if (fail == 0 && (r->hdr_len = linkhdr_build(ifc->dlt, dst->family, macs, r->hdr)) < 0)
+		r->fail = fail = EPROTONOSUPPORT;
+	pthread_mutex_lock(&in->lock);
+	g_hash_table_add(in->routes, r);
+	pthread_mutex_unlock(&in->lock);
+	return fail;
+}
+
 int syn_inject_prepare(struct syn_inject *in, const struct pl_addr *src, const struct pl_addr *dst)
 {
 	struct linkhdr_macs macs = { { 0 }, { 0 } };
-	struct route *r;
+	const struct route *r;
 	struct iface *ifc;
-	bool known, raw = false;
-	int rc;
+	bool raw = false;
+	int rc = 0;
 
 	pthread_mutex_lock(&in->lock);
-	known = g_hash_table_contains(in->routes, dst);
+	r = g_hash_table_lookup(in->routes, dst);
+	if (r != NULL)
+		rc = r->fail;
 	pthread_mutex_unlock(&in->lock);
-	if (known)
-		return 0;
+	if (r != NULL)
+		return rc;
 	if ((ifc = iface_for_src(in, src, dst)) == NULL)
 		return ENODEV;
 	if (ifc->fail != 0)
@@ -350,21 +373,13 @@ int syn_inject_prepare(struct syn_inject *in, const struct pl_addr *src, const s
 	if (raw && in->raw4 < 0)
 		return EAFNOSUPPORT;
 #endif
-	if (!raw && linkhdr_needs_macs(ifc->dlt) && (rc = learn_macs(in, ifc, src, dst, &macs)) != 0)
+	if (!raw && linkhdr_needs_macs(ifc->dlt))
+		rc = learn_macs(in, ifc, src, dst, &macs);
+	/* A send error is the kernel's word on this probe (no route, say),
+	 * for this probe only; a frame that never showed is remembered. */
+	if (rc != 0 && rc != ETIMEDOUT)
 		return rc;
-	r = g_new0(struct route, 1);
-	r->dst = *dst;
-	r->ifc = ifc;
-	r->raw = raw;
-	r->hdr_len = linkhdr_build(ifc->dlt, dst->family, &macs, r->hdr);
-	if (r->hdr_len < 0) {
-		g_free(r);
-		return EPROTONOSUPPORT;
-	}
-	pthread_mutex_lock(&in->lock);
-	g_hash_table_add(in->routes, r);
-	pthread_mutex_unlock(&in->lock);
-	return 0;
+	return remember(in, dst, ifc, raw, &macs, rc);
 }
 
 int syn_inject_send(struct syn_inject *in, const struct pl_addr *dst, const uint8_t *dgram,
@@ -378,7 +393,7 @@ int syn_inject_send(struct syn_inject *in, const struct pl_addr *dst, const uint
 	if (len > PACKET_SYN_MAX)
 		return EMSGSIZE;
 	pthread_mutex_lock(&in->lock);
-	if ((r = g_hash_table_lookup(in->routes, dst)) == NULL) {
+	if ((r = g_hash_table_lookup(in->routes, dst)) == NULL || r->fail != 0) {
 		rc = EADDRNOTAVAIL;            /* not prepared: a bug, a local error */
 		goto out;
 	}
