@@ -85,7 +85,7 @@ $(BUILD) $(BUILD)/tests $(BUILD)/helpers:
 # The whole suite, as CI runs it: this build's checks, the same checks in
 # ASan+UBSan and TSan builds, valgrind, the real daemons, a short fuzz run.
 # A lab that skipped (not root, no network namespaces) is repeated last.
-test: check integration-poll daemons valgrind asan tsan fuzz-short k8s slurm
+test: check integration-poll lab-inject daemons valgrind asan tsan fuzz-short k8s slurm
 	@cat build/lab-skipped build-asan/lab-skipped build-tsan/lab-skipped 2>/dev/null | head -n 9 || true
 
 # One build's checks: unit tests, loopback integration, the namespace lab.
