@@ -35,9 +35,15 @@
  * raw-socket path does; their answers are still read from lo's capture.
  * IPv6 frames on lo are accepted, and the BSDs' lo0 takes injected frames.
  *
- * The header is then cached per destination (the next hop is not known
- * apart from the frame, so the destination is the key), and so is a
- * failure to learn it: every probe of a destination without a next hop is
+ * The header is then cached per destination, and so is a failure to learn
+ * it. Learning every destination would cost a datagram per host, so an
+ * off-link destination (outside every prefix of the interface's addresses)
+ * may take the gateway's MACs instead: once two off-link destinations of a
+ * family were learnt with the same MACs, that pair is the interface's
+ * gateway for the family, and the next ones are not learnt (masscan and
+ * zmap send everything to one router MAC too). If the first two differ
+ * (two routers on the link), every destination is learnt. On-link
+ * destinations are always learnt one by one. A failure to learn is cached: every probe of a destination without a next hop is
  * a local error after one wait, not one wait each. Every send, and the
  * timer's resends, only look the header up. */
 /* <pcap/pcap.h> uses the BSD types (u_int, u_char), which glibc hides
@@ -48,6 +54,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -65,6 +72,26 @@
 #define LEARN_BUFFER (256 * 1024)
 #define INJECT_SNAPLEN 64
 
+/* Where a sockaddr's length is its own (sa_len): a netmask from the BSDs'
+ * getifaddrs may be cut short after its last non-zero byte. */
+#if defined(__APPLE__) || defined(__FreeBSD__) || defined(__NetBSD__) || \
+	defined(__OpenBSD__) || defined(__DragonFly__)
+#define SOCKADDR_HAS_LEN 1
+#endif
+
+/* An on-link prefix: an address of the interface and its netmask. */
+struct net {
+	struct pl_addr addr, mask;
+};
+
+enum gw_state { GW_NONE, GW_ONE, GW_KNOWN, GW_OFF };
+
+/* The gateway of one family on an interface, as off-link learning found it. */
+struct gateway {
+	enum gw_state state;
+	struct linkhdr_macs macs;
+};
+
 struct iface {
 	char *name;
 	bool loopback;
@@ -72,6 +99,8 @@ struct iface {
 	int fail;                     /* 0, or the errno every prepare gets */
 	pcap_t *out;                  /* inject handle, under in->lock */
 	pcap_t *learn;                /* Ethernet only; the sender thread's */
+	GArray *nets;                 /* struct net; NULL mask: none known */
+	struct gateway gw[2];         /* IPv4, IPv6; the sender thread's */
 	struct iface *next;
 };
 
@@ -127,18 +156,42 @@ static bool dev_holds(const pcap_if_t *d, const struct pl_addr *a)
 	return false;
 }
 
-/* The device frames from src to dst leave on, by name (g_free it), or
- * NULL; *loopback: whether it is the loopback device. */
-static char *device_for(const struct pl_addr *src, const struct pl_addr *dst, bool *loopback)
+/* The netmask sa of an address of family, zero bytes where a BSD cut it. */
+static bool mask_read(const struct sockaddr *sa, int family, struct pl_addr *out)
+{
+	struct sockaddr_storage ss;
+	size_t off = family == AF_INET ? offsetof(struct sockaddr_in, sin_addr)
+				       : offsetof(struct sockaddr_in6, sin6_addr);
+	size_t w = family == AF_INET ? 4 : 16, have = w;
+
+	if (sa == NULL)
+		return false;
+#ifdef SOCKADDR_HAS_LEN
+	have = sa->sa_len > off ? MIN((size_t)sa->sa_len - off, w) : 0;
+#endif
+	memset(&ss, 0, sizeof(ss));
+	ss.ss_family = (sa_family_t)family;
+	memcpy((uint8_t *)&ss + off, (const uint8_t *)sa + off, have);
+	return pl_addr_from_sockaddr((struct sockaddr *)&ss, out);
+}
+
+/* The device frames from src to dst leave on (the caller frees name and
+ * nets), or false. */
+struct device {
+	char *name;
+	bool loopback;
+	GArray *nets;                 /* struct net */
+};
+
+static bool device_for(const struct pl_addr *src, const struct pl_addr *dst, struct device *dev)
 {
 	char ebuf[PCAP_ERRBUF_SIZE];
 	pcap_if_t *devs = NULL;
 	const pcap_if_t *holder = NULL, *loop = NULL;
 	bool local = false;
-	char *name = NULL;
 
 	if (pcap_findalldevs(&devs, ebuf) != 0)
-		return NULL;
+		return false;
 	for (const pcap_if_t *d = devs; d != NULL; d = d->next) {
 		if ((d->flags & PCAP_IF_LOOPBACK) && loop == NULL)
 			loop = d;
@@ -151,11 +204,50 @@ static char *device_for(const struct pl_addr *src, const struct pl_addr *dst, bo
 	if (local && loop != NULL)
 		holder = loop;
 	if (holder != NULL) {
-		name = g_strdup(holder->name);
-		*loopback = (holder->flags & PCAP_IF_LOOPBACK) != 0;
+		dev->name = g_strdup(holder->name);
+		dev->loopback = (holder->flags & PCAP_IF_LOOPBACK) != 0;
+		dev->nets = g_array_new(FALSE, FALSE, sizeof(struct net));
+		for (const pcap_addr_t *pa = holder->addresses; pa != NULL; pa = pa->next) {
+			struct net n;
+
+			if (pa->addr == NULL || !pl_addr_from_sockaddr(pa->addr, &n.addr))
+				continue;
+			if (!mask_read(pa->netmask, n.addr.family, &n.mask))
+				n.mask.family = 0;   /* unknown: every destination on-link */
+			g_array_append_val(dev->nets, n);
+		}
 	}
 	pcap_freealldevs(devs);
-	return name;
+	return holder != NULL;
+}
+
+/* Whether dst may be a neighbour on ifc: inside one of its prefixes, or a
+ * prefix of its family has no known mask. */
+static bool on_link(const struct iface *ifc, const struct pl_addr *dst)
+{
+	for (guint i = 0; i < ifc->nets->len; i++) {
+		const struct net *n = &g_array_index(ifc->nets, struct net, i);
+
+		if (n->addr.family != dst->family)
+			continue;
+		if (n->mask.family == 0)
+			return true;
+		if ((dst->v.hi & n->mask.v.hi) == (n->addr.v.hi & n->mask.v.hi) &&
+		    (dst->v.lo & n->mask.v.lo) == (n->addr.v.lo & n->mask.v.lo))
+			return true;
+	}
+	return false;
+}
+
+/* An off-link destination was learnt with m: two alike make a gateway. */
+static void gateway_note(struct gateway *g, const struct linkhdr_macs *m)
+{
+	if (g->state == GW_NONE) {
+		g->macs = *m;
+		g->state = GW_ONE;
+	} else if (g->state == GW_ONE) {
+		g->state = memcmp(&g->macs, m, sizeof(*m)) == 0 ? GW_KNOWN : GW_OFF;
+	}
 }
 
 static pcap_t *open_handle(const char *dev, int snaplen, int buffer, char *ebuf)
@@ -236,16 +328,21 @@ static void iface_open(struct syn_inject *in, struct iface *ifc)
 	}
 }
 
-static struct iface *iface_get(struct syn_inject *in, const char *name, bool loopback)
+/* The interface dev names, opened on first use; takes dev's name and nets. */
+static struct iface *iface_get(struct syn_inject *in, struct device *dev)
 {
 	struct iface *ifc;
 
 	for (ifc = in->ifaces; ifc != NULL; ifc = ifc->next)
-		if (strcmp(ifc->name, name) == 0)
+		if (strcmp(ifc->name, dev->name) == 0) {
+			g_free(dev->name);
+			g_array_free(dev->nets, TRUE);
 			return ifc;
+		}
 	ifc = g_new0(struct iface, 1);
-	ifc->name = g_strdup(name);
-	ifc->loopback = loopback;
+	ifc->name = dev->name;
+	ifc->loopback = dev->loopback;
+	ifc->nets = dev->nets;
 	ifc->dlt = -1;
 	iface_open(in, ifc);
 	pthread_mutex_lock(&in->lock);   /* the send side reads the list */
@@ -311,8 +408,7 @@ static struct iface *iface_for_src(struct syn_inject *in, const struct pl_addr *
 				   const struct pl_addr *dst)
 {
 	struct src_iface si = { .src = *src };
-	char *name;
-	bool loopback = false;
+	struct device dev;
 
 	/* A destination that is one of ours is not cached by source: it goes
 	 * out on loopback whatever address the kernel picked. */
@@ -322,10 +418,9 @@ static struct iface *iface_for_src(struct syn_inject *in, const struct pl_addr *
 		if (pl_addr_equal(&x->src, src) && !pl_addr_equal(src, dst))
 			return x->ifc;
 	}
-	if ((name = device_for(src, dst, &loopback)) == NULL)
+	if (!device_for(src, dst, &dev))
 		return NULL;
-	si.ifc = iface_get(in, name, loopback);
-	g_free(name);
+	si.ifc = iface_get(in, &dev);
 	if (!pl_addr_equal(src, dst))
 		g_array_append_val(in->srcs, si);
 	return si.ifc;
@@ -373,8 +468,18 @@ int syn_inject_prepare(struct syn_inject *in, const struct pl_addr *src, const s
 	if (raw && in->raw4 < 0)
 		return EAFNOSUPPORT;
 #endif
-	if (!raw && linkhdr_needs_macs(ifc->dlt))
-		rc = learn_macs(in, ifc, src, dst, &macs);
+	if (!raw && linkhdr_needs_macs(ifc->dlt)) {
+		struct gateway *gw = &ifc->gw[dst->family == AF_INET6];
+		bool off = !on_link(ifc, dst);
+
+		if (off && gw->state == GW_KNOWN) {
+			macs = gw->macs;
+		} else {
+			rc = learn_macs(in, ifc, src, dst, &macs);
+			if (rc == 0 && off)
+				gateway_note(gw, &macs);
+		}
+	}
 	/* A send error is the kernel's word on this probe (no route, say),
 	 * for this probe only; a frame that never showed is remembered. */
 	if (rc != 0 && rc != ETIMEDOUT)
@@ -481,6 +586,8 @@ void syn_inject_free(struct syn_inject *in)
 		if (ifc->learn != NULL)
 			pcap_close(ifc->learn);
 		g_free(ifc->name);
+		if (ifc->nets != NULL)
+			g_array_free(ifc->nets, TRUE);
 		g_free(ifc);
 	}
 	if (in->udp4 >= 0)

@@ -10,6 +10,10 @@
 #     with Linux's cooked header: the pcap_inject sender cannot frame for it,
 #     so it says so in one line and every probe through it is error/
 #     local-error (the raw-socket sender just scans it);
+#   - 16 hosts behind the lab's target (off-link: its gateway): with
+#     LAB_INJECT=1 the gateway's MAC is learnt from two of them, so exactly
+#     2 learning datagrams (UDP to port 9) reach the target, and the rows
+#     are the lab's; with raw sockets none;
 #   - an Ethernet link (a veth pair) on which no neighbour answers: the
 #     pcap_inject sender cannot learn the next hop, so every probe of that
 #     host is error/local-error after one wait of 1.5 s for the whole host,
@@ -113,6 +117,19 @@ if start_responder 512; then          # ARPHRD_PPP
 		fi
 	fi
 	stop_responder
+fi
+
+# ------------------------------- off-link hosts: the gateway learnt once
+"$LAB" texec "$LAB_NAME" -- iptables -w -I INPUT -p udp --dport 9 -m comment --comment lab-learn
+base=${LAB_SPECIAL_HOST4%.*}.64
+if scan "$LT_WORK/gw.csv" -sS -p 22,23 --states all --retries 1 "$base/28"; then
+	ipv4_range "$base" 16 >"$LT_WORK/gw.hosts"
+	printf '22\n23\n' >"$LT_WORK/gw.ports"
+	expect_rows "$LT_WORK/gw.hosts" "$LT_WORK/gw.ports" >"$LT_WORK/gw.expected"
+	csv_cols "$LT_WORK/gw.csv" ip,port,state,reason >"$LT_WORK/gw.actual"
+	expect_same "$LT_WORK/gw.expected" "$LT_WORK/gw.actual" "-sS 16 off-link hosts: state and reason"
+	expect_eq "$(lab_counter lab-learn)" "$([ "$inject" = 1 ] && echo 2 || echo 0)" \
+		"learning datagrams for 16 off-link hosts"
 fi
 
 # ----------------------------------------- Ethernet, no neighbour answers
