@@ -231,6 +231,9 @@ void *syn_rx_main(void *arg)
 		if (quiet(st, n))
 			caught_up(st, &watch, t);   /* nothing came since t */
 		pace(st, &watch);
+		/* The sender may be waiting for a slow slot: stopping must not. */
+		if (atomic_load(st->stopping))
+			pacer_close(st->pacer);
 	}
 	/* What came in before the stop was asked for is still read. */
 	while (read_captures(st, atomic_load(&st->ncap)) > 0)
