@@ -286,7 +286,8 @@ static enum method_status syn_probe(const struct method_env *env, void *state, v
 	if (rc == 0 && st->inject != NULL)
 		rc = syn_inject_prepare(st->inject, &e->src, &e->dst);
 	if (rc != 0) {
-		/* No route: the local answer, as connect gets it. */
+		/* No route (or, on the pcap_inject path, no next hop): the
+		 * local answer, as connect gets it. */
 		send_error_reason(rc, &s, &why);
 		t->r->state = s;
 		t->r->reason = why;

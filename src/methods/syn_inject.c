@@ -99,7 +99,7 @@ struct iface {
 	int fail;                     /* 0, or the errno every prepare gets */
 	pcap_t *out;                  /* inject handle, under in->lock */
 	pcap_t *learn;                /* Ethernet only; the sender thread's */
-	GArray *nets;                 /* struct net; NULL mask: none known */
+	GArray *nets;                 /* struct net (mask.family 0: not known) */
 	struct gateway gw[2];         /* IPv4, IPv6; the sender thread's */
 	struct iface *next;
 };
@@ -121,9 +121,10 @@ struct src_iface {
 
 struct syn_inject {
 	struct syn_state *st;
-	pthread_mutex_t lock;         /* routes, and the inject handles */
+	pthread_mutex_t lock;         /* routes, and sending on the inject handles
+					 (the sender and the timer both send) */
 	GHashTable *routes;           /* struct route * (key and value) */
-	struct iface *ifaces;         /* the sender thread's, as below */
+	struct iface *ifaces;         /* the sender thread's (routes point in) */
 	GArray *srcs;                 /* struct src_iface */
 	int udp4, udp6;               /* learning sockets (-1: none) */
 	int raw4;                     /* Linux: IPv4 over lo (-1: none) */
@@ -345,10 +346,8 @@ static struct iface *iface_get(struct syn_inject *in, struct device *dev)
 	ifc->nets = dev->nets;
 	ifc->dlt = -1;
 	iface_open(in, ifc);
-	pthread_mutex_lock(&in->lock);   /* the send side reads the list */
 	ifc->next = in->ifaces;
 	in->ifaces = ifc;
-	pthread_mutex_unlock(&in->lock);
 	return ifc;
 }
 
