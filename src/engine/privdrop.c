@@ -9,6 +9,9 @@
  * capabilities (setcap) changes no uid at all. So, as glibc and libcap's psx
  * do, the capability sets are cleared by every thread itself, on a signal.
  *
+ * A thread that blocks that signal makes the drop fail (exit 3) rather
+ * than keep its capabilities.
+ *
  * The raw capset(2) and capget(2) calls with <linux/capability.h>, not
  * libcap: clearing every set is one call with a zeroed argument, and it
  * saves a dependency (libcap-dev, and its psx library for the threads). */
@@ -191,7 +194,8 @@ int privdrop_check_path(const struct privdrop *pd, const char *what, const char 
 			    "'%s', who cannot write there ('%s': %s): give %s a path in a directory "
 			    "'%s' can write, or --user a user who can (--user root keeps root)",
 			    what, path, pd->user, dir,
-			    e > 0 ? g_strerror(e) : "cannot check as that user", option, pd->user);
+			    e > 0 ? g_strerror(e) : "cannot become that user to check: no CAP_SETUID?",
+			    option, pd->user);
 	g_free(dir);
 	return e != 0 ? -1 : 0;
 }
