@@ -400,8 +400,8 @@ fail:
 	return -1;
 }
 
-/* The drop cannot be undone: no way back to uid 0, real, effective or
- * saved, and no group of root's left. */
+/* The drop cannot be undone: no way back to uid 0 (real, effective or
+ * saved), and every id is the user's. */
 static int verify_switch(const struct privdrop *pd, GError **err)
 {
 	if (setuid(0) != -1 || seteuid(0) != -1 || getuid() != pd->uid ||
