@@ -37,6 +37,7 @@ struct settings {
 	int64_t max_timeout_ms;   /* 0: same as timeout */
 	int64_t max_rate;         /* probes per second, 0: unlimited */
 	int64_t capture_buffer_kib; /* the SYN scan's capture buffer */
+	char *user;               /* who a privileged scan run as root becomes */
 	int64_t seed;             /* scan order; 0 picks one (recorded for resume) */
 	bool sequential;          /* no permutation: index order */
 	char *shard;              /* "i/N", 1-based, or NULL ("auto" is resolved by
@@ -83,6 +84,10 @@ enum settings_status settings_load(struct settings *s, int argc, char **argv,
 int settings_states_mask(const char *states, unsigned *mask, GError **err);
 
 void settings_print_help(FILE *fp);
+
+/* Whether setting `name` (its long option) was given by some source
+ * (command line, environment, config), rather than left at its default. */
+bool settings_given(const struct settings *s, const char *name);
 
 /* When the error in *err is about the value of setting `name` (its message
  * quotes `value`, a path) and that value came from the environment, prefixes
