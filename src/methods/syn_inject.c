@@ -7,14 +7,17 @@
  * device to capture on; on Linux it is built with
  * -DPORTOLAN_FORCE_PCAP_INJECT (make lab-inject) so that it is tested.
  *
+ * In start(), before privileges go (the pool drops them right after it),
+ * every interface that holds an address gets its handles: one to inject
+ * on, one capture for the receiver (syn_rx.c reads every capture), and on
+ * Ethernet one to learn MACs on. Which of them a scan uses is only known
+ * per target; one that cannot be opened is said when a target needs it.
+ *
  * For each destination, before its first probe (syn_inject_prepare, on the
  * sender thread):
  *   - the interface is the one that holds the source address the routing
  *     table picked (syn.c's source_for), found in pcap_findalldevs; a
  *     destination that is one of our own addresses goes out on loopback;
- *   - the interface's handles are opened on its first use: one to inject
- *     on, one capture for the receiver (syn_rx.c reads every capture), and
- *     on Ethernet one to learn MACs on;
  *   - on Ethernet, the next hop's MAC (and the interface's own) are learnt
  *     by sending one empty UDP datagram from a kernel socket towards the
  *     destination and reading that very frame back from the interface: the
@@ -97,6 +100,7 @@ struct iface {
 	bool loopback;
 	int dlt;
 	int fail;                     /* 0, or the errno every prepare gets */
+	char *why;                    /* fail's message, said on first use */
 	pcap_t *out;                  /* inject handle, under in->lock */
 	pcap_t *learn;                /* Ethernet only; the sender thread's */
 	GArray *nets;                 /* struct net (mask.family 0: not known) */
@@ -176,14 +180,32 @@ static bool mask_read(const struct sockaddr *sa, int family, struct pl_addr *out
 	return pl_addr_from_sockaddr((struct sockaddr *)&ss, out);
 }
 
-/* The device frames from src to dst leave on (the caller frees name and
- * nets), or false. */
+/* d's on-link prefixes, as struct net. */
+static GArray *dev_nets(const pcap_if_t *d)
+{
+	GArray *nets = g_array_new(FALSE, FALSE, sizeof(struct net));
+
+	for (const pcap_addr_t *pa = d->addresses; pa != NULL; pa = pa->next) {
+		struct net n;
+
+		if (pa->addr == NULL || !pl_addr_from_sockaddr(pa->addr, &n.addr))
+			continue;
+		if (!mask_read(pa->netmask, n.addr.family, &n.mask))
+			n.mask.family = 0;   /* unknown: every destination on-link */
+		g_array_append_val(nets, n);
+	}
+	return nets;
+}
+
+/* An interface as pcap_findalldevs lists it. */
 struct device {
 	char *name;
 	bool loopback;
 	GArray *nets;                 /* struct net */
 };
 
+/* The device frames from src to dst leave on (the caller frees name and
+ * nets), or false. */
 static bool device_for(const struct pl_addr *src, const struct pl_addr *dst, struct device *dev)
 {
 	char ebuf[PCAP_ERRBUF_SIZE];
@@ -207,16 +229,7 @@ static bool device_for(const struct pl_addr *src, const struct pl_addr *dst, str
 	if (holder != NULL) {
 		dev->name = g_strdup(holder->name);
 		dev->loopback = (holder->flags & PCAP_IF_LOOPBACK) != 0;
-		dev->nets = g_array_new(FALSE, FALSE, sizeof(struct net));
-		for (const pcap_addr_t *pa = holder->addresses; pa != NULL; pa = pa->next) {
-			struct net n;
-
-			if (pa->addr == NULL || !pl_addr_from_sockaddr(pa->addr, &n.addr))
-				continue;
-			if (!mask_read(pa->netmask, n.addr.family, &n.mask))
-				n.mask.family = 0;   /* unknown: every destination on-link */
-			g_array_append_val(dev->nets, n);
-		}
+		dev->nets = dev_nets(holder);
 	}
 	pcap_freealldevs(devs);
 	return holder != NULL;
@@ -294,8 +307,8 @@ static pcap_t *open_learn(struct syn_inject *in, const char *dev, char *ebuf)
 	return p;
 }
 
-/* Opens dev's handles. A failure is said once, here, and makes every
- * destination behind dev a local error (ifc->fail). */
+/* Opens dev's handles. A failure makes every destination behind dev a
+ * local error (ifc->fail), said once when the first one needs it. */
 static void iface_open(struct syn_inject *in, struct iface *ifc)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
@@ -303,27 +316,27 @@ static void iface_open(struct syn_inject *in, struct iface *ifc)
 	const char *dlt_name;
 
 	if ((ifc->out = open_handle(ifc->name, INJECT_SNAPLEN, 0, ebuf)) == NULL) {
-		g_warning("SYN scan: cannot open %s to send on: %s", ifc->name, ebuf);
+		ifc->why = g_strdup_printf("SYN scan: cannot open %s to send on: %s", ifc->name, ebuf);
 		ifc->fail = EIO;
 		return;
 	}
 	ifc->dlt = pcap_datalink(ifc->out);
 	if (!linkhdr_supported(ifc->dlt)) {
 		dlt_name = pcap_datalink_val_to_name(ifc->dlt);
-		g_warning("SYN scan: %s has link type %s (%d), which the pcap_inject sender cannot "
-			  "frame: its targets are local errors", ifc->name,
-			  dlt_name != NULL ? dlt_name : "unknown", ifc->dlt);
+		ifc->why = g_strdup_printf("SYN scan: %s has link type %s (%d), which the pcap_inject "
+					   "sender cannot frame: its targets are local errors",
+					   ifc->name, dlt_name != NULL ? dlt_name : "unknown", ifc->dlt);
 		ifc->fail = EPROTONOSUPPORT;
 		return;
 	}
 	if (linkhdr_needs_macs(ifc->dlt) && (ifc->learn = open_learn(in, ifc->name, ebuf)) == NULL) {
-		g_warning("SYN scan: cannot capture on %s: %s", ifc->name, ebuf);
+		ifc->why = g_strdup_printf("SYN scan: cannot capture on %s: %s", ifc->name, ebuf);
 		ifc->fail = EIO;
 		return;
 	}
 	/* The receiver's capture, before the first SYN leaves on dev. */
 	if (syn_capture_add(in->st, ifc->name, &err) != 0) {
-		g_warning("%s", err->message);
+		ifc->why = g_strdup(err->message);
 		g_clear_error(&err);
 		ifc->fail = EIO;
 	}
@@ -460,8 +473,12 @@ int syn_inject_prepare(struct syn_inject *in, const struct pl_addr *src, const s
 		return rc;
 	if ((ifc = iface_for_src(in, src, dst)) == NULL)
 		return ENODEV;
-	if (ifc->fail != 0)
+	if (ifc->fail != 0) {
+		if (ifc->why != NULL)
+			g_warning("%s", ifc->why);
+		g_clear_pointer(&ifc->why, g_free);
 		return ifc->fail;
+	}
 #ifdef __linux__
 	raw = ifc->loopback && dst->family == AF_INET;
 	if (raw && in->raw4 < 0)
@@ -547,6 +564,35 @@ static int learn_socket(int family, uint16_t *port)
 	return fd;
 }
 
+/* Opens every interface that holds an address, while we may. */
+static void open_all(struct syn_inject *in)
+{
+	char ebuf[PCAP_ERRBUF_SIZE];
+	pcap_if_t *devs = NULL;
+
+	if (pcap_findalldevs(&devs, ebuf) != 0)
+		return;       /* then each opens on first use, or says why not */
+	for (const pcap_if_t *d = devs; d != NULL; d = d->next) {
+		struct device dev = { .loopback = (d->flags & PCAP_IF_LOOPBACK) != 0 };
+		bool ip = false;
+
+#ifdef PCAP_IF_UP
+		if (!(d->flags & PCAP_IF_UP))
+			continue;
+#endif
+		for (const pcap_addr_t *pa = d->addresses; pa != NULL; pa = pa->next)
+			if (pa->addr != NULL &&
+			    (pa->addr->sa_family == AF_INET || pa->addr->sa_family == AF_INET6))
+				ip = true;
+		if (!ip)
+			continue;
+		dev.name = g_strdup(d->name);
+		dev.nets = dev_nets(d);
+		(void)iface_get(in, &dev);
+	}
+	pcap_freealldevs(devs);
+}
+
 struct syn_inject *syn_inject_new(struct syn_state *st, GError **err)
 {
 	struct syn_inject *in = g_new0(struct syn_inject, 1);
@@ -569,6 +615,7 @@ struct syn_inject *syn_inject_new(struct syn_state *st, GError **err)
 		syn_inject_free(in);
 		return NULL;
 	}
+	open_all(in);
 	return in;
 }
 
@@ -585,6 +632,7 @@ void syn_inject_free(struct syn_inject *in)
 		if (ifc->learn != NULL)
 			pcap_close(ifc->learn);
 		g_free(ifc->name);
+		g_free(ifc->why);
 		if (ifc->nets != NULL)
 			g_array_free(ifc->nets, TRUE);
 		g_free(ifc);

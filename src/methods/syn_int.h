@@ -23,7 +23,7 @@
 #define SYN_DROP_BONUS_MAX 3u
 /* Captures the receiver reads: Linux's raw-socket path has one ("any"),
  * the pcap_inject path one per interface the scan sends on. */
-#define SYN_CAPTURES_MAX 16u
+#define SYN_CAPTURES_MAX 32u
 
 /* Which sender: raw IP sockets and Linux's "any" capture, or whole frames
  * with pcap_inject and a capture per interface (syn_inject.c), which the
