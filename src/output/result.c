@@ -196,9 +196,11 @@ void result_field_get(const struct result *r, size_t i, struct field_value *v,
 		break;
 	case F_ERROR:
 		/* strerror() is fine here: only the results thread formats
-		 * results. An error state without an errno still says so. */
+		 * results. An error state without an errno still says so.
+		 * Another state with an errno: an open port of a SYN scan whose
+		 * detection connect failed (enrich.c), so its service is empty. */
 		if (r->state != STATE_ERROR)
-			set_str(v, "");
+			set_str(v, r->err != 0 ? strerror(r->err) : "");
 		else if (r->err != 0)
 			set_str(v, strerror(r->err));
 		else
