@@ -197,10 +197,13 @@ void result_field_get(const struct result *r, size_t i, struct field_value *v,
 	case F_ERROR:
 		/* strerror() is fine here: only the results thread formats
 		 * results. An error state without an errno still says so.
-		 * Another state with an errno: an open port of a SYN scan whose
-		 * detection connect failed (enrich.c), so its service is empty. */
-		if (r->state != STATE_ERROR)
-			set_str(v, r->err != 0 ? strerror(r->err) : "");
+		 * An open port with an errno: a SYN scan's port whose detection
+		 * connect failed (enrich.c), so its service is empty. Any other
+		 * state's errno is not reported. */
+		if (r->state == STATE_OPEN && r->err != 0)
+			set_str(v, strerror(r->err));
+		else if (r->state != STATE_ERROR)
+			set_str(v, "");
 		else if (r->err != 0)
 			set_str(v, strerror(r->err));
 		else
