@@ -14,9 +14,11 @@
  * pool's worker, the sender, calls enrich_wait_room before each task and
  * stalls while the backlog is at its high-water mark. Results arrive only
  * for tasks handed out, so the backlog never exceeds
- *   high_water + max_pending + workers   (chains)
+ *   high_water + max_pending + 2 x workers   (chains)
  * where max_pending is the most results the method may hold at once
- * (method.h) and each worker may flush one more chain of its own results.
+ * (method.h: SYN's in-flight table, 131072) and each worker may flush a
+ * chain of its own results after its last look (counted twice, for slack).
+ * The input queue is allocated that large, so it never fills.
  *
  * Stopping: the stage finishes what it holds (every port's detection is
  * bounded by --detect-timeout) and writes all of it; a result it never got
