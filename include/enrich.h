@@ -3,11 +3,12 @@
  * The connect method identifies an open port on the connection it holds, in
  * the worker that found it. An asynchronous method (SYN) finds ports on its
  * receiver and timer threads, which must never block: a blocked receiver
- * loses answers. Its results go through this stage instead: a fixed pool of
- * threads that, per result, connects to an open port (netconn.c, bounded by
- * the connect timeout) and runs detect_service on it, looks up the PTR name
- * of a host with an open port (rdns.c, cached per address), and passes the
- * result on to the results queue.
+ * loses answers. Its results go through this stage instead: a dispatcher
+ * thread passes closed and filtered results straight on to the results
+ * queue, and a fixed pool of workers takes each open one: connects to the
+ * port (netconn.c, bounded by the connect timeout) and runs detect_service
+ * on it, looks up the host's PTR name (rdns.c, cached per address), and
+ * passes the result on.
  *
  * Back-pressure: the stage's input queue is sized so that a push never
  * waits (the receiver hands results over and goes back to the capture); the
@@ -77,7 +78,7 @@ struct bqueue *enrich_input(struct enrich *e);
  * once, when the scan is stopping. Accepts NULL (no stage: true). */
 bool enrich_wait_room(struct enrich *e);
 
-/* Chains queued and not yet taken by a stage thread. */
+/* Chains queued and not yet taken by the stage's dispatcher. */
 size_t enrich_backlog(struct enrich *e);
 
 /* After the last push (the pool is joined): closes the input, waits until
