@@ -94,7 +94,8 @@ rports="1-8000,$LAB_FILTERED_LO-$((LAB_FILTERED_LO + 19))"
 whole=$LT_WORK/whole.csv
 scan "$whole" -sS -sV -p "$rports" --states all --timeout 300 --retries 1 --max-rate 4000 "$h"
 out=$LT_WORK/res.csv
-rf=$LT_WORK/syn.resume
+# Where nobody (the user -sS drops to) can write its resume file.
+rf=$LT_RUN/syn.resume
 "$LAB" exec "$LAB_NAME" -- "$PORTOLAN" -sS -sV -p "$rports" --states all --timeout 300 --retries 1 \
 	--max-rate 4000 --resume-file "$rf" -o "$out" "$h" 2>"$LT_WORK/first.err" &
 pid=$!
