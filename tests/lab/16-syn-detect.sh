@@ -12,6 +12,8 @@
 lab_start
 
 BANNER_PORT=2222
+# The scans run in LT_RUN (lib.sh): the probes are the repository's.
+PD="--probes-dir $LT_REPO/probes"
 BANNER='SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3'
 bpid=
 stop_banner() {
@@ -64,7 +66,7 @@ expect_rows "$LT_WORK/hosts" "$LT_WORK/ports" |
 	>"$LT_WORK/expected"
 
 syn=$LT_WORK/syn.csv
-if scan "$syn" -sS -sV -R -p "$ports" --states all --timeout 300 --retries 1 "${hosts[@]}"; then
+if scan "$syn" -sS -sV -R $PD -p "$ports" --states all --timeout 300 --retries 1 "${hosts[@]}"; then
 	csv_cols "$syn" ip,port,state,reason >"$LT_WORK/syn.states"
 	expect_same "$LT_WORK/expected" "$LT_WORK/syn.states" "-sS -sV -R: states and reasons exact"
 	csv_cols "$syn" ip,port,service,product,version,error >"$LT_WORK/syn.svc"
@@ -81,7 +83,7 @@ fi
 # The connect scan is the reference for everything detection and -R add.
 con=$LT_WORK/connect.csv
 cols=ip,host,port,state,reason,ptr,error,service,product,version,info,os_hint,banner
-if scan "$con" -sT -sV -R -p "$ports" --states all --timeout 300 --retries 1 "${hosts[@]}"; then
+if scan "$con" -sT -sV -R $PD -p "$ports" --states all --timeout 300 --retries 1 "${hosts[@]}"; then
 	csv_cols "$con" "$cols" >"$LT_WORK/connect.all"
 	csv_cols "$syn" "$cols" >"$LT_WORK/syn.all"
 	expect_same "$LT_WORK/connect.all" "$LT_WORK/syn.all" "-sS -sV -R as -sT -sV -R: $cols"
@@ -92,11 +94,11 @@ h=$LAB_HOST4
 # 1-8000 holds the banner port and six of the lab's open ports.
 rports="1-8000,$LAB_FILTERED_LO-$((LAB_FILTERED_LO + 19))"
 whole=$LT_WORK/whole.csv
-scan "$whole" -sS -sV -p "$rports" --states all --timeout 300 --retries 1 --max-rate 4000 "$h"
+scan "$whole" -sS -sV $PD -p "$rports" --states all --timeout 300 --retries 1 --max-rate 4000 "$h"
 out=$LT_WORK/res.csv
 # Where nobody (the user -sS drops to) can write its resume file.
 rf=$LT_RUN/syn.resume
-"$LAB" exec "$LAB_NAME" -- "$PORTOLAN" -sS -sV -p "$rports" --states all --timeout 300 --retries 1 \
+"$LAB" exec "$LAB_NAME" -- "$PORTOLAN" -sS -sV $PD -p "$rports" --states all --timeout 300 --retries 1 \
 	--max-rate 4000 --resume-file "$rf" -o "$out" "$h" 2>"$LT_WORK/first.err" &
 pid=$!
 sleep 1
