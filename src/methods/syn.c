@@ -97,17 +97,6 @@ static int syn_check(const struct scan_plan *plan, GError **err)
 		    "the SYN scan (-sS) is implemented on Linux only so far: use the connect scan");
 	return -1;
 #else
-	if (plan->probes != NULL) {
-		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-			    "service detection (-s, -sV) with the SYN scan (-sS) is not supported yet: "
-			    "use the connect scan for detection");
-		return -1;
-	}
-	if (plan->reverse_dns) {
-		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-			    "reverse DNS (-R) with the SYN scan (-sS) is not supported yet");
-		return -1;
-	}
 	if (!plan->dry_run && !may_open_raw()) {
 		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
 			    "the SYN scan (-sS) needs raw sockets: run it as root, or give the binary "
@@ -621,6 +610,7 @@ const struct scan_method method_syn = {
 	.caps = METHOD_CAP_PRIVILEGED | METHOD_CAP_CAPTURE | METHOD_CAP_ASYNC,
 	.reasons = syn_reasons,
 	.max_workers = 1,
+	.max_pending = SYN_INFLIGHT_MAX,
 	.check = syn_check,
 	.start = syn_start,
 	.probe = syn_probe,
