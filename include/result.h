@@ -49,7 +49,8 @@ struct result {
 	enum reason reason;
 	double latency_ms;       /* time of the deciding attempt */
 	unsigned attempts;       /* connect() calls made, retries included */
-	int err;                 /* errno behind STATE_ERROR, else 0 */
+	int err;                 /* errno behind STATE_ERROR; for an open port, why its
+				    detection could not connect (enrich.h); else 0 */
 	char *ptr;               /* reverse DNS name (owned, g_malloc'd), or NULL */
 	/* Service detection (owned, g_free; NULL when not detected). */
 	char *service;

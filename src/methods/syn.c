@@ -93,17 +93,6 @@ static bool may_open_raw(void)
 
 static int syn_check(const struct scan_plan *plan, GError **err)
 {
-	if (plan->probes != NULL) {
-		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-			    "service detection (-s, -sV) with the SYN scan (-sS) is not supported yet: "
-			    "use the connect scan for detection");
-		return -1;
-	}
-	if (plan->reverse_dns) {
-		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-			    "reverse DNS (-R) with the SYN scan (-sS) is not supported yet");
-		return -1;
-	}
 	if (!plan->dry_run && !may_open_raw()) {
 #ifdef __linux__
 		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
@@ -647,6 +636,7 @@ const struct scan_method method_syn = {
 	.caps = METHOD_CAP_PRIVILEGED | METHOD_CAP_CAPTURE | METHOD_CAP_ASYNC,
 	.reasons = syn_reasons,
 	.max_workers = 1,
+	.max_pending = SYN_INFLIGHT_MAX,
 	.check = syn_check,
 	.start = syn_start,
 	.probe = syn_probe,

@@ -196,8 +196,13 @@ void result_field_get(const struct result *r, size_t i, struct field_value *v,
 		break;
 	case F_ERROR:
 		/* strerror() is fine here: only the results thread formats
-		 * results. An error state without an errno still says so. */
-		if (r->state != STATE_ERROR)
+		 * results. An error state without an errno still says so.
+		 * An open port with an errno: a SYN scan's port whose detection
+		 * connect failed (enrich.c), so its service is empty. Any other
+		 * state's errno is not reported. */
+		if (r->state == STATE_OPEN && r->err != 0)
+			set_str(v, strerror(r->err));
+		else if (r->state != STATE_ERROR)
 			set_str(v, "");
 		else if (r->err != 0)
 			set_str(v, strerror(r->err));

@@ -181,6 +181,15 @@ static void test_field_error(void **state)
 	r.err = ECONNREFUSED;
 	field_text(&r, 9, buf, sizeof buf);
 	assert_string_equal(buf, "");
+	/* Except on an open port: why its detection connect failed (a SYN
+	 * scan with -s, enrich.c); the port stays open. */
+	r.state = STATE_OPEN;
+	r.err = ETIMEDOUT;
+	field_text(&r, 9, buf, sizeof buf);
+	assert_string_equal(buf, strerror(ETIMEDOUT));
+	r.err = 0;
+	field_text(&r, 9, buf, sizeof buf);
+	assert_string_equal(buf, "");
 }
 
 static void test_metrics(void **state)

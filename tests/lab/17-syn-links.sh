@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# 16-syn-links: the SYN scan over links other than the lab's veth, in the
+# 17-syn-links: the SYN scan over links other than the lab's veth, in the
 # scanner namespace, on whichever sender the binary was built with (the
 # pcap_inject one when LAB_INJECT=1: make lab-inject sets it):
 #   - a tun device (no link-layer header: DLT_RAW to the pcap_inject sender)
