@@ -656,13 +656,15 @@ static const char rec0[] =
 	"{\"ip\":\"192.0.2.1\",\"host\":\"\",\"port\":22,\"proto\":\"tcp\","
 	"\"state\":\"open\",\"reason\":\"syn-ack\",\"latency_ms\":0.500,"
 	"\"attempts\":1,\"ptr\":\"\",\"error\":\"\","
-	"\"service\":\"\",\"product\":\"\",\"version\":\"\",\"info\":\"\",\"os_hint\":\"\",\"banner\":\"\"}";
+	"\"service\":\"\",\"product\":\"\",\"version\":\"\",\"info\":\"\",\"os_hint\":\"\",\"banner\":\"\","
+	"\"os\":null}";
 static const char rec1[] =
 	"{\"ip\":\"2001:db8::1\",\"host\":\"example.org\",\"port\":443,"
 	"\"proto\":\"tcp\",\"state\":\"closed\",\"reason\":\"conn-refused\","
 	"\"latency_ms\":12.250,\"attempts\":2,\"ptr\":\"ptr.example.org\","
 	"\"error\":\"\","
-	"\"service\":\"\",\"product\":\"\",\"version\":\"\",\"info\":\"\",\"os_hint\":\"\",\"banner\":\"\"}";
+	"\"service\":\"\",\"product\":\"\",\"version\":\"\",\"info\":\"\",\"os_hint\":\"\",\"banner\":\"\","
+	"\"os\":null}";
 static const char hostile_host_json[] =
 	"\"host\":\"=cmd|' /C calc'!A0,\\\"x\\\"\\r\\n\\u0001\\u001b[31m"
 	"\\ufffd\\ufffd\\ufffd\\ufffd\\u007f\xc3\xa9\"";
@@ -783,10 +785,12 @@ static void test_csv_round(void **state)
 	assert_true(g_utf8_validate(out, (gssize)len, NULL));
 	assert_true(g_str_has_prefix(out,
 		"ip,host,port,proto,state,reason,latency_ms,attempts,ptr,error,"
-		"service,product,version,info,os_hint,banner\r\n"
-		"192.0.2.1,,22,tcp,open,syn-ack,0.500,1,,,,,,,,\r\n"
+		"service,product,version,info,os_hint,banner,os_family,os_accuracy,"
+		"os_reason,os_ttl,os_initial_ttl,os_window,os_mss,os_options,os_wscale,"
+		"os_df,os_timestamps\r\n"
+		"192.0.2.1,,22,tcp,open,syn-ack,0.500,1,,,,,,,,,,,,,,,,,,,\r\n"
 		"2001:db8::1,example.org,443,tcp,closed,conn-refused,12.250,2,"
-		"ptr.example.org,,,,,,,\r\n"));
+		"ptr.example.org,,,,,,,,,,,,,,,,,,\r\n"));
 	rows = csv_parse(out, len);
 	assert_non_null(rows);
 	assert_int_equal(rows->len, 4);
@@ -890,7 +894,7 @@ static void test_nonfinite_latency(void **state)
 	free(out);
 
 	out = run_writer(&writer_csv, r, 1, &len);
-	assert_non_null(strstr(out, "\r\n192.0.2.1,,22,tcp,open,syn-ack,,1,,,,,,,,\r\n"));
+	assert_non_null(strstr(out, "\r\n192.0.2.1,,22,tcp,open,syn-ack,,1,,,,,,,,,,,,,,,,,,,\r\n"));
 	free(out);
 
 	out = run_writer(&writer_table, r, 1, &len);
