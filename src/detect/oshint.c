@@ -194,9 +194,9 @@ void oshint_finish(struct result *r)
 		return;
 	}
 	if (b != 0 && (b & g.set) != 0) {
-		/* The banner is the more precise when the SYN-ACK allowed
-		 * several ("Unix-like" and a Linux banner). */
-		set_verdict(r, b == (b & g.set) ? bfam : g.family,
+		/* The banner names one family, so it is the more precise when
+		 * the SYN-ACK allowed several ("Unix-like" and a Linux banner). */
+		set_verdict(r, bfam,
 			    (g.accuracy > ACC_BANNER ? g.accuracy : ACC_BANNER) + ACC_AGREE_BONUS,
 			    g_strdup_printf("%s; banner says %s: they agree", g.reason, r->os_hint));
 		return;
