@@ -211,8 +211,10 @@ static const char *row_set_text(struct row *w, const char *key, const char *s)
 		 * the other evidence columns then carry. */
 		if (s[0] == '\0')
 			return NULL;
-		if (strlen(s) >= OS_OPTIONS_LEN)
-			return "too long for TCP options";
+		/* What packet.c writes: kind names and numbers, commas. Nothing
+		 * else, so no writer ever changes it on the way out. */
+		if (strlen(s) >= OS_OPTIONS_LEN || strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789,") != strlen(s))
+			return "not a TCP option order";
 		memcpy(row_ev(w)->options, s, strlen(s) + 1);
 		return NULL;
 	}
