@@ -139,7 +139,9 @@ check "-f xml writes XML to a file without the extension" \
 # 3b. A SYN scan (root or CAP_NET_RAW only) gets <os> from the SYN-ACK of
 # loopback's own stack (initial TTL 64, Linux's option order on Linux), and
 # the document stays valid.
-if "$PORTOLAN" -sS -p "$port" -q -o "$tmp/syn.xml" 127.0.0.1 2>"$tmp/syn.err"; then
+# --user root: the test directory and the cwd are root's alone (the resume
+# file would be written after the drop to nobody).
+if "$PORTOLAN" -sS --user root -p "$port" -q -o "$tmp/syn.xml" 127.0.0.1 2>"$tmp/syn.err"; then
 	check "SYN scan with OS hint: syn.xml is valid against nmap.dtd" \
 		xmllint --noout --dtdvalid "$DTD" "$tmp/syn.xml"
 	check "SYN scan: <os> names port $port and has an osmatch with an osclass" \
