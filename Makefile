@@ -132,7 +132,7 @@ integration-poll:
 # which the BSDs and macOS run, forced on Linux in its own build directory:
 # the SYN lab tests run on it (root; SKIP without). LAB_INJECT_TESTS picks.
 INJECT_BUILD := build-inject
-LAB_INJECT_TESTS ?= 10-syn 11-syn-loss 12-syn-resume 14-syn-drops 15-syn-privdrop 16-syn-detect 17-syn-links
+LAB_INJECT_TESTS ?= 10-syn 11-syn-loss 12-syn-resume 13-syn-os 14-syn-drops 15-syn-privdrop 16-syn-detect 17-syn-links
 lab-inject:
 	$(MAKE) BUILD=$(INJECT_BUILD) BIN=$(INJECT_BUILD)/portolan EXTRA_CFLAGS="$(EXTRA_CFLAGS) -DPORTOLAN_FORCE_PCAP_INJECT" \
 	        $(INJECT_BUILD)/portolan $(patsubst $(BUILD)/%,$(INJECT_BUILD)/%,$(HELPER_BIN))
