@@ -15,10 +15,11 @@
  * went on is an error, not filtered), and ENOBUFS on send (the sender waits
  * and sends again; neither an attempt nor a result).
  *
- * Sending: a raw IPv4 socket and a raw IPv6 socket with the IP header
- * included (IPPROTO_RAW) on Linux. Elsewhere (the BSDs, macOS) the same
- * raw sockets exist but differ in byte order of ip_len/ip_off; that path is
- * not written yet, and check() refuses -sS there.
+ * Sending, two ways (SYN_PCAP_INJECT in syn_int.h): on Linux a raw IPv4
+ * socket and a raw IPv6 socket with the IP header included (IPPROTO_RAW),
+ * answers captured on the "any" device; on the BSDs and macOS, whose raw
+ * sockets differ in the byte order of ip_len/ip_off, whole frames written
+ * with pcap_inject and a capture per interface (syn_inject.c).
  *
  * The kernel answers every SYN-ACK with a RST (it has no socket for our
  * source port): the target sees the half-open connection closed, as with
@@ -92,19 +93,19 @@ static bool may_open_raw(void)
 
 static int syn_check(const struct scan_plan *plan, GError **err)
 {
-#ifndef __linux__
-	g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-		    "the SYN scan (-sS) is implemented on Linux only so far: use the connect scan");
-	return -1;
-#else
 	if (!plan->dry_run && !may_open_raw()) {
+#ifdef __linux__
 		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
 			    "the SYN scan (-sS) needs raw sockets: run it as root, or give the binary "
 			    "CAP_NET_RAW (setcap cap_net_raw,cap_net_admin+ep /path/to/portolan)");
+#else
+		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+			    "the SYN scan (-sS) needs to send and capture through BPF (/dev/bpf*): "
+			    "run it as root");
+#endif
 		return -1;
 	}
 	return 0;
-#endif
 }
 
 /* --------------------------------------------------------------- sending */
@@ -136,16 +137,19 @@ int syn_send(struct syn_state *st, const struct syn_entry *e)
 	size_t len = packet_build_syn(buf, &s);
 	struct sockaddr_storage ss;
 	socklen_t sl = pl_addr_sockaddr(&e->dst, 0, &ss);
-	int fd = e->dst.family == AF_INET ? st->fd4 : st->fd6;
+	int fd = e->dst.family == AF_INET ? st->fd4 : st->fd6, rc;
 
-	if (fd < 0)
-		return EAFNOSUPPORT;
-	if (sendto(fd, buf, len, 0, (struct sockaddr *)&ss, sl) == (ssize_t)len) {
+	if (st->inject != NULL)
+		rc = syn_inject_send(st->inject, &e->dst, buf, len);
+	else if (fd < 0)
+		rc = EAFNOSUPPORT;
+	else
+		rc = sendto(fd, buf, len, 0, (struct sockaddr *)&ss, sl) == (ssize_t)len ? 0 : errno;
+	if (rc == 0) {
 		count(&st->count.sent);
 		count(&st->metrics->attempts);
-		return 0;
 	}
-	return errno;
+	return rc;
 }
 
 /* A local shortage of buffers says nothing about the port. */
@@ -267,8 +271,12 @@ static enum method_status syn_probe(const struct method_env *env, void *state, v
 	e->timing = env->timing;
 	e->r = t->r;
 	e->heap_idx = SIZE_MAX;
-	if ((rc = source_for(t->sa, t->salen, &e->src)) != 0) {
-		/* No route: the local answer, as connect gets it. */
+	rc = source_for(t->sa, t->salen, &e->src);
+	if (rc == 0 && st->inject != NULL)
+		rc = syn_inject_prepare(st->inject, &e->src, &e->dst);
+	if (rc != 0) {
+		/* No route (or, on the pcap_inject path, no next hop): the
+		 * local answer, as connect gets it. */
 		send_error_reason(rc, &s, &why);
 		t->r->state = s;
 		t->r->reason = why;
@@ -406,13 +414,18 @@ static void *timer_main(void *arg)
 
 /* ------------------------------------------------------------ start/finish */
 
-static pcap_t *open_capture(struct syn_state *st, GError **err)
+int syn_capture_add(struct syn_state *st, const char *device, GError **err)
 {
 	char ebuf[PCAP_ERRBUF_SIZE] = "", filter[256];
 	struct bpf_program prog;
-	pcap_t *p = pcap_create("any", ebuf);
+	size_t n = atomic_load(&st->ncap);
+	pcap_t *p = NULL;
 
-	if (p == NULL)
+	if (n == SYN_CAPTURES_MAX) {
+		g_strlcpy(ebuf, "too many interfaces", sizeof(ebuf));
+		goto fail;
+	}
+	if ((p = pcap_create(device, ebuf)) == NULL)
 		goto fail;
 	(void)pcap_set_snaplen(p, CAPTURE_SNAPLEN);
 	(void)pcap_set_buffer_size(p, (int)st->plan->capture_buffer);
@@ -435,13 +448,15 @@ static pcap_t *open_capture(struct syn_state *st, GError **err)
 	pcap_freecode(&prog);
 	if (pcap_setnonblock(p, 1, ebuf) != 0)
 		goto fail;
-	st->dlt = pcap_datalink(p);
-	return p;
+	st->cap[n] = (struct syn_capture){ .st = st, .p = p, .dlt = pcap_datalink(p) };
+	atomic_store(&st->ncap, n + 1);
+	return 0;
 fail:
-	g_set_error(err, PL_ERROR, PL_ERROR_RUNTIME, "SYN scan: cannot open the capture: %s", ebuf);
+	g_set_error(err, PL_ERROR, PL_ERROR_RUNTIME, "SYN scan: cannot open the capture on %s: %s",
+		    device, ebuf);
 	if (p != NULL)
 		pcap_close(p);
-	return NULL;
+	return -1;
 }
 
 static int open_raw(int family)
@@ -457,8 +472,9 @@ static int open_raw(int family)
 
 static void state_free(struct syn_state *st)
 {
-	if (st->pcap != NULL)
-		pcap_close(st->pcap);
+	syn_inject_free(st->inject);
+	for (size_t i = 0; i < atomic_load(&st->ncap); i++)
+		pcap_close(st->cap[i].p);
 	if (st->fd4 >= 0)
 		close(st->fd4);
 	if (st->fd6 >= 0)
@@ -495,11 +511,14 @@ static struct syn_state *state_new(const struct method_env *env)
 	return st;
 }
 
-static int syn_start(const struct method_env *env, void **state, GError **err)
+/* The sending path: raw sockets and the "any" capture, or the pcap_inject
+ * sender, whose interfaces and captures open as targets need them. */
+static int open_path(struct syn_state *st, GError **err)
 {
-	struct syn_state *st = state_new(env);
 	int e4, e6;
 
+	if (SYN_PCAP_INJECT)
+		return (st->inject = syn_inject_new(st, err)) != NULL ? 0 : -1;
 	st->fd4 = open_raw(AF_INET);
 	e4 = errno;
 	st->fd6 = open_raw(AF_INET6);
@@ -507,9 +526,16 @@ static int syn_start(const struct method_env *env, void **state, GError **err)
 	if (st->fd4 < 0 && st->fd6 < 0) {
 		g_set_error(err, PL_ERROR, PL_ERROR_RUNTIME, "SYN scan: cannot open a raw socket: %s",
 			    g_strerror(st->fd4 < 0 ? e4 : e6));
-		goto fail;
+		return -1;
 	}
-	if ((st->pcap = open_capture(st, err)) == NULL)
+	return syn_capture_add(st, "any", err);
+}
+
+static int syn_start(const struct method_env *env, void **state, GError **err)
+{
+	struct syn_state *st = state_new(env);
+
+	if (open_path(st, err) != 0)
 		goto fail;
 	if (pthread_create(&st->rx, NULL, syn_rx_main, st) != 0)
 		goto threads;

@@ -1,5 +1,5 @@
-/* syn_int.h: what the SYN method's files (syn.c, syn_rx.c, syn_table.c)
- * share; nothing outside src/methods/syn*.c includes it. */
+/* syn_int.h: what the SYN method's files (syn.c, syn_rx.c, syn_table.c,
+ * syn_inject.c) share; nothing outside src/methods/syn*.c includes it. */
 #ifndef PORTOLAN_SYN_INT_H
 #define PORTOLAN_SYN_INT_H
 
@@ -21,6 +21,29 @@
 /* Extra attempts a probe may get, beyond --retries, when the capture
  * dropped packets while it was waiting: its answer may have been lost. */
 #define SYN_DROP_BONUS_MAX 3u
+/* Captures the receiver reads: Linux's raw-socket path has one ("any"),
+ * the pcap_inject path one per interface the scan sends on. */
+#define SYN_CAPTURES_MAX 32u
+
+/* Which sender: raw IP sockets and Linux's "any" capture, or whole frames
+ * with pcap_inject and a capture per interface (syn_inject.c), which the
+ * BSDs and macOS need and Linux builds with -DPORTOLAN_FORCE_PCAP_INJECT. */
+#if !defined(__linux__) || defined(PORTOLAN_FORCE_PCAP_INJECT)
+#define SYN_PCAP_INJECT 1
+#else
+#define SYN_PCAP_INJECT 0
+#endif
+
+struct syn_state;
+struct syn_inject;
+
+/* One capture the receiver reads, with its own link type. */
+struct syn_capture {
+	struct syn_state *st;
+	pcap_t *p;
+	int dlt;
+	unsigned drops;               /* pcap's counter at the last look (receiver's) */
+};
 
 /* One probe waiting for its answer. The table (by target address and port)
  * and the deadline heap both point to it; it lives until it is answered,
@@ -48,8 +71,12 @@ struct syn_counters {
 
 struct syn_state {
 	int fd4, fd6;                 /* raw sockets (-1: family not used) */
-	pcap_t *pcap;
-	int dlt;
+	struct syn_inject *inject;    /* the pcap_inject sender, or NULL */
+	/* Filled in order, then published by ncap: the receiver reads
+	 * cap[0..ncap) while the sender may add one (added from one thread
+	 * at a time; closed only after the receiver stopped). */
+	struct syn_capture cap[SYN_CAPTURES_MAX];
+	_Atomic size_t ncap;
 	struct synkey key;
 	const struct scan_plan *plan;
 	struct bqueue *results;
@@ -92,6 +119,24 @@ int syn_send(struct syn_state *st, const struct syn_entry *e);
 /* Fills e->r from an answer or an expiry and pushes it; frees e. Without
  * the lock. */
 void syn_deliver(struct syn_state *st, struct syn_entry *e, enum port_state s, enum reason why);
+
+/* syn.c: opens a capture on device for the receiver, with the answers'
+ * filter, and adds it to st->cap. 0, or -1 with *err set. */
+int syn_capture_add(struct syn_state *st, const char *device, GError **err);
+
+/* syn_inject.c: the pcap_inject sender. */
+struct syn_inject *syn_inject_new(struct syn_state *st, GError **err);
+void syn_inject_free(struct syn_inject *in);
+/* Before dst's first probe, on the sender thread: the interface towards it
+ * (its handles and capture opened on first use) and its link header
+ * (learnt and cached). 0, or an errno that makes the probe a local error
+ * (ETIMEDOUT: the next hop could not be learnt) or, from the kernel's
+ * send, the reason it gives. */
+int syn_inject_prepare(struct syn_inject *in, const struct pl_addr *src, const struct pl_addr *dst);
+/* Sends the IP datagram (len bytes, at most PACKET_SYN_MAX) framed for
+ * dst's interface; any thread. 0, or an errno (ENOBUFS: a shortage). */
+int syn_inject_send(struct syn_inject *in, const struct pl_addr *dst, const uint8_t *dgram,
+		    size_t len);
 
 /* syn_rx.c: the receiver thread. */
 void *syn_rx_main(void *arg);

@@ -1,7 +1,9 @@
 /* syn_rx.c: the SYN method's receiver thread.
  *
- * It reads the capture (non-blocking, woken by poll() so that finish() can
- * stop it within POLL_MS), checks every answer against the keyed cookie
+ * It reads the captures (st->cap: one on Linux's raw-socket path, one per
+ * interface on the pcap_inject path, each parsed by its own link type;
+ * non-blocking, woken by poll() so that finish() can stop it within
+ * POLL_MS), checks every answer against the keyed cookie
  * first (synkey.h: a forged or stale answer is counted as rejected and costs
  * no lookup), then finds the probe it answers, takes it out of flight and
  * delivers its result. It also watches the capture's drop counter: a drop
@@ -109,10 +111,11 @@ static void on_icmp(struct syn_state *st, const struct packet_answer *a)
 
 static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
-	struct syn_state *st = (struct syn_state *)user;
+	const struct syn_capture *c = (const struct syn_capture *)user;
+	struct syn_state *st = c->st;
 	struct packet_answer a;
 
-	switch (packet_parse(st->dlt, bytes, h->caplen, &a)) {
+	switch (packet_parse(c->dlt, bytes, h->caplen, &a)) {
 	case PACKET_TCP:
 		on_tcp(st, &a);
 		break;
@@ -126,7 +129,6 @@ static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *by
 
 /* The capture's account at the last look. */
 struct rx_watch {
-	unsigned drops;               /* pcap's counter */
 	uint64_t new_drops;           /* since the pacer's last interval */
 	uint64_t sent;
 	int64_t at_ns, next_ns;       /* the pacer's interval */
@@ -139,13 +141,19 @@ struct rx_watch {
 static void watch_drops(struct syn_state *st, struct rx_watch *w)
 {
 	struct pcap_stat ps;
-	unsigned n;
+	unsigned n = 0;
 
-	if (pcap_stats(st->pcap, &ps) != 0 || ps.ps_drop == w->drops)
+	for (size_t i = 0; i < atomic_load(&st->ncap); i++) {
+		struct syn_capture *c = &st->cap[i];
+
+		if (pcap_stats(c->p, &ps) != 0 || ps.ps_drop == c->drops)
+			continue;
+		n += ps.ps_drop - c->drops;
+		c->drops = ps.ps_drop;
+	}
+	if (n == 0)
 		return;
-	n = ps.ps_drop - w->drops;
 	atomic_fetch_add_explicit(&st->count.dropped, n, memory_order_relaxed);
-	w->drops = ps.ps_drop;
 	w->new_drops += n;
 	pthread_mutex_lock(&st->lock);
 	st->drop_gen++;
@@ -175,22 +183,60 @@ static void caught_up(struct syn_state *st, struct rx_watch *w, int64_t t)
 	atomic_store(&st->rx_caught_up_ns, t);
 }
 
+/* Reads what the first n captures hold; how many frames that was. */
+static int read_captures(struct syn_state *st, size_t n)
+{
+	int got = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		int r = pcap_dispatch(st->cap[i].p, -1, on_frame, (u_char *)&st->cap[i]);
+
+		if (r > 0)
+			got += r;
+	}
+	return got;
+}
+
+/* Waits up to POLL_MS for a frame on any of the first n captures; true
+ * when none came (a capture without a selectable descriptor is looked at
+ * again after 1 ms, and never counts as quiet). */
+static bool quiet(struct syn_state *st, size_t n)
+{
+	struct pollfd pfd[SYN_CAPTURES_MAX];
+	nfds_t k = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		pfd[k].fd = pcap_get_selectable_fd(st->cap[i].p);
+		pfd[k].events = POLLIN;
+		if (pfd[k].fd >= 0)
+			k++;
+	}
+	if (k < n) {
+		(void)poll(NULL, 0, 1);
+		return false;
+	}
+	return poll(pfd, k, POLL_MS) == 0;
+}
+
 void *syn_rx_main(void *arg)
 {
 	struct syn_state *st = arg;
-	struct pollfd pfd = { .fd = pcap_get_selectable_fd(st->pcap), .events = POLLIN };
 	struct rx_watch watch = { .at_ns = mono_ns(), .next_ns = mono_ns() };
 
 	while (!atomic_load(&st->rx_quit)) {
 		int64_t t;
+		size_t n;
 
-		/* Caught up to t once a read that began at t found nothing. */
-		do
+		/* Caught up to t once a read that began at t found nothing. A
+		 * capture added after t serves only probes sent after t. */
+		do {
 			t = mono_ns();
-		while (pcap_dispatch(st->pcap, -1, on_frame, (u_char *)st) > 0);
+			n = atomic_load(&st->ncap);
+		} while (read_captures(st, n) > 0);
 		caught_up(st, &watch, t);
 		t = mono_ns();
-		if (pfd.fd >= 0 && poll(&pfd, 1, POLL_MS) == 0)
+		n = atomic_load(&st->ncap);
+		if (quiet(st, n))
 			caught_up(st, &watch, t);   /* nothing came since t */
 		pace(st, &watch);
 		/* The sender may be waiting for a slow slot: stopping must not. */
@@ -198,7 +244,7 @@ void *syn_rx_main(void *arg)
 			pacer_close(st->pacer);
 	}
 	/* What came in before the stop was asked for is still read. */
-	while (pcap_dispatch(st->pcap, -1, on_frame, (u_char *)st) > 0)
+	while (read_captures(st, atomic_load(&st->ncap)) > 0)
 		;
 	return NULL;
 }

@@ -12,16 +12,26 @@
  * an option order of known names or numbers, terminated within its
  * buffer) and the classifier gives a family with an accuracy of at most
  * 100 or nothing. The rest of the input is also read as a bare option list
- * (packet_tcp_options) of exactly its size. Any violation aborts. */
+ * (packet_tcp_options) of exactly its size. The same SYN behind every
+ * link-layer header the pcap_inject sender writes (linkhdr.c) parses back
+ * the same.
+ *
+ * The frame also goes through linkhdr_learn (the MACs of our own UDP
+ * datagram), with the addresses it would carry as IPv4 or IPv6 behind an
+ * Ethernet header, so that the fuzzer can reach acceptance: an accepted
+ * frame is long enough for its IP header, and the MACs are its first 12
+ * bytes, which linkhdr_build writes back the same. Any violation aborts. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <glib.h>
 
+#include "linkhdr.h"
 #include "oshint.h"
 #include "packet.h"
 #include "fuzz_common.h"
@@ -46,6 +56,8 @@ static void fail(const char *what)
 	abort();
 }
 
+static void framed(const struct packet_syn *s, const uint8_t *syn, size_t n);
+
 /* A SYN from the answer's fields parses back to the same fields. */
 static void round_trip(const struct packet_answer *a)
 {
@@ -69,6 +81,80 @@ static void round_trip(const struct packet_answer *a)
 	    a->sport != b.sport || a->dport != b.dport || a->seq != b.seq ||
 	    b.flags != TCP_FLAG_SYN || b.ack != 0)
 		fail("a built SYN parses to other fields");
+	framed(&s, buf, n);
+}
+
+/* The SYN behind each header the inject sender writes parses back. */
+static void framed(const struct packet_syn *s, const uint8_t *syn, size_t n)
+{
+	static const struct linkhdr_macs m = { { 2, 0, 0, 0, 0, 1 }, { 2, 0, 0, 0, 0, 2 } };
+	uint8_t frame[LINKHDR_MAX + PACKET_SYN_MAX];
+	struct packet_answer b;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(dlts); i++) {
+		int h = linkhdr_build(dlts[i], s->src.family, &m, frame);
+
+		if (h < 0) {
+			if (linkhdr_supported(dlts[i]))
+				fail("a supported link type framed nothing");
+			continue;
+		}
+		if (h > LINKHDR_MAX)
+			fail("a link-layer header longer than LINKHDR_MAX");
+		memcpy(frame + h, syn, n);
+		if (packet_parse(dlts[i], frame, (size_t)h + n, &b) != PACKET_TCP ||
+		    !pl_addr_equal(&s->src, &b.src) || !pl_addr_equal(&s->dst, &b.dst) ||
+		    s->sport != b.sport || s->dport != b.dport || s->seq != b.seq)
+			fail("a framed SYN parses to other fields");
+	}
+}
+
+/* The addresses of family at offsets so and do of frame, if it holds them. */
+static bool addrs_at(const uint8_t *f, size_t len, int family, size_t so, size_t dof,
+		     struct pl_addr *src, struct pl_addr *dst)
+{
+	size_t w = family == AF_INET ? 4 : 16;
+	struct sockaddr_storage ss;
+
+	if (len < so + w || len < dof + w)
+		return false;
+	memset(&ss, 0, sizeof(ss));
+	ss.ss_family = (sa_family_t)family;
+	if (family == AF_INET)
+		memcpy(&((struct sockaddr_in *)&ss)->sin_addr, f + so, 4);
+	else
+		memcpy(&((struct sockaddr_in6 *)&ss)->sin6_addr, f + so, 16);
+	if (!pl_addr_from_sockaddr((struct sockaddr *)&ss, src))
+		return false;
+	if (family == AF_INET)
+		memcpy(&((struct sockaddr_in *)&ss)->sin_addr, f + dof, 4);
+	else
+		memcpy(&((struct sockaddr_in6 *)&ss)->sin6_addr, f + dof, 16);
+	return pl_addr_from_sockaddr((struct sockaddr *)&ss, dst);
+}
+
+static void learn(int dlt, const uint8_t *f, size_t len)
+{
+	/* Where an untagged and a tagged Ethernet frame hold the addresses. */
+	static const struct { int family; size_t so, dof, min; } at[] = {
+		{ AF_INET, 26, 30, 34 }, { AF_INET, 30, 34, 38 },
+		{ AF_INET6, 22, 38, 54 }, { AF_INET6, 26, 42, 58 },
+	};
+	struct pl_addr src, dst;
+	struct linkhdr_macs m;
+	uint8_t h[LINKHDR_MAX];
+
+	for (size_t i = 0; i < G_N_ELEMENTS(at); i++) {
+		if (!addrs_at(f, len, at[i].family, at[i].so, at[i].dof, &src, &dst) ||
+		    !linkhdr_learn(dlt, f, len, &src, &dst, &m))
+			continue;
+		if (dlt != PACKET_DLT_EN10MB || len < at[i].min)
+			fail("learnt from a frame too short or not Ethernet");
+		if (memcmp(m.dst, f, 6) != 0 || memcmp(m.src, f + 6, 6) != 0)
+			fail("learnt MACs are not the frame's");
+		if (linkhdr_build(dlt, at[i].family, &m, h) != 14 || memcmp(h, f, 12) != 0)
+			fail("the learnt MACs do not frame back the same");
+	}
 }
 
 /* The order string: NUL-terminated in its buffer, comma-separated names
@@ -133,6 +219,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	frame = g_memdup2(data + 1, size - 1);
 	k = packet_parse(dlts[data[0] % G_N_ELEMENTS(dlts)], frame, size - 1, &a);
+	learn(dlts[data[0] % G_N_ELEMENTS(dlts)], frame, size - 1);
 	if (k == PACKET_TCP || k == PACKET_ICMP) {
 		if (a.src.family != a.dst.family ||
 		    (a.src.family != AF_INET && a.src.family != AF_INET6))

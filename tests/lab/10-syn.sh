@@ -134,7 +134,12 @@ for dport in range(61000, 65536):
     s.sendto(ip + tcp, (dst, 0))
 EOF
 out=$LT_WORK/forged.csv
-(sleep 0.5; ip netns exec "$LAB_TGT_NS" python3 "$forge" "$h" "$LAB_SCAN_IP4" "$fp") &
+lab_zero
+# Forged once the scan's SYN reached the target (the DROP rule's counter):
+# its capture is open by then on either sender (the pcap_inject one opens
+# it on the first probe, not at start), however slow the start is.
+(for _ in $(seq 100); do [ "$(lab_counter lab-drop)" -ge 1 ] && break; sleep 0.05; done
+ ip netns exec "$LAB_TGT_NS" python3 "$forge" "$h" "$LAB_SCAN_IP4" "$fp") &
 forger=$!
 if scan "$out" -sS -p "$fp" --states all --timeout 3000 --min-timeout 3000 --retries 0 "$h"; then
 	expect_eq "$(csv_cols "$out" ip,port,state,reason)" "$h,$fp,filtered,no-response" "forged SYN-ACKs: the dropped port stays filtered"

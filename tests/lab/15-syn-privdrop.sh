@@ -181,7 +181,7 @@ if ! setcap cap_net_raw,cap_net_admin+ep "$capbin" 2>"$LT_WORK/setcap.err"; then
 fi
 out=$LT_RUN/cap.csv
 "$LAB" exec "$LAB_NAME" -- setpriv --reuid=nobody --regid=nogroup --clear-groups \
-	"$capbin" -sS -p "$ports" --states all --timeout 3000 --retries 0 \
+	"$capbin" -sS -p "$ports" --states all --timeout 3000 --min-timeout 3000 --retries 0 \
 	--resume-file "$LT_RUN/cap.resume" -o "$out" "$h" 2>"$LT_WORK/cap.err" &
 pid=$!
 # Running as nobody from the start: wait for the capture to be open (a raw
