@@ -24,9 +24,7 @@
  * The kernel answers every SYN-ACK with a RST (it has no socket for our
  * source port): the target sees the half-open connection closed, as with
  * nmap. README.md says how to suppress those RSTs with a firewall rule. */
-/* <pcap/pcap.h> uses the BSD types (u_int, u_char), which glibc hides
- * under _POSIX_C_SOURCE alone. */
-#define _DEFAULT_SOURCE 1
+#include "pcap_visible.h"   /* first: see there */
 
 #include <errno.h>
 #include <fcntl.h>

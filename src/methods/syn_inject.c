@@ -49,9 +49,7 @@
  * destinations are always learnt one by one. A failure to learn is cached: every probe of a destination without a next hop is
  * a local error after one wait, not one wait each. Every send, and the
  * timer's resends, only look the header up. */
-/* <pcap/pcap.h> uses the BSD types (u_int, u_char), which glibc hides
- * under _POSIX_C_SOURCE alone. */
-#define _DEFAULT_SOURCE 1
+#include "pcap_visible.h"   /* first: see there */
 
 #include <errno.h>
 #include <fcntl.h>

@@ -9,9 +9,7 @@
  * delivers its result. It also watches the capture's drop counter: a drop
  * may have been an answer, so the probes in flight at that moment get
  * another attempt before they can be called filtered (syn.c's timer). */
-/* <pcap/pcap.h> uses the BSD types (u_int, u_char), which glibc hides
- * under _POSIX_C_SOURCE alone. */
-#define _DEFAULT_SOURCE 1
+#include "pcap_visible.h"   /* first: see there */
 
 #include <errno.h>
 #include <poll.h>

@@ -5,9 +5,7 @@
  * never costs a lookup), and a binary min-heap on the deadline tells the
  * timer which probe expires next. Each entry knows its heap slot, so an
  * answered probe leaves the heap in O(log n). The caller holds st->lock. */
-/* <pcap/pcap.h> uses the BSD types (u_int, u_char), which glibc hides
- * under _POSIX_C_SOURCE alone. */
-#define _DEFAULT_SOURCE 1
+#include "pcap_visible.h"   /* first: see there */
 
 #include <string.h>
 
