@@ -41,6 +41,7 @@
 #include "plan.h"
 #include "queue.h"
 #include "ratelimit.h"
+#include "srccache.h"
 #include "syn_int.h"
 #include "timing.h"
 
@@ -120,23 +121,6 @@ static int syn_check(const struct scan_plan *plan, GError **err)
 
 /* --------------------------------------------------------------- sending */
 
-/* Our address towards dst, as the routing table picks it: a UDP socket's
- * connect() sends nothing. 0, or the errno that says there is no route. */
-static int source_for(const struct sockaddr *dst, socklen_t len, struct pl_addr *src)
-{
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	int fd = socket(dst->sa_family, SOCK_DGRAM, 0), e = 0;
-
-	if (fd < 0)
-		return errno;
-	if (connect(fd, dst, len) != 0 || getsockname(fd, (struct sockaddr *)&ss, &sl) != 0 ||
-	    !pl_addr_from_sockaddr((struct sockaddr *)&ss, src))
-		e = errno ? errno : EADDRNOTAVAIL;
-	close(fd);
-	return e;
-}
-
 int syn_send(struct syn_state *st, const struct syn_entry *e)
 {
 	struct packet_syn s = {
@@ -181,16 +165,31 @@ static void send_error_reason(int e, enum port_state *s, enum reason *why)
 	}
 }
 
-void syn_deliver(struct syn_state *st, struct syn_entry *e, enum port_state s, enum reason why)
+void syn_chain_flush(struct syn_state *st, struct syn_chain *c)
+{
+	/* The results queue is closed only after finish(). */
+	if (c->head != NULL)
+		(void)bqueue_push(st->results, c->head);
+	*c = (struct syn_chain){ 0 };
+}
+
+void syn_deliver(struct syn_state *st, struct syn_chain *c, struct syn_entry *e,
+		 enum port_state s, enum reason why)
 {
 	struct result *r = e->r;
 
 	r->state = s;
 	r->reason = why;
 	r->attempts = e->retry + e->bonus + 1;
-	/* The results queue is closed only after finish(). */
-	(void)bqueue_push(st->results, r);
+	r->next = NULL;
+	if (c->head == NULL)
+		c->head = r;
+	else
+		c->tail->next = r;
+	c->tail = r;
 	g_free(e);
+	if (++c->n >= SYN_CHAIN_MAX)
+		syn_chain_flush(st, c);
 }
 
 /* Sends the probe in flight at e (copy holds its fields: e itself may be
@@ -202,6 +201,7 @@ static void send_in_flight(struct syn_state *st, struct syn_entry *e,
 			   const struct syn_entry *copy)
 {
 	unsigned backoff = 1, waited = 0;
+	struct syn_chain c = { 0 };
 	enum port_state s;
 	enum reason why;
 	int rc;
@@ -225,7 +225,8 @@ static void send_in_flight(struct syn_state *st, struct syn_entry *e,
 	pthread_mutex_unlock(&st->lock);
 	send_error_reason(rc, &s, &why);
 	e->r->err = s == STATE_ERROR ? rc : 0;
-	syn_deliver(st, e, s, why);
+	syn_deliver(st, &c, e, s, why);
+	syn_chain_flush(st, &c);
 }
 
 /* Waits on cond for at most 50 ms: a stop is noticed even when nothing
@@ -260,10 +261,30 @@ static bool enter_flight(struct syn_state *st, struct syn_entry *e)
 	return true;
 }
 
+/* The sender's own: its cache of source addresses. */
+struct syn_worker {
+	struct srccache *src;
+};
+
+static void syn_worker_start(void *state, void *worker)
+{
+	struct syn_worker *w = worker;
+
+	w->src = srccache_new(NULL, NULL);
+}
+
+static void syn_worker_stop(void *state, void *worker)
+{
+	struct syn_worker *w = worker;
+
+	srccache_free(w->src);
+}
+
 static enum method_status syn_probe(const struct method_env *env, void *state, void *worker,
 				    struct method_task *t)
 {
 	struct syn_state *st = state;
+	struct syn_worker *w = worker;
 	struct syn_entry *e, copy;
 	enum port_state s;
 	enum reason why;
@@ -279,7 +300,7 @@ static enum method_status syn_probe(const struct method_env *env, void *state, v
 	e->timing = env->timing;
 	e->r = t->r;
 	e->heap_idx = SIZE_MAX;
-	if ((rc = source_for(t->sa, t->salen, &e->src)) != 0) {
+	if ((rc = srccache_get(w->src, &e->dst, mono_ns(), &e->src)) != 0) {
 		/* No route: the local answer, as connect gets it. */
 		send_error_reason(rc, &s, &why);
 		t->r->state = s;
@@ -362,7 +383,7 @@ static void expire_top(struct syn_state *st, struct syn_entry *e)
 		pthread_mutex_unlock(&st->lock);
 		e->r->latency_ms = (double)(mono_ns() - e->sent_ns) / 1e6;
 		e->r->err = lost ? ENOBUFS : 0;
-		syn_deliver(st, e, lost ? STATE_ERROR : STATE_FILTERED,
+		syn_deliver(st, &st->timer_chain, e, lost ? STATE_ERROR : STATE_FILTERED,
 			    lost ? REASON_LOCAL_ERROR : REASON_NO_RESPONSE);
 		pthread_mutex_lock(&st->lock);
 		return;
@@ -401,7 +422,14 @@ static void *timer_main(void *arg)
 	pthread_mutex_lock(&st->lock);
 	while (!st->quit) {
 		e = syn_heap_top(st);
-		if (e == NULL)
+		if (st->timer_chain.head != NULL &&
+		    (e == NULL || e->deadline_ns > mono_ns() || atomic_load(st->stopping))) {
+			/* About to wait: what expired goes out first, without
+			 * the lock (the push may wait for room). */
+			pthread_mutex_unlock(&st->lock);
+			syn_chain_flush(st, &st->timer_chain);
+			pthread_mutex_lock(&st->lock);
+		} else if (e == NULL)
 			pthread_cond_wait(&st->changed, &st->lock);
 		else if (e->deadline_ns > mono_ns())
 			wait_until(st, e->deadline_ns);
@@ -414,6 +442,7 @@ static void *timer_main(void *arg)
 			expire_top(st, e);
 	}
 	pthread_mutex_unlock(&st->lock);
+	syn_chain_flush(st, &st->timer_chain);
 	return NULL;
 }
 
@@ -622,8 +651,11 @@ const struct scan_method method_syn = {
 	.caps = METHOD_CAP_PRIVILEGED | METHOD_CAP_CAPTURE | METHOD_CAP_ASYNC,
 	.reasons = syn_reasons,
 	.max_workers = 1,
+	.worker_size = sizeof(struct syn_worker),
 	.check = syn_check,
 	.start = syn_start,
+	.worker_start = syn_worker_start,
+	.worker_stop = syn_worker_stop,
 	.probe = syn_probe,
 	.finish = syn_finish,
 };

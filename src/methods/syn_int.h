@@ -41,6 +41,15 @@ struct syn_entry {
 	size_t heap_idx;
 };
 
+/* Results on their way to the results queue, pushed as one chain: each
+ * push may wake the results thread, and one wake-up per answer was the
+ * most of the scan's futex traffic. Each delivering thread has its own. */
+#define SYN_CHAIN_MAX 256u
+struct syn_chain {
+	struct result *head, *tail;
+	unsigned n;
+};
+
 struct syn_counters {
 	_Atomic uint64_t sent, received, rejected, stale, retransmitted,
 		dropped, send_waits;
@@ -74,6 +83,8 @@ struct syn_state {
 	 * (mono_ns): a probe expires only once its deadline is behind it, so a
 	 * receiver that lags under load never turns an answer into filtered. */
 	_Atomic int64_t rx_caught_up_ns;
+	struct syn_chain rx_chain;    /* the receiver's own */
+	struct syn_chain timer_chain; /* the timer's own */
 	struct syn_counters count;
 };
 
@@ -89,9 +100,14 @@ void syn_heap_pop(struct syn_state *st);
 
 /* syn.c: sends e's probe (built afresh: same cookie). 0, or an errno. */
 int syn_send(struct syn_state *st, const struct syn_entry *e);
-/* Fills e->r from an answer or an expiry and pushes it; frees e. Without
- * the lock. */
-void syn_deliver(struct syn_state *st, struct syn_entry *e, enum port_state s, enum reason why);
+/* Fills e->r from an answer or an expiry and adds it to the caller's
+ * chain c, which goes out once full; frees e. Without the lock. */
+void syn_deliver(struct syn_state *st, struct syn_chain *c, struct syn_entry *e,
+		 enum port_state s, enum reason why);
+/* Pushes c's results (if any) to the results queue: before the caller
+ * waits, so no result is held back while nothing happens. Without the
+ * lock. */
+void syn_chain_flush(struct syn_state *st, struct syn_chain *c);
 
 /* syn_rx.c: the receiver thread. */
 void *syn_rx_main(void *arg);

@@ -56,7 +56,7 @@ static void answered(struct syn_state *st, struct syn_entry *e, enum port_state 
 	if (e->retry == 0 && e->bonus == 0)
 		timing_sample(e->timing, e->host, rtt);
 	count(&st->count.received);
-	syn_deliver(st, e, s, why);
+	syn_deliver(st, &st->rx_chain, e, s, why);
 }
 
 static void on_tcp(struct syn_state *st, const struct packet_answer *a)
@@ -180,6 +180,7 @@ void *syn_rx_main(void *arg)
 		do
 			t = mono_ns();
 		while (pcap_dispatch(st->pcap, -1, on_frame, (u_char *)st) > 0);
+		syn_chain_flush(st, &st->rx_chain);
 		caught_up(st, &watch, t);
 		t = mono_ns();
 		if (pfd.fd >= 0 && poll(&pfd, 1, POLL_MS) == 0)
@@ -189,5 +190,6 @@ void *syn_rx_main(void *arg)
 	/* What came in before the stop was asked for is still read. */
 	while (pcap_dispatch(st->pcap, -1, on_frame, (u_char *)st) > 0)
 		;
+	syn_chain_flush(st, &st->rx_chain);
 	return NULL;
 }
