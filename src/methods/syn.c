@@ -173,6 +173,11 @@ void syn_chain_flush(struct syn_state *st, struct syn_chain *c)
 	*c = (struct syn_chain){ 0 };
 }
 
+int64_t syn_chain_due(const struct syn_chain *c)
+{
+	return c->head == NULL ? INT64_MAX : c->first_ns + SYN_CHAIN_HOLD_NS;
+}
+
 void syn_deliver(struct syn_state *st, struct syn_chain *c, struct syn_entry *e,
 		 enum port_state s, enum reason why)
 {
@@ -182,10 +187,12 @@ void syn_deliver(struct syn_state *st, struct syn_chain *c, struct syn_entry *e,
 	r->reason = why;
 	r->attempts = e->retry + e->bonus + 1;
 	r->next = NULL;
-	if (c->head == NULL)
+	if (c->head == NULL) {
 		c->head = r;
-	else
+		c->first_ns = mono_ns();
+	} else {
 		c->tail->next = r;
+	}
 	c->tail = r;
 	g_free(e);
 	if (++c->n >= SYN_CHAIN_MAX)
@@ -255,7 +262,7 @@ static bool enter_flight(struct syn_state *st, struct syn_entry *e)
 	e->sent_ns = mono_ns();
 	e->drop_gen = st->drop_gen;
 	syn_table_add(st, e);
-	if (syn_heap_top(st) == e)
+	if (e->deadline_ns < st->timer_wakes_ns)
 		pthread_cond_signal(&st->changed);
 	pthread_mutex_unlock(&st->lock);
 	return true;
@@ -411,7 +418,30 @@ static void wait_until(struct syn_state *st, int64_t deadline_ns)
 	struct timespec ts = { .tv_sec = deadline_ns / 1000000000,
 			       .tv_nsec = deadline_ns % 1000000000 };
 
+	st->timer_wakes_ns = deadline_ns;
 	pthread_cond_timedwait(&st->changed, &st->lock, &ts);
+	st->timer_wakes_ns = INT64_MIN;
+}
+
+static void wait_for_change(struct syn_state *st)
+{
+	st->timer_wakes_ns = INT64_MAX;
+	pthread_cond_wait(&st->changed, &st->lock);
+	st->timer_wakes_ns = INT64_MIN;
+}
+
+/* Waits until t (INT64_MAX: until something changes), or until the
+ * timer's chain of results is due, whichever comes first. */
+static void timer_wait(struct syn_state *st, int64_t t)
+{
+	int64_t due = syn_chain_due(&st->timer_chain);
+
+	if (due < t)
+		t = due;
+	if (t == INT64_MAX)
+		wait_for_change(st);
+	else
+		wait_until(st, t);
 }
 
 static void *timer_main(void *arg)
@@ -421,23 +451,23 @@ static void *timer_main(void *arg)
 
 	pthread_mutex_lock(&st->lock);
 	while (!st->quit) {
+		int64_t now = mono_ns();
+
 		e = syn_heap_top(st);
-		if (st->timer_chain.head != NULL &&
-		    (e == NULL || e->deadline_ns > mono_ns() || atomic_load(st->stopping))) {
-			/* About to wait: what expired goes out first, without
-			 * the lock (the push may wait for room). */
+		if (syn_chain_due(&st->timer_chain) <= now) {
+			/* Without the lock: the push may wait for room. */
 			pthread_mutex_unlock(&st->lock);
 			syn_chain_flush(st, &st->timer_chain);
 			pthread_mutex_lock(&st->lock);
 		} else if (e == NULL)
-			pthread_cond_wait(&st->changed, &st->lock);
-		else if (e->deadline_ns > mono_ns())
-			wait_until(st, e->deadline_ns);
+			timer_wait(st, INT64_MAX);
+		else if (e->deadline_ns > now)
+			timer_wait(st, e->deadline_ns);
 		else if (e->deadline_ns > atomic_load(&st->rx_caught_up_ns) &&
 			 !atomic_load(&st->rx_quit))
-			wait_until(st, mono_ns() + RX_LAG_POLL_NS);   /* its answer may be queued */
+			timer_wait(st, now + RX_LAG_POLL_NS);   /* its answer may be queued */
 		else if (atomic_load(st->stopping))
-			pthread_cond_wait(&st->changed, &st->lock);
+			timer_wait(st, INT64_MAX);
 		else
 			expire_top(st, e);
 	}
@@ -525,6 +555,7 @@ static struct syn_state *state_new(const struct method_env *env)
 	st->pacer = pacer_new();
 	st->stopping = env->stopping;
 	st->fd4 = st->fd6 = -1;
+	st->timer_wakes_ns = INT64_MIN;
 	synkey_init(&st->key);
 	pthread_mutex_init(&st->lock, NULL);
 	pthread_condattr_init(&ca);

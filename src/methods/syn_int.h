@@ -42,12 +42,16 @@ struct syn_entry {
 };
 
 /* Results on their way to the results queue, pushed as one chain: each
- * push may wake the results thread, and one wake-up per answer was the
- * most of the scan's futex traffic. Each delivering thread has its own. */
+ * push may wake the results thread, and one wake-up per answer was most of
+ * the scan's futex traffic. A chain goes out when full or SYN_CHAIN_HOLD_NS
+ * after its first result (nothing waits for a result sooner: the timer and
+ * finish() go by the in-flight table). Each delivering thread has its own. */
 #define SYN_CHAIN_MAX 256u
+#define SYN_CHAIN_HOLD_NS (5 * INT64_C(1000000))
 struct syn_chain {
 	struct result *head, *tail;
 	unsigned n;
+	int64_t first_ns;             /* mono_ns() of its first result */
 };
 
 struct syn_counters {
@@ -74,6 +78,11 @@ struct syn_state {
 	struct syn_entry **heap;
 	size_t heap_len, heap_cap;
 	uint64_t drop_gen;
+	/* When the waiting timer wakes by itself (INT64_MAX: never; INT64_MIN:
+	 * it is not waiting and looks at the heap before it does). The sender
+	 * wakes it only for an earlier deadline: a wake-up per probe was a
+	 * futex call per probe. */
+	int64_t timer_wakes_ns;
 	bool quit;
 
 	pthread_t rx, timer;
@@ -104,10 +113,10 @@ int syn_send(struct syn_state *st, const struct syn_entry *e);
  * chain c, which goes out once full; frees e. Without the lock. */
 void syn_deliver(struct syn_state *st, struct syn_chain *c, struct syn_entry *e,
 		 enum port_state s, enum reason why);
-/* Pushes c's results (if any) to the results queue: before the caller
- * waits, so no result is held back while nothing happens. Without the
- * lock. */
+/* Pushes c's results (if any) to the results queue. Without the lock. */
 void syn_chain_flush(struct syn_state *st, struct syn_chain *c);
+/* When c is due to go out (mono_ns; INT64_MAX: empty). */
+int64_t syn_chain_due(const struct syn_chain *c);
 
 /* syn_rx.c: the receiver thread. */
 void *syn_rx_main(void *arg);

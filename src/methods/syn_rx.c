@@ -174,16 +174,24 @@ void *syn_rx_main(void *arg)
 	struct rx_watch watch = { .at_ns = mono_ns(), .next_ns = mono_ns() };
 
 	while (!atomic_load(&st->rx_quit)) {
-		int64_t t;
+		int64_t t, due;
+		int wait_ms;
 
 		/* Caught up to t once a read that began at t found nothing. */
 		do
 			t = mono_ns();
 		while (pcap_dispatch(st->pcap, -1, on_frame, (u_char *)st) > 0);
-		syn_chain_flush(st, &st->rx_chain);
 		caught_up(st, &watch, t);
 		t = mono_ns();
-		if (pfd.fd >= 0 && poll(&pfd, 1, POLL_MS) == 0)
+		/* Held results wait for their chain's time, not POLL_MS. */
+		due = syn_chain_due(&st->rx_chain);
+		if (due <= t) {
+			syn_chain_flush(st, &st->rx_chain);
+			wait_ms = POLL_MS;
+		} else {
+			wait_ms = due == INT64_MAX ? POLL_MS : (int)((due - t + 999999) / 1000000);
+		}
+		if (pfd.fd >= 0 && poll(&pfd, 1, wait_ms) == 0)
 			caught_up(st, &watch, t);   /* nothing came since t */
 		pace(st, &watch);
 	}
