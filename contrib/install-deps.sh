@@ -20,10 +20,11 @@ build="build-essential pkg-config libglib2.0-dev libconfig-dev libyaml-dev libpc
 # man-db: man (and groff) so test-install renders the installed man pages and
 # checks them against --help. slurm-wlm, munge: tests/slurm/run starts a
 # one-node Slurm cluster of its own; python3-yaml, python3-jsonschema:
-# contrib/k8s/check (tests/k8s/run).
+# contrib/k8s/check (tests/k8s/run). libcap2-bin: setcap, for the lab's
+# test of a binary given CAP_NET_RAW (tests/lab/15-syn-privdrop.sh).
 test="libcmocka-dev python3 iproute2 iptables nftables clang llvm valgrind procps
       nmap nmap-common ndiff xsltproc libxml2-utils libclang-rt-14-dev
-      libreoffice-calc-nogui locales util-linux man-db
+      libreoffice-calc-nogui locales util-linux man-db libcap2-bin
       slurm-wlm munge python3-yaml python3-jsonschema"
 # Benchmark peers (bench/run installs the missing ones itself too): the
 # connect scanners, and the SYN scanners of the SYN rows. Not test deps.

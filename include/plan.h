@@ -18,6 +18,7 @@
 #include "targets.h"
 #include "targetwin.h"
 
+struct privdrop;
 struct scan_method;
 
 struct scan_plan {
@@ -41,6 +42,10 @@ struct scan_plan {
 	unsigned retries;
 	uint64_t max_rate;           /* 0: unlimited */
 	uint64_t capture_buffer;     /* bytes: the SYN scan's capture buffer */
+	/* What a privileged method gives up once its sockets are open
+	 * (privdrop.h); NULL for a method that needs no privileges, or a dry
+	 * run. */
+	struct privdrop *privdrop;
 	uint64_t seed;               /* 0: index order */
 	bool seed_derived;           /* a shard without --seed: from the scan's definition */
 	uint64_t shard, nshards;     /* 0-based share of nshards */

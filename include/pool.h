@@ -52,9 +52,11 @@ struct task_batch {
 
 struct pool;
 
-/* Starts the method, then n workers (at most the method's max_workers), each
- * with a small explicit stack. Returns NULL with *err set when the method
- * cannot start or not even one thread could be started; fewer than n is a
+/* Starts the method, gives up the plan's privileges (plan->privdrop: the
+ * method's sockets are open, nothing is sent yet), then n workers (at most
+ * the method's max_workers), each with a small explicit stack. Returns NULL
+ * with *err set when the method cannot start, the privileges cannot be
+ * given up, or not even one thread could be started; fewer than n is a
  * warning. */
 struct pool *pool_start(const struct pool_ctx *ctx, unsigned n, GError **err);
 /* Waits for every worker to finish (after the task queue is closed), then

@@ -46,6 +46,12 @@ void ratelimit_close(struct ratelimit *rl);
  * time from which it may use it; a time <= now_ns means at once. */
 int64_t ratelimit_reserve_at(struct ratelimit *rl, int64_t now_ns);
 
+/* Changes the rate from the next take on (any thread, at any time); a
+ * per_second that is not positive lifts the limit: takes then return at
+ * once until a rate is set again. Tokens already reserved keep their time.
+ * The SYN scan's pacer (src/methods/pacer.c) moves its rate this way. */
+void ratelimit_set_rate(struct ratelimit *rl, double per_second);
+
 /* The effective burst (tokens available at once after an idle spell). */
 uint64_t ratelimit_burst(const struct ratelimit *rl);
 

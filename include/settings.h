@@ -37,6 +37,7 @@ struct settings {
 	int64_t max_timeout_ms;   /* 0: same as timeout */
 	int64_t max_rate;         /* probes per second, 0: unlimited */
 	int64_t capture_buffer_kib; /* the SYN scan's capture buffer */
+	char *user;               /* who a privileged scan run as root becomes */
 	int64_t seed;             /* scan order; 0 picks one (recorded for resume) */
 	bool sequential;          /* no permutation: index order */
 	char *shard;              /* "i/N", 1-based, or NULL ("auto" is resolved by

@@ -6,7 +6,7 @@
 
 _portolan_long_opts='--config --ports --targets-file --exclude --exclude-file
 --output --format --states --threads --timeout --min-timeout --max-timeout
---max-rate --capture-buffer --timing --seed --sequential --shard --shard-count --retries --method --family --ipv4
+--max-rate --capture-buffer --user --timing --seed --sequential --shard --shard-count --retries --method --family --ipv4
 --ipv6 --reverse-dns --reverse-dns-timeout --service-detection --probes-dir
 --detect-timeout --banner-wait --max-hosts --target-window --resume
 --resume-file --dry-run
@@ -122,6 +122,10 @@ _portolan()
 		;;
 	--method)
 		COMPREPLY=($(compgen -W 'connect syn' -- "$cur"))
+		return 0
+		;;
+	--user)
+		COMPREPLY=($(compgen -u -- "$cur"))
 		return 0
 		;;
 	--family)

@@ -7,7 +7,9 @@
 
 #include "errors.h"
 #include "fileid.h"
+#include "manifest.h"
 #include "method.h"
+#include "privdrop.h"
 #include "specfile.h"
 #include "taskgen.h"
 #include "textesc.h"
@@ -697,11 +699,74 @@ static void log_order(const struct scan_plan *p)
 	g_free(text);
 }
 
+/* Whether the files a scan writes once its privileges are gone can be
+ * written by the user it becomes: what is opened before the drop (outputs,
+ * findings, the targets file, which is reread through its descriptor) need
+ * not be. The resume file (and the one a resumed scan removes when done),
+ * a shard's manifests (a temporary file renamed beside each output), and
+ * the XML writer's spill files in TMPDIR are written after it. */
+static int check_dropped_paths(const struct scan_plan *p, const struct settings *s,
+			       GError **err)
+{
+	const struct privdrop *pd = p->privdrop;
+
+	if (p->resume_file != NULL &&
+	    privdrop_check_path(pd, "resume file", "--resume-file", p->resume_file, err) != 0)
+		return -1;
+	if (s->resume_from != NULL &&
+	    privdrop_check_path(pd, "resume file", "--resume", s->resume_from, err) != 0)
+		return -1;
+	for (guint i = 0; i < p->outputs->len; i++) {
+		const struct output_spec *o = p->outputs->pdata[i];
+		int rc = 0;
+
+		if (strcmp(o->path, "-") == 0)
+			continue;
+		if (p->sharded) {
+			char *m = g_strconcat(o->path, MANIFEST_SUFFIX, NULL);
+
+			rc = privdrop_check_path(pd, "shard manifest", "--output", m, err);
+			g_free(m);
+		}
+		if (rc == 0 && o->ops == &writer_xml) {
+			/* Any name in it: the spill files are new ones. */
+			char *t = g_build_filename(g_get_tmp_dir(), "portolan-xml-check", NULL);
+
+			rc = privdrop_check_path(pd, "XML writer's temporary directory", "TMPDIR", t,
+						 err);
+			g_free(t);
+		}
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* A method that needs privileges gives them up once its sockets are open:
+ * resolved now, while the name service's files are readable, and checked
+ * against what the scan writes after the drop. */
+static int build_privdrop(struct scan_plan *p, const struct settings *s, GError **err)
+{
+	if (!(p->method->caps & METHOD_CAP_PRIVILEGED) || p->dry_run)
+		return 0;
+	p->privdrop = privdrop_for(s->user, geteuid() == 0, err);
+	if (p->privdrop == NULL) {
+		settings_blame_env(s, "user", s->user, err);
+		return -1;
+	}
+	if (privdrop_active(p->privdrop))
+		g_info("privileges drop to user '%s' once the raw sockets are open",
+		       privdrop_user(p->privdrop));
+	return check_dropped_paths(p, s, err);
+}
+
 /* What comes once the task space is known: the method's own check, the
  * fingerprint, and either the resume file's checks or the first window. */
 static int finish_plan(struct scan_plan *p, const struct settings *s, GError **err)
 {
 	if (p->method->check != NULL && p->method->check(p, err) != 0)
+		return -1;
+	if (build_privdrop(p, s, err) != 0)
 		return -1;
 	p->settings = s;
 	p->fingerprint = fingerprint(p);
@@ -780,6 +845,7 @@ void plan_free(struct scan_plan *p)
 	g_free(p->resume_file);
 	resume_state_clear(&p->resume);
 	audit_free(p->audit);
+	privdrop_free(p->privdrop);
 	if (p->outputs != NULL)
 		g_ptr_array_unref(p->outputs);
 	memset(p, 0, sizeof(*p));

@@ -84,7 +84,7 @@ static opt_omit_fn omit_default_window, omit_no_formats;
 enum opt_row {
 	R_CONFIG, R_TARGETS, R_PORTS, R_TARGETS_FILE, R_EXCLUDE, R_EXCLUDEFILE,
 	R_EXCLUDE_FILE, R_EXCLUDE_PORTS, R_TOP_PORTS, R_OUTPUT, R_FORMAT, R_OUTPUT_FORMATS,
-	R_OX, R_OJ, R_ON, R_OA, R_STATES, R_OPEN, R_METHOD, R_CAPTURE_BUFFER, R_THREADS, R_TIMEOUT, R_MIN_TIMEOUT,
+	R_OX, R_OJ, R_ON, R_OA, R_STATES, R_OPEN, R_METHOD, R_CAPTURE_BUFFER, R_USER, R_THREADS, R_TIMEOUT, R_MIN_TIMEOUT,
 	R_MAX_TIMEOUT, R_MAX_RATE, R_TIMING, R_SEED, R_SEQUENTIAL, R_SHARD, R_SHARD_COUNT, R_RETRIES,
 	R_MAX_RETRIES, R_FAMILY, R_IPV4, R_IPV6, R_REVERSE_DNS, R_NO_REVERSE_DNS,
 	R_REVERSE_DNS_TIMEOUT, R_SERVICE_DETECTION, R_PROBES_DIR, R_DETECT_TIMEOUT,
@@ -154,6 +154,9 @@ static const struct opt opts[NOPTS] = {
 	[R_CAPTURE_BUFFER] = { .name = "capture-buffer", .arg = "KIB", .type = T_INT,
 	  .off = OFF(capture_buffer_kib), .min = 64, .max = 1048576, .def = "16384", .src = SRC_ALL,
 	  .help = "SYN scan: kernel buffer (KiB) the answers wait in; drops slow the scan down" },
+	[R_USER] = { .name = "user", .arg = "NAME", .type = T_STR, .off = OFF(user),
+	  .def = "nobody", .src = SRC_ALL,
+	  .help = "SYN scan as root: the user to become once raw sockets and capture are open (root: stay root)" },
 	[R_THREADS] = { .name = "threads", .key = 't', .arg = "N", .type = T_INT,
 	  .off = OFF(threads), .max = 65536, .def = "0", .src = SRC_ALL,
 	  .help = "concurrent connects; 0: from the descriptor limit and memory, at most 1024" },
@@ -1366,6 +1369,7 @@ void settings_clear(struct settings *s)
 	g_free(s->states);
 	g_free(s->family);
 	g_free(s->method);
+	g_free(s->user);
 	g_free(s->probes_dir);
 	g_free(s->shard);
 	g_free(s->timing);

@@ -13,6 +13,7 @@
 #include "clock.h"
 #include "errors.h"
 #include "method.h"
+#include "privdrop.h"
 
 #define WORKER_STACK_SIZE (256 * 1024)
 #define FLUSH_AFTER_MS 100.0
@@ -176,6 +177,12 @@ struct pool *pool_start(const struct pool_ctx *ctx, unsigned n, GError **err)
 	env_of(ctx, &env);
 	if (p->method->start != NULL && p->method->start(&env, &p->state, err) != 0)
 		goto fail;
+	/* Its raw sockets and capture are open and nothing is sent yet:
+	 * privileges go now, and the workers start without them. */
+	if (privdrop_apply(ctx->plan->privdrop, err) != 0) {
+		method_finish(p);
+		goto fail;
+	}
 	if (start_threads(p, n, err) != 0) {
 		method_finish(p);
 		goto fail;

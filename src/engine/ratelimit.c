@@ -38,8 +38,8 @@
 
 struct ratelimit {
 	_Atomic int64_t tat;         /* send time of the next token */
-	int64_t interval_ns;         /* 1 / rate */
-	int64_t window_ns;           /* (burst - 1) intervals of credit */
+	_Atomic int64_t interval_ns; /* 1 / rate; 0: no limit (set_rate) */
+	_Atomic int64_t window_ns;   /* (burst - 1) intervals of credit */
 	uint64_t burst;
 	atomic_bool closed;          /* written under lock, read anywhere */
 	pthread_mutex_t lock;
@@ -67,26 +67,19 @@ struct ratelimit *ratelimit_new_burst(double per_second, uint64_t burst)
 {
 	struct ratelimit *rl;
 	pthread_condattr_t ca;
-	double interval;
 
 	/* The negated test also turns NaN away. */
 	if (!(per_second > 0.0) || burst == 0)
 		return NULL;
-	interval = (double)NS_PER_S / per_second;
-	/* Beyond a billion per second the grid is 1 ns; beyond a year per token
-	 * the limit means "never", which nobody asks for: cap it. */
-	if (interval < 1.0)
-		interval = 1.0;
-	if (interval > 365.0 * 86400.0 * (double)NS_PER_S)
-		interval = 365.0 * 86400.0 * (double)NS_PER_S;
 	rl = malloc(sizeof(*rl));
 	if (rl == NULL)
 		return NULL;
-	rl->interval_ns = (int64_t)(interval + 0.5);
 	if (burst > 1000000000u)
 		burst = 1000000000u;
 	rl->burst = burst;
-	rl->window_ns = (int64_t)(burst - 1) * rl->interval_ns;
+	atomic_init(&rl->interval_ns, 0);
+	atomic_init(&rl->window_ns, 0);
+	ratelimit_set_rate(rl, per_second);
 	/* Far in the past but clear of overflow: the bucket starts full. */
 	atomic_init(&rl->tat, INT64_MIN / 4);
 	atomic_init(&rl->closed, false);
@@ -118,6 +111,34 @@ void ratelimit_free(struct ratelimit *rl)
 	free(rl);
 }
 
+/* The interval on the whole-nanosecond grid; 0 for no limit. */
+static int64_t interval_for(double per_second)
+{
+	double interval;
+
+	if (!(per_second > 0.0))
+		return 0;
+	interval = (double)NS_PER_S / per_second;
+	/* Beyond a billion per second the grid is 1 ns; beyond a year per token
+	 * the limit means "never", which nobody asks for: cap it. */
+	if (interval < 1.0)
+		interval = 1.0;
+	if (interval > 365.0 * 86400.0 * (double)NS_PER_S)
+		interval = 365.0 * 86400.0 * (double)NS_PER_S;
+	return (int64_t)(interval + 0.5);
+}
+
+void ratelimit_set_rate(struct ratelimit *rl, double per_second)
+{
+	int64_t interval = interval_for(per_second);
+
+	/* A taker between the two stores sees the old window with the new
+	 * interval: one token's credit off for one take, no more. */
+	atomic_store_explicit(&rl->window_ns, (int64_t)(rl->burst - 1) * interval,
+			      memory_order_relaxed);
+	atomic_store_explicit(&rl->interval_ns, interval, memory_order_relaxed);
+}
+
 uint64_t ratelimit_burst(const struct ratelimit *rl)
 {
 	return rl->burst;
@@ -125,13 +146,16 @@ uint64_t ratelimit_burst(const struct ratelimit *rl)
 
 int64_t ratelimit_reserve_at(struct ratelimit *rl, int64_t now_ns)
 {
-	int64_t floor_ns = now_ns - rl->window_ns;
-	int64_t old = atomic_load_explicit(&rl->tat, memory_order_relaxed);
-	int64_t start;
+	int64_t interval = atomic_load_explicit(&rl->interval_ns, memory_order_relaxed);
+	int64_t floor_ns = now_ns - atomic_load_explicit(&rl->window_ns, memory_order_relaxed);
+	int64_t old, start;
 
+	if (interval == 0)
+		return now_ns;          /* no limit (ratelimit_set_rate 0) */
+	old = atomic_load_explicit(&rl->tat, memory_order_relaxed);
 	do {
 		start = old > floor_ns ? old : floor_ns;
-	} while (!atomic_compare_exchange_weak_explicit(&rl->tat, &old, start + rl->interval_ns,
+	} while (!atomic_compare_exchange_weak_explicit(&rl->tat, &old, start + interval,
 							memory_order_relaxed,
 							memory_order_relaxed));
 	return start;

@@ -5,46 +5,54 @@
  * read, and the only one it can cure by itself; losses on the path are for
  * retransmission (syn.c) to repair. */
 #include <math.h>
-#include <stdatomic.h>
-#include <time.h>
 
 #include <glib.h>
 
-#include "clock.h"
 #include "pacer.h"
+#include "ratelimit.h"
 
 #define NS_PER_S 1e9
 #define RAISE_DIV 32.0          /* a quiet interval: rate += rate / 32 */
 #define CEILING_DIV 64.0        /* at the ceiling: ceiling += ceiling / 64 */
 
+/* The slots are a ratelimit's (one token of burst: after a pause the next
+ * send goes at once, and no more); the pacer itself is only the arithmetic
+ * that moves its rate. rate, ceiling, sending and lowest belong to the one
+ * updating thread; lowest is read once the updater has stopped. */
 struct pacer {
-	_Atomic int64_t gap_ns;       /* between two sends; 0: no limit */
-	_Atomic int64_t next_ns;      /* the next free slot (mono_ns) */
-	double rate, ceiling, lowest; /* the updater's own (one thread) */
-	_Atomic uint64_t lowest_bits; /* lowest, for pacer_lowest's readers */
+	struct ratelimit *slots;
+	double rate;                  /* 0: no limit yet */
+	double ceiling;
+	double sending;               /* the last rate measured above zero */
+	double lowest;
 };
 
 struct pacer *pacer_new(void)
 {
-	return g_new0(struct pacer, 1);
+	struct pacer *p = g_new0(struct pacer, 1);
+
+	/* Any positive rate builds it; 0 then lifts the limit until a drop. */
+	p->slots = ratelimit_new_burst(1.0, 1);
+	if (p->slots == NULL)
+		g_error("pacer: out of memory");
+	ratelimit_set_rate(p->slots, 0);
+	return p;
 }
 
 void pacer_free(struct pacer *p)
 {
+	if (p == NULL)
+		return;
+	ratelimit_free(p->slots);
 	g_free(p);
 }
 
 static void set_rate(struct pacer *p, double rate)
 {
-	union { double d; uint64_t u; } bits;
-
 	p->rate = rate;
-	atomic_store(&p->gap_ns, (int64_t)llround(NS_PER_S / rate));
-	if (p->lowest == 0 || rate < p->lowest) {
+	ratelimit_set_rate(p->slots, rate);
+	if (p->lowest == 0 || rate < p->lowest)
 		p->lowest = rate;
-		bits.d = rate;
-		atomic_store(&p->lowest_bits, bits.u);
-	}
 }
 
 void pacer_update(struct pacer *p, uint64_t sent, uint64_t drops, int64_t interval_ns)
@@ -52,11 +60,17 @@ void pacer_update(struct pacer *p, uint64_t sent, uint64_t drops, int64_t interv
 	double measured = interval_ns > 0 ? (double)sent * NS_PER_S / (double)interval_ns : 0;
 	double base;
 
+	if (measured > 0)
+		p->sending = measured;
 	if (drops > 0) {
-		/* Halve what was really sent: a limit above it would brake nothing. */
-		base = p->rate > 0 && p->rate < measured ? p->rate : measured;
+		/* Halve what was really sent: a limit above it would brake
+		 * nothing. Drops in an interval that sent nothing are the tail
+		 * of the last one that did: halve that one's rate. */
+		base = measured > 0 ? measured : p->sending;
+		if (p->rate > 0 && (base == 0 || p->rate < base))
+			base = p->rate;
 		if (base < 2 * PACER_MIN_RATE)
-			base = p->rate > 0 ? p->rate : 2 * PACER_MIN_RATE;
+			base = 2 * PACER_MIN_RATE;
 		p->ceiling = base;
 		set_rate(p, fmax(base / 2, PACER_MIN_RATE));
 		return;
@@ -70,39 +84,25 @@ void pacer_update(struct pacer *p, uint64_t sent, uint64_t drops, int64_t interv
 
 double pacer_rate(const struct pacer *p)
 {
-	int64_t gap = atomic_load(&p->gap_ns);
-
-	return gap > 0 ? NS_PER_S / (double)gap : 0;
+	return p->rate;
 }
 
 double pacer_lowest(const struct pacer *p)
 {
-	union { double d; uint64_t u; } bits = { .u = atomic_load(&p->lowest_bits) };
-
-	return bits.d;
+	return p->lowest;
 }
 
 int64_t pacer_reserve_at(struct pacer *p, int64_t now_ns)
 {
-	int64_t gap = atomic_load(&p->gap_ns), next, slot;
-
-	if (gap == 0)
-		return now_ns;
-	next = atomic_load(&p->next_ns);
-	do
-		slot = next > now_ns ? next : now_ns;
-	while (!atomic_compare_exchange_weak(&p->next_ns, &next, slot + gap));
-	return slot;
+	return ratelimit_reserve_at(p->slots, now_ns);
 }
 
-void pacer_wait(struct pacer *p)
+bool pacer_wait(struct pacer *p)
 {
-	int64_t slot = pacer_reserve_at(p, mono_ns()), left;
+	return ratelimit_take_wait(p->slots);
+}
 
-	/* Relative sleeps: macOS has no clock_nanosleep. */
-	while ((left = slot - mono_ns()) > 0) {
-		struct timespec ts = { .tv_sec = left / 1000000000, .tv_nsec = left % 1000000000 };
-
-		(void)nanosleep(&ts, NULL);
-	}
+void pacer_close(struct pacer *p)
+{
+	ratelimit_close(p->slots);
 }

@@ -297,9 +297,8 @@ static enum method_status syn_probe(const struct method_env *env, void *state, v
 	enum reason why;
 	int rc;
 
-	if (!ratelimit_take(env->rate))
+	if (!ratelimit_take(env->rate) || !pacer_wait(st->pacer))
 		return METHOD_STOPPED;
-	pacer_wait(st->pacer);
 	e = g_new0(struct syn_entry, 1);
 	e->dst = t->r->addr;
 	e->port = t->r->port;
@@ -399,11 +398,10 @@ static void expire_top(struct syn_state *st, struct syn_entry *e)
 	 * the receiver may still answer it meanwhile (it stays in the table). */
 	syn_heap_pop(st);
 	pthread_mutex_unlock(&st->lock);
-	if (!ratelimit_take(st->rate)) {
+	if (!ratelimit_take(st->rate) || !pacer_wait(st->pacer)) {
 		pthread_mutex_lock(&st->lock);
 		return;          /* stopping: finish() drops what is in flight */
 	}
-	pacer_wait(st->pacer);
 	pthread_mutex_lock(&st->lock);
 	/* Answered while we waited: the receiver freed it. A new probe of the
 	 * same port (a target listed twice) may sit at the same address, but
@@ -661,6 +659,7 @@ static void syn_finish(const struct method_env *env, void *state)
 	st->quit = true;
 	pthread_cond_broadcast(&st->changed);
 	pthread_mutex_unlock(&st->lock);
+	pacer_close(st->pacer);
 	pthread_join(st->timer, NULL);
 	atomic_store(&st->rx_quit, true);
 	pthread_join(st->rx, NULL);

@@ -215,6 +215,9 @@ void *syn_rx_main(void *arg)
 		else if (pfd.fd >= 0 && poll(&pfd, 1, wait_ms) == 0)
 			caught_up(st, &watch, t);   /* nothing came since t */
 		pace(st, &watch);
+		/* The sender may be waiting for a slow slot: stopping must not. */
+		if (atomic_load(st->stopping))
+			pacer_close(st->pacer);
 	}
 	/* What came in before the stop was asked for is still read. */
 	while (pcap_dispatch(st->pcap, -1, on_frame, (u_char *)st) > 0)

@@ -9,7 +9,9 @@ lab_start
 h=$LAB_HOST4
 ports="1-12000,$LAB_FILTERED_LO-$((LAB_FILTERED_LO + 19))"
 out=$LT_WORK/res.csv
-rf=$LT_WORK/syn.resume
+# Where nobody (the user -sS drops to) can write: it writes the resume file
+# after the drop. The output stays in root's directory: opened before it.
+rf=$LT_RUN/syn.resume
 "$LAB" exec "$LAB_NAME" -- "$PORTOLAN" -sS -p "$ports" --states all --timeout 300 --retries 1 \
 	--max-rate 4000 --resume-file "$rf" -o "$out" "$h" 2>"$LT_WORK/first.err" &
 pid=$!

@@ -3,7 +3,9 @@
 # A test does:
 #   . "$(dirname "$0")/lib.sh"
 #   lab_start                 # skips unless root + ip netns; brings a lab up,
-#                             # sources its env file, tears it down on exit
+#                             # sources its env file, tears it down on exit;
+#                             # the working directory is then $LT_RUN, which
+#                             # nobody can write (resume files of -sS)
 #   scan OUT.csv ARGS...      # portolan ARGS -o OUT.csv inside the scanner ns
 #   csv_cols OUT.csv ip,port,state,reason > actual
 #   expect_same expected actual "what"
@@ -80,6 +82,15 @@ lab_start() {
 	LT_LAB_NAME=${LAB_TEST_NAME_PREFIX:-t$$}-${TEST_NAME%%-*}
 	LT_WORK=$(mktemp -d "${TMPDIR:-/tmp}/portolan-lab-$TEST_NAME.XXXXXX")
 	trap lab_stop EXIT
+	# A SYN scan run as root becomes nobody once its sockets are open (the
+	# default --user) and writes its resume file after that: it refuses a
+	# resume file where nobody cannot write. LT_RUN is such a place, and the
+	# working directory, where the default portolan.resume goes. LT_WORK
+	# itself stays root's (mode 711: passable, not listable or writable).
+	chmod 711 "$LT_WORK"
+	LT_RUN=$LT_WORK/run
+	mkdir -m 1777 "$LT_RUN"
+	cd "$LT_RUN" || { fail "cannot enter $LT_RUN"; finish; }
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
 	LT_LAB_UP=1

@@ -42,6 +42,34 @@ static void test_drop_halves_what_was_sent(void **unused)
 	pacer_free(p);
 }
 
+/* Drops counted in an interval in which the scan sent nothing (the sender
+ * waited on its queue, or the capture's counter lagged) belong to the last
+ * interval that did send: halve that one's rate, not the floor's. */
+static void test_drop_after_an_idle_interval(void **unused)
+{
+	struct pacer *p = pacer_new();
+
+	pacer_update(p, 10000, 0, 50 * MS);          /* 200k/s, no drop */
+	pacer_update(p, 0, 4, 50 * MS);              /* idle, then drops */
+	assert_float_equal(pacer_rate(p), 100000, 1);
+	pacer_update(p, 0, 1, 50 * MS);              /* again: halve the limit */
+	assert_float_equal(pacer_rate(p), 50000, 1);
+	pacer_free(p);
+}
+
+/* Closing wakes a sender waiting for a slow slot and refuses the rest. */
+static void test_close_refuses(void **unused)
+{
+	struct pacer *p = pacer_new();
+
+	assert_true(pacer_wait(p));                  /* no limit yet */
+	pacer_update(p, 1, 1, SEC);                  /* the floor: 100/s */
+	pacer_close(p);
+	pacer_close(p);
+	assert_false(pacer_wait(p));
+	pacer_free(p);
+}
+
 static void test_floor(void **unused)
 {
 	struct pacer *p = pacer_new();
@@ -105,6 +133,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_no_limit_until_a_drop),
 		cmocka_unit_test(test_drop_halves_what_was_sent),
+		cmocka_unit_test(test_drop_after_an_idle_interval),
+		cmocka_unit_test(test_close_refuses),
 		cmocka_unit_test(test_floor),
 		cmocka_unit_test(test_quiet_raises_to_the_ceiling_then_beyond_slowly),
 		cmocka_unit_test(test_slots_spaced_by_the_gap),

@@ -124,6 +124,33 @@ static void test_idle_refills_at_most_burst(void **state)
 	ratelimit_free(rl);
 }
 
+/* set_rate moves the grid from the next take on; 0 lifts the limit and
+ * a rate set again limits anew, with the same burst. */
+static void test_set_rate(void **state)
+{
+	struct ratelimit *rl = ratelimit_new_burst(10, 1);    /* 100 ms */
+	int64_t t = 100 * SEC;
+
+	assert_true(ratelimit_reserve_at(rl, t) == t);
+	assert_true(ratelimit_reserve_at(rl, t) == t + SEC / 10);
+	ratelimit_set_rate(rl, 1000);                         /* 1 ms */
+	/* The take at +100 ms freed the next slot at +200 ms on the old grid;
+	 * from there the slots are 1 ms apart. */
+	assert_true(ratelimit_reserve_at(rl, t) == t + 2 * (SEC / 10));
+	assert_true(ratelimit_reserve_at(rl, t) == t + 2 * (SEC / 10) + SEC / 1000);
+	ratelimit_set_rate(rl, 0);
+	for (int i = 0; i < 1000; i++)
+		assert_true(ratelimit_reserve_at(rl, t) == t);
+	ratelimit_set_rate(rl, -3);
+	assert_true(ratelimit_reserve_at(rl, t) == t);
+	ratelimit_set_rate(rl, 2);                            /* 500 ms */
+	t += 10 * SEC;
+	assert_true(ratelimit_reserve_at(rl, t) == t);
+	assert_true(ratelimit_reserve_at(rl, t) == t + SEC / 2);
+	assert_int_equal(ratelimit_burst(rl), 1);
+	ratelimit_free(rl);
+}
+
 static void test_unset_and_bad_rates(void **state)
 {
 	assert_null(ratelimit_new(0));
@@ -356,6 +383,7 @@ int main(void)
 		cmocka_unit_test(test_single_taker_count),
 		cmocka_unit_test(test_many_takers_same_count),
 		cmocka_unit_test(test_idle_refills_at_most_burst),
+		cmocka_unit_test(test_set_rate),
 		cmocka_unit_test(test_unset_and_bad_rates),
 		cmocka_unit_test(test_threads_all_granted),
 		cmocka_unit_test(test_threads_simulated_clock_exact),
