@@ -93,6 +93,10 @@ struct scan_method {
 	/* At most this many workers (0: as many as the scan asks). A sender
 	 * that never blocks needs one or two, not a thousand. */
 	unsigned max_workers;
+	/* An asynchronous method: the most results it may hold at once (sent,
+	 * not yet delivered). Bounds what it can deliver after the sender's
+	 * last look at a later stage's backlog (enrich.h). */
+	size_t max_pending;
 	/* Bytes of per-worker state; the pool allocates them zeroed, one block
 	 * per worker, and passes them as `worker`. */
 	size_t worker_size;

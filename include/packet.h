@@ -1,7 +1,9 @@
 /* packet.h: the SYN probe as bytes, and the answers to it read back.
  *
  * The SYN method (src/methods/syn.c) builds every probe from a fixed
- * template (IPv4 or IPv6 header, then a TCP header with one MSS option),
+ * template (IPv4 or IPv6 header, then a TCP header with the options MSS,
+ * SACK-permitted, timestamps, NOP, window scale: a peer answers only what
+ * it is offered, and its answer is the OS hint's evidence),
  * patches in addresses, ports and the sequence number, and sets the
  * checksums (RFC 1071 one's complement sum; TCP over the RFC 793 / RFC 8200
  * pseudo-header). The receiver hands each captured frame to packet_parse(),
@@ -10,14 +12,15 @@
 #ifndef PORTOLAN_PACKET_H
 #define PORTOLAN_PACKET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "addr.h"
 #include "result.h"
 
-/* The longest probe: IPv6 header (40) + TCP header with MSS (24). */
-#define PACKET_SYN_MAX 64
+/* The longest probe: IPv6 header (40) + TCP header with options (40). */
+#define PACKET_SYN_MAX 80
 
 #define TCP_FLAG_FIN 0x01
 #define TCP_FLAG_SYN 0x02
@@ -68,6 +71,9 @@ struct packet_answer {
 	uint8_t flags;
 	uint8_t icmp_type, icmp_code;
 	uint8_t ttl;             /* of the answer's IP header */
+	/* A SYN-ACK's OS evidence (has_ev): TTL, window, options, DF. */
+	bool has_ev;
+	struct os_evidence ev;
 };
 
 /* Link-layer types packet_parse understands (the values of pcap's DLT_*). */
@@ -87,6 +93,17 @@ enum {
  * included. */
 enum packet_kind packet_parse(int dlt, const uint8_t *frame, size_t len,
 			      struct packet_answer *a);
+
+/* The OS evidence in len bytes of TCP options at p: the kinds in order
+ * (short names, unknown kinds as their number), MSS, window scale and
+ * whether timestamps were there. Reads untrusted bytes and never past len:
+ * EOL, or a length that is missing, below 2 or past the end, ends the list.
+ * Sets only options, mss/has_mss, wscale/has_wscale and timestamps. */
+void packet_tcp_options(const uint8_t *p, size_t len, struct os_evidence *ev);
+
+/* A received TTL rounded up to the initial TTL a stack starts from: 32, 64,
+ * 128 or 255. */
+uint8_t packet_initial_ttl(uint8_t ttl);
 
 /* The state and reason an ICMP destination unreachable (IPv4 type 3 or
  * ICMPv6 type 1, by family) gives the TCP port it quotes: port unreachable

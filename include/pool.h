@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <glib.h>
 
+#include "enrich.h"
 #include "metrics.h"
 #include "plan.h"
 #include "rdns.h"
@@ -33,7 +34,10 @@ struct pool_ctx {
 	struct bqueue *tasks;        /* of struct task_batch * */
 	struct bqueue *results;      /* of chains of struct result (result->next) */
 	struct metrics *metrics;
-	struct rdns_cache *ptr;       /* NULL unless reverse DNS is on */
+	struct rdns_cache *ptr;       /* NULL unless reverse DNS is on here (the
+					 enrichment stage does it otherwise) */
+	struct enrich *enrich;       /* NULL, or the stage results go through:
+					each task waits for room in it */
 	struct timing *timing;       /* per-host adaptive timeouts */
 	struct ratelimit *rate;      /* NULL: no limit */
 	const atomic_bool *stopping; /* set when the scan stops early */

@@ -12,6 +12,7 @@
 #ifndef PORTOLAN_RESULT_H
 #define PORTOLAN_RESULT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,6 +40,22 @@ enum reason {
 	REASON_COUNT
 };
 
+/* What a SYN-ACK says about the stack that sent it (packet.c reads it,
+ * oshint.c judges it). TCP options carry at most 40 bytes, so at most 40
+ * kinds, each at most 3 digits and a comma: the order string never truncates. */
+#define OS_OPTIONS_LEN 161
+struct os_evidence {
+	uint8_t ttl;             /* as received (IPv6: the hop limit) */
+	uint8_t initial_ttl;     /* ttl rounded up to 32, 64, 128 or 255 */
+	uint16_t window;
+	uint16_t mss;            /* valid when has_mss */
+	uint8_t wscale;          /* valid when has_wscale */
+	bool has_mss, has_wscale;
+	bool timestamps;         /* a TS option was present */
+	int8_t df;               /* IPv4 Don't Fragment: 1 or 0; -1 for IPv6 */
+	char options[OS_OPTIONS_LEN];  /* kinds in order: "MSS,SACK,TS,NOP,WS" */
+};
+
 struct result {
 	uint64_t index;          /* task index: which host and port */
 	uint64_t seq;            /* position in the scan order, for resume */
@@ -49,7 +66,8 @@ struct result {
 	enum reason reason;
 	double latency_ms;       /* time of the deciding attempt */
 	unsigned attempts;       /* connect() calls made, retries included */
-	int err;                 /* errno behind STATE_ERROR, else 0 */
+	int err;                 /* errno behind STATE_ERROR; for an open port, why its
+				    detection could not connect (enrich.h); else 0 */
 	char *ptr;               /* reverse DNS name (owned, g_malloc'd), or NULL */
 	/* Service detection (owned, g_free; NULL when not detected). */
 	char *service;
@@ -58,6 +76,14 @@ struct result {
 	char *info;
 	char *os_hint;
 	char *banner;            /* first reply bytes, escaped (text_banner) */
+	/* OS hints (oshint.h). os_ev: the SYN-ACK's evidence (owned, g_free),
+	 * NULL without one. os_family/os_reason (owned, g_free) and
+	 * os_accuracy (0-100) are the verdict the results thread gives from
+	 * os_ev and os_hint; NULL when there is nothing to say. */
+	struct os_evidence *os_ev;
+	char *os_family;
+	char *os_reason;
+	unsigned os_accuracy;
 	struct result *next;     /* the next of a chain on the results queue */
 };
 
@@ -89,6 +115,10 @@ const char *result_field_name(size_t i);
  * scratch changes. */
 void result_field_get(const struct result *r, size_t i, struct field_value *v,
 		      char *scratch, size_t scratch_len);
+/* The group field i belongs to ("os"), or NULL. A group's fields are
+ * consecutive and named "<group>_<key>": CSV keeps them flat, JSON nests
+ * them as one object of <key>s, null when every one of them is null. */
+const char *result_field_group(size_t i);
 
 /* A set of fields the data writers walk, for results (result_fields) and
  * for other records (writer.h's record_kind) alike. get fills *v for field
@@ -98,6 +128,7 @@ struct field_set {
 	const char *(*name)(size_t i);
 	void (*get)(const void *rec, size_t i, struct field_value *v, char *scratch,
 		    size_t scratch_len);
+	const char *(*group)(size_t i);   /* NULL: no field is grouped */
 };
 
 extern const struct field_set result_fields;

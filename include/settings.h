@@ -85,6 +85,10 @@ int settings_states_mask(const char *states, unsigned *mask, GError **err);
 
 void settings_print_help(FILE *fp);
 
+/* Whether setting `name` (its long option) was given by some source
+ * (command line, environment, config), rather than left at its default. */
+bool settings_given(const struct settings *s, const char *name);
+
 /* When the error in *err is about the value of setting `name` (its message
  * quotes `value`, a path) and that value came from the environment, prefixes
  * "environment PORTOLAN_<NAME>: ", so the user knows where to look. */

@@ -61,6 +61,11 @@ struct xml_host {
 	uint32_t hidden[STATE_COUNT][REASON_COUNT + 1];
 	struct rtt_estimate rtt;         /* RFC 6298, timing.c's arithmetic */
 	uint32_t reasons;                /* bit r: some result had reason r */
+	/* The most confident OS verdict among its results (g_free), or NULL;
+	 * os_port is the port whose result gave it. */
+	char *os_family, *os_reason;
+	uint32_t os_accuracy;
+	uint16_t os_port;
 };
 
 struct xml_hosts;

@@ -2,6 +2,7 @@
 #include "plan.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -742,14 +743,39 @@ static int check_dropped_paths(const struct scan_plan *p, const struct settings 
 	return 0;
 }
 
+/* The user to become when --user was left at its default: under sudo, the
+ * user who ran sudo (SUDO_UID), whose working directory the default resume
+ * file lies in, rather than nobody, who could write none of it. NULL: the
+ * default stands. */
+static char *sudo_user(const struct settings *s)
+{
+	const char *v = g_getenv("SUDO_UID");
+	struct passwd *pw;
+	char *end;
+	guint64 uid;
+
+	if (settings_given(s, "user") || v == NULL || *v == '\0')
+		return NULL;
+	errno = 0;
+	uid = g_ascii_strtoull(v, &end, 10);
+	if (errno != 0 || *end != '\0' || uid == 0 || uid > G_MAXUINT32)
+		return NULL;
+	pw = getpwuid((uid_t)uid);
+	return pw != NULL ? g_strdup(pw->pw_name) : NULL;
+}
+
 /* A method that needs privileges gives them up once its sockets are open:
  * resolved now, while the name service's files are readable, and checked
  * against what the scan writes after the drop. */
 static int build_privdrop(struct scan_plan *p, const struct settings *s, GError **err)
 {
+	char *invoker;
+
 	if (!(p->method->caps & METHOD_CAP_PRIVILEGED) || p->dry_run)
 		return 0;
-	p->privdrop = privdrop_for(s->user, geteuid() == 0, err);
+	invoker = geteuid() == 0 ? sudo_user(s) : NULL;
+	p->privdrop = privdrop_for(invoker != NULL ? invoker : s->user, geteuid() == 0, err);
+	g_free(invoker);
 	if (p->privdrop == NULL) {
 		settings_blame_env(s, "user", s->user, err);
 		return -1;

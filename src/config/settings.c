@@ -1434,6 +1434,11 @@ static bool was_given(const struct settings *s, const char *name)
 	return o != NULL && (s->explicit_set & (UINT64_C(1) << (o - opts)));
 }
 
+bool settings_given(const struct settings *s, const char *name)
+{
+	return was_given(s, name);
+}
+
 /* A preset fills the pacing settings no source named explicitly. */
 static int apply_preset(struct settings *s, GError **err)
 {

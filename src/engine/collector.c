@@ -1,4 +1,5 @@
-/* collector.c: the results thread: metrics, state filter, writer fan-out. */
+/* collector.c: the results thread: OS verdicts, metrics, state filter,
+ * writer fan-out. */
 #include "collector.h"
 
 #include <pthread.h>
@@ -6,6 +7,7 @@
 #include <time.h>
 
 #include "errors.h"
+#include "oshint.h"
 
 struct collector {
 	const struct scan_plan *plan;
@@ -62,8 +64,12 @@ static void write_outputs(struct collector *r, const struct result *res, bool fi
 		      r->status);
 }
 
-static void record(struct collector *r, const struct result *res)
+static void record(struct collector *r, struct result *res)
 {
+	/* The one place OS hints are judged: after detection (its os_hint)
+	 * and the SYN receiver (its evidence), before any writer or the audit
+	 * sees the result, whatever method made it. */
+	oshint_finish(res);
 	metrics_count_result(r->m, res);
 	/* The audit sees every result, whatever --states reports. */
 	if (r->plan->audit != NULL) {

@@ -107,8 +107,12 @@ static void *worker_main(void *arg)
 	while ((b = bqueue_pop(ctx->tasks)) != NULL) {
 		env_of(ctx, &env);
 		for (unsigned i = 0; i < b->n && !stopping(ctx); i++) {
-			struct result *r = run_task(p, &env, worker, b->pos[i]);
+			struct result *r;
 
+			/* The sender stalls here while detection lags behind. */
+			if (!enrich_wait_room(ctx->enrich))
+				break;
+			r = run_task(p, &env, worker, b->pos[i]);
 			if (r == NULL)
 				continue;
 			if (head == NULL) {

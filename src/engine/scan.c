@@ -24,11 +24,13 @@
 #include "errors.h"
 #include "log.h"
 #include "manifest.h"
+#include "method.h"
 #include "metrics.h"
 #include "pool.h"
 #include "progress.h"
 #include "queue.h"
 #include "collector.h"
+#include "enrich.h"
 #include "resume.h"
 #include "rlimits.h"
 #include "statusline.h"
@@ -65,6 +67,7 @@ struct scan_ctl {
 	struct pool_ctx *pctx;
 	struct pool *pool;
 	struct rdns_cache *ptr;       /* NULL unless reverse DNS is on */
+	struct enrich *enrich;        /* detection and PTR after a SYN scan, or NULL */
 	struct statusline *status;
 	/* The window under way and the ones before it: the main thread
 	 * changes them between windows, a checkpoint on the signal thread
@@ -536,6 +539,31 @@ static int start_collector(struct scan_ctl *c, struct scan_plan *plan, unsigned 
 	return 0;
 }
 
+/* An asynchronous method's results go through the enrichment stage, its
+ * threads as many as a connect scan's workers: each holds one detection
+ * connection, as a connect worker does. */
+static int start_enrich(struct scan_ctl *c, unsigned threads, GError **err)
+{
+	const struct scan_plan *plan = c->plan;
+	struct enrich_config ec = {
+		.detect = plan->probes != NULL ? &plan->detect : NULL,
+		.ptr = c->ptr,
+		.threads = threads,
+		.max_pending = plan->method->max_pending,
+		.workers = plan->method->max_workers > 0 ? plan->method->max_workers : threads,
+		.out = c->results_q,
+		.metrics = c->metrics,
+		.stopping = &c->stopping,
+	};
+
+	if ((c->enrich = enrich_start(&ec, err)) == NULL)
+		return -1;
+	c->pctx->results = enrich_input(c->enrich);
+	c->pctx->ptr = NULL;
+	c->pctx->enrich = c->enrich;
+	return 0;
+}
+
 /* Starts the workers and feeds them every window, until the last task is
  * queued or the scan stops. False when no worker could be started. */
 static bool run_workers(struct scan_ctl *c, unsigned threads, GError **err)
@@ -549,6 +577,8 @@ static bool run_workers(struct scan_ctl *c, unsigned threads, GError **err)
 		.timing = timing_new(plan->timeout_ms, plan->min_timeout_ms, plan->max_timeout_ms),
 		.rate = c->rate, .stopping = &c->stopping,
 	};
+	if (enrich_wanted(plan) && start_enrich(c, threads, err) != 0)
+		return false;
 	c->pool = pool_start(c->pctx, threads, err);
 	if (c->pool == NULL)
 		return false;
@@ -621,6 +651,9 @@ static int scan_finish(struct scan_ctl *c, GError **err)
 
 	bqueue_close(c->tasks);
 	pool_join(c->pool);
+	/* Every result the method delivered is passed on, identified. */
+	enrich_join(c->enrich);
+	c->enrich = NULL;
 	bqueue_close(c->results_q);
 
 	collector_join(c->results);

@@ -58,6 +58,9 @@ static void row_reset(struct row *w)
 	g_free(w->r.info);
 	g_free(w->r.os_hint);
 	g_free(w->r.banner);
+	g_free(w->r.os_family);
+	g_free(w->r.os_reason);
+	g_free(w->r.os_ev);
 	memset(w, 0, sizeof *w);
 	w->r.latency_ms = NAN;
 }
@@ -98,11 +101,71 @@ static char **text_slot(struct row *w, const char *key)
 		{ "info", offsetof(struct row, r.info) },
 		{ "os_hint", offsetof(struct row, r.os_hint) },
 		{ "banner", offsetof(struct row, r.banner) },
+		{ "os_family", offsetof(struct row, r.os_family) },
+		{ "os_reason", offsetof(struct row, r.os_reason) },
 	};
 
 	for (size_t i = 0; i < G_N_ELEMENTS(slots); i++)
 		if (strcmp(key, slots[i].key) == 0)
 			return (char **)(void *)((char *)w + slots[i].off);
+	return NULL;
+}
+
+/* The OS evidence, made on its first field (DF unknown until given). */
+static struct os_evidence *row_ev(struct row *w)
+{
+	if (w->r.os_ev == NULL) {
+		w->r.os_ev = g_new0(struct os_evidence, 1);
+		w->r.os_ev->df = -1;
+	}
+	return w->r.os_ev;
+}
+
+/* The numeric OS columns: name, bound. */
+static bool os_int_key(const char *key, int64_t *max)
+{
+	static const struct { const char *key; int64_t max; } keys[] = {
+		{ "os_accuracy", 100 }, { "os_ttl", 255 }, { "os_initial_ttl", 255 },
+		{ "os_window", 65535 }, { "os_mss", 65535 }, { "os_wscale", 255 },
+		{ "os_df", 1 }, { "os_timestamps", 1 },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(keys); i++)
+		if (strcmp(key, keys[i].key) == 0) {
+			*max = keys[i].max;
+			return true;
+		}
+	return false;
+}
+
+static const char *row_set_os_int(struct row *w, const char *key, int64_t v, int64_t max)
+{
+	struct os_evidence *ev;
+
+	if (v < 0 || v > max)
+		return "out of range";
+	if (strcmp(key, "os_accuracy") == 0) {
+		w->r.os_accuracy = (unsigned)v;
+		return NULL;
+	}
+	ev = row_ev(w);
+	if (strcmp(key, "os_ttl") == 0) {
+		ev->ttl = (uint8_t)v;
+	} else if (strcmp(key, "os_initial_ttl") == 0) {
+		ev->initial_ttl = (uint8_t)v;
+	} else if (strcmp(key, "os_window") == 0) {
+		ev->window = (uint16_t)v;
+	} else if (strcmp(key, "os_mss") == 0) {
+		ev->mss = (uint16_t)v;
+		ev->has_mss = true;
+	} else if (strcmp(key, "os_wscale") == 0) {
+		ev->wscale = (uint8_t)v;
+		ev->has_wscale = true;
+	} else if (strcmp(key, "os_df") == 0) {
+		ev->df = (int8_t)v;
+	} else {
+		ev->timestamps = v != 0;
+	}
 	return NULL;
 }
 
@@ -143,11 +206,27 @@ static const char *row_set_text(struct row *w, const char *key, const char *s)
 		w->r.err = errno_of(s);
 		return NULL;
 	}
+	if (strcmp(key, "os_options") == 0) {
+		/* Empty: no evidence (CSV) or a SYN-ACK without options, which
+		 * the other evidence columns then carry. */
+		if (s[0] == '\0')
+			return NULL;
+		/* What packet.c writes: kind names and numbers, commas. Nothing
+		 * else, so no writer ever changes it on the way out. */
+		if (strlen(s) >= OS_OPTIONS_LEN || strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789,") != strlen(s))
+			return "not a TCP option order";
+		memcpy(row_ev(w)->options, s, strlen(s) + 1);
+		return NULL;
+	}
 	return NULL;
 }
 
 static const char *row_set_int(struct row *w, const char *key, int64_t v)
 {
+	int64_t max;
+
+	if (os_int_key(key, &max))
+		return row_set_os_int(w, key, v, max);
 	if (strcmp(key, "port") == 0) {
 		if (v < 0 || v > 65535)
 			return "not a port number";
@@ -174,7 +253,9 @@ static const char *row_set_real(struct row *w, const char *key, double d)
 		w->r.latency_ms = d;
 		return NULL;
 	}
-	if (strcmp(key, "port") == 0 || strcmp(key, "attempts") == 0)
+	int64_t max;
+
+	if (strcmp(key, "port") == 0 || strcmp(key, "attempts") == 0 || os_int_key(key, &max))
 		return "not a whole number";
 	return NULL;
 }
@@ -183,8 +264,12 @@ static const char *row_set_real(struct row *w, const char *key, double d)
 static const char *row_set_csv(struct row *w, const char *key, const char *s)
 {
 	char *end;
+	int64_t max;
 
-	if (strcmp(key, "port") == 0 || strcmp(key, "attempts") == 0) {
+	/* An OS column is empty when there is no evidence. */
+	if (os_int_key(key, &max) && s[0] == '\0')
+		return NULL;
+	if (strcmp(key, "port") == 0 || strcmp(key, "attempts") == 0 || os_int_key(key, &max)) {
 		gint64 v;
 
 		errno = 0;
@@ -230,6 +315,18 @@ struct jctx {
 	bool have_results;
 };
 
+static bool json_row_member(struct json_reader *rd, const char *key, void *ud);
+
+/* The "os" object's members are the os_* columns. */
+static bool json_os_member(struct json_reader *rd, const char *key, void *ud)
+{
+	char *name = g_strconcat("os_", key, NULL);
+	bool ok = json_row_member(rd, name, ud);
+
+	g_free(name);
+	return ok;
+}
+
 static bool json_row_member(struct json_reader *rd, const char *key, void *ud)
 {
 	struct jctx *c = ud;
@@ -253,6 +350,8 @@ static bool json_row_member(struct json_reader *rd, const char *key, void *ud)
 		/* null: no value, as for a latency no number could carry. */
 		return json_read_literal(rd, "null");
 	case '{': case '[': case 't': case 'f':
+		if (strcmp(key, "os") == 0 && json_peek(rd) == '{')
+			return json_read_object(rd, json_os_member, c);
 		if (text_slot(&c->row, key) != NULL || strcmp(key, "port") == 0 ||
 		    strcmp(key, "state") == 0 || strcmp(key, "ip") == 0)
 			why = "not a string or number";

@@ -5,18 +5,30 @@
  * buffer to a struct, so alignment and padding never matter. */
 #include "packet.h"
 
+#include <stdbool.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #define IP4_HDR 20
 #define IP6_HDR 40
-#define TCP_HDR 24               /* 20 + the MSS option */
+#define TCP_HDR 40               /* 20 + MSS, SACK-permitted, TS, NOP, WS */
 #define TCP_MIN 20
 #define PROTO_TCP 6
 #define PROTO_ICMP 1
 #define PROTO_ICMP6 58
 #define SYN_WINDOW 1024
 #define SYN_MSS 1460
+#define SYN_WSCALE 7
+#define SYN_TSVAL 0x00f1c0deu    /* any value: the peer only echoes it */
+#define IP4_DF 0x4000
+
+/* TCP option kinds (IANA "TCP Option Kind Numbers"; RFC 793, 7323, 2018). */
+#define OPT_EOL 0
+#define OPT_NOP 1
+#define OPT_MSS 2
+#define OPT_WS 3
+#define OPT_SACK_OK 4
+#define OPT_TS 8
 
 static void put16(uint8_t *p, uint16_t v)
 {
@@ -107,8 +119,11 @@ uint16_t packet_tcp_checksum(const struct pl_addr *src, const struct pl_addr *ds
 }
 
 /* The TCP part of every probe; ports, sequence number and checksum are
- * patched in. Window and MSS are those of a common stack, so the probe
- * does not stand out. */
+ * patched in. Window and options are those of a common stack, so the probe
+ * does not stand out; and a peer answers only the options it is offered
+ * (RFC 7323: WS and TS only if the SYN had them; RFC 2018: SACK-permitted
+ * likewise), so without them a SYN-ACK would tell little about its stack
+ * (oshint.h). The layout is Linux's: MSS, SACK-permitted, TS, NOP, WS. */
 static const uint8_t tcp_template[TCP_HDR] = {
 	0, 0, 0, 0,                      /* ports */
 	0, 0, 0, 0,                      /* seq */
@@ -116,7 +131,12 @@ static const uint8_t tcp_template[TCP_HDR] = {
 	(TCP_HDR / 4) << 4, TCP_FLAG_SYN,
 	SYN_WINDOW >> 8, SYN_WINDOW & 0xff,
 	0, 0, 0, 0,                      /* checksum, urgent pointer */
-	2, 4, SYN_MSS >> 8, SYN_MSS & 0xff,
+	OPT_MSS, 4, SYN_MSS >> 8, SYN_MSS & 0xff,
+	OPT_SACK_OK, 2,
+	OPT_TS, 10, SYN_TSVAL >> 24, (SYN_TSVAL >> 16) & 0xff, (SYN_TSVAL >> 8) & 0xff,
+	SYN_TSVAL & 0xff, 0, 0, 0, 0,    /* TSval, TSecr (0 in a SYN) */
+	OPT_NOP,
+	OPT_WS, 3, SYN_WSCALE,
 };
 
 static void build_tcp(uint8_t *tcp, const struct packet_syn *s)
@@ -182,6 +202,83 @@ void packet_icmp_reason(int family, uint8_t type, uint8_t code, enum port_state 
 
 /* ------------------------------------------------------------- parsing */
 
+uint8_t packet_initial_ttl(uint8_t ttl)
+{
+	/* The defaults stacks start from (IANA's recommended 64, RFC 1700's
+	 * older 32, Windows' 128, 255 for many routers and Solaris): the
+	 * smallest one not below what arrived, since every hop takes one. */
+	if (ttl <= 32)
+		return 32;
+	if (ttl <= 64)
+		return 64;
+	if (ttl <= 128)
+		return 128;
+	return 255;
+}
+
+/* Appends one kind's name to the order string; false when it would not fit
+ * (it always fits for 40 bytes of options, see OS_OPTIONS_LEN). */
+static bool opt_name(struct os_evidence *ev, size_t *at, uint8_t kind)
+{
+	static const char *const names[] = {
+		[OPT_EOL] = "EOL", [OPT_NOP] = "NOP", [OPT_MSS] = "MSS", [OPT_WS] = "WS",
+		[OPT_SACK_OK] = "SACK", [OPT_TS] = "TS",
+	};
+	char num[4];
+	const char *name = kind < sizeof names / sizeof names[0] ? names[kind] : NULL;
+	size_t n;
+
+	if (name == NULL) {
+		num[0] = (char)('0' + kind / 100);
+		num[1] = (char)('0' + kind / 10 % 10);
+		num[2] = (char)('0' + kind % 10);
+		num[3] = '\0';
+		name = num + (kind < 10 ? 2 : kind < 100 ? 1 : 0);
+	}
+	n = strlen(name);
+	if (*at + (*at > 0) + n >= sizeof ev->options)
+		return false;
+	if (*at > 0)
+		ev->options[(*at)++] = ',';
+	memcpy(ev->options + *at, name, n + 1);
+	*at += n;
+	return true;
+}
+
+void packet_tcp_options(const uint8_t *p, size_t len, struct os_evidence *ev)
+{
+	size_t at = 0, i = 0;
+
+	ev->options[0] = '\0';
+	ev->has_mss = ev->has_wscale = ev->timestamps = false;
+	while (i < len) {
+		uint8_t kind = p[i], olen;
+
+		if (kind == OPT_EOL || kind == OPT_NOP) {
+			if (!opt_name(ev, &at, kind) || kind == OPT_EOL)
+				return;
+			i++;
+			continue;
+		}
+		/* A length byte that is missing, below 2 or runs past the header
+		 * ends the list: what follows cannot be told apart from junk. */
+		if (i + 1 >= len || (olen = p[i + 1]) < 2 || olen > len - i)
+			return;
+		if (!opt_name(ev, &at, kind))
+			return;
+		if (kind == OPT_MSS && olen == 4) {
+			ev->mss = get16(p + i + 2);
+			ev->has_mss = true;
+		} else if (kind == OPT_WS && olen == 3) {
+			ev->wscale = p[i + 2];
+			ev->has_wscale = true;
+		} else if (kind == OPT_TS) {
+			ev->timestamps = true;
+		}
+		i += olen;
+	}
+}
+
 /* The first 8 bytes of a TCP header quoted in an ICMP error: ports, seq. */
 static enum packet_kind quoted_tcp(const uint8_t *p, size_t len, struct packet_answer *a)
 {
@@ -205,6 +302,14 @@ static enum packet_kind tcp_segment(const uint8_t *p, size_t len, struct packet_
 	a->ack = get32(p + 8);
 	a->flags = p[13];
 	a->kind = PACKET_TCP;
+	/* Only a SYN-ACK says how its stack opens a connection. */
+	if ((a->flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) == (TCP_FLAG_SYN | TCP_FLAG_ACK)) {
+		a->ev.window = get16(p + 14);
+		packet_tcp_options(p + TCP_MIN, (p[12] >> 4) * 4u - TCP_MIN, &a->ev);
+		a->ev.ttl = a->ttl;
+		a->ev.initial_ttl = packet_initial_ttl(a->ttl);
+		a->has_ev = true;
+	}
 	return PACKET_TCP;
 }
 
@@ -253,6 +358,7 @@ static enum packet_kind ip4(const uint8_t *p, size_t len, struct packet_answer *
 		return PACKET_OTHER;
 	len = total;
 	a->ttl = p[8];
+	a->ev.df = (get16(p + 6) & IP4_DF) != 0;
 	if (p[9] == PROTO_TCP) {
 		addr_read(AF_INET, p + 12, &a->src);
 		addr_read(AF_INET, p + 16, &a->dst);
@@ -291,6 +397,7 @@ static enum packet_kind ip6(const uint8_t *p, size_t len, struct packet_answer *
 		return PACKET_OTHER;
 	len = IP6_HDR + payload;
 	a->ttl = p[7];
+	a->ev.df = -1;           /* IPv6 has no DF: routers never fragment */
 	if (p[6] == PROTO_TCP) {
 		addr_read(AF_INET6, p + 8, &a->src);
 		addr_read(AF_INET6, p + 24, &a->dst);

@@ -98,17 +98,6 @@ static int syn_check(const struct scan_plan *plan, GError **err)
 		    "the SYN scan (-sS) is implemented on Linux only so far: use the connect scan");
 	return -1;
 #else
-	if (plan->probes != NULL) {
-		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-			    "service detection (-s, -sV) with the SYN scan (-sS) is not supported yet: "
-			    "use the connect scan for detection");
-		return -1;
-	}
-	if (plan->reverse_dns) {
-		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-			    "reverse DNS (-R) with the SYN scan (-sS) is not supported yet");
-		return -1;
-	}
 	if (!plan->dry_run && !may_open_raw()) {
 		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
 			    "the SYN scan (-sS) needs raw sockets: run it as root, or give the binary "
@@ -682,6 +671,7 @@ const struct scan_method method_syn = {
 	.reasons = syn_reasons,
 	.max_workers = 1,
 	.worker_size = sizeof(struct syn_worker),
+	.max_pending = SYN_INFLIGHT_MAX,
 	.check = syn_check,
 	.start = syn_start,
 	.worker_start = syn_worker_start,

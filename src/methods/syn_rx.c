@@ -77,10 +77,18 @@ static void on_tcp(struct syn_state *st, const struct packet_answer *a)
 		count(&st->count.stale);       /* a duplicate or a late answer */
 		return;
 	}
-	if (a->flags & TCP_FLAG_RST)
+	if (a->flags & TCP_FLAG_RST) {
 		answered(st, e, STATE_CLOSED, REASON_CONN_REFUSED);
-	else
-		answered(st, e, STATE_OPEN, REASON_SYN_ACK);
+		return;
+	}
+	/* The SYN-ACK's evidence goes with the result; the results thread
+	 * judges it (oshint.h), off this hot path. */
+	if (a->has_ev) {
+		g_free(e->r->os_ev);
+		e->r->os_ev = g_new(struct os_evidence, 1);
+		*e->r->os_ev = a->ev;
+	}
+	answered(st, e, STATE_OPEN, REASON_SYN_ACK);
 }
 
 static void on_icmp(struct syn_state *st, const struct packet_answer *a)

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <stddef.h>
 #include <string.h>
@@ -58,8 +59,62 @@ static int put_time(FILE *fp, time_t t)
 	return put_str(fp, buf);
 }
 
-/* One record as an object, keys from the field table in its order. */
-/* Results and other records alike: their fields as one object. */
+static int put_value(FILE *fp, const struct field_value *v)
+{
+	switch (v->kind) {
+	case FIELD_STR:
+		return json_write_string(fp, v->str, v->len);
+	case FIELD_INT:
+		return fprintf(fp, "%" PRId64, v->i) < 0 ? -1 : 0;
+	case FIELD_REAL:
+		return put_real(fp, v->d, 3);
+	case FIELD_NULL:
+		break;
+	}
+	return fputs("null", fp) == EOF ? -1 : 0;
+}
+
+static const char *group_of(const struct field_set *f, size_t i)
+{
+	return f->group != NULL ? f->group(i) : NULL;
+}
+
+/* The fields of group g from i on, as one object of their keys (the names
+ * without "g_"), or null when none has a value; *next is the field after
+ * the group. */
+static int put_group(FILE *fp, const struct field_set *f, const void *rec, const char *g,
+		     size_t i, size_t *next, char *scratch, size_t scratch_len)
+{
+	size_t n = f->count(), end = i, skip = strlen(g) + 1;
+	bool any = false, first = true;
+	struct field_value v;
+
+	for (; end < n && group_of(f, end) != NULL && strcmp(group_of(f, end), g) == 0; end++) {
+		f->get(rec, end, &v, scratch, scratch_len);
+		any = any || v.kind != FIELD_NULL;
+	}
+	*next = end;
+	if (put_str(fp, g) < 0 || fputc(':', fp) == EOF)
+		return -1;
+	if (!any)
+		return fputs("null", fp) == EOF ? -1 : 0;
+	if (fputc('{', fp) == EOF)
+		return -1;
+	for (; i < end; i++) {
+		const char *name = f->name(i);
+
+		f->get(rec, i, &v, scratch, scratch_len);
+		if ((!first && fputc(',', fp) == EOF) ||
+		    put_str(fp, strlen(name) > skip ? name + skip : name) < 0 ||
+		    fputc(':', fp) == EOF || put_value(fp, &v) < 0)
+			return -1;
+		first = false;
+	}
+	return fputc('}', fp) == EOF ? -1 : 0;
+}
+
+/* Results and other records alike: their fields as one object, keys from
+ * the field table in its order, a group's fields as one nested object. */
 static int put_fields(FILE *fp, const struct field_set *f, const void *rec)
 {
 	char scratch[PL_ADDRSTRLEN];
@@ -67,31 +122,22 @@ static int put_fields(FILE *fp, const struct field_set *f, const void *rec)
 
 	if (fputc('{', fp) == EOF)
 		return -1;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n;) {
 		struct field_value v;
-		int rc = 0;
+		const char *g = group_of(f, i);
 
-		f->get(rec, i, &v, scratch, sizeof scratch);
 		if (i > 0 && fputc(',', fp) == EOF)
 			return -1;
-		if (put_str(fp, f->name(i)) < 0 || fputc(':', fp) == EOF)
-			return -1;
-		switch (v.kind) {
-		case FIELD_STR:
-			rc = json_write_string(fp, v.str, v.len);
-			break;
-		case FIELD_INT:
-			rc = fprintf(fp, "%" PRId64, v.i) < 0 ? -1 : 0;
-			break;
-		case FIELD_REAL:
-			rc = put_real(fp, v.d, 3);
-			break;
-		case FIELD_NULL:
-			rc = fputs("null", fp) == EOF ? -1 : 0;
-			break;
+		if (g != NULL) {
+			if (put_group(fp, f, rec, g, i, &i, scratch, sizeof scratch) < 0)
+				return -1;
+			continue;
 		}
-		if (rc < 0)
+		f->get(rec, i, &v, scratch, sizeof scratch);
+		if (put_str(fp, f->name(i)) < 0 || fputc(':', fp) == EOF ||
+		    put_value(fp, &v) < 0)
 			return -1;
+		i++;
 	}
 	return fputc('}', fp) == EOF ? -1 : 0;
 }

@@ -37,6 +37,8 @@ struct row {
 	enum port_state state;
 	enum reason reason;
 	char *service;             /* "ssh OpenSSH 9.2p1", printable, or NULL */
+	char *os;                  /* "Linux (85%): reason", printable, or NULL */
+	unsigned os_accuracy;
 };
 
 struct table_state {
@@ -100,6 +102,22 @@ static char *service_cell(const struct result *r)
 	return g_string_free(g, FALSE);
 }
 
+/* The OS verdict as "family (accuracy%): reason", printable; NULL when none. */
+static char *os_cell(const struct result *r)
+{
+	char *family, *reason, *cell;
+
+	if (r->os_family == NULL)
+		return NULL;
+	family = text_printable(r->os_family, strlen(r->os_family));
+	reason = r->os_reason != NULL ? text_printable(r->os_reason, strlen(r->os_reason)) : NULL;
+	cell = g_strdup_printf("%s (%u%%)%s%s", family != NULL ? family : "", r->os_accuracy,
+			       reason != NULL ? ": " : "", reason != NULL ? reason : "");
+	g_free(family);
+	g_free(reason);
+	return cell;
+}
+
 static void *table_open(FILE *fp, const struct scan_meta *meta)
 {
 	struct table_state *st = calloc(1, sizeof *st);
@@ -158,6 +176,23 @@ static void row_clear(struct row *row)
 {
 	g_free(row->host);
 	g_free(row->service);
+	g_free(row->os);
+}
+
+/* The most confident OS verdict among the host's rows from i on. */
+static const char *host_os(const struct table_state *st, guint i)
+{
+	const struct row *first = &g_array_index(st->kept, struct row, i), *best = NULL;
+
+	for (; i < st->kept->len; i++) {
+		const struct row *row = &g_array_index(st->kept, struct row, i);
+
+		if (strcmp(row->host, first->host) != 0)
+			break;
+		if (row->os != NULL && (best == NULL || row->os_accuracy > best->os_accuracy))
+			best = row;
+	}
+	return best != NULL ? best->os : NULL;
 }
 
 static int cmp_rows(const void *a, const void *b)
@@ -183,7 +218,9 @@ static const char *state_colour(enum port_state s)
 	}
 }
 
-/* The grouped view: a line per host, its ports indented under it. */
+/* The grouped view: a line per host, its OS hint (the best of its ports')
+ * under it when there is one, its ports indented under that. The streamed
+ * view has no host lines, so no room for it: the data formats carry it. */
 static int print_grouped(struct table_state *st, FILE *fp)
 {
 	size_t w_port = strlen("PORT"), w_state = strlen("STATE"), w_reason = strlen("REASON");
@@ -207,7 +244,10 @@ static int print_grouped(struct table_state *st, FILE *fp)
 		char port[16];
 
 		if (prev == NULL || strcmp(prev, row->host) != 0) {
+			const char *os = host_os(st, i);
+
 			if (fprintf(fp, "%s%s%s\n", prev ? "\n" : "", row->host, "") < 0 ||
+			    (os != NULL && fprintf(fp, "  OS: %s\n", os) < 0) ||
 			    fprintf(fp, "  %-*s  %-*s  %-*s  %s\n", (int)w_port, "PORT", (int)w_state,
 				    "STATE", (int)w_reason, "REASON", "SERVICE") < 0)
 				return -1;
@@ -247,7 +287,8 @@ static int table_write(void *state, FILE *fp, const struct result *r)
 	service = service_cell(r);
 	if (table_keeps(st)) {
 		struct row row = { .addr = r->addr, .host = host, .port = r->port,
-				   .state = r->state, .reason = r->reason, .service = service };
+				   .state = r->state, .reason = r->reason, .service = service,
+				   .os = os_cell(r), .os_accuracy = r->os_accuracy };
 
 		g_array_append_val(st->kept, row);
 		st->rows++;

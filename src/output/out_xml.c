@@ -50,6 +50,9 @@
  *     method "probed" and conf 10; otherwise the name comes from the system
  *     services table (method "table", conf 3), and without one there is no
  *     <service>.
+ *   - <os>: the host's most confident OS verdict (oshint.h) as one
+ *     <osmatch> with one <osclass> at its accuracy, <portused> the port it
+ *     came from, and the verdict's reason in <osfingerprint>.
  *
  * Attribute text is escaped for XML (xml_write_text, textesc.h): bytes XML
  * 1.0 cannot carry at all become U+FFFD; DEL and C1 controls too, as in CSV. */
@@ -366,6 +369,60 @@ static int put_ports(struct xml_state *st, FILE *fp, struct xml_host *h)
 	return fputs("</ports>\n", fp) == EOF ? -1 : 0;
 }
 
+/* nmap's vendor, osfamily and type for a family oshint.c names; anything
+ * else (a banner's own words, "Unix-like") is its own osfamily with an
+ * unknown vendor and no type. */
+static void os_class(const char *family, const char **vendor, const char **osfamily,
+		     const char **type)
+{
+	static const struct { const char *family, *vendor, *osfamily; } known[] = {
+		{ "Linux", "Linux", "Linux" },
+		{ "Windows", "Microsoft", "Windows" },
+		{ "FreeBSD", "FreeBSD", "FreeBSD" },
+		{ "OpenBSD", "OpenBSD", "OpenBSD" },
+		{ "macOS", "Apple", "macOS" },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(known); i++)
+		if (strcmp(family, known[i].family) == 0) {
+			*vendor = known[i].vendor;
+			*osfamily = known[i].osfamily;
+			*type = "general purpose";
+			return;
+		}
+	*vendor = "unknown";
+	*osfamily = family;
+	*type = NULL;
+}
+
+/* The host's most confident OS verdict as nmap's <os>: the port it came
+ * from, one <osmatch> with one <osclass> at its accuracy, and the reason
+ * (the evidence, in words) where nmap puts its own evidence, the
+ * fingerprint. */
+static int put_os(FILE *fp, const struct xml_host *h)
+{
+	const char *vendor, *osfamily, *type;
+	char acc[16];
+
+	if (h->os_family == NULL)
+		return 0;
+	os_class(h->os_family, &vendor, &osfamily, &type);
+	snprintf(acc, sizeof acc, "%u", (unsigned)h->os_accuracy);
+	if (fprintf(fp, "<os><portused state=\"open\" proto=\"tcp\" portid=\"%u\"/>\n",
+		    (unsigned)h->os_port) < 0 ||
+	    fputs("<osmatch", fp) == EOF || put_attr(fp, "name", h->os_family) < 0 ||
+	    put_attr(fp, "accuracy", acc) < 0 || fputs(" line=\"0\"><osclass", fp) == EOF ||
+	    (type != NULL && put_attr(fp, "type", type) < 0) ||
+	    put_attr(fp, "vendor", vendor) < 0 || put_attr(fp, "osfamily", osfamily) < 0 ||
+	    put_attr(fp, "accuracy", acc) < 0 || fputs("/></osmatch>\n", fp) == EOF)
+		return -1;
+	if (h->os_reason != NULL &&
+	    (fputs("<osfingerprint", fp) == EOF ||
+	     put_attr(fp, "fingerprint", h->os_reason) < 0 || fputs("/>\n", fp) == EOF))
+		return -1;
+	return fputs("</os>\n", fp) == EOF ? -1 : 0;
+}
+
 static int put_host(struct xml_state *st, FILE *fp, struct xml_host *h, bool up,
 		    enum reason why)
 {
@@ -395,7 +452,7 @@ static int put_host(struct xml_state *st, FILE *fp, struct xml_host *h, bool up,
 	    (fputs("<hostname", fp) == EOF || put_attr(fp, "name", h->ptr) < 0 ||
 	     fputs(" type=\"PTR\"/>\n", fp) == EOF))
 		return -1;
-	if (fputs("</hostnames>\n", fp) == EOF || put_ports(st, fp, h) < 0 ||
+	if (fputs("</hostnames>\n", fp) == EOF || put_ports(st, fp, h) < 0 || put_os(fp, h) < 0 ||
 	    fprintf(fp, "<times srtt=\"%lld\" rttvar=\"%lld\" to=\"%llu\"/>\n"
 		    "</host>\n", srtt, rttvar,
 		    (unsigned long long)st->timeout_ms * 1000u) < 0)

@@ -72,6 +72,9 @@ void result_free(struct result *r)
 	g_free(r->info);
 	g_free(r->os_hint);
 	g_free(r->banner);
+	g_free(r->os_ev);
+	g_free(r->os_family);
+	g_free(r->os_reason);
 	g_free(r);
 }
 
@@ -92,6 +95,19 @@ enum field_id {
 	F_INFO,
 	F_OS_HINT,
 	F_BANNER,
+	/* The OS hint: verdict, then the SYN-ACK's evidence (oshint.h). JSON
+	 * nests them as one "os" object (result_field_group). */
+	F_OS_FAMILY,
+	F_OS_ACCURACY,
+	F_OS_REASON,
+	F_OS_TTL,
+	F_OS_INITIAL_TTL,
+	F_OS_WINDOW,
+	F_OS_MSS,
+	F_OS_OPTIONS,
+	F_OS_WSCALE,
+	F_OS_DF,
+	F_OS_TIMESTAMPS,
 	F_COUNT
 };
 
@@ -112,6 +128,17 @@ static const char *const field_names[F_COUNT] = {
 	[F_INFO] = "info",
 	[F_OS_HINT] = "os_hint",
 	[F_BANNER] = "banner",
+	[F_OS_FAMILY] = "os_family",
+	[F_OS_ACCURACY] = "os_accuracy",
+	[F_OS_REASON] = "os_reason",
+	[F_OS_TTL] = "os_ttl",
+	[F_OS_INITIAL_TTL] = "os_initial_ttl",
+	[F_OS_WINDOW] = "os_window",
+	[F_OS_MSS] = "os_mss",
+	[F_OS_OPTIONS] = "os_options",
+	[F_OS_WSCALE] = "os_wscale",
+	[F_OS_DF] = "os_df",
+	[F_OS_TIMESTAMPS] = "os_timestamps",
 };
 
 size_t result_field_count(void)
@@ -122,6 +149,11 @@ size_t result_field_count(void)
 const char *result_field_name(size_t i)
 {
 	return i < F_COUNT ? field_names[i] : NULL;
+}
+
+const char *result_field_group(size_t i)
+{
+	return i >= F_OS_FAMILY && i < F_COUNT ? "os" : NULL;
 }
 
 static void set_str(struct field_value *v, const char *s)
@@ -137,10 +169,47 @@ static void set_int(struct field_value *v, int64_t i)
 	v->i = i;
 }
 
+/* The OS fields: none (FIELD_NULL) when there is nothing to say, so that
+ * JSON gives "os":null and CSV empty columns. */
+static void get_os(const struct result *r, enum field_id i, struct field_value *v)
+{
+	const struct os_evidence *ev = r->os_ev;
+
+	v->kind = FIELD_NULL;
+	if (i <= F_OS_REASON) {
+		if (r->os_family == NULL)
+			return;
+		if (i == F_OS_FAMILY)
+			set_str(v, r->os_family);
+		else if (i == F_OS_ACCURACY)
+			set_int(v, r->os_accuracy);
+		else
+			set_str(v, r->os_reason);
+		return;
+	}
+	if (ev == NULL)
+		return;
+	switch (i) {
+	case F_OS_TTL: set_int(v, ev->ttl); break;
+	case F_OS_INITIAL_TTL: set_int(v, ev->initial_ttl); break;
+	case F_OS_WINDOW: set_int(v, ev->window); break;
+	case F_OS_MSS: if (ev->has_mss) set_int(v, ev->mss); break;
+	case F_OS_OPTIONS: set_str(v, ev->options); break;
+	case F_OS_WSCALE: if (ev->has_wscale) set_int(v, ev->wscale); break;
+	case F_OS_DF: if (ev->df >= 0) set_int(v, ev->df); break;
+	case F_OS_TIMESTAMPS: set_int(v, ev->timestamps); break;
+	default: break;
+	}
+}
+
 void result_field_get(const struct result *r, size_t i, struct field_value *v,
 		      char *scratch, size_t scratch_len)
 {
 	memset(v, 0, sizeof *v);
+	if (i >= F_OS_FAMILY && i < F_COUNT) {
+		get_os(r, (enum field_id)i, v);
+		return;
+	}
 	switch ((enum field_id)i) {
 	case F_IP:
 		if (scratch_len == 0) {
@@ -196,8 +265,13 @@ void result_field_get(const struct result *r, size_t i, struct field_value *v,
 		break;
 	case F_ERROR:
 		/* strerror() is fine here: only the results thread formats
-		 * results. An error state without an errno still says so. */
-		if (r->state != STATE_ERROR)
+		 * results. An error state without an errno still says so.
+		 * An open port with an errno: a SYN scan's port whose detection
+		 * connect failed (enrich.c), so its service is empty. Any other
+		 * state's errno is not reported. */
+		if (r->state == STATE_OPEN && r->err != 0)
+			set_str(v, strerror(r->err));
+		else if (r->state != STATE_ERROR)
 			set_str(v, "");
 		else if (r->err != 0)
 			set_str(v, strerror(r->err));
@@ -218,4 +292,5 @@ static void get_result(const void *rec, size_t i, struct field_value *v, char *s
 
 const struct field_set result_fields = {
 	.count = result_field_count, .name = result_field_name, .get = get_result,
+	.group = result_field_group,
 };

@@ -102,6 +102,8 @@ static void host_free(gpointer p)
 		svc_free(g_array_index(ports, struct xml_port, i).svc);
 	g_free((char *)h->key.name);
 	g_free(h->ptr);
+	g_free(h->os_family);
+	g_free(h->os_reason);
 	g_array_free(ports, TRUE);
 	g_free(h);
 }
@@ -184,6 +186,17 @@ static void host_absorb(struct xml_host *dst, struct xml_host *src, size_t *npor
 	if (src->rtt.valid)
 		dst->rtt = src->rtt;
 	dst->reasons |= src->reasons;
+	/* The more confident verdict; the earlier one on a tie. */
+	if (src->os_family != NULL &&
+	    (dst->os_family == NULL || src->os_accuracy > dst->os_accuracy)) {
+		g_free(dst->os_family);
+		g_free(dst->os_reason);
+		dst->os_family = src->os_family;
+		dst->os_reason = src->os_reason;
+		dst->os_accuracy = src->os_accuracy;
+		dst->os_port = src->os_port;
+		src->os_family = src->os_reason = NULL;
+	}
 }
 
 bool xml_host_up(const struct xml_host *h, enum reason *why)
@@ -273,6 +286,8 @@ struct fixed {
 	uint32_t hidden[STATE_COUNT][REASON_COUNT + 1];
 	uint8_t collapsed[STATE_COUNT];
 	uint8_t timed;
+	uint32_t os_accuracy;
+	uint16_t os_port;
 };
 
 static int write_host(FILE *fp, const struct xml_host *h)
@@ -292,9 +307,13 @@ static int write_host(FILE *fp, const struct xml_host *h)
 	for (int s = 0; s < STATE_COUNT; s++)
 		f.collapsed[s] = h->collapsed[s];
 	f.timed = h->rtt.valid;
+	f.os_accuracy = h->os_accuracy;
+	f.os_port = h->os_port;
 	if (put_bytes(fp, &f, sizeof f) < 0 ||
 	    put_text(fp, h->key.name, h->key.name != NULL ? strlen(h->key.name) : 0) < 0 ||
-	    put_text(fp, h->ptr, h->ptr != NULL ? strlen(h->ptr) : 0) < 0)
+	    put_text(fp, h->ptr, h->ptr != NULL ? strlen(h->ptr) : 0) < 0 ||
+	    put_text(fp, h->os_family, h->os_family != NULL ? strlen(h->os_family) : 0) < 0 ||
+	    put_text(fp, h->os_reason, h->os_reason != NULL ? strlen(h->os_reason) : 0) < 0)
 		return -1;
 	for (guint i = 0; i < ports->len; i++) {
 		const struct xml_port *p = &g_array_index(ports, struct xml_port, i);
@@ -359,7 +378,10 @@ static int read_host(FILE *fp, struct xml_host **out)
 	for (int s = 0; s < STATE_COUNT; s++)
 		h->collapsed[s] = f.collapsed[s] != 0;
 	h->rtt.valid = f.timed != 0;
+	h->os_accuracy = f.os_accuracy;
+	h->os_port = f.os_port;
 	if (get_text(fp, &name, NULL) < 0 || (h->key.name = name, get_text(fp, &h->ptr, NULL)) < 0 ||
+	    get_text(fp, &h->os_family, NULL) < 0 || get_text(fp, &h->os_reason, NULL) < 0 ||
 	    read_ports(fp, h, f.nports) < 0) {
 		host_free(h);
 		return -1;
@@ -581,6 +603,14 @@ int xml_hosts_add(struct xml_hosts *xh, const struct result *r, bool shown,
 		h->reasons |= 1u << reason;
 	if (h->ptr == NULL && r->ptr != NULL && r->ptr[0] != '\0')
 		h->ptr = g_strdup(r->ptr);
+	if (r->os_family != NULL && (h->os_family == NULL || r->os_accuracy > h->os_accuracy)) {
+		g_free(h->os_family);
+		g_free(h->os_reason);
+		h->os_family = g_strdup(r->os_family);
+		h->os_reason = g_strdup(r->os_reason);
+		h->os_accuracy = r->os_accuracy;
+		h->os_port = r->port;
+	}
 	if (shown)
 		host_keep(h, (struct xml_port){ .port = r->port, .state = (uint8_t)state,
 						.reason = (uint8_t)reason, .svc = svc },

@@ -7,7 +7,13 @@
  * addresses of one family, and a SYN built from its fields (packet.c's
  * template) parses back to the same addresses, ports and sequence number,
  * with checksums that verify; an ICMP answer's code maps to a state and a
- * reason a SYN scan may report. Any violation aborts. */
+ * reason a SYN scan may report. A SYN-ACK's OS evidence is consistent (an
+ * initial TTL of 32, 64, 128 or 255 not below the TTL, DF only for IPv4,
+ * an option order of known names or numbers, terminated within its
+ * buffer) and the classifier gives a family with an accuracy of at most
+ * 100 or nothing. The rest of the input is also read as a bare option list
+ * (packet_tcp_options) of exactly its size. Any violation aborts. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +22,7 @@
 
 #include <glib.h>
 
+#include "oshint.h"
 #include "packet.h"
 #include "fuzz_common.h"
 
@@ -64,8 +71,58 @@ static void round_trip(const struct packet_answer *a)
 		fail("a built SYN parses to other fields");
 }
 
+/* The order string: NUL-terminated in its buffer, comma-separated names
+ * or numbers (0-255), no empty item. */
+static void check_order(const struct os_evidence *ev)
+{
+	static const char *const names[] = { "EOL", "NOP", "MSS", "WS", "SACK", "TS" };
+	const char *end = memchr(ev->options, '\0', sizeof ev->options);
+	char *copy, **items;
+
+	if (end == NULL)
+		fail("option order not terminated in its buffer");
+	if (ev->options[0] == '\0')
+		return;
+	copy = g_strdup(ev->options);
+	items = g_strsplit(copy, ",", -1);
+	for (char **it = items; *it != NULL; it++) {
+		bool known = false;
+
+		for (size_t i = 0; i < G_N_ELEMENTS(names); i++)
+			known = known || strcmp(*it, names[i]) == 0;
+		if (!known) {
+			char *e;
+			unsigned long v = strtoul(*it, &e, 10);
+
+			if (**it == '\0' || *e != '\0' || v > 255 || v < 5 || v == 8)
+				fail("option order with an item that is no option kind");
+		}
+	}
+	g_strfreev(items);
+	g_free(copy);
+}
+
+static void check_evidence(const struct packet_answer *a)
+{
+	struct os_guess g;
+
+	if ((a->flags & (TCP_FLAG_SYN | TCP_FLAG_ACK)) != (TCP_FLAG_SYN | TCP_FLAG_ACK))
+		fail("evidence from a segment that is no SYN-ACK");
+	if (a->ev.ttl != a->ttl || a->ev.initial_ttl < a->ev.ttl ||
+	    (a->ev.initial_ttl != 32 && a->ev.initial_ttl != 64 && a->ev.initial_ttl != 128 &&
+	     a->ev.initial_ttl != 255))
+		fail("initial TTL not one of 32, 64, 128, 255 at or above the TTL");
+	if (a->src.family == AF_INET ? a->ev.df != 0 && a->ev.df != 1 : a->ev.df != -1)
+		fail("DF neither 0 nor 1 for IPv4, or set for IPv6");
+	check_order(&a->ev);
+	if (oshint_classify(&a->ev, &g) &&
+	    (g.family == NULL || g.accuracy > 100 || memchr(g.reason, '\0', sizeof g.reason) == NULL))
+		fail("a verdict without a family, above 100 or unterminated");
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	struct os_evidence ev;
 	struct packet_answer a;
 	enum packet_kind k;
 	enum port_state st;
@@ -82,6 +139,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fail("answer with mixed or unknown address families");
 		round_trip(&a);
 	}
+	if (a.has_ev) {
+		if (k != PACKET_TCP)
+			fail("evidence on an answer that is no TCP segment");
+		check_evidence(&a);
+	}
+	/* The same bytes as a bare option list, of exactly their size. */
+	memset(&ev, 0, sizeof ev);
+	packet_tcp_options(frame, size - 1, &ev);
+	check_order(&ev);
 	if (k == PACKET_ICMP) {
 		packet_icmp_reason(a.src.family, a.icmp_type, a.icmp_code, &st, &why);
 		if (st != STATE_CLOSED && st != STATE_FILTERED)

@@ -24,7 +24,11 @@
  *    paragraph separators), the header and one line per result.
  *  - xml: well-formed (GMarkup), valid UTF-8, only characters XML 1.0
  *    allows and the writer keeps; every host name, PTR name and detected
- *    service field reads back from its attribute.
+ *    service field reads back from its attribute, and the OS verdict's
+ *    family and reason from <osmatch name> and <osfingerprint>.
+ *  The results carry an OS verdict made of the input's strings (family from
+ *  the os_hint string, reason from the info string) and fixed evidence: in
+ *  JSON the os_* fields read back under the "os" object.
  *  - any other writer: valid UTF-8 without NUL or raw controls but TAB, CR
  *    and LF.
  * Writers that can continue a file (writer_ops.append) are also resumed:
@@ -124,6 +128,7 @@ struct scenario {
 	time_t end;
 	char *s[S_COUNT];
 	const char *targets[MAX_TARGETS + 1];
+	struct os_evidence ev;
 };
 
 static void scenario_build(struct scenario *sc, const uint8_t *data, size_t size)
@@ -194,6 +199,17 @@ static void scenario_build(struct scenario *sc, const uint8_t *data, size_t size
 		r->info = sc->s[S_INFO];
 		r->os_hint = sc->s[S_OS_HINT];
 		r->banner = sc->s[S_BANNER];
+		/* An OS verdict from hostile words, as a banner's can be. */
+		sc->ev = (struct os_evidence){
+			.ttl = (uint8_t)port, .initial_ttl = 255, .window = port, .mss = port,
+			.has_mss = (attempts & 1) != 0, .wscale = (uint8_t)attempts,
+			.has_wscale = (attempts & 2) != 0, .timestamps = (attempts & 4) != 0,
+			.df = (int8_t)(sc->flags & FL_V6 ? -1 : 1), .options = "MSS,NOP,WS,253",
+		};
+		r->os_ev = &sc->ev;
+		r->os_family = sc->s[S_OS_HINT];
+		r->os_reason = sc->s[S_INFO];
+		r->os_accuracy = attempts % 101;
 	}
 
 	sc->r[1] = sc->r[0];
@@ -533,7 +549,13 @@ static void expect_record(GPtrArray *want, const char *prefix, const struct resu
 		result_field_get(r, k, &v, scratch, sizeof(scratch));
 		if (v.kind != FIELD_STR)
 			continue;
-		path = g_strdup_printf("%s/%s", prefix, result_field_name(k));
+		/* A group's fields are one object in JSON: "os_family" is
+		 * "os/family". */
+		if (result_field_group(k) != NULL)
+			path = g_strdup_printf("%s/%s/%s", prefix, result_field_group(k),
+					       result_field_name(k) + strlen(result_field_group(k)) + 1);
+		else
+			path = g_strdup_printf("%s/%s", prefix, result_field_name(k));
 		expect(want, path, v.str, v.len);
 		g_free(path);
 	}
@@ -795,7 +817,8 @@ static void xml_start(GMarkupParseContext *ctx, const gchar *element,
 
 	if (strcmp(element, "port") == 0)
 		xs->ports++;
-	if (strcmp(element, "hostname") != 0 && strcmp(element, "service") != 0)
+	if (strcmp(element, "hostname") != 0 && strcmp(element, "service") != 0 &&
+	    strcmp(element, "osmatch") != 0 && strcmp(element, "osfingerprint") != 0)
 		return;
 	for (size_t i = 0; names[i] != NULL; i++)
 		g_ptr_array_add(xs->values, g_strdup_printf("%s/%s=%s", element,
@@ -885,6 +908,9 @@ static void check_xml(const struct scenario *sc, const struct records *rec,
 		xml_expect(out, len, &xs, "service/version=", r->version);
 		xml_expect(out, len, &xs, "service/extrainfo=", r->info);
 		xml_expect(out, len, &xs, "service/ostype=", r->os_hint);
+		xml_expect(out, len, &xs, "osmatch/name=", r->os_family);
+		if (r->os_family != NULL)
+			xml_expect(out, len, &xs, "osfingerprint/fingerprint=", r->os_reason);
 	}
 	g_ptr_array_free(xs.values, TRUE);
 }

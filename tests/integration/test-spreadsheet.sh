@@ -5,8 +5,8 @@
 # scans exactly those ports with service detection into a .csv, reads the
 # file with Python's csv module, then has LibreOffice Calc (headless) import
 # it the way a user opening the file would (formulas evaluated) and save it
-# as flat ODS XML, and reads the cells back: the 16 contract columns in
-# order, one row per port with 16 cells each, quoting kept, every planted
+# as flat ODS XML, and reads the cells back: the 27 contract columns in
+# order, one row per port with 27 cells each, quoting kept, every planted
 # text shown as text with portolan's visible "'" marker where it
 # neutralised a formula, no cell anywhere a formula, port/latency_ms/
 # attempts numbers. A negative control imports the same file with the
@@ -76,7 +76,10 @@ import xml.etree.ElementTree as ET
 
 PORTOLAN, SOFFICE, PROBES, TMP = sys.argv[1:5]
 COLUMNS = ["ip", "host", "port", "proto", "state", "reason", "latency_ms", "attempts", "ptr",
-           "error", "service", "product", "version", "info", "os_hint", "banner"]
+           "error", "service", "product", "version", "info", "os_hint", "banner",
+           "os_family", "os_accuracy", "os_reason", "os_ttl", "os_initial_ttl", "os_window",
+           "os_mss", "os_options", "os_wscale", "os_df", "os_timestamps"]
+NCOL = len(COLUMNS)
 NUMERIC = ("port", "latency_ms", "attempts")
 
 # LibreOffice's CSV import options ("Filter Options for CSV" in its help;
@@ -324,15 +327,15 @@ try:
     text = raw.decode("utf-8")
     table = list(csv.reader(io.StringIO(text, newline="")))
     header, data = (table[0], table[1:]) if table else ([], [])
-    check("csv: header is the 16 contract columns in order", header == COLUMNS, header)
+    check("csv: header is the %d contract columns in order" % NCOL, header == COLUMNS, header)
     check("csv: every line ends in CRLF", raw.endswith(b"\r\n") and b"\n" not in raw.replace(b"\r\n", b""),
           repr(raw[-40:]))
     rows_by_name = {}
     for r in data:
         if len(r) == len(COLUMNS) and r[2].isdigit() and int(r[2]) in by_port:
             rows_by_name[by_port[int(r[2])]] = dict(zip(COLUMNS, r))
-    check("csv: one 16-field row per server, all open",
-          len(data) == len(servers) and all(len(r) == 16 for r in data) and
+    check("csv: one %d-field row per server, all open" % NCOL,
+          len(data) == len(servers) and all(len(r) == NCOL for r in data) and
           len(rows_by_name) == len(servers) and
           all(r["state"] == "open" for r in rows_by_name.values()),
           "\n".join(",".join(r) for r in data))
@@ -389,21 +392,21 @@ try:
 
     # 4. The cells of portolan's file.
     rows, ncols = read_fods(scan_fods)
-    check("sheet: 16 columns", ncols == 16, ncols)
-    check("sheet: header row is the 16 contract columns",
+    check("sheet: %d columns" % NCOL, ncols == NCOL, ncols)
+    check("sheet: header row is the %d contract columns" % NCOL,
           bool(rows) and [c["text"] for c in rows[0]] == COLUMNS and
           all(c["type"] == "string" for c in rows[0]),
           rows[0] if rows else "no rows")
     cells = rows[1:]
-    check("sheet: %d data rows of exactly 16 cells" % len(servers),
-          len(cells) == len(servers) and all(len(r) == 16 for r in cells),
+    check("sheet: %d data rows of exactly %d cells" % (len(servers), NCOL),
+          len(cells) == len(servers) and all(len(r) == NCOL for r in cells),
           "\n".join("%d cells: %s" % (len(r), [c["text"] for c in r]) for r in cells))
     bad_formulas = formula_cells(rows)
     check("sheet: no cell is a formula", not bad_formulas, "\n".join(bad_formulas))
 
     sheet = {}
     for r in cells:
-        if len(r) == 16 and r[2]["value"] is not None:
+        if len(r) == NCOL and r[2]["value"] is not None:
             port = int(float(r[2]["value"]))
             if port in by_port:
                 sheet[by_port[port]] = dict(zip(COLUMNS, r))
@@ -463,7 +466,7 @@ try:
           len(neg_formulas) >= len(NEGATIVE), "found %r" % neg_formulas)
     nsheet = {}
     for r in nrows[1:]:
-        if len(r) == 16 and r[2]["value"] is not None and int(float(r[2]["value"])) in by_port:
+        if len(r) == NCOL and r[2]["value"] is not None and int(float(r[2]["value"])) in by_port:
             nsheet[by_port[int(float(r[2]["value"]))]] = dict(zip(COLUMNS, r))
     for name, (col, shows) in NEGATIVE.items():
         cell = nsheet.get(name, {}).get(col)

@@ -4,7 +4,8 @@
 # Scans a listener and a closed port on 127.0.0.1 (loopback only), checks the
 # XML against nmap.dtd with xmllint, renders it with nmap.xsl via xsltproc,
 # then stops the listener, scans again and checks that ndiff reports the
-# port going from open to closed (and nothing for two identical files).
+# port going from open to closed (and nothing for two identical files). As
+# root it also SYN-scans the listener: the XML gets a valid <os>.
 # Needs xmllint (libxml2-utils), xsltproc, ndiff and nmap's data files
 # (nmap-common: nmap.dtd, nmap.xsl), and python3 for the listener; without
 # them it prints "SKIP: xml: ..." and exits 0. Prints "xml: N passed,
@@ -134,6 +135,27 @@ check "xsltproc nmap.xsl renders port $port open" \
 check "-f xml writes XML to a file without the extension" \
 	bash -c '"$1" -p "$2" --states all -q -f xml -o "$3" 127.0.0.1 &&
 		 xmllint --noout --dtdvalid "$4" "$3"' _ "$PORTOLAN" "$port" "$tmp/a.out" "$DTD"
+
+# 3b. A SYN scan (root or CAP_NET_RAW only) gets <os> from the SYN-ACK of
+# loopback's own stack (initial TTL 64, Linux's option order on Linux), and
+# the document stays valid.
+# --user root: the test directory and the cwd are root's alone (the resume
+# file would be written after the drop to nobody).
+if "$PORTOLAN" -sS --user root -p "$port" -q -o "$tmp/syn.xml" 127.0.0.1 2>"$tmp/syn.err"; then
+	check "SYN scan with OS hint: syn.xml is valid against nmap.dtd" \
+		xmllint --noout --dtdvalid "$DTD" "$tmp/syn.xml"
+	check "SYN scan: <os> names port $port and has an osmatch with an osclass" \
+		bash -c 'tr -d "\n" <"$1" | grep -Eq "<os><portused state=\"open\" proto=\"tcp\" portid=\"$2\"/><osmatch name=\"[^\"]+\" accuracy=\"[0-9]+\" line=\"0\"><osclass [^>]*osfamily=\"[^\"]+\" accuracy=\"[0-9]+\"/></osmatch><osfingerprint fingerprint=\"[^\"]*TTL 64[^\"]*\"/></os>"' \
+		_ "$tmp/syn.xml" "$port"
+	if [ "$(uname -s)" = Linux ]; then
+		check "SYN scan: loopback's Linux stack is named Linux at 85" \
+			grep -q '<osmatch name="Linux" accuracy="85" line="0">' "$tmp/syn.xml"
+	fi
+elif grep -q 'CAP_NET_RAW' "$tmp/syn.err"; then
+	echo "note: xml: no CAP_NET_RAW: the SYN scan's <os> is not checked"
+else
+	not_ok "SYN scan with -o syn.xml failed" "$tmp/syn.err"
+fi
 
 # 4. Stop the listener: the second scan finds the port closed.
 kill "$listener_pid" 2>/dev/null

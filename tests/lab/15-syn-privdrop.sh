@@ -8,6 +8,8 @@
 #     enter (mode 700), is written: outputs are opened before the drop; a
 #     targets file there, reread for every target window after the drop, is
 #     read through the descriptor opened before it;
+#   - under sudo (SUDO_UID set) the default user is the invoking one, and an
+#     explicit --user still wins;
 #   - --user nosuchuser exits 2 with one line, and sends nothing (the DROP
 #     rule's counter) and creates no output;
 #   - a --resume-file where nobody cannot write is refused before the scan
@@ -108,6 +110,28 @@ expect_rows "$LT_WORK/hosts" "$LT_WORK/ports" >"$LT_WORK/expected"
 csv_cols "$out" ip,port,state,reason >"$LT_WORK/actual"
 expect_same "$LT_WORK/expected" "$LT_WORK/actual" \
 	"-sS after the drop, output in a mode-700 directory, targets file there in 2 windows"
+
+# -------------------------- under sudo: the invoking user, unless --user
+# sudo_case UID WHAT [ARGS]: a scan with SUDO_UID set to daemon's becomes UID.
+sudo_case() {
+	local want=$1 what=$2
+	shift 2
+	SUDO_UID=$sudo_uid SUDO_USER=daemon "$LAB" exec "$LAB_NAME" -- "$PORTOLAN" -sS \
+		-p "$fp" --timeout 2000 --retries 0 "$@" -o "$LT_RUN/sudo.csv" "$h" \
+		>/dev/null 2>"$LT_WORK/sudo.err" &
+	local pid=$! u=
+	wait_dropped "$pid" "$want" && u=$want ||
+		u=$(awk '/^Uid:/ { print $3 }' /proc/"$pid"/status 2>/dev/null)
+	wait "$pid"
+	expect_eq "$?" 0 "$what: exit status"
+	expect_eq "$u" "$want" "$what: the uid the scan became"
+}
+if sudo_uid=$(id -u daemon 2>/dev/null) && [ "$sudo_uid" != "$nobody_uid" ]; then
+	sudo_case "$sudo_uid" "SUDO_UID=$sudo_uid (daemon), no --user"
+	sudo_case "$nobody_uid" "SUDO_UID=$sudo_uid, --user nobody" --user nobody
+else
+	say "note: no user daemon: the sudo case was not run"
+fi
 
 # ------------------------------------------------------- --user nosuchuser
 lab_zero

@@ -25,6 +25,9 @@ LT_CHECKS=0
 # portolan reads PORTOLAN_<SETTING> from the environment: keep the tests
 # hermetic (PORTOLAN itself, the binary path, is not a setting).
 for v in $(compgen -e | grep '^PORTOLAN_' || true); do unset "$v"; done
+# Under sudo the SYN scan's default --user is the invoking user: the tests
+# expect the default of a plain root shell (nobody).
+unset SUDO_UID SUDO_GID SUDO_USER SUDO_COMMAND
 
 say() { printf '%s: %s\n' "$TEST_NAME" "$*"; }
 skip() { printf 'SKIP: %s: %s\n' "$TEST_NAME" "$*"; exit 77; }

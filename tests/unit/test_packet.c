@@ -42,10 +42,13 @@ static void test_rfc1071_sum(void **state)
 static void test_syn_ipv4_bytes(void **state)
 {
 	static const uint8_t want[] = {
-		0x45, 0x00, 0x00, 0x2c, 0x01, 0x02, 0x00, 0x00, 0x40, 0x06, 0xf5, 0xc6,
+		/* Checksums computed apart (Python, RFC 1071); the options are
+		 * MSS 1460, SACK-permitted, TS (0x00f1c0de, 0), NOP, WS 7. */
+		0x45, 0x00, 0x00, 0x3c, 0x01, 0x02, 0x00, 0x00, 0x40, 0x06, 0xf5, 0xb6,
 		0xc0, 0x00, 0x02, 0x01, 0xc0, 0x00, 0x02, 0x02, 0xee, 0x48, 0x00, 0x50,
-		0x01, 0x02, 0x03, 0x04, 0x00, 0x00, 0x00, 0x00, 0x60, 0x02, 0x04, 0x00,
-		0x1d, 0x84, 0x00, 0x00, 0x02, 0x04, 0x05, 0xb4,
+		0x01, 0x02, 0x03, 0x04, 0x00, 0x00, 0x00, 0x00, 0xa0, 0x02, 0x04, 0x00,
+		0x0b, 0x8e, 0x00, 0x00, 0x02, 0x04, 0x05, 0xb4, 0x04, 0x02, 0x08, 0x0a,
+		0x00, 0xf1, 0xc0, 0xde, 0x00, 0x00, 0x00, 0x00, 0x01, 0x03, 0x03, 0x07,
 	};
 	struct packet_syn s = {
 		.src = addr("192.0.2.1"), .dst = addr("192.0.2.2"), .sport = 61000, .dport = 80,
@@ -70,11 +73,11 @@ static void test_syn_ipv6_checksum(void **state)
 	uint8_t buf[PACKET_SYN_MAX];
 	size_t n = packet_build_syn(buf, &s);
 
-	assert_int_equal(n, 64);
+	assert_int_equal(n, 80);
 	assert_int_equal(buf[0] >> 4, 6);
 	assert_int_equal(buf[6], 6);                   /* next header: TCP */
-	assert_int_equal(buf[40 + 16] << 8 | buf[40 + 17], 0xab0f);
-	assert_int_equal(packet_tcp_checksum(&s.src, &s.dst, buf + 40, 24), 0);
+	assert_int_equal(buf[40 + 16] << 8 | buf[40 + 17], 0x9919);
+	assert_int_equal(packet_tcp_checksum(&s.src, &s.dst, buf + 40, 40), 0);
 	/* Mixed families are refused, not written half. */
 	s.dst = addr("192.0.2.2");
 	assert_int_equal(packet_build_syn(buf, &s), 0);
@@ -181,6 +184,96 @@ static void test_parse_tcp(void **state)
 	assert_int_equal(packet_parse(9999, f, n, &a), PACKET_OTHER);
 }
 
+/* A SYN-ACK carries its stack's evidence: TTL (rounded up), window, the
+ * options in order, MSS, window scale, timestamps, DF. Our own SYN's
+ * options, echoed by a Linux-like peer, read back as such. */
+static void test_parse_evidence(void **state)
+{
+	static const uint8_t none[1];
+	uint8_t f[128];
+	struct packet_answer a;
+	size_t n = synack_frame(f, none, 0);
+
+	f[6] = 0x40;                            /* DF */
+	f[20 + 14] = 0xfe;                      /* window 65160 */
+	f[20 + 15] = 0x88;
+	assert_int_equal(packet_parse(PACKET_DLT_RAW, f, n, &a), PACKET_TCP);
+	assert_true(a.has_ev);
+	assert_int_equal(a.ev.ttl, 57);
+	assert_int_equal(a.ev.initial_ttl, 64);
+	assert_int_equal(a.ev.window, 65160);
+	assert_string_equal(a.ev.options, "MSS,SACK,TS,NOP,WS");
+	assert_true(a.ev.has_mss);
+	assert_int_equal(a.ev.mss, 1460);
+	assert_true(a.ev.has_wscale);
+	assert_int_equal(a.ev.wscale, 7);
+	assert_true(a.ev.timestamps);
+	assert_int_equal(a.ev.df, 1);
+	f[6] = 0;
+	assert_int_equal(packet_parse(PACKET_DLT_RAW, f, n, &a), PACKET_TCP);
+	assert_int_equal(a.ev.df, 0);
+	/* A RST is no SYN-ACK: no evidence. */
+	f[20 + 13] = TCP_FLAG_RST | TCP_FLAG_ACK;
+	assert_int_equal(packet_parse(PACKET_DLT_RAW, f, n, &a), PACKET_TCP);
+	assert_false(a.has_ev);
+}
+
+static void test_initial_ttl(void **state)
+{
+	static const uint8_t in[] = { 1, 32, 33, 63, 64, 65, 127, 128, 129, 254, 255 };
+	static const uint8_t want[] = { 32, 32, 64, 64, 64, 128, 128, 128, 255, 255, 255 };
+
+	for (size_t i = 0; i < sizeof in; i++)
+		assert_int_equal(packet_initial_ttl(in[i]), want[i]);
+}
+
+/* Options as hostile peers send them: never read past len, stop at EOL, at
+ * a length that is zero, one, or runs past the end. */
+static void test_tcp_options(void **state)
+{
+	static const struct {
+		uint8_t bytes[40];
+		size_t len;
+		const char *order;
+		int mss, wscale, ts;         /* -1: absent */
+	} cases[] = {
+		{ { 2, 4, 5, 0xb4, 1, 3, 3, 8, 1, 1, 4, 2 }, 12, "MSS,NOP,WS,NOP,NOP,SACK", 1460, 8, 0 },
+		{ { 2, 4, 5, 0xb4, 1, 3, 3, 6, 1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 0, 4, 2, 0, 0 }, 24,
+		  "MSS,NOP,WS,NOP,NOP,TS,SACK,EOL", 1460, 6, 1 },
+		{ { 1, 1, 0, 2, 4, 5, 0xb4 }, 7, "NOP,NOP,EOL", -1, -1, 0 },   /* EOL ends */
+		{ { 2, 0, 5, 0xb4 }, 4, "", -1, -1, 0 },                       /* zero length */
+		{ { 2, 1, 5, 0xb4 }, 4, "", -1, -1, 0 },                       /* length 1 */
+		{ { 1, 2, 4, 5 }, 3, "NOP", -1, -1, 0 },                       /* past the end */
+		{ { 1, 2 }, 2, "NOP", -1, -1, 0 },                             /* no length byte */
+		{ { 2, 3, 5, 3, 3, 7 }, 6, "MSS,WS", -1, 7, 0 },               /* MSS of a wrong length */
+		{ { 253, 4, 1, 2, 30, 2, 4, 2 }, 8, "253,30,SACK", -1, -1, 0 },/* unknown kinds */
+		{ { 0 }, 0, "", -1, -1, 0 },
+	};
+	uint8_t nops[40];
+	struct os_evidence ev;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		/* Exactly len bytes, so ASan would see a read past them. */
+		uint8_t *p = g_memdup2(cases[i].bytes, cases[i].len > 0 ? cases[i].len : 1);
+
+		memset(&ev, 0x55, sizeof ev);
+		packet_tcp_options(p, cases[i].len, &ev);
+		assert_string_equal(ev.options, cases[i].order);
+		assert_int_equal(ev.has_mss, cases[i].mss >= 0);
+		if (cases[i].mss >= 0)
+			assert_int_equal(ev.mss, cases[i].mss);
+		assert_int_equal(ev.has_wscale, cases[i].wscale >= 0);
+		if (cases[i].wscale >= 0)
+			assert_int_equal(ev.wscale, cases[i].wscale);
+		assert_int_equal(ev.timestamps, cases[i].ts);
+		g_free(p);
+	}
+	/* The longest order (40 NOPs) fits whole. */
+	memset(nops, 1, sizeof nops);
+	packet_tcp_options(nops, sizeof nops, &ev);
+	assert_int_equal(strlen(ev.options), 40 * 4 - 1);
+}
+
 static void test_parse_icmp_quote(void **state)
 {
 	struct packet_syn probe = {
@@ -193,7 +286,7 @@ static void test_parse_icmp_quote(void **state)
 
 	/* An IPv4 header from a router, ICMP 3/13, the probe quoted whole. */
 	f[0] = 0x45;
-	f[3] = 20 + 8 + 44;
+	f[3] = 20 + 8 + 60;
 	f[8] = 60;
 	f[9] = 1;
 	f[20] = 3;
@@ -213,7 +306,7 @@ static void test_parse_icmp_quote(void **state)
 	f[3] = 28 + 20 + 7;
 	assert_int_equal(packet_parse(PACKET_DLT_RAW, f, 28 + 20 + 7, &a), PACKET_OTHER);
 	/* The capture cut the datagram short of its own length: no answer. */
-	f[3] = 28 + 44;
+	f[3] = 28 + 60;
 	assert_int_equal(packet_parse(PACKET_DLT_RAW, f, n - 1, &a), PACKET_OTHER);
 	/* An echo reply (type 0) is no answer to a SYN. */
 	f[20] = 0;
@@ -260,6 +353,9 @@ int main(void)
 		cmocka_unit_test(test_siphash_vectors),
 		cmocka_unit_test(test_cookie_validation),
 		cmocka_unit_test(test_parse_tcp),
+		cmocka_unit_test(test_parse_evidence),
+		cmocka_unit_test(test_initial_ttl),
+		cmocka_unit_test(test_tcp_options),
 		cmocka_unit_test(test_parse_icmp_quote),
 		cmocka_unit_test(test_icmp_reasons),
 	};

@@ -58,6 +58,8 @@ static void test_field_names(void **state)
 		"ip", "host", "port", "proto", "state", "reason", "latency_ms",
 		"attempts", "ptr", "error", "service", "product", "version", "info",
 		"os_hint", "banner",
+		"os_family", "os_accuracy", "os_reason", "os_ttl", "os_initial_ttl", "os_window",
+		"os_mss", "os_options", "os_wscale", "os_df", "os_timestamps",
 	};
 
 	assert_int_equal(result_field_count(), sizeof want / sizeof want[0]);
@@ -111,6 +113,8 @@ static void test_field_values(void **state)
 		"192.0.2.7", "www.example", "i:443", "tcp", "open", "syn-ack",
 		"d:1.234", "i:2", "ptr.example", "", "https", "nginx", "1.22.1",
 		"info text", "Linux", "HTTP/1.1 200 OK\\r\\n",
+		"Linux", "i:85", "TTL 64, options MSS,SACK,TS,NOP,WS: Linux family",
+		"i:63", "i:64", "i:65160", "i:1460", "MSS,SACK,TS,NOP,WS", "i:7", "i:1", "i:1",
 	};
 	struct result *r = result_new();
 	char buf[256];
@@ -131,6 +135,15 @@ static void test_field_values(void **state)
 	r->info = g_strdup("info text");
 	r->os_hint = g_strdup("Linux");
 	r->banner = g_strdup("HTTP/1.1 200 OK\\r\\n");
+	r->os_family = g_strdup("Linux");
+	r->os_accuracy = 85;
+	r->os_reason = g_strdup("TTL 64, options MSS,SACK,TS,NOP,WS: Linux family");
+	r->os_ev = g_new0(struct os_evidence, 1);
+	*r->os_ev = (struct os_evidence){
+		.ttl = 63, .initial_ttl = 64, .window = 65160, .mss = 1460, .has_mss = true,
+		.wscale = 7, .has_wscale = true, .timestamps = true, .df = 1,
+		.options = "MSS,SACK,TS,NOP,WS",
+	};
 	assert_int_equal(result_field_count(), sizeof want / sizeof want[0]);
 	for (size_t i = 0; i < result_field_count(); i++) {
 		field_text(r, i, buf, sizeof buf);
@@ -160,6 +173,30 @@ static void test_field_values_empty_and_v6(void **state)
 	assert_string_equal(buf, "");
 	field_text(&r, 9, buf, sizeof buf);     /* not an error */
 	assert_string_equal(buf, "");
+	/* No OS verdict, no evidence: every OS field is null, grouped. */
+	for (size_t i = 16; i < result_field_count(); i++) {
+		field_text(&r, i, buf, sizeof buf);
+		assert_string_equal(buf, "null");
+		assert_string_equal(result_field_group(i), "os");
+	}
+	assert_null(result_field_group(15));
+	/* IPv6 evidence without MSS or window scale: those and DF stay null. */
+	r.os_ev = g_new0(struct os_evidence, 1);
+	r.os_ev->df = -1;
+	r.os_ev->initial_ttl = 64;
+	field_text(&r, 20, buf, sizeof buf);
+	assert_string_equal(buf, "i:64");
+	field_text(&r, 22, buf, sizeof buf);    /* os_mss */
+	assert_string_equal(buf, "null");
+	field_text(&r, 23, buf, sizeof buf);    /* os_options: none */
+	assert_string_equal(buf, "");
+	field_text(&r, 24, buf, sizeof buf);    /* os_wscale */
+	assert_string_equal(buf, "null");
+	field_text(&r, 25, buf, sizeof buf);    /* os_df */
+	assert_string_equal(buf, "null");
+	field_text(&r, 16, buf, sizeof buf);    /* no verdict given */
+	assert_string_equal(buf, "null");
+	g_free(r.os_ev);
 }
 
 static void test_field_error(void **state)
@@ -179,6 +216,15 @@ static void test_field_error(void **state)
 	/* An errno on a non-error state is not reported. */
 	r.state = STATE_CLOSED;
 	r.err = ECONNREFUSED;
+	field_text(&r, 9, buf, sizeof buf);
+	assert_string_equal(buf, "");
+	/* Except on an open port: why its detection connect failed (a SYN
+	 * scan with -s, enrich.c); the port stays open. */
+	r.state = STATE_OPEN;
+	r.err = ETIMEDOUT;
+	field_text(&r, 9, buf, sizeof buf);
+	assert_string_equal(buf, strerror(ETIMEDOUT));
+	r.err = 0;
 	field_text(&r, 9, buf, sizeof buf);
 	assert_string_equal(buf, "");
 }

@@ -18,7 +18,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <glib.h>
 
@@ -656,13 +658,15 @@ static const char rec0[] =
 	"{\"ip\":\"192.0.2.1\",\"host\":\"\",\"port\":22,\"proto\":\"tcp\","
 	"\"state\":\"open\",\"reason\":\"syn-ack\",\"latency_ms\":0.500,"
 	"\"attempts\":1,\"ptr\":\"\",\"error\":\"\","
-	"\"service\":\"\",\"product\":\"\",\"version\":\"\",\"info\":\"\",\"os_hint\":\"\",\"banner\":\"\"}";
+	"\"service\":\"\",\"product\":\"\",\"version\":\"\",\"info\":\"\",\"os_hint\":\"\",\"banner\":\"\","
+	"\"os\":null}";
 static const char rec1[] =
 	"{\"ip\":\"2001:db8::1\",\"host\":\"example.org\",\"port\":443,"
 	"\"proto\":\"tcp\",\"state\":\"closed\",\"reason\":\"conn-refused\","
 	"\"latency_ms\":12.250,\"attempts\":2,\"ptr\":\"ptr.example.org\","
 	"\"error\":\"\","
-	"\"service\":\"\",\"product\":\"\",\"version\":\"\",\"info\":\"\",\"os_hint\":\"\",\"banner\":\"\"}";
+	"\"service\":\"\",\"product\":\"\",\"version\":\"\",\"info\":\"\",\"os_hint\":\"\",\"banner\":\"\","
+	"\"os\":null}";
 static const char hostile_host_json[] =
 	"\"host\":\"=cmd|' /C calc'!A0,\\\"x\\\"\\r\\n\\u0001\\u001b[31m"
 	"\\ufffd\\ufffd\\ufffd\\ufffd\\u007f\xc3\xa9\"";
@@ -783,10 +787,12 @@ static void test_csv_round(void **state)
 	assert_true(g_utf8_validate(out, (gssize)len, NULL));
 	assert_true(g_str_has_prefix(out,
 		"ip,host,port,proto,state,reason,latency_ms,attempts,ptr,error,"
-		"service,product,version,info,os_hint,banner\r\n"
-		"192.0.2.1,,22,tcp,open,syn-ack,0.500,1,,,,,,,,\r\n"
+		"service,product,version,info,os_hint,banner,os_family,os_accuracy,"
+		"os_reason,os_ttl,os_initial_ttl,os_window,os_mss,os_options,os_wscale,"
+		"os_df,os_timestamps\r\n"
+		"192.0.2.1,,22,tcp,open,syn-ack,0.500,1,,,,,,,,,,,,,,,,,,,\r\n"
 		"2001:db8::1,example.org,443,tcp,closed,conn-refused,12.250,2,"
-		"ptr.example.org,,,,,,,\r\n"));
+		"ptr.example.org,,,,,,,,,,,,,,,,,,\r\n"));
 	rows = csv_parse(out, len);
 	assert_non_null(rows);
 	assert_int_equal(rows->len, 4);
@@ -890,7 +896,7 @@ static void test_nonfinite_latency(void **state)
 	free(out);
 
 	out = run_writer(&writer_csv, r, 1, &len);
-	assert_non_null(strstr(out, "\r\n192.0.2.1,,22,tcp,open,syn-ack,,1,,,,,,,,\r\n"));
+	assert_non_null(strstr(out, "\r\n192.0.2.1,,22,tcp,open,syn-ack,,1,,,,,,,,,,,,,,,,,,,\r\n"));
 	free(out);
 
 	out = run_writer(&writer_table, r, 1, &len);
@@ -991,6 +997,113 @@ static void test_dev_full(void **state)
 	}
 }
 
+/* ---- OS hints ---- */
+
+static void os_results(struct result r[3], struct os_evidence *ev4, struct os_evidence *ev6)
+{
+	make_results(r);
+	*ev4 = (struct os_evidence){
+		.ttl = 57, .initial_ttl = 64, .window = 65160, .mss = 1460, .has_mss = true,
+		.wscale = 7, .has_wscale = true, .timestamps = true, .df = 1,
+		.options = "MSS,SACK,TS,NOP,WS",
+	};
+	*ev6 = (struct os_evidence){ .ttl = 128, .initial_ttl = 128, .window = 8192, .df = -1 };
+	r[0].os_ev = ev4;
+	r[0].os_family = (char *)"Linux";
+	r[0].os_accuracy = 85;
+	r[0].os_reason = (char *)"TTL 64, options MSS,SACK,TS,NOP,WS: Linux family";
+	r[1].os_ev = ev6;
+	r[1].os_family = (char *)"Windows";
+	r[1].os_accuracy = 30;
+	r[1].os_reason = (char *)"TTL 128: Windows family (options none say nothing more)";
+}
+
+/* The verdict and the evidence: JSON nests them as "os" (null without),
+ * CSV appends them as columns (empty without); IPv6 has no DF. */
+static void test_os_fields(void **state)
+{
+	struct result r[3];
+	struct os_evidence ev4, ev6;
+	size_t len;
+	char *out;
+
+	os_results(r, &ev4, &ev6);
+	out = run_writer(&writer_jsonl, r, 3, &len);
+	assert_non_null(strstr(out,
+		"\"banner\":\"\",\"os\":{\"family\":\"Linux\",\"accuracy\":85,"
+		"\"reason\":\"TTL 64, options MSS,SACK,TS,NOP,WS: Linux family\",\"ttl\":57,"
+		"\"initial_ttl\":64,\"window\":65160,\"mss\":1460,\"options\":\"MSS,SACK,TS,NOP,WS\","
+		"\"wscale\":7,\"df\":1,\"timestamps\":1}}\n"));
+	assert_non_null(strstr(out,
+		"\"os\":{\"family\":\"Windows\",\"accuracy\":30,\"reason\":\"TTL 128: Windows family "
+		"(options none say nothing more)\",\"ttl\":128,\"initial_ttl\":128,\"window\":8192,"
+		"\"mss\":null,\"options\":\"\",\"wscale\":null,\"df\":null,\"timestamps\":0}}\n"));
+	assert_int_equal(count_str(out, "\"os\":null}\n"), 1);
+	free(out);
+	out = run_writer(&writer_json, r, 3, &len);
+	assert_true(json_valid(out, len));
+	free(out);
+	out = run_writer(&writer_csv, r, 3, &len);
+	assert_non_null(strstr(out, ",,Linux,85,\"TTL 64, options MSS,SACK,TS,NOP,WS: Linux family\","
+				    "57,64,65160,1460,\"MSS,SACK,TS,NOP,WS\",7,1,1\r\n"));
+	assert_non_null(strstr(out, ",,Windows,30,TTL 128: Windows family (options none say nothing "
+				    "more),128,128,8192,,,,,0\r\n"));
+	free(out);
+	g_free(r[1].ptr);
+	g_free(r[2].ptr);
+}
+
+/* POSIX (XSI) terminal calls that _POSIX_C_SOURCE alone hides; unit.h is
+ * included first, so _XOPEN_SOURCE cannot be set here. */
+int posix_openpt(int flags);
+int grantpt(int fd);
+int unlockpt(int fd);
+char *ptsname(int fd);
+
+/* On a terminal the table puts a host's best OS verdict under its line. */
+static void test_table_os_line(void **state)
+{
+	struct result r[3];
+	struct os_evidence ev4, ev6;
+	char buf[8192], *name;
+	size_t got = 0;
+	ssize_t n;
+	int master, slave;
+	FILE *fp;
+	void *st;
+
+	os_results(r, &ev4, &ev6);
+	master = posix_openpt(O_RDWR | O_NOCTTY);
+	if (master < 0)
+		skip();
+	assert_int_equal(grantpt(master), 0);
+	assert_int_equal(unlockpt(master), 0);
+	name = ptsname(master);
+	assert_non_null(name);
+	slave = open(name, O_RDWR | O_NOCTTY);
+	assert_true(slave >= 0);
+	fp = fdopen(slave, "w");
+	assert_non_null(fp);
+	st = writer_table.open(fp, &meta);
+	assert_non_null(st);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(writer_table.write(st, fp, &r[i]), 0);
+	assert_int_equal(writer_table.close(st, fp, &summary, START + 2), 0);
+	fclose(fp);
+	/* What the terminal got, all of it (the slave is closed: EIO ends). */
+	while (got < sizeof buf - 1 && (n = read(master, buf + got, sizeof buf - 1 - got)) > 0)
+		got += (size_t)n;
+	buf[got] = '\0';
+	close(master);
+	assert_non_null(strstr(buf, "192.0.2.1\r\n  OS: Linux (85%): TTL 64, options "
+				    "MSS,SACK,TS,NOP,WS: Linux family\r\n  PORT"));
+	assert_non_null(strstr(buf, "2001:db8::1 (example.org)\r\n  OS: Windows (30%): TTL 128"));
+	assert_null(strstr(buf, "198.51.100.9 (=cmd|' /C calc'!A0,\"x\"\r\n  OS"));
+	assert_int_equal(count_str(buf, "  OS: "), 2);
+	g_free(r[1].ptr);
+	g_free(r[2].ptr);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -999,6 +1112,8 @@ int main(void)
 		cmocka_unit_test(test_names_match_table),
 		cmocka_unit_test_setup_teardown(test_json_round, setup, teardown),
 		cmocka_unit_test(test_json_empty),
+		cmocka_unit_test(test_os_fields),
+		cmocka_unit_test(test_table_os_line),
 		cmocka_unit_test_setup_teardown(test_jsonl_round, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_csv_round, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_table_round, setup, teardown),

@@ -779,6 +779,71 @@ static void test_spill_one_host_each(void **state)
 	doc_free(d);
 }
 
+/* A host's most confident OS verdict becomes <os> after <ports>: the port
+ * it came from, one <osmatch> with one <osclass> at its accuracy, the
+ * reason as the fingerprint; a host without a verdict has no <os>. */
+static void test_os(void **state)
+{
+	struct result r[5];
+	struct node *h, *os, *m, *c;
+	struct doc *d;
+
+	r[0] = res("192.0.2.1", 22, STATE_OPEN, REASON_SYN_ACK);
+	r[0].os_family = (char *)"Unix-like";
+	r[0].os_accuracy = 30;
+	r[0].os_reason = (char *)"TTL 64: Unix-like family (options MSS say nothing more)";
+	r[1] = res("192.0.2.2", 22, STATE_CLOSED, REASON_CONN_REFUSED);
+	r[2] = res("192.0.2.1", 80, STATE_OPEN, REASON_SYN_ACK);
+	r[2].os_family = (char *)"Linux";
+	r[2].os_accuracy = 85;
+	r[2].os_reason = (char *)"TTL 64, options MSS,SACK,TS,NOP,WS: Linux family";
+	r[3] = res("192.0.2.1", 443, STATE_OPEN, REASON_SYN_ACK);
+	r[3].os_family = (char *)"Windows";
+	r[3].os_accuracy = 45;
+	r[3].os_reason = (char *)"<\"&>";
+	r[4] = res("192.0.2.3", 25, STATE_OPEN, REASON_SYN_ACK);
+	r[4].os_family = (char *)"Plan 9";
+	r[4].os_accuracy = 60;
+	d = run(&meta, r, 5, &summary, NULL);
+	h = kid(d->root, 3);
+	assert_string_equal(attr(child(h, "address"), "addr"), "192.0.2.1");
+	assert_kids(h, "status address hostnames ports os times");
+	os = child(h, "os");
+	assert_kids(os, "portused osmatch osfingerprint");
+	assert_string_equal(attr(child(os, "portused"), "portid"), "80");
+	assert_string_equal(attr(child(os, "portused"), "state"), "open");
+	m = child(os, "osmatch");
+	assert_string_equal(attr(m, "name"), "Linux");
+	assert_string_equal(attr(m, "accuracy"), "85");
+	assert_string_equal(attr(m, "line"), "0");
+	c = child(m, "osclass");
+	assert_string_equal(attr(c, "vendor"), "Linux");
+	assert_string_equal(attr(c, "osfamily"), "Linux");
+	assert_string_equal(attr(c, "type"), "general purpose");
+	assert_string_equal(attr(c, "accuracy"), "85");
+	assert_string_equal(attr(child(os, "osfingerprint"), "fingerprint"),
+			    "TTL 64, options MSS,SACK,TS,NOP,WS: Linux family");
+	h = kid(d->root, 4);
+	assert_kids(h, "status address hostnames ports times");
+	/* A family of words no table knows; no reason, no fingerprint. */
+	h = kid(d->root, 5);
+	os = child(h, "os");
+	assert_kids(os, "portused osmatch");
+	c = child(child(os, "osmatch"), "osclass");
+	assert_string_equal(attr(c, "vendor"), "unknown");
+	assert_string_equal(attr(c, "osfamily"), "Plan 9");
+	assert_null(attr(c, "type"));
+	doc_free(d);
+}
+
+/* The same with every host spilled to a run and merged back. */
+static void test_os_spilled(void **state)
+{
+	xml_hosts_test_limits(1, 1);
+	test_os(state);
+	xml_hosts_test_limits(0, 0);
+}
+
 /* A stream that fails turns into -1 with errno set, and state is freed. */
 static void test_stream_failure(void **state)
 {
@@ -837,6 +902,8 @@ int main(void)
 		cmocka_unit_test(test_unreported_answers_count),
 		cmocka_unit_test_teardown(test_spill_one_host_each, default_limits),
 		cmocka_unit_test(test_times),
+		cmocka_unit_test(test_os),
+		cmocka_unit_test_teardown(test_os_spilled, default_limits),
 		cmocka_unit_test(test_stream_failure),
 		cmocka_unit_test(test_lookup),
 	};
