@@ -2,6 +2,7 @@
 # Installs what portolan needs on Debian or Ubuntu, and only what is missing.
 #   contrib/install-deps.sh          build and run
 #   contrib/install-deps.sh --test   also everything `make test` uses
+#   contrib/install-deps.sh --bench  also the peers `make bench` runs against
 # Other systems: see "Dependencies" in README.md for the package names.
 set -eu
 
@@ -25,11 +26,15 @@ test="libcmocka-dev python3 iproute2 iptables nftables clang llvm valgrind procp
       nmap nmap-common ndiff xsltproc libxml2-utils libclang-rt-14-dev
       libreoffice-calc-nogui locales util-linux man-db libcap2-bin
       slurm-wlm munge python3-yaml python3-jsonschema"
+# Benchmark peers (bench/run installs the missing ones itself too): the
+# connect scanners, and the SYN scanners of the SYN rows. Not test deps.
+bench="nmap pnscan masscan zmap time"
 # The decimal-comma locale the unit tests use.
 test_locale="de_DE.UTF-8"
 
 want=$build
 [ "${1:-}" = "--test" ] && want="$build $test"
+[ "${1:-}" = "--bench" ] && want="$build $bench"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
 	echo "install-deps: not a Debian system; install these yourself: $want" >&2

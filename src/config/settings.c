@@ -152,7 +152,7 @@ static const struct opt opts[NOPTS] = {
 	  .def = "connect", .src = SRC_ALL, .check = check_method,
 	  .help = "how ports are probed: connect (no privileges) or syn (-sS: raw SYN packets, root or CAP_NET_RAW)" },
 	[R_CAPTURE_BUFFER] = { .name = "capture-buffer", .arg = "KIB", .type = T_INT,
-	  .off = OFF(capture_buffer_kib), .min = 64, .max = 1048576, .def = "65536", .src = SRC_ALL,
+	  .off = OFF(capture_buffer_kib), .min = 64, .max = 1048576, .def = "16384", .src = SRC_ALL,
 	  .help = "SYN scan: kernel buffer (KiB) the answers wait in; drops slow the scan down" },
 	[R_USER] = { .name = "user", .arg = "NAME", .type = T_STR, .off = OFF(user),
 	  .def = "nobody", .src = SRC_ALL,

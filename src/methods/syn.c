@@ -40,6 +40,7 @@
 #include "plan.h"
 #include "queue.h"
 #include "ratelimit.h"
+#include "srccache.h"
 #include "syn_int.h"
 #include "timing.h"
 
@@ -108,23 +109,6 @@ static int syn_check(const struct scan_plan *plan, GError **err)
 
 /* --------------------------------------------------------------- sending */
 
-/* Our address towards dst, as the routing table picks it: a UDP socket's
- * connect() sends nothing. 0, or the errno that says there is no route. */
-static int source_for(const struct sockaddr *dst, socklen_t len, struct pl_addr *src)
-{
-	struct sockaddr_storage ss;
-	socklen_t sl = sizeof(ss);
-	int fd = socket(dst->sa_family, SOCK_DGRAM, 0), e = 0;
-
-	if (fd < 0)
-		return errno;
-	if (connect(fd, dst, len) != 0 || getsockname(fd, (struct sockaddr *)&ss, &sl) != 0 ||
-	    !pl_addr_from_sockaddr((struct sockaddr *)&ss, src))
-		e = errno ? errno : EADDRNOTAVAIL;
-	close(fd);
-	return e;
-}
-
 int syn_send(struct syn_state *st, const struct syn_entry *e)
 {
 	struct packet_syn s = {
@@ -172,16 +156,38 @@ static void send_error_reason(int e, enum port_state *s, enum reason *why)
 	}
 }
 
-void syn_deliver(struct syn_state *st, struct syn_entry *e, enum port_state s, enum reason why)
+void syn_chain_flush(struct syn_state *st, struct syn_chain *c)
+{
+	/* The results queue is closed only after finish(). */
+	if (c->head != NULL)
+		(void)bqueue_push(st->results, c->head);
+	*c = (struct syn_chain){ 0 };
+}
+
+int64_t syn_chain_due(const struct syn_chain *c)
+{
+	return c->head == NULL ? INT64_MAX : c->first_ns + SYN_CHAIN_HOLD_NS;
+}
+
+void syn_deliver(struct syn_state *st, struct syn_chain *c, struct syn_entry *e,
+		 enum port_state s, enum reason why)
 {
 	struct result *r = e->r;
 
 	r->state = s;
 	r->reason = why;
 	r->attempts = e->retry + e->bonus + 1;
-	/* The results queue is closed only after finish(). */
-	(void)bqueue_push(st->results, r);
+	r->next = NULL;
+	if (c->head == NULL) {
+		c->head = r;
+		c->first_ns = mono_ns();
+	} else {
+		c->tail->next = r;
+	}
+	c->tail = r;
 	g_free(e);
+	if (++c->n >= SYN_CHAIN_MAX)
+		syn_chain_flush(st, c);
 }
 
 /* Sends the probe in flight at e (copy holds its fields: e itself may be
@@ -193,6 +199,7 @@ static void send_in_flight(struct syn_state *st, struct syn_entry *e,
 			   const struct syn_entry *copy)
 {
 	unsigned backoff = 1, waited = 0;
+	struct syn_chain c = { 0 };
 	enum port_state s;
 	enum reason why;
 	int rc;
@@ -216,7 +223,8 @@ static void send_in_flight(struct syn_state *st, struct syn_entry *e,
 	pthread_mutex_unlock(&st->lock);
 	send_error_reason(rc, &s, &why);
 	e->r->err = s == STATE_ERROR ? rc : 0;
-	syn_deliver(st, e, s, why);
+	syn_deliver(st, &c, e, s, why);
+	syn_chain_flush(st, &c);
 }
 
 /* Waits on cond for at most 50 ms: a stop is noticed even when nothing
@@ -245,16 +253,36 @@ static bool enter_flight(struct syn_state *st, struct syn_entry *e)
 	e->sent_ns = mono_ns();
 	e->drop_gen = st->drop_gen;
 	syn_table_add(st, e);
-	if (syn_heap_top(st) == e)
+	if (e->deadline_ns < st->timer_wakes_ns)
 		pthread_cond_signal(&st->changed);
 	pthread_mutex_unlock(&st->lock);
 	return true;
+}
+
+/* The sender's own: its cache of source addresses. */
+struct syn_worker {
+	struct srccache *src;
+};
+
+static void syn_worker_start(void *state, void *worker)
+{
+	struct syn_worker *w = worker;
+
+	w->src = srccache_new(NULL, NULL);
+}
+
+static void syn_worker_stop(void *state, void *worker)
+{
+	struct syn_worker *w = worker;
+
+	srccache_free(w->src);
 }
 
 static enum method_status syn_probe(const struct method_env *env, void *state, void *worker,
 				    struct method_task *t)
 {
 	struct syn_state *st = state;
+	struct syn_worker *w = worker;
 	struct syn_entry *e, copy;
 	enum port_state s;
 	enum reason why;
@@ -269,7 +297,7 @@ static enum method_status syn_probe(const struct method_env *env, void *state, v
 	e->timing = env->timing;
 	e->r = t->r;
 	e->heap_idx = SIZE_MAX;
-	rc = source_for(t->sa, t->salen, &e->src);
+	rc = srccache_get(w->src, &e->dst, mono_ns(), &e->src);
 	if (rc == 0 && st->inject != NULL)
 		rc = syn_inject_prepare(st->inject, &e->src, &e->dst);
 	if (rc != 0) {
@@ -356,7 +384,7 @@ static void expire_top(struct syn_state *st, struct syn_entry *e)
 		pthread_mutex_unlock(&st->lock);
 		e->r->latency_ms = (double)(mono_ns() - e->sent_ns) / 1e6;
 		e->r->err = lost ? ENOBUFS : 0;
-		syn_deliver(st, e, lost ? STATE_ERROR : STATE_FILTERED,
+		syn_deliver(st, &st->timer_chain, e, lost ? STATE_ERROR : STATE_FILTERED,
 			    lost ? REASON_LOCAL_ERROR : REASON_NO_RESPONSE);
 		pthread_mutex_lock(&st->lock);
 		return;
@@ -383,7 +411,30 @@ static void wait_until(struct syn_state *st, int64_t deadline_ns)
 	struct timespec ts = { .tv_sec = deadline_ns / 1000000000,
 			       .tv_nsec = deadline_ns % 1000000000 };
 
+	st->timer_wakes_ns = deadline_ns;
 	pthread_cond_timedwait(&st->changed, &st->lock, &ts);
+	st->timer_wakes_ns = INT64_MIN;
+}
+
+static void wait_for_change(struct syn_state *st)
+{
+	st->timer_wakes_ns = INT64_MAX;
+	pthread_cond_wait(&st->changed, &st->lock);
+	st->timer_wakes_ns = INT64_MIN;
+}
+
+/* Waits until t (INT64_MAX: until something changes), or until the
+ * timer's chain of results is due, whichever comes first. */
+static void timer_wait(struct syn_state *st, int64_t t)
+{
+	int64_t due = syn_chain_due(&st->timer_chain);
+
+	if (due < t)
+		t = due;
+	if (t == INT64_MAX)
+		wait_for_change(st);
+	else
+		wait_until(st, t);
 }
 
 static void *timer_main(void *arg)
@@ -393,20 +444,28 @@ static void *timer_main(void *arg)
 
 	pthread_mutex_lock(&st->lock);
 	while (!st->quit) {
+		int64_t now = mono_ns();
+
 		e = syn_heap_top(st);
-		if (e == NULL)
-			pthread_cond_wait(&st->changed, &st->lock);
-		else if (e->deadline_ns > mono_ns())
-			wait_until(st, e->deadline_ns);
+		if (syn_chain_due(&st->timer_chain) <= now) {
+			/* Without the lock: the push may wait for room. */
+			pthread_mutex_unlock(&st->lock);
+			syn_chain_flush(st, &st->timer_chain);
+			pthread_mutex_lock(&st->lock);
+		} else if (e == NULL)
+			timer_wait(st, INT64_MAX);
+		else if (e->deadline_ns > now)
+			timer_wait(st, e->deadline_ns);
 		else if (e->deadline_ns > atomic_load(&st->rx_caught_up_ns) &&
 			 !atomic_load(&st->rx_quit))
-			wait_until(st, mono_ns() + RX_LAG_POLL_NS);   /* its answer may be queued */
+			timer_wait(st, now + RX_LAG_POLL_NS);   /* its answer may be queued */
 		else if (atomic_load(st->stopping))
-			pthread_cond_wait(&st->changed, &st->lock);
+			timer_wait(st, INT64_MAX);
 		else
 			expire_top(st, e);
 	}
 	pthread_mutex_unlock(&st->lock);
+	syn_chain_flush(st, &st->timer_chain);
 	return NULL;
 }
 
@@ -497,6 +556,7 @@ static struct syn_state *state_new(const struct method_env *env)
 	st->pacer = pacer_new();
 	st->stopping = env->stopping;
 	st->fd4 = st->fd6 = -1;
+	st->timer_wakes_ns = INT64_MIN;
 	synkey_init(&st->key);
 	pthread_mutex_init(&st->lock, NULL);
 	pthread_condattr_init(&ca);
@@ -634,9 +694,12 @@ const struct scan_method method_syn = {
 	.caps = METHOD_CAP_PRIVILEGED | METHOD_CAP_CAPTURE | METHOD_CAP_ASYNC,
 	.reasons = syn_reasons,
 	.max_workers = 1,
+	.worker_size = sizeof(struct syn_worker),
 	.max_pending = SYN_INFLIGHT_MAX,
 	.check = syn_check,
 	.start = syn_start,
+	.worker_start = syn_worker_start,
+	.worker_stop = syn_worker_stop,
 	.probe = syn_probe,
 	.finish = syn_finish,
 };

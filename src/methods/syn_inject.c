@@ -16,7 +16,7 @@
  * For each destination, before its first probe (syn_inject_prepare, on the
  * sender thread):
  *   - the interface is the one that holds the source address the routing
- *     table picked (syn.c's source_for), found in pcap_findalldevs; a
+ *     table picked (srccache.c), found in pcap_findalldevs; a
  *     destination that is one of our own addresses goes out on loopback;
  *   - on Ethernet, the next hop's MAC (and the interface's own) are learnt
  *     by sending one empty UDP datagram from a kernel socket towards the

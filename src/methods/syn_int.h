@@ -64,6 +64,19 @@ struct syn_entry {
 	size_t heap_idx;
 };
 
+/* Results on their way to the results queue, pushed as one chain: each
+ * push may wake the results thread, and one wake-up per answer was most of
+ * the scan's futex traffic. A chain goes out when full or SYN_CHAIN_HOLD_NS
+ * after its first result (nothing waits for a result sooner: the timer and
+ * finish() go by the in-flight table). Each delivering thread has its own. */
+#define SYN_CHAIN_MAX 256u
+#define SYN_CHAIN_HOLD_NS (5 * INT64_C(1000000))
+struct syn_chain {
+	struct result *head, *tail;
+	unsigned n;
+	int64_t first_ns;             /* mono_ns() of its first result */
+};
+
 struct syn_counters {
 	_Atomic uint64_t sent, received, rejected, stale, retransmitted,
 		dropped, send_waits;
@@ -92,6 +105,11 @@ struct syn_state {
 	struct syn_entry **heap;
 	size_t heap_len, heap_cap;
 	uint64_t drop_gen;
+	/* When the waiting timer wakes by itself (INT64_MAX: never; INT64_MIN:
+	 * it is not waiting and looks at the heap before it does). The sender
+	 * wakes it only for an earlier deadline: a wake-up per probe was a
+	 * futex call per probe. */
+	int64_t timer_wakes_ns;
 	bool quit;
 
 	pthread_t rx, timer;
@@ -101,6 +119,8 @@ struct syn_state {
 	 * (mono_ns): a probe expires only once its deadline is behind it, so a
 	 * receiver that lags under load never turns an answer into filtered. */
 	_Atomic int64_t rx_caught_up_ns;
+	struct syn_chain rx_chain;    /* the receiver's own */
+	struct syn_chain timer_chain; /* the timer's own */
 	struct syn_counters count;
 };
 
@@ -116,9 +136,14 @@ void syn_heap_pop(struct syn_state *st);
 
 /* syn.c: sends e's probe (built afresh: same cookie). 0, or an errno. */
 int syn_send(struct syn_state *st, const struct syn_entry *e);
-/* Fills e->r from an answer or an expiry and pushes it; frees e. Without
- * the lock. */
-void syn_deliver(struct syn_state *st, struct syn_entry *e, enum port_state s, enum reason why);
+/* Fills e->r from an answer or an expiry and adds it to the caller's
+ * chain c, which goes out once full; frees e. Without the lock. */
+void syn_deliver(struct syn_state *st, struct syn_chain *c, struct syn_entry *e,
+		 enum port_state s, enum reason why);
+/* Pushes c's results (if any) to the results queue. Without the lock. */
+void syn_chain_flush(struct syn_state *st, struct syn_chain *c);
+/* When c is due to go out (mono_ns; INT64_MAX: empty). */
+int64_t syn_chain_due(const struct syn_chain *c);
 
 /* syn.c: opens a capture on device for the receiver, with the answers'
  * filter, and adds it to st->cap. 0, or -1 with *err set. */
