@@ -62,6 +62,9 @@ struct syn_entry {
 	unsigned bonus;               /* attempts granted for capture drops */
 	uint64_t drop_gen;            /* state->drop_gen when last sent */
 	size_t heap_idx;
+	uint64_t id;                  /* unique in the scan: an entry found
+					 under a key is this one, not a later
+					 one at the same address */
 };
 
 /* Results on their way to the results queue, pushed as one chain: each
@@ -90,6 +93,7 @@ struct syn_state {
 	 * at a time; closed only after the receiver stopped). */
 	struct syn_capture cap[SYN_CAPTURES_MAX];
 	_Atomic size_t ncap;
+	_Atomic uint64_t next_id;     /* syn_entry.id */
 	struct synkey key;
 	const struct scan_plan *plan;
 	struct bqueue *results;
