@@ -203,6 +203,17 @@ static int start_threads(struct enrich *e, GError **err)
 	return 0;
 }
 
+/* Once no thread of the stage runs. */
+static void free_stage(struct enrich *e)
+{
+	pthread_cond_destroy(&e->room);
+	pthread_mutex_destroy(&e->lock);
+	bqueue_free(e->in);
+	bqueue_free(e->work);
+	g_free(e->threads);
+	g_free(e);
+}
+
 struct enrich *enrich_start(const struct enrich_config *cfg, GError **err)
 {
 	struct enrich *e = g_new0(struct enrich, 1);
@@ -228,12 +239,7 @@ struct enrich *enrich_start(const struct enrich_config *cfg, GError **err)
 		goto fail;
 	return e;
 fail:
-	pthread_cond_destroy(&e->room);
-	pthread_mutex_destroy(&e->lock);
-	bqueue_free(e->in);
-	bqueue_free(e->work);
-	g_free(e->threads);
-	g_free(e);
+	free_stage(e);
 	return NULL;
 }
 
@@ -272,10 +278,5 @@ void enrich_join(struct enrich *e)
 	pthread_join(e->dispatcher, NULL);
 	for (unsigned i = 0; i < e->n; i++)
 		pthread_join(e->threads[i], NULL);
-	pthread_cond_destroy(&e->room);
-	pthread_mutex_destroy(&e->lock);
-	bqueue_free(e->in);
-	bqueue_free(e->work);
-	g_free(e->threads);
-	g_free(e);
+	free_stage(e);
 }
