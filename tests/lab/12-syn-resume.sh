@@ -15,7 +15,7 @@ rf=$LT_RUN/syn.resume
 "$LAB" exec "$LAB_NAME" -- "$PORTOLAN" -sS -p "$ports" --states all --timeout 300 --retries 1 \
 	--max-rate 4000 --resume-file "$rf" -o "$out" "$h" 2>"$LT_WORK/first.err" &
 pid=$!
-sleep 1
+wait_rows "$out" "$pid"
 kill -INT "$pid" 2>/dev/null
 wait "$pid"
 rc=$?

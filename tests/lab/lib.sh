@@ -280,5 +280,18 @@ ipv4_range() {
 }
 
 # lab_counter RULE: packets counted by the target firewall rule RULE.
+# wait_rows FILE PID: waits until the CSV FILE holds a result row (the scan
+# is under way: a fixed sleep lands before the first probe on a slow build,
+# such as TSan's), at most 60 s or until PID ends; true when a row came.
+wait_rows() {
+	local i
+	for i in $(seq 600); do
+		[ "$(wc -l <"$1" 2>/dev/null || echo 0)" -ge 2 ] && return 0
+		kill -0 "$2" 2>/dev/null || return 1
+		sleep 0.1
+	done
+	return 1
+}
+
 lab_counter() { "$LAB" counter "$LAB_NAME" "$1" | awk '{ print $2 }'; }
 lab_zero() { "$LAB" zero "$LAB_NAME"; }
