@@ -23,6 +23,11 @@ enum port_state {
 	STATE_CLOSED,
 	STATE_FILTERED,
 	STATE_ERROR,
+	/* Host rows (host discovery, discovery.h): a result with port 0 that
+	 * says whether its host is up, and why. --states "all" does not take
+	 * them in: a user names up or down. */
+	STATE_UP,
+	STATE_DOWN,
 	STATE_COUNT
 };
 
@@ -37,6 +42,14 @@ enum reason {
 	REASON_RESET,            /* closed: connection reset during the handshake */
 	REASON_LOCAL_ERROR,      /* error: the local system could not send the probe */
 	REASON_PROTO_UNREACH,    /* filtered: ICMP protocol unreachable (a REJECT rule) */
+	/* Host discovery's reasons (a host row's; nmap's words). A live host
+	 * may also be up by REASON_SYN_ACK, REASON_CONN_REFUSED or
+	 * REASON_RESET; a down one is REASON_NO_RESPONSE. */
+	REASON_ECHO_REPLY,       /* up: ICMP or ICMPv6 echo reply */
+	REASON_TIMESTAMP_REPLY,  /* up: ICMP timestamp reply */
+	REASON_ARP_RESPONSE,     /* up: ARP reply on a local link */
+	REASON_ND_RESPONSE,      /* up: IPv6 neighbour advertisement on a local link */
+	REASON_USER_SET,         /* up: -Pn, not asked */
 	REASON_COUNT
 };
 

@@ -1401,7 +1401,7 @@ int settings_states_mask(const char *states, unsigned *mask, GError **err)
 		int st;
 
 		if (g_ascii_strcasecmp(v, "all") == 0) {
-			*mask |= (1u << STATE_COUNT) - 1;
+			*mask |= (1u << STATE_UP) - 1;   /* port states; host rows are named */
 			continue;
 		}
 		st = port_state_parse(v);

@@ -139,8 +139,14 @@ static int read_counts(const char *path, const config_setting_t *counts, struct 
 #define READ_COUNT(f) rs->counts.f = (uint64_t)get_int64(counts, #f, &ok);
 	COUNT_FIELDS(READ_COUNT)
 #undef READ_COUNT
-	for (int st = 0; st < STATE_COUNT; st++)
-		rs->counts.state[st] = (uint64_t)get_int64(counts, port_state_name((enum port_state)st), &ok);
+	for (int st = 0; st < STATE_COUNT; st++) {
+		const char *name = port_state_name((enum port_state)st);
+
+		/* Host rows came with discovery: an older file has no count. */
+		if (st >= STATE_UP && config_setting_get_member(counts, name) == NULL)
+			continue;
+		rs->counts.state[st] = (uint64_t)get_int64(counts, name, &ok);
+	}
 	/* Written since self-connects were counted apart; an older file has
 	 * none, and counted them as retries. */
 	if (config_setting_get_member(counts, "self_connects") != NULL)

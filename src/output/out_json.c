@@ -342,8 +342,9 @@ static int put_summary(FILE *fp, const struct metrics_snapshot *s, time_t end)
 	    put_u64(fp, "total", s->total, ",") < 0 ||
 	    put_u64(fp, "probes", s->probes, ",") < 0)
 		return -1;
-	/* The state counts use the state names, as the "state" field does. */
-	for (int i = 0; i < STATE_COUNT; i++)
+	/* The state counts use the state names, as the "state" field does;
+	 * port states only (host rows are counted apart). */
+	for (int i = 0; i < STATE_UP; i++)
 		if (put_u64(fp, port_state_name((enum port_state)i),
 			    s->state[i], ",") < 0)
 			return -1;

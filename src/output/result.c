@@ -15,6 +15,8 @@ static const char *const state_names[STATE_COUNT] = {
 	[STATE_CLOSED] = "closed",
 	[STATE_FILTERED] = "filtered",
 	[STATE_ERROR] = "error",
+	[STATE_UP] = "up",
+	[STATE_DOWN] = "down",
 };
 
 static const char *const reason_names[REASON_COUNT] = {
@@ -27,6 +29,11 @@ static const char *const reason_names[REASON_COUNT] = {
 	[REASON_RESET] = "reset",
 	[REASON_LOCAL_ERROR] = "local-error",
 	[REASON_PROTO_UNREACH] = "proto-unreach",
+	[REASON_ECHO_REPLY] = "echo-reply",
+	[REASON_TIMESTAMP_REPLY] = "timestamp-reply",
+	[REASON_ARP_RESPONSE] = "arp-response",
+	[REASON_ND_RESPONSE] = "nd-response",
+	[REASON_USER_SET] = "user-set",
 };
 
 const char *port_state_name(enum port_state s)

@@ -45,6 +45,7 @@ static void test_reason_names(void **state)
 	static const char *const want[REASON_COUNT] = {
 		"syn-ack", "conn-refused", "no-response", "host-unreach",
 		"net-unreach", "admin-prohibited", "reset", "local-error", "proto-unreach",
+		"echo-reply", "timestamp-reply", "arp-response", "nd-response", "user-set",
 	};
 
 	for (int i = 0; i < REASON_COUNT; i++)
