@@ -39,7 +39,10 @@ typedef void disco_alive_fn(void *ctx, const struct pl_addr *addr, enum reason w
 /* What the engine lends a prober; it outlives the prober. */
 struct disco_env {
 	const struct scan_plan *plan;
-	const uint16_t *tcp_ports;    /* the discovery ports (discovery.ports) */
+	/* The ports a TCP prober probes: its entry's own list in
+	 * discovery.probes ("tcp-syn:443,8443"), else its default: tcp-connect
+	 * discovery.ports (80,443,22,445,3389), tcp-syn 443, tcp-ack 80. */
+	const uint16_t *tcp_ports;
 	size_t ntcp_ports;
 	/* One token per packet or connect() sent (ratelimit_take; false: the
 	 * scan is stopping, send nothing more). NULL: no limit. */
@@ -85,8 +88,10 @@ struct disco_prober {
 	void (*close)(void *state);
 };
 
-/* The prober called name, or NULL. */
-const struct disco_prober *disco_prober_find(const char *name);
+/* The prober called name: its privileged implementation when privileged
+ * is true and there is one (icmp-echo: a raw socket), else its
+ * unprivileged one (icmp-echo: a Linux ping socket), else NULL. */
+const struct disco_prober *disco_prober_find(const char *name, bool privileged);
 /* The i-th prober of the table, or NULL past the last. */
 const struct disco_prober *disco_prober_at(size_t i);
 
