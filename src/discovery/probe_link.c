@@ -71,6 +71,15 @@ struct link_state {
 	struct disco_rx rx;
 };
 
+static bool is_ours(const struct link_iface *ifc, const struct pl_addr *a)
+{
+	for (size_t i = 0; i < ifc->naddr; i++)
+		if (pl_addr_equal(&ifc->addr[i].a, a))
+			return true;
+	return false;
+}
+
+#if defined(__linux__)
 static guint addr_hash(gconstpointer p)
 {
 	const struct pl_addr *a = p;
@@ -92,14 +101,6 @@ static bool was_asked(struct link_state *st, const struct pl_addr *addr)
 	yes = g_hash_table_contains(st->asked, addr);
 	pthread_mutex_unlock(&st->lock);
 	return yes;
-}
-
-static bool is_ours(const struct link_iface *ifc, const struct pl_addr *a)
-{
-	for (size_t i = 0; i < ifc->naddr; i++)
-		if (pl_addr_equal(&ifc->addr[i].a, a))
-			return true;
-	return false;
 }
 
 static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
@@ -141,6 +142,8 @@ static void on_readable(void *ctx, size_t i)
 
 	(void)pcap_dispatch(st->ifc[i].rx, READ_BURST, on_frame, (u_char *)&st->ifc[i]);
 }
+
+#endif
 
 static void link_close(void *state)
 {
