@@ -15,6 +15,10 @@
 # on-link and absent): arp finds 198.18.0.2 by arp-response, not .5, and
 # skips the off-link 198.19.0.1; nd finds 2001:db8:ff::2, not ::5, and skips
 # 2001:db8:1::1. Each prober is also checked to credit nothing unasked.
+# Forged answers from E (sent by the target once the first probe to E
+# arrived: echo replies with every identifier and a wrong cookie, SYN-ACKs
+# and RSTs to every source port the cookie can pick with a wrong
+# acknowledgement or sequence number) never bring E up.
 . "$(dirname "$0")/lib.sh"
 lab_start
 
@@ -40,7 +44,7 @@ rules() { # IPT ICMP-PROTO A B C D E
 	tgt "$ipt" -w -I INPUT -d "$c" -p tcp '!' --dport 443 -j DROP &&
 	tgt "$ipt" -w -A INPUT -d "$c" -p "$icmp" -j DROP &&
 	tgt "$ipt" -w -A INPUT -d "$d" -p "$icmp" -j DROP &&
-	tgt "$ipt" -w -I INPUT -d "$e" -j DROP
+	tgt "$ipt" -w -I INPUT -d "$e" -m comment --comment lab-disco-e -j DROP
 }
 check
 if ! rules iptables icmp "$A4" "$B4" "$C4" "$D4" "$E4" ||
@@ -105,5 +109,58 @@ probe arp "$ex.arp" arp "$LAB_TGT_IP4" 198.18.0.5 "$LAB_HOST4" "$LAB_HOST6"
 
 { printf '%s nd-response\n' "$LAB_TGT_IP6"; printf '%s skip\n' "$LAB_HOST6" "$LAB_HOST4"; } >"$ex.nd"
 probe nd "$ex.nd" nd "$LAB_TGT_IP6" 2001:db8:ff::5 "$LAB_HOST6" "$LAB_HOST4"
+
+# ------------------------------------------------- forged answers from E
+forge=$LT_WORK/forge.py
+cat >"$forge" <<'PY'
+import socket, struct, sys, ipaddress
+src, dst = sys.argv[1], sys.argv[2]
+def csum(b):
+    if len(b) % 2: b += b'\0'
+    s = sum(struct.unpack('!%dH' % (len(b) // 2), b))
+    while s >> 16: s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+S, D = ipaddress.ip_address(src).packed, ipaddress.ip_address(dst).packed
+def ip(proto, payload):
+    return struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(payload), 0, 0, 64, proto, 0, S, D) + payload
+# Echo replies with every identifier, a cookie that is not the key's.
+for ident in range(65536):
+    m = struct.pack('!BBHHH', 0, 0, 0, ident, 0) + b'forged!!'
+    m = m[:2] + struct.pack('!H', csum(m)) + m[4:]
+    s.sendto(ip(1, m), (dst, 0))
+# To every source port the cookie can pick: SYN-ACK and RST+ACK from 443
+# acknowledging a wrong number, a bare RST from 80 with a wrong sequence.
+for dport in range(61000, 65536):
+    for sport, seq, ack, flags in ((443, 1, 0x12345678, 0x12), (443, 1, 0x12345678, 0x14),
+                                   (80, 0x12345678, 0, 0x04)):
+        tcp = struct.pack('!HHIIBBHHH', sport, dport, seq, ack, 5 << 4, flags, 0, 0, 0)
+        c = csum(S + D + struct.pack('!BBH', 0, 6, len(tcp)) + tcp)
+        tcp = tcp[:16] + struct.pack('!H', c) + tcp[18:]
+        s.sendto(ip(6, tcp), (dst, 0))
+print('forged', flush=True)
+PY
+for prober in icmp-echo tcp-syn tcp-ack; do
+	lab_zero
+	fout=$LT_WORK/forged-$prober
+	# Forged once a probe reached E (its DROP rule's counter): the
+	# prober's sockets and capture are open by then.
+	(for _ in $(seq 200); do [ "$(lab_counter lab-disco-e)" -ge 1 ] && break; sleep 0.05; done
+	 ip netns exec "$LAB_TGT_NS" python3 "$forge" "$E4" "$LAB_SCAN_IP4" >"$fout.forger") &
+	forger=$!
+	: >"$fout.expected"
+	# One attempt, waiting long enough for every forged packet to arrive.
+	drive "$fout" -a 1 -w 8000 "$prober" "$E4"
+	# Finished while the prober still listened (about 80,000 packets:
+	# well under a second here), else the check below proves nothing.
+	check
+	if grep -q forged "$fout.forger"; then
+		ok "$prober: forged answers from E sent while it listened"
+	else
+		fail "$prober: the forger had not finished when the prober closed"
+	fi
+	wait "$forger" 2>/dev/null
+	expect_same "$fout.expected" "$fout" "$prober: forged answers from E bring nothing up"
+done
 
 finish
