@@ -36,7 +36,8 @@ struct disco_rx {
 void disco_rx_init(struct disco_rx *rx, disco_rx_fn *read, void *ctx);
 /* Adds a descriptor before the start: its number, or -1 when full. */
 int disco_rx_add(struct disco_rx *rx, int fd);
-/* Starts the thread (signals blocked in it). 0, or -1 with *err set. */
+/* Starts the thread (SIGINT, SIGTERM and SIGUSR2 blocked in it, as in
+ * every thread but the main one). 0, or -1 with *err set. */
 int disco_rx_start(struct disco_rx *rx, const char *who, GError **err);
 /* Stops and joins the thread, if started. */
 void disco_rx_stop(struct disco_rx *rx);

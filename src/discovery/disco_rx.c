@@ -29,7 +29,18 @@ static void *rx_main(void *arg)
 {
 	struct disco_rx *rx = arg;
 	struct pollfd pfd[DISCO_RX_MAX];
+	sigset_t mine;
 
+	/* Only the main thread handles SIGINT, SIGTERM and SIGUSR2 (scan.c).
+	 * Every other signal stays open here, whatever the creator blocked:
+	 * the privilege drop asks each thread, this one too, to clear its own
+	 * capabilities with a real-time signal (privdrop.c), and a thread that
+	 * blocks it makes the drop fail. */
+	sigemptyset(&mine);
+	sigaddset(&mine, SIGINT);
+	sigaddset(&mine, SIGTERM);
+	sigaddset(&mine, SIGUSR2);
+	pthread_sigmask(SIG_SETMASK, &mine, NULL);
 	for (size_t i = 0; i < rx->n; i++)
 		pfd[i] = (struct pollfd){ .fd = rx->fds[i], .events = POLLIN };
 	while (!atomic_load(&rx->quit)) {
@@ -49,7 +60,7 @@ int disco_rx_start(struct disco_rx *rx, const char *who, GError **err)
 	sigset_t all, old;
 	int rc;
 
-	/* Only the main thread handles SIGINT and SIGTERM. */
+	/* Started with every signal blocked; rx_main opens what it takes. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	rc = pthread_create(&rx->thread, NULL, rx_main, rx);
