@@ -1,9 +1,11 @@
 /* disco-drive: runs one privileged discovery prober (probe_raw.h) without
  * the discovery engine, for the lab test tests/lab/18-disco-probers.sh.
  *
- *   disco-drive [-p PORT,...] [-a ATTEMPTS] [-w WAIT_MS] PROBER ADDR...
+ *   disco-drive [-p PORT,...] [-a ATTEMPTS] [-w WAIT_MS] [-u USER] PROBER ADDR...
  *
- * Opens PROBER, sends attempt 0 to every ADDR, waits up to WAIT_MS / ATTEMPTS
+ * Opens PROBER; with -u, gives up root and capabilities as a scan does
+ * between the probers' open() and the first packet (privdrop.h: every
+ * thread, the prober's readers too, must take part); sends attempt 0 to every ADDR, waits up to WAIT_MS / ATTEMPTS
  * (default 1500 / 2) or until every address has answered, sends the next
  * attempt to those that have not, and so on; then closes the prober. It
  * prints one line per address as it learns it: "ADDR REASON" for the first
@@ -23,6 +25,7 @@
 #include <glib.h>
 
 #include "disco_probe.h"
+#include "privdrop.h"
 #include "probe_raw.h"
 #include "result.h"
 
@@ -61,7 +64,7 @@ static void on_alive(void *ctx, const struct pl_addr *a, enum reason why, uint8_
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: disco-drive [-p PORT,...] [-a ATTEMPTS] [-w WAIT_MS] PROBER ADDR...\n");
+	fprintf(stderr, "usage: disco-drive [-p PORT,...] [-a ATTEMPTS] [-w WAIT_MS] [-u USER] PROBER ADDR...\n");
 	return 2;
 }
 
@@ -77,9 +80,10 @@ int main(int argc, char **argv)
 	struct disco_env env = { .alive = on_alive, .ctx = &d, .stopping = &stopping };
 	GError *err = NULL;
 	void *state = NULL;
+	const char *user = NULL;
 	int c, rc;
 
-	while ((c = getopt(argc, argv, "p:a:w:")) != -1) {
+	while ((c = getopt(argc, argv, "p:a:w:u:")) != -1) {
 		char **parts;
 
 		switch (c) {
@@ -101,6 +105,9 @@ int main(int argc, char **argv)
 			break;
 		case 'w':
 			wait_ms = strtol(optarg, NULL, 10);
+			break;
+		case 'u':
+			user = optarg;
 			break;
 		default:
 			return usage();
@@ -129,6 +136,18 @@ int main(int argc, char **argv)
 		fprintf(stderr, "disco-drive: %s\n", err != NULL ? err->message : "open failed");
 		g_clear_error(&err);
 		return 3;
+	}
+	if (user != NULL) {
+		struct privdrop *pd = privdrop_for(user, geteuid() == 0, &err);
+
+		if (pd == NULL || privdrop_apply(pd, &err) != 0) {
+			fprintf(stderr, "disco-drive: %s\n", err != NULL ? err->message : "privdrop failed");
+			g_clear_error(&err);
+			privdrop_free(pd);
+			pr->close(state);
+			return 3;
+		}
+		privdrop_free(pd);
 	}
 	for (unsigned at = 0; at < attempts; at++) {
 		struct timespec until;

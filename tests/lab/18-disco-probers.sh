@@ -14,7 +14,9 @@
 # link (widened here to a /29 on the scanner's side, so that 198.18.0.5 is
 # on-link and absent): arp finds 198.18.0.2 by arp-response, not .5, and
 # skips the off-link 198.19.0.1; nd finds 2001:db8:ff::2, not ::5, and skips
-# 2001:db8:1::1. Each prober is also checked to credit nothing unasked.
+# 2001:db8:1::1. Each prober is also checked to credit nothing unasked,
+# and four of them to find the same after the privilege drop (-u nobody,
+# between open() and the first packet, as a scan does it).
 # Forged answers from E (sent by the target once the first probe to E
 # arrived: echo replies with every identifier and a wrong cookie, SYN-ACKs
 # and RSTs to every source port the cookie can pick with a wrong
@@ -109,6 +111,18 @@ probe arp "$ex.arp" arp "$LAB_TGT_IP4" 198.18.0.5 "$LAB_HOST4" "$LAB_HOST6"
 
 { printf '%s nd-response\n' "$LAB_TGT_IP6"; printf '%s skip\n' "$LAB_HOST6" "$LAB_HOST4"; } >"$ex.nd"
 probe nd "$ex.nd" nd "$LAB_TGT_IP6" 2001:db8:ff::5 "$LAB_HOST6" "$LAB_HOST4"
+
+# The privilege drop between open() and the first packet, as a scan does
+# it (every thread gives up its capabilities, the probers' readers too):
+# the same answers afterwards.
+{ printf '%s echo-reply\n' "$A4" "$A6"; } >"$ex.drop-echo"
+probe icmp-echo-nobody "$ex.drop-echo" -u nobody icmp-echo "$A4" "$E4" "$A6" "$E6"
+{ printf '%s syn-ack\n' "$C4"; printf '%s reset\n' "$B6"; } >"$ex.drop-syn"
+probe tcp-syn-nobody "$ex.drop-syn" -u nobody tcp-syn "$C4" "$E4" "$B6" "$E6"
+{ printf '%s arp-response\n' "$LAB_TGT_IP4"; } >"$ex.drop-arp"
+probe arp-nobody "$ex.drop-arp" -u nobody arp "$LAB_TGT_IP4" 198.18.0.5
+{ printf '%s nd-response\n' "$LAB_TGT_IP6"; } >"$ex.drop-nd"
+probe nd-nobody "$ex.drop-nd" -u nobody nd "$LAB_TGT_IP6" 2001:db8:ff::5
 
 # ------------------------------------------------- forged answers from E
 forge=$LT_WORK/forge.py
