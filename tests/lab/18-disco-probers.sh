@@ -106,11 +106,20 @@ if ! "$LAB" exec "$LAB_NAME" -- ip addr add 198.18.0.1/29 dev "$(
 	"$LAB" exec "$LAB_NAME" -- ip -o -4 addr show to "$LAB_SCAN_IP4" | awk '{ print $2; exit }')" noprefixroute; then
 	fail "could not widen the scanner's link to a /29"
 fi
-{ printf '%s arp-response\n' "$LAB_TGT_IP4"; printf '%s skip\n' "$LAB_HOST4" "$LAB_HOST6"; } >"$ex.arp"
-probe arp "$ex.arp" arp "$LAB_TGT_IP4" 198.18.0.5 "$LAB_HOST4" "$LAB_HOST6"
+# Skipped, for the other probers: off-link, the other family, the
+# subnet's network and broadcast addresses (.0 and .7 of the /29), our own
+# address; for nd a link-local target (which link is ambiguous).
+{
+	printf '%s arp-response\n' "$LAB_TGT_IP4"
+	printf '%s skip\n' "$LAB_HOST4" "$LAB_HOST6" 198.18.0.0 198.18.0.7 "$LAB_SCAN_IP4"
+} >"$ex.arp"
+probe arp "$ex.arp" arp "$LAB_TGT_IP4" 198.18.0.5 "$LAB_HOST4" "$LAB_HOST6" 198.18.0.0 198.18.0.7 "$LAB_SCAN_IP4"
 
-{ printf '%s nd-response\n' "$LAB_TGT_IP6"; printf '%s skip\n' "$LAB_HOST6" "$LAB_HOST4"; } >"$ex.nd"
-probe nd "$ex.nd" nd "$LAB_TGT_IP6" 2001:db8:ff::5 "$LAB_HOST6" "$LAB_HOST4"
+{
+	printf '%s nd-response\n' "$LAB_TGT_IP6"
+	printf '%s skip\n' "$LAB_HOST6" "$LAB_HOST4" "$LAB_SCAN_IP6" fe80::1
+} >"$ex.nd"
+probe nd "$ex.nd" nd "$LAB_TGT_IP6" 2001:db8:ff::5 "$LAB_HOST6" "$LAB_HOST4" "$LAB_SCAN_IP6" fe80::1
 
 # The privilege drop between open() and the first packet, as a scan does
 # it (every thread gives up its capabilities, the probers' readers too):
