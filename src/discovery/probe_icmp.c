@@ -21,6 +21,7 @@
 /* Replies read per wake-up and socket, so that one busy family cannot
  * starve the other. */
 #define READ_BURST 64
+#define RECV_BUFFER (4 << 20)
 
 struct icmp_state {
 	const struct disco_env *env;
@@ -34,9 +35,17 @@ struct icmp_state {
 static int raw_icmp(int family)
 {
 	int fd = socket(family, SOCK_RAW, family == AF_INET ? IPPROTO_ICMP : IPPROTO_ICMPV6);
+	int buf = RECV_BUFFER;
 
 	if (fd < 0)
 		return -errno;
+	/* Every ICMP message the host receives queues here, not only our
+	 * replies: a sweep's answers must not overflow the default buffer
+	 * (an overflow would lose proofs of life). As root, past rmem_max. */
+#ifdef SO_RCVBUFFORCE
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf)) != 0)
+#endif
+		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
 	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
 	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	return fd;
