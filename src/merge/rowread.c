@@ -81,14 +81,6 @@ static int errno_of(const char *text)
 	return 0;
 }
 
-static int reason_parse(const char *name)
-{
-	for (int i = 0; i < REASON_COUNT; i++)
-		if (strcmp(name, reason_name((enum reason)i)) == 0)
-			return i;
-	return -1;
-}
-
 /* The string fields a result owns, by column name. */
 static char **text_slot(struct row *w, const char *key)
 {

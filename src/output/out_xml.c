@@ -423,6 +423,22 @@ static int put_os(FILE *fp, const struct xml_host *h)
 	return fputs("</os>\n", fp) == EOF ? -1 : 0;
 }
 
+/* <hostnames>: the user's name and the reverse DNS name. */
+static int put_hostnames(FILE *fp, const struct xml_host *h)
+{
+	if (fputs("<hostnames>\n", fp) == EOF)
+		return -1;
+	if (h->key.name != NULL &&
+	    (fputs("<hostname", fp) == EOF || put_attr(fp, "name", h->key.name) < 0 ||
+	     fputs(" type=\"user\"/>\n", fp) == EOF))
+		return -1;
+	if (h->ptr != NULL &&
+	    (fputs("<hostname", fp) == EOF || put_attr(fp, "name", h->ptr) < 0 ||
+	     fputs(" type=\"PTR\"/>\n", fp) == EOF))
+		return -1;
+	return fputs("</hostnames>\n", fp) == EOF ? -1 : 0;
+}
+
 static int put_host(struct xml_state *st, FILE *fp, struct xml_host *h, bool up,
 		    enum reason why)
 {
@@ -441,18 +457,20 @@ static int put_host(struct xml_state *st, FILE *fp, struct xml_host *h, bool up,
 		    (intmax_t)h->first, (intmax_t)h->last, up ? "up" : "down",
 		    reason_name(why)) < 0 ||
 	    fputs("<address", fp) == EOF || put_attr(fp, "addr", addr) < 0 ||
-	    fprintf(fp, " addrtype=\"%s\"/>\n<hostnames>\n",
+	    fprintf(fp, " addrtype=\"%s\"/>\n",
 		    h->key.addr.family == AF_INET6 ? "ipv6" : "ipv4") < 0)
 		return -1;
-	if (h->key.name != NULL &&
-	    (fputs("<hostname", fp) == EOF || put_attr(fp, "name", h->key.name) < 0 ||
-	     fputs(" type=\"user\"/>\n", fp) == EOF))
-		return -1;
-	if (h->ptr != NULL &&
-	    (fputs("<hostname", fp) == EOF || put_attr(fp, "name", h->ptr) < 0 ||
-	     fputs(" type=\"PTR\"/>\n", fp) == EOF))
-		return -1;
-	if (fputs("</hostnames>\n", fp) == EOF || put_ports(st, fp, h) < 0 || put_os(fp, h) < 0 ||
+	/* A host discovery found down, as nmap -v writes one: its status and
+	 * address, its names when it has any, nothing measured. */
+	if (!up && h->status == STATE_DOWN && !xml_host_reported(h)) {
+		if ((h->key.name != NULL || h->ptr != NULL) && put_hostnames(fp, h) < 0)
+			return -1;
+		return fputs("</host>\n", fp) == EOF ? -1 : 0;
+	}
+	/* A live host with no port to show (-sn, or --states with none of
+	 * its states) has no <ports>, as in nmap -sn. */
+	if (put_hostnames(fp, h) < 0 ||
+	    (xml_host_reported(h) && put_ports(st, fp, h) < 0) || put_os(fp, h) < 0 ||
 	    fprintf(fp, "<times srtt=\"%lld\" rttvar=\"%lld\" to=\"%llu\"/>\n"
 		    "</host>\n", srtt, rttvar,
 		    (unsigned long long)st->timeout_ms * 1000u) < 0)
@@ -465,7 +483,8 @@ struct drain {
 	FILE *fp;
 };
 
-/* One host, merged: counted, and written when it has ports to show. */
+/* One host, merged: counted, and written when it has ports to show or
+ * discovery gave it a status (nmap writes every host then, up or down). */
 static int drain_host(void *ud, struct xml_host *h)
 {
 	struct drain *d = ud;
@@ -476,7 +495,7 @@ static int drain_host(void *ud, struct xml_host *h)
 		d->st->up++;
 	else
 		d->st->down++;
-	if (!xml_host_reported(h))
+	if (!xml_host_reported(h) && h->status == STATE_COUNT)
 		return 0;
 	return put_host(d->st, d->fp, h, up, why) < 0 ? writer_failed() : 0;
 }

@@ -113,6 +113,7 @@ static struct xml_host *host_alloc(void)
 	struct xml_host *h = g_new0(struct xml_host, 1);
 
 	h->ports = g_array_new(FALSE, FALSE, sizeof(struct xml_port));
+	h->status = STATE_COUNT;
 	return h;
 }
 
@@ -186,6 +187,13 @@ static void host_absorb(struct xml_host *dst, struct xml_host *src, size_t *npor
 	if (src->rtt.valid)
 		dst->rtt = src->rtt;
 	dst->reasons |= src->reasons;
+	/* One host row per host per scan; a later one (a resumed scan's)
+	 * stands. */
+	if (src->status != STATE_COUNT) {
+		dst->status = src->status;
+		dst->status_reason = src->status_reason;
+		dst->status_ms = src->status_ms;
+	}
 	/* The more confident verdict; the earlier one on a tie. */
 	if (src->os_family != NULL &&
 	    (dst->os_family == NULL || src->os_accuracy > dst->os_accuracy)) {
@@ -209,6 +217,12 @@ bool xml_host_up(const struct xml_host *h, enum reason *why)
 	 * discovery has it. */
 	static const enum reason down[] = { REASON_HOST_UNREACH, REASON_NET_UNREACH };
 
+	/* Discovery's verdict, when it gave one, is the host's status. */
+	if (h->status == STATE_UP || h->status == STATE_DOWN) {
+		*why = h->status_reason < REASON_COUNT ? (enum reason)h->status_reason
+						       : REASON_NO_RESPONSE;
+		return h->status == STATE_UP;
+	}
 	for (size_t i = 0; i < G_N_ELEMENTS(up); i++)
 		if (h->reasons & (1u << up[i])) {
 			*why = up[i];
@@ -288,6 +302,8 @@ struct fixed {
 	uint8_t timed;
 	uint32_t os_accuracy;
 	uint16_t os_port;
+	uint8_t status, status_reason;
+	double status_ms;
 };
 
 static int write_host(FILE *fp, const struct xml_host *h)
@@ -309,6 +325,9 @@ static int write_host(FILE *fp, const struct xml_host *h)
 	f.timed = h->rtt.valid;
 	f.os_accuracy = h->os_accuracy;
 	f.os_port = h->os_port;
+	f.status = h->status;
+	f.status_reason = h->status_reason;
+	f.status_ms = h->status_ms;
 	if (put_bytes(fp, &f, sizeof f) < 0 ||
 	    put_text(fp, h->key.name, h->key.name != NULL ? strlen(h->key.name) : 0) < 0 ||
 	    put_text(fp, h->ptr, h->ptr != NULL ? strlen(h->ptr) : 0) < 0 ||
@@ -380,6 +399,9 @@ static int read_host(FILE *fp, struct xml_host **out)
 	h->rtt.valid = f.timed != 0;
 	h->os_accuracy = f.os_accuracy;
 	h->os_port = f.os_port;
+	h->status = f.status;
+	h->status_reason = f.status_reason;
+	h->status_ms = f.status_ms;
 	if (get_text(fp, &name, NULL) < 0 || (h->key.name = name, get_text(fp, &h->ptr, NULL)) < 0 ||
 	    get_text(fp, &h->os_family, NULL) < 0 || get_text(fp, &h->os_reason, NULL) < 0 ||
 	    read_ports(fp, h, f.nports) < 0) {
@@ -597,6 +619,19 @@ int xml_hosts_add(struct xml_hosts *xh, const struct result *r, bool shown,
 		g_hash_table_insert(xh->hosts, &h->key, h);
 	}
 	h->last = now;
+	if (result_is_host_row(r)) {
+		/* Discovery's verdict: the host's status, no port. Its RTT is
+		 * a round trip like any other (nmap's <times> for -sn). */
+		h->status = (uint8_t)state;
+		h->status_reason = (uint8_t)reason;
+		h->status_ms = r->latency_ms;
+		if (state == STATE_UP && r->latency_ms > 0)
+			host_time(h, r->latency_ms);
+		if (h->ptr == NULL && r->ptr != NULL && r->ptr[0] != '\0')
+			h->ptr = g_strdup(r->ptr);
+		svc_free(svc);
+		return rc;
+	}
 	if (state == STATE_OPEN || state == STATE_CLOSED)
 		host_time(h, r->latency_ms);
 	if (reason < REASON_COUNT)
