@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -535,6 +536,69 @@ static void test_table_stream(void **state)
 	free(out);
 }
 
+/* POSIX (XSI) terminal calls that _POSIX_C_SOURCE alone hides; unit.h is
+ * included first, so _XOPEN_SOURCE cannot be set here. */
+int posix_openpt(int flags);
+int grantpt(int fd);
+int unlockpt(int fd);
+char *ptsname(int fd);
+
+/* On a terminal (a pty): a host's status heads its ports; a live host
+ * with no ports (-sn) is listed on its own line, noted or written; a down
+ * host only when written (--states names down). */
+static void test_table_grouped(void **state)
+{
+	struct result r[5] = {
+		port_row("198.18.0.1", 22, STATE_OPEN, REASON_SYN_ACK),
+		host_row("198.18.0.1", STATE_UP, REASON_ECHO_REPLY, 0.512),
+		host_row("198.18.0.3", STATE_UP, REASON_RESET, 2),
+		host_row("198.18.0.2", STATE_DOWN, REASON_NO_RESPONSE, 0),
+		host_row("198.18.0.4", STATE_DOWN, REASON_NO_RESPONSE, 0),
+	};
+	char buf[8192], *name;
+	size_t got = 0;
+	ssize_t n;
+	int master, slave;
+	FILE *fp;
+	void *st;
+
+	master = posix_openpt(O_RDWR | O_NOCTTY);
+	if (master < 0)
+		skip();
+	assert_int_equal(grantpt(master), 0);
+	assert_int_equal(unlockpt(master), 0);
+	name = ptsname(master);
+	assert_non_null(name);
+	slave = open(name, O_RDWR | O_NOCTTY);
+	assert_true(slave >= 0);
+	fp = fdopen(slave, "w");
+	assert_non_null(fp);
+	setenv("NO_COLOR", "1", 1);
+	st = writer_table.open(fp, &meta);
+	assert_non_null(st);
+	/* --states open,down: host .1 and .3 up are noted, .2 down written. */
+	assert_int_equal(writer_table.write(st, fp, &r[0]), 0);
+	assert_int_equal(writer_table.note(st, fp, &r[1]), 0);
+	assert_int_equal(writer_table.note(st, fp, &r[2]), 0);
+	assert_int_equal(writer_table.write(st, fp, &r[3]), 0);
+	/* A down host --states leaves out: not listed. */
+	assert_int_equal(writer_table.note(st, fp, &r[4]), 0);
+	assert_int_equal(writer_table.close(st, fp, &summary, START + 2), 0);
+	fclose(fp);
+	while (got < sizeof buf - 1 && (n = read(master, buf + got, sizeof buf - 1 - got)) > 0)
+		got += (size_t)n;
+	buf[got] = '\0';
+	close(master);
+	assert_string_equal(buf,
+		"198.18.0.1  up (echo-reply, 0.51 ms)\r\n"
+		"  PORT    STATE  REASON   SERVICE\r\n"
+		"  22/tcp  open   syn-ack  \r\n"
+		"\r\n"
+		"198.18.0.2  down (no-response)\r\n"
+		"\r\n"
+		"198.18.0.3  up (reset, 2.00 ms)\r\n");
+}
+
 /* ---- audit and baseline ---- */
 
 static struct audit_policy *parse_policy(const char *text, GError **err)
@@ -793,6 +857,7 @@ int main(void)
 		cmocka_unit_test(test_metrics),
 		cmocka_unit_test(test_xml_hosts),
 		cmocka_unit_test(test_table_stream),
+		cmocka_unit_test(test_table_grouped),
 		cmocka_unit_test(test_audit_require_up),
 		cmocka_unit_test(test_findings_file),
 		cmocka_unit_test(test_baseline_hosts),
