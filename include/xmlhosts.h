@@ -1,4 +1,5 @@
-/* xmlhosts.h: the XML writer's per-host buffer, in bounded memory, with
+/* xmlhosts.h: the XML writer's per-host buffer (also the JSON document's
+ * "hosts" block's), in bounded memory, with
  * each host written once however large the scan.
  *
  * nmap groups ports under one <host> per address while results arrive

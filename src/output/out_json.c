@@ -4,7 +4,9 @@
  * Both stream. The document is written in pieces: open writes everything up
  * to "results":[, each write appends one object (a comma goes before every
  * object but the first, so no trailing comma is ever needed), and close
- * writes the closing bracket, the summary and the final brace. Until close
+ * writes the closing bracket, the "hosts" block when host discovery sent
+ * host rows (every host's status, gathered in xmlhosts.h's bounded buffer
+ * whatever --states writes as rows), the summary and the final brace. Until close
  * the file is a prefix of a valid document ending in a complete object.
  * Numbers are formatted without the locale; times are UTC ISO 8601 with Z. */
 #include "writer.h"

@@ -29,7 +29,12 @@
  *     (prefixed "portolan"), and a comment names portolan.
  *   - The state "error" (the probe could not be sent) becomes nmap's
  *     "unknown" with reason "local-error"; nmap's XSL and ndiff take it.
- *   - A host that answered at all is "up", with the best of its answers as
+ *   - A host with a host row (host discovery ran) has that row's status
+ *     and reason, and is written whether or not it has ports to show, as
+ *     nmap writes every host with -v or -sn: a down one as <status> and
+ *     <address> only (and <hostnames> when it has a name), a live one
+ *     without ports to show without <ports>.
+ *   - Without a host row (-Pn), a host that answered at all is "up", with the best of its answers as
  *     the reason: syn-ack (a port open), conn-refused or reset (closed),
  *     admin-prohibited (an ICMP prohibition). A host with no answer is
  *     "down": no-response, or host-unreach / net-unreach when routers said
@@ -41,9 +46,9 @@
  *     its variation (as nmap keeps them), in microseconds, over the
  *     latencies of answered (open or closed) ports in arrival order, or -1
  *     without any; `to` is the configured connect timeout.
- *   - <runstats><hosts>: up counts the hosts that answered (each once,
- *     whatever --states shows), total the hosts in the target space, down
- *     the rest.
+ *   - <runstats><hosts>: up counts the hosts up (by their host row, else
+ *     by their answers; each once, whatever --states shows), total the
+ *     hosts in the target space, down the rest.
  *   - <service>: when the result carries service detection fields (looked
  *     up by name in the field table: service, product, version, info,
  *     os_hint) they become name, product, version, extrainfo and ostype with
