@@ -108,8 +108,8 @@ bool xml_host_up(const struct xml_host *h, enum reason *why);
 /* Does the host have ports to write (shown or counted)? */
 bool xml_host_reported(const struct xml_host *h);
 
-/* Bounds for tests only: the next xml_hosts_new(0, 0) takes these
- * instead of the defaults (0: the defaults again). Not thread-safe. */
+/* Bounds for tests only: xml_hosts_new takes these instead of the bounds
+ * it is given (0: as given again). Not thread-safe. */
 void xml_hosts_test_limits(size_t max_hosts, size_t max_ports);
 
 #endif

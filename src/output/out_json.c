@@ -27,6 +27,9 @@
 
 /* The layout version of the document; bump it when a key changes meaning. */
 #define JSON_FORMAT 1
+/* Hosts the "hosts" block holds in memory before it spills to a run: an
+ * xml_host is some 500 bytes, so about 32 MiB. */
+#define JSON_MAX_HOSTS 65536
 
 struct json_state {
 	uint64_t count;   /* objects written, for the separating commas */
@@ -51,7 +54,7 @@ static int hosts_add(struct json_state *st, const struct result *r)
 	if (!result_is_host_row(r))
 		return 0;
 	if (st->hosts == NULL)
-		st->hosts = xml_hosts_new(0, 0);
+		st->hosts = xml_hosts_new(JSON_MAX_HOSTS, 0);
 	return xml_hosts_add(st->hosts, r, false, NULL, 0);
 }
 

@@ -291,13 +291,16 @@ static int get_text(FILE *fp, char **s, size_t *len)
 	return get_bytes(fp, *s, n);
 }
 
-/* The fixed part of a record: everything but the strings and the ports. */
+/* The fixed part of a record: everything but the strings, the ports and
+ * the hidden counts, which follow it only when has_hidden (a host known
+ * only by its host row, the JSON hosts block's, has none: its record stays
+ * some 100 bytes). */
 struct fixed {
 	struct pl_addr addr;
 	int64_t first, last;
 	uint64_t srtt_us, rttvar_us;
 	uint32_t reasons, nports;
-	uint32_t hidden[STATE_COUNT][REASON_COUNT + 1];
+	uint8_t has_hidden;
 	uint8_t collapsed[STATE_COUNT];
 	uint8_t timed;
 	uint32_t os_accuracy;
@@ -319,7 +322,9 @@ static int write_host(FILE *fp, const struct xml_host *h)
 	f.rttvar_us = h->rtt.rttvar_us;
 	f.reasons = h->reasons;
 	f.nports = ports->len;
-	memcpy(f.hidden, h->hidden, sizeof f.hidden);
+	for (int st = 0; st < STATE_COUNT; st++)
+		for (int r = 0; r <= REASON_COUNT; r++)
+			f.has_hidden |= h->hidden[st][r] != 0;
 	for (int s = 0; s < STATE_COUNT; s++)
 		f.collapsed[s] = h->collapsed[s];
 	f.timed = h->rtt.valid;
@@ -329,6 +334,7 @@ static int write_host(FILE *fp, const struct xml_host *h)
 	f.status_reason = h->status_reason;
 	f.status_ms = h->status_ms;
 	if (put_bytes(fp, &f, sizeof f) < 0 ||
+	    (f.has_hidden && put_bytes(fp, h->hidden, sizeof h->hidden) < 0) ||
 	    put_text(fp, h->key.name, h->key.name != NULL ? strlen(h->key.name) : 0) < 0 ||
 	    put_text(fp, h->ptr, h->ptr != NULL ? strlen(h->ptr) : 0) < 0 ||
 	    put_text(fp, h->os_family, h->os_family != NULL ? strlen(h->os_family) : 0) < 0 ||
@@ -393,7 +399,10 @@ static int read_host(FILE *fp, struct xml_host **out)
 	h->rtt.srtt_us = f.srtt_us;
 	h->rtt.rttvar_us = f.rttvar_us;
 	h->reasons = f.reasons;
-	memcpy(h->hidden, f.hidden, sizeof f.hidden);
+	if (f.has_hidden && get_bytes(fp, h->hidden, sizeof h->hidden) < 0) {
+		host_free(h);
+		return -1;
+	}
 	for (int s = 0; s < STATE_COUNT; s++)
 		h->collapsed[s] = f.collapsed[s] != 0;
 	h->rtt.valid = f.timed != 0;
@@ -573,10 +582,14 @@ struct xml_hosts *xml_hosts_new(size_t max_hosts, size_t max_ports)
 {
 	struct xml_hosts *xh = g_new0(struct xml_hosts, 1);
 
-	if (max_hosts == 0)
-		max_hosts = test_max_hosts != 0 ? test_max_hosts : XML_MAX_HOSTS;
-	if (max_ports == 0)
-		max_ports = test_max_ports != 0 ? test_max_ports : XML_MAX_PORTS;
+	if (test_max_hosts != 0)
+		max_hosts = test_max_hosts;
+	else if (max_hosts == 0)
+		max_hosts = XML_MAX_HOSTS;
+	if (test_max_ports != 0)
+		max_ports = test_max_ports;
+	else if (max_ports == 0)
+		max_ports = XML_MAX_PORTS;
 	xh->max_hosts = max_hosts;
 	xh->max_ports = max_ports;
 	xh->hosts = g_hash_table_new_full(host_key_hash, host_key_equal, NULL, host_free);
