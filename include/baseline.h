@@ -26,7 +26,7 @@
  *   up in the baseline, down now         newly-down
  * A host the baseline has no status for is no change. Memory for these
  * grows with the baseline's hosts that have a status (with discovery, its
- * whole target space: some 60 bytes a host). */
+ * whole target space: some 70 bytes a host). */
 #ifndef PORTOLAN_BASELINE_H
 #define PORTOLAN_BASELINE_H
 
