@@ -30,6 +30,7 @@ struct icmp_state {
 	struct disco_key key;
 	int fd[2];                    /* IPv4, IPv6 (-1: not open) */
 	struct disco_rx rx;
+	uint32_t drops[2];            /* each socket's overflows so far (reader's) */
 };
 
 static int raw_icmp(int family)
@@ -46,6 +47,11 @@ static int raw_icmp(int family)
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof(buf)) != 0)
 #endif
 		(void)setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof(buf));
+#ifdef SO_RXQ_OVFL
+	/* Each message then says how many the socket has dropped so far. */
+	buf = 1;
+	(void)setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &buf, sizeof(buf));
+#endif
 	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
 	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	return fd;
@@ -60,14 +66,26 @@ static void on_readable(void *ctx, size_t i)
 	for (int n = 0; n < READ_BURST; n++) {
 		uint8_t buf[1500];
 		struct sockaddr_storage ss;
-		socklen_t sl = sizeof(ss);
-		ssize_t got = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&ss, &sl);
+		union {
+			struct cmsghdr h;
+			uint8_t b[CMSG_SPACE(sizeof(uint32_t))];
+		} ctl;
+		struct iovec iov = { .iov_base = buf, .iov_len = sizeof(buf) };
+		struct msghdr mh = { .msg_name = &ss, .msg_namelen = sizeof(ss), .msg_iov = &iov,
+				     .msg_iovlen = 1, .msg_control = &ctl, .msg_controllen = sizeof(ctl) };
+		ssize_t got = recvmsg(fd, &mh, 0);
 		struct disco_icmp m;
 		struct pl_addr from;
 		enum reason why;
 
 		if (got < 0)
 			return;                /* EAGAIN: all read */
+#ifdef SO_RXQ_OVFL
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c))
+			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL)
+				memcpy(&st->drops[family == AF_INET ? 0 : 1], CMSG_DATA(c),
+				       sizeof(uint32_t));
+#endif
 		if (!pl_addr_from_sockaddr((struct sockaddr *)&ss, &from) || from.family != family)
 			continue;
 		if (!disco_parse_icmp(family, buf, (size_t)got, &m) ||
@@ -86,6 +104,11 @@ static void icmp_close(void *state)
 	if (st == NULL)
 		return;
 	disco_rx_stop(&st->rx);
+	/* The prober interface has no way to tell the engine. */
+	if (st->drops[0] + (uint64_t)st->drops[1] > 0)
+		g_warning("%s: the raw ICMP sockets dropped %" G_GUINT64_FORMAT " messages: a host "
+			  "whose answer was among them may be reported down (a lower --max-rate)",
+			  st->name, st->drops[0] + (uint64_t)st->drops[1]);
 	for (int i = 0; i < 2; i++)
 		if (st->fd[i] >= 0)
 			close(st->fd[i]);

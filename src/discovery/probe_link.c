@@ -69,6 +69,7 @@ struct link_state {
 	pthread_mutex_t lock;         /* asked */
 	GHashTable *asked;            /* struct pl_addr * -> itself */
 	struct disco_rx rx;
+	unsigned drops[LINK_IFACES_MAX]; /* each capture's, as last read (reader's) */
 };
 
 static bool is_ours(const struct link_iface *ifc, const struct pl_addr *a)
@@ -140,7 +141,11 @@ static void on_readable(void *ctx, size_t i)
 {
 	struct link_state *st = ctx;
 
+	struct pcap_stat ps;
+
 	(void)pcap_dispatch(st->ifc[i].rx, READ_BURST, on_frame, (u_char *)&st->ifc[i]);
+	if (pcap_stats(st->ifc[i].rx, &ps) == 0)
+		st->drops[i] = ps.ps_drop;
 }
 
 #endif
@@ -153,6 +158,11 @@ static void link_close(void *state)
 		return;
 	disco_rx_stop(&st->rx);
 	for (size_t i = 0; i < st->nifc; i++) {
+		/* The prober interface has no way to tell the engine. */
+		if (st->drops[i] > 0)
+			g_warning("%s: the capture on %s dropped %u packets: a host whose answer "
+				  "was among them may be reported down (a lower --max-rate)",
+				  st->name, st->ifc[i].name, st->drops[i]);
 		if (st->ifc[i].tx != NULL)
 			pcap_close(st->ifc[i].tx);
 		if (st->ifc[i].rx != NULL)

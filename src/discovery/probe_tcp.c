@@ -52,6 +52,7 @@ struct tcp_state {
 	size_t nports;
 	uint16_t ip_id;
 	struct disco_rx rx;
+	unsigned drops;                /* the capture's, as last read (reader's) */
 };
 
 #if defined(__linux__)
@@ -72,7 +73,11 @@ static void on_readable(void *ctx, size_t i)
 {
 	struct tcp_state *st = ctx;
 
+	struct pcap_stat ps;
+
 	(void)pcap_dispatch(st->cap, READ_BURST, on_frame, (u_char *)st);
+	if (pcap_stats(st->cap, &ps) == 0)
+		st->drops = ps.ps_drop;
 }
 
 #endif
@@ -84,6 +89,12 @@ static void tcp_close(void *state)
 	if (st == NULL)
 		return;
 	disco_rx_stop(&st->rx);
+	/* The prober interface has no way to tell the engine; a host whose
+	 * answer was dropped may have been called down: say so. */
+	if (st->drops > 0)
+		g_warning("%s: the capture dropped %u packets: a host whose answer was among "
+			  "them may be reported down (a larger --capture-buffer, a lower --max-rate)",
+			  st->name, st->drops);
 	for (int i = 0; i < 2; i++)
 		if (st->fd[i] >= 0)
 			close(st->fd[i]);
