@@ -19,8 +19,11 @@
 #define DISCO_RX_POLL_MS 50
 #define DISCO_RX_MAX 34
 
-/* Reads what is waiting on descriptor number i (0-based, as added). */
-typedef void disco_rx_fn(void *ctx, size_t i);
+/* Reads what is waiting on descriptor number i (0-based, as added).
+ * Returns 0, or -1 when the descriptor is broken for good (a capture whose
+ * interface went away): it is then polled no more, so that the thread
+ * does not spin on its error. */
+typedef int disco_rx_fn(void *ctx, size_t i);
 
 struct disco_rx {
 	int fds[DISCO_RX_MAX];

@@ -49,8 +49,9 @@ static void *rx_main(void *arg)
 		if (n < 0 && errno != EINTR)
 			break;
 		for (size_t i = 0; n > 0 && i < rx->n; i++)
-			if (pfd[i].revents & (POLLIN | POLLERR))
-				rx->read(rx->ctx, i);
+			if ((pfd[i].revents & (POLLIN | POLLERR | POLLHUP | POLLNVAL)) &&
+			    rx->read(rx->ctx, i) < 0)
+				pfd[i].fd = -1;        /* poll() skips it from now on */
 	}
 	return NULL;
 }

@@ -57,7 +57,7 @@ static int raw_icmp(int family)
 	return fd;
 }
 
-static void on_readable(void *ctx, size_t i)
+static int on_readable(void *ctx, size_t i)
 {
 	struct icmp_state *st = ctx;
 	int family = i == 0 && st->fd[0] >= 0 ? AF_INET : AF_INET6;
@@ -79,7 +79,7 @@ static void on_readable(void *ctx, size_t i)
 		enum reason why;
 
 		if (got < 0)
-			return;                /* EAGAIN: all read */
+			return 0;              /* EAGAIN: all read */
 #ifdef SO_RXQ_OVFL
 		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c))
 			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL)
@@ -95,6 +95,7 @@ static void on_readable(void *ctx, size_t i)
 			continue;
 		st->env->alive(st->env->ctx, &from, why, m.ttl);
 	}
+	return 0;
 }
 
 static void icmp_close(void *state)

@@ -137,15 +137,21 @@ static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *by
 	}
 }
 
-static void on_readable(void *ctx, size_t i)
+static int on_readable(void *ctx, size_t i)
 {
 	struct link_state *st = ctx;
-
 	struct pcap_stat ps;
 
-	(void)pcap_dispatch(st->ifc[i].rx, READ_BURST, on_frame, (u_char *)&st->ifc[i]);
+	/* An interface that went away: its hosts get no answer from here. */
+	if (pcap_dispatch(st->ifc[i].rx, READ_BURST, on_frame, (u_char *)&st->ifc[i]) ==
+	    PCAP_ERROR) {
+		g_warning("%s: the capture on %s failed: %s", st->name, st->ifc[i].name,
+			  pcap_geterr(st->ifc[i].rx));
+		return -1;
+	}
 	if (pcap_stats(st->ifc[i].rx, &ps) == 0)
 		st->drops[i] = ps.ps_drop;
+	return 0;
 }
 
 #endif

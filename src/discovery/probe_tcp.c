@@ -69,15 +69,18 @@ static void on_frame(u_char *user, const struct pcap_pkthdr *h, const u_char *by
 	st->env->alive(st->env->ctx, &a.src, why, a.ttl);
 }
 
-static void on_readable(void *ctx, size_t i)
+static int on_readable(void *ctx, size_t i)
 {
 	struct tcp_state *st = ctx;
-
 	struct pcap_stat ps;
 
-	(void)pcap_dispatch(st->cap, READ_BURST, on_frame, (u_char *)st);
+	if (pcap_dispatch(st->cap, READ_BURST, on_frame, (u_char *)st) == PCAP_ERROR) {
+		g_warning("%s: the capture failed: %s", st->name, pcap_geterr(st->cap));
+		return -1;
+	}
 	if (pcap_stats(st->cap, &ps) == 0)
 		st->drops = ps.ps_drop;
+	return 0;
 }
 
 #endif
