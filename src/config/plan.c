@@ -610,6 +610,10 @@ static int build_states(struct scan_plan *p, const struct settings *s, GError **
 
 	if (settings_states_mask(s->states, &p->states_mask, err) != 0)
 		return -1;
+	/* Only UDP has open|filtered ports: "all" of a TCP scan stays the
+	 * four states it always was. */
+	if (p->method == NULL || p->method->proto != PROTO_UDP)
+		p->states_mask &= ~(1u << STATE_OPEN_FILTERED);
 	st = g_string_new(NULL);
 	for (int i = 0; i < STATE_COUNT; i++)
 		if (p->states_mask & (1u << i))

@@ -24,7 +24,13 @@
 
 struct json_state {
 	uint64_t count;   /* objects written, for the separating commas */
+	bool udp;         /* a UDP scan: its summary counts open|filtered */
 };
+
+static bool meta_udp(const struct scan_meta *meta)
+{
+	return meta != NULL && meta->proto != NULL && strcmp(meta->proto, "udp") == 0;
+}
 
 static int put_str(FILE *fp, const char *s)
 {
@@ -237,6 +243,7 @@ static void *json_open(FILE *fp, const struct scan_meta *meta)
 
 	if (st == NULL)
 		return NULL;
+	st->udp = meta_udp(meta);
 	errno = 0;
 	if (put_meta(fp, meta) < 0) {
 		writer_failed();
@@ -289,6 +296,7 @@ static void *json_append(FILE *fp, const struct scan_meta *meta)
 	st = calloc(1, sizeof *st);
 	if (tail == NULL || st == NULL || fseeko(fp, from, SEEK_SET) != 0)
 		goto fail;
+	st->udp = meta_udp(meta);
 	n = fread(tail, 1, (size_t)(size - from), fp);
 	tail[n] = '\0';
 	for (char *p = tail; (p = strstr(p, SUMMARY_KEY)) != NULL; p++)
@@ -331,7 +339,9 @@ static int json_write(void *state, FILE *fp, const struct result *r)
 	return writer_end_record(fp);
 }
 
-static int put_summary(FILE *fp, const struct metrics_snapshot *s, time_t end)
+/* udp: the scan's ports are UDP; only then is there an "open|filtered"
+ * count (a TCP scan's summary stays as it always was). */
+static int put_summary(FILE *fp, const struct metrics_snapshot *s, time_t end, bool udp)
 {
 	if (s == NULL)
 		return fputs("null", fp) == EOF ? -1 : 0;
@@ -344,8 +354,9 @@ static int put_summary(FILE *fp, const struct metrics_snapshot *s, time_t end)
 		return -1;
 	/* The state counts use the state names, as the "state" field does;
 	 * port states only (host rows are counted apart). */
-	for (int i = 0; i < STATE_UP; i++)
-		if (put_u64(fp, port_state_name((enum port_state)i),
+	for (int i = 0; i < STATE_COUNT; i++)
+		if (port_state_is_port((enum port_state)i) &&
+		    (i != STATE_OPEN_FILTERED || udp) && put_u64(fp, port_state_name((enum port_state)i),
 			    s->state[i], ",") < 0)
 			return -1;
 	/* Only a packet method (SYN) has packets to count. */
@@ -366,7 +377,8 @@ static int put_summary(FILE *fp, const struct metrics_snapshot *s, time_t end)
 
 int writer_json_summary(FILE *fp, const struct metrics_snapshot *summary, time_t end)
 {
-	return put_summary(fp, summary, end);
+	return put_summary(fp, summary, end,
+			   summary != NULL && summary->state[STATE_OPEN_FILTERED] > 0);
 }
 
 static int json_close(void *state, FILE *fp,
@@ -379,7 +391,7 @@ static int json_close(void *state, FILE *fp,
 	/* An empty array stays on one line; after objects, the bracket goes
 	 * on its own line to match their indentation. */
 	if (fputs(st->count > 0 ? TRAILER : TRAILER_EMPTY, fp) == EOF ||
-	    put_summary(fp, summary, end) < 0 || fputs("}\n", fp) == EOF)
+	    put_summary(fp, summary, end, st->udp) < 0 || fputs("}\n", fp) == EOF)
 		rc = writer_failed();
 	else
 		rc = writer_end_record(fp);
