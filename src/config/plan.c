@@ -53,11 +53,31 @@ static int add_output(struct scan_plan *p, const char *path, const char *format,
 static int build_ports(struct scan_plan *p, const struct settings *s, GError **err)
 {
 	struct port_list ex;
+	bool udp = p->method != NULL && p->method->proto == PROTO_UDP;
+	unsigned named = 0;
+	char q[TEXT_QUOTE_SIZE];
 
-	if (ports_parse(s->ports, &p->ports, err) != 0)
+	if (ports_parse_proto(s->ports, udp ? PORTS_UDP : PORTS_TCP, &p->ports, &named, err) != 0)
 		return -1;
+	/* nmap's -p T:22,U:53 with -sS -sU scans both; here a run scans one. */
+	if (named == ((1u << PORTS_TCP) | (1u << PORTS_UDP))) {
+		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+			    "invalid port list '%s': TCP and UDP ports in one scan are not "
+			    "supported yet: scan T: and U: ports in two runs", text_quote(q, s->ports));
+		ports_free(&p->ports);
+		return -1;
+	}
+	if (p->ports.count == 0) {
+		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+			    "invalid port list '%s': no %s port (%s)", text_quote(q, s->ports),
+			    udp ? "UDP" : "TCP", udp ? "U: names UDP ports" :
+			    "U: ports need the UDP scan, -sU");
+		ports_free(&p->ports);
+		return -1;
+	}
 	if (s->exclude_ports != NULL) {
-		if (ports_parse(s->exclude_ports, &ex, err) != 0) {
+		if (ports_parse_proto(s->exclude_ports, udp ? PORTS_UDP : PORTS_TCP, &ex, NULL,
+				      err) != 0) {
 			g_prefix_error(err, "exclude-ports: ");
 			return -1;
 		}
