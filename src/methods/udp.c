@@ -18,8 +18,8 @@
  * ICMP rate limiting. Linux answers at most one closed port per second per
  * scanner after a burst of 6 (net.ipv4.icmp_ratelimit, icmp_msgs_burst);
  * other systems limit too. A closed port whose ICMP was suppressed looks
- * exactly like a silent one. So a host that has answered some port with
- * port unreachable is known to send them, and a port of it that stays
+ * exactly like a silent one. So a host that has answered some port with an
+ * ICMP error is known to send them, and a port of it that stays
  * silent after its retries is suspect: the host is then taken as rate
  * limited, every later probe to it is paced to one per UDP_ICMP_INTERVAL_MS
  * (its ICMP budget), and the suspect port is tried UDP_LIMITED_EXTRA more
@@ -62,13 +62,16 @@
  * then to jitter. */
 #define UDP_ICMP_INTERVAL_MS 1100
 #define UDP_LIMITED_EXTRA 2
+#define UDP_ICMP_WAIT_MS (2 * UDP_ICMP_INTERVAL_MS)
+#define UDP_ICMP_POLL_MS 20
 #define UDP_HOST_BUCKETS 64
 
 /* What the scan learned about one host's ICMP (the rate limit). */
 struct udp_host {
 	uint64_t host;
-	uint64_t port_unreach;   /* closed answers seen */
-	bool limited;            /* silences after closed answers: paced */
+	uint64_t icmp_answers;   /* ICMP errors seen (closed or filtered ports) */
+	bool limited;            /* silences after ICMP answers: paced */
+	int64_t first_send_ns;   /* the host's first probe (CLOCK_MONOTONIC) */
 	int64_t next_slot_ns;    /* the next paced send (CLOCK_MONOTONIC) */
 	struct udp_host *next;
 };
@@ -148,6 +151,8 @@ static bool pace_host(const struct method_env *env, struct udp_state *st, uint64
 	{
 		struct udp_host *h = host_get(st, host);
 
+		if (h->first_send_ns == 0)
+			h->first_send_ns = mono_ns();
 		if (!h->limited) {
 			pthread_mutex_unlock(&st->lock);
 			return true;
@@ -168,25 +173,43 @@ static bool pace_host(const struct method_env *env, struct udp_state *st, uint64
 	return true;
 }
 
-/* Records a closed answer; says whether a silent port of this host is
- * suspect (the host sends port unreachables, so a closed port may have
- * lost its answer to the limit), and marks it limited if so. */
-static void host_saw_closed(struct udp_state *st, uint64_t host)
+/* Records an ICMP answer: a closed port's, or a firewall's REJECT (whose
+ * ICMP draws on the same budget). */
+static void host_saw_icmp(struct udp_state *st, uint64_t host)
 {
 	pthread_mutex_lock(&st->lock);
-	host_get(st, host)->port_unreach++;
+	host_get(st, host)->icmp_answers++;
 	pthread_mutex_unlock(&st->lock);
 }
 
-static bool host_suspect_silence(struct udp_state *st, uint64_t host)
+/* Whether a port of this host silent after its retries is suspect (the
+ * host sends ICMP errors, so a closed port may have lost its answer to the
+ * limit); marks the host limited if so. */
+static bool host_suspect_silence(const struct method_env *env, struct udp_state *st,
+				 uint64_t host)
 {
 	bool suspect;
 
 	pthread_mutex_lock(&st->lock);
+	for (;;) {
+		struct udp_host *h = host_get(st, host);
+		int64_t since = mono_ns() - h->first_send_ns;
+
+		suspect = h->icmp_answers > 0;
+		/* Early in a host's scan its first ICMP error may not have come
+		 * yet: a limited host can be out of tokens for a whole interval
+		 * (Linux starts a new peer's bucket empty or full by version).
+		 * Wait for two intervals after its first probe before saying
+		 * the host sends none. */
+		if (suspect || since >= (int64_t)UDP_ICMP_WAIT_MS * 1000000 || is_stopping(env))
+			break;
+		pthread_mutex_unlock(&st->lock);
+		sleep_ms(UDP_ICMP_POLL_MS);
+		pthread_mutex_lock(&st->lock);
+	}
 	{
 		struct udp_host *h = host_get(st, host);
 
-		suspect = h->port_unreach > 0;
 		if (suspect && !h->limited) {
 			h->limited = true;
 			/* The burst is spent: wait a full interval for the
@@ -542,7 +565,7 @@ local:
 		/* Silent after the retries. A host that sends port
 		 * unreachables and stays silent here may have used up its
 		 * ICMP budget: try again on its pace. */
-		if (extra < UDP_LIMITED_EXTRA && host_suspect_silence(st, t->host)) {
+		if (extra < UDP_LIMITED_EXTRA && host_suspect_silence(env, st, t->host)) {
 			extra++;
 			continue;
 		}
@@ -556,8 +579,7 @@ local:
 		r->reason = REASON_UDP_RESPONSE;
 		break;
 	case UDP_ANSWER:
-		if (r->state == STATE_CLOSED)
-			host_saw_closed(st, t->host);
+		host_saw_icmp(st, t->host);
 		break;
 	case UDP_SILENT:
 		r->state = STATE_OPEN_FILTERED;
