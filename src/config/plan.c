@@ -663,8 +663,21 @@ static int build_files(struct scan_plan *p, const struct settings *s, GError **e
 /* The probe database and the detection budget, with -sV only. */
 static int build_detection(struct scan_plan *p, const struct settings *s, GError **err)
 {
-	if (!s->service_detection)
+	bool udp = p->method != NULL && p->method->proto == PROTO_UDP;
+
+	if (!s->service_detection) {
+		/* A UDP scan sends protocol payloads, detection or not (as
+		 * nmap -sU does): a port that ignores an empty datagram often
+		 * answers its own protocol. */
+		if (!udp)
+			return 0;
+		p->udp_payloads = probe_db_load_dir(probes_dir(s), err);
+		if (p->udp_payloads == NULL) {
+			settings_blame_env(s, "probes-dir", s->probes_dir, err);
+			return -1;
+		}
 		return 0;
+	}
 	p->probes = probe_db_load_dir(probes_dir(s), err);
 	if (p->probes == NULL) {
 		settings_blame_env(s, "probes-dir", s->probes_dir, err);
@@ -676,6 +689,8 @@ static int build_detection(struct scan_plan *p, const struct settings *s, GError
 		.banner_wait_ms = (unsigned)s->banner_wait_ms,
 		.connect_timeout_ms = p->timeout_ms,
 	};
+	if (udp)
+		p->udp_payloads = p->probes;
 	return 0;
 }
 
@@ -885,6 +900,8 @@ void plan_free(struct scan_plan *p)
 {
 	target_set_free(p->targets);
 	target_windows_free(p->windows);
+	if (p->udp_payloads != p->probes)
+		probe_db_free(p->udp_payloads);
 	probe_db_free(p->probes);
 	ports_free(&p->ports);
 	g_free(p->ports_text);

@@ -45,6 +45,7 @@
 #include "ratelimit.h"
 #include "timing.h"
 #include "udp.h"
+#include "udpmatch.h"
 
 #if defined(__linux__)
 #include <linux/errqueue.h>
@@ -478,16 +479,23 @@ static enum udp_outcome attempt(int fd, const struct sockaddr *sa, const uint8_t
 	}
 }
 
-/* The payload for a port: none yet but the empty datagram (nmap's choice
- * for a port without one). */
-static const uint8_t *payload_for(const struct scan_plan *plan, uint16_t port, size_t *len)
+/* The payload of attempt `attempt` at a port: the port's UDP probes in
+ * turn (a probe file's `protocol: udp`), so a retry asks in the protocol's
+ * other way (DNS: version.bind, then a plain query); the empty datagram,
+ * nmap's choice, for a port without one. *sent: the probe, or NULL. */
+static const uint8_t *payload_for(const struct scan_plan *plan, uint16_t port,
+				  unsigned attempt, const struct probe **sent, size_t *len)
 {
 	static const uint8_t empty[1];
+	const struct probe *list[UDP_PROBES_MAX];
+	size_t n = probe_db_udp(plan->udp_payloads, port, list, UDP_PROBES_MAX);
 
-	(void)plan;
-	(void)port;
+	*sent = NULL;
 	*len = 0;
-	return empty;
+	if (n == 0)
+		return empty;
+	*sent = list[attempt % n];
+	return probe_payload(*sent, len);
 }
 
 static enum method_status udp_probe(const struct method_env *env, void *state, void *worker,
@@ -497,6 +505,7 @@ static enum method_status udp_probe(const struct method_env *env, void *state, v
 	struct result *r = t->r;
 	uint8_t buf[UDP_REPLY_MAX];
 	const uint8_t *payload;
+	const struct probe *sent = NULL;
 	size_t plen, len = 0;
 	unsigned timeouts = 0, extra = 0, backoff = 1, waited = 0;
 	enum udp_outcome o = UDP_SILENT;
@@ -505,7 +514,6 @@ static enum method_status udp_probe(const struct method_env *env, void *state, v
 
 	(void)worker;
 	r->proto = PROTO_UDP;
-	payload = payload_for(env->plan, r->port, &plen);
 	for (;;) {
 		if (fd == -1) {
 			fd = new_socket(t->sa->sa_family);
@@ -535,6 +543,7 @@ static enum method_status udp_probe(const struct method_env *env, void *state, v
 			(void)close(fd);
 			return METHOD_STOPPED;
 		}
+		payload = payload_for(env->plan, r->port, r->attempts, &sent, &plen);
 		t0 = mono_ns();
 		o = attempt(fd, t->sa, payload, plen,
 			    timing_attempt_timeout_ms(env->timing, t->host, timeouts), buf, &len,
@@ -577,6 +586,9 @@ local:
 	case UDP_REPLY:
 		r->state = STATE_OPEN;
 		r->reason = REASON_UDP_RESPONSE;
+		/* Service detection: the reply against the port's UDP rules. */
+		if (env->plan->probes != NULL)
+			(void)udp_match_reply(env->plan->probes, r->port, sent, buf, len, r);
 		break;
 	case UDP_ANSWER:
 		host_saw_icmp(st, t->host);

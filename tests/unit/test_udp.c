@@ -29,6 +29,7 @@
 #include "method.h"
 #include "metrics.h"
 #include "plan.h"
+#include "probe_db.h"
 #include "timing.h"
 #include "udp.h"
 
@@ -111,7 +112,7 @@ static void test_names(void **state)
 }
 
 /* The servers: each a bound socket on 127.0.0.1 and a way to answer. */
-enum server_kind { SRV_ECHO, SRV_SILENT, SRV_OTHER_PORT, SRV_HUGE_FLOOD };
+enum server_kind { SRV_ECHO, SRV_SILENT, SRV_OTHER_PORT, SRV_HUGE_FLOOD, SRV_ONLY_SECOND };
 
 struct server {
 	enum server_kind kind;
@@ -145,10 +146,12 @@ static void *serve(void *arg)
 		struct sockaddr_storage from;
 		socklen_t flen = sizeof(from);
 		uint8_t buf[64];
+		ssize_t n;
 
 		if (poll(&pfd, 1, 20) <= 0)
 			continue;
-		if (recvfrom(s->fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen) < 0)
+		n = recvfrom(s->fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &flen);
+		if (n < 0)
 			continue;
 		atomic_fetch_add(&s->received, 1);
 		switch (s->kind) {
@@ -162,6 +165,12 @@ static void *serve(void *arg)
 			(void)sendto(s->fd, big, sizeof(big), 0, (struct sockaddr *)&from, flen);
 			for (int i = 0; i < 2000; i++)
 				(void)sendto(s->fd, "x", 1, MSG_DONTWAIT, (struct sockaddr *)&from, flen);
+			break;
+		case SRV_ONLY_SECOND:
+			/* A server that ignores all but its own protocol. */
+			if (n == 6 && memcmp(buf, "second", 6) == 0)
+				(void)sendto(s->fd, "SECOND-SERVER 2.5\r\n", 19, 0,
+					     (struct sockaddr *)&from, flen);
 			break;
 		case SRV_SILENT:
 		default:
@@ -203,11 +212,13 @@ static uint16_t free_port(void)
 
 #define RETRIES 2
 
-/* Probes 127.0.0.1:port with the udp method as a pool worker would. */
-static struct result *probe_port(uint16_t port, struct metrics *m)
+/* Probes 127.0.0.1:port with the udp method as a pool worker would; with
+ * probes (payloads and, detection on, their rules) when db is not NULL. */
+static struct result *probe_port_with(uint16_t port, struct metrics *m, struct probe_db *db)
 {
 	const struct scan_method *udp = method_find("udp");
-	struct scan_plan plan = { .method = udp, .retries = RETRIES };
+	struct scan_plan plan = { .method = udp, .retries = RETRIES, .probes = db,
+				  .udp_payloads = db };
 	struct timing *tm = timing_new(100, 20, 400);
 	atomic_bool stopping = false;
 	struct method_env env = { .plan = &plan, .timing = tm, .metrics = m,
@@ -226,6 +237,45 @@ static struct result *probe_port(uint16_t port, struct metrics *m)
 	timing_free(tm);
 	assert_int_equal(r->proto, PROTO_UDP);
 	return r;
+}
+
+static struct result *probe_port(uint16_t port, struct metrics *m)
+{
+	return probe_port_with(port, m, NULL);
+}
+
+/* The port's UDP probes are sent in turn, one an attempt; the reply is
+ * matched by their rules. */
+static void test_payload_rotation_and_match(void **state)
+{
+	struct metrics m = { 0 };
+	struct server s;
+	struct result *r;
+	struct probe_db *db = probe_db_new();
+	GError *err = NULL;
+	char *yaml;
+
+	server_start(&s, SRV_ONLY_SECOND);
+	yaml = g_strdup_printf(
+		"- probe: first\n  protocol: udp\n  ports: [%u]\n  send: 'first'\n"
+		"  matches:\n    - service: nope\n      pattern: '^never'\n"
+		"- probe: second\n  protocol: udp\n  ports: [%u]\n  send: 'second'\n"
+		"  matches:\n    - service: second-svc\n      pattern: '^SECOND-SERVER ([\\d.]+)'\n"
+		"      product: Second\n      version: '$1'\n", s.port, s.port);
+	if (probe_db_load_string(db, yaml, strlen(yaml), "test.yaml", &err) != 0)
+		fail_msg("%s", err->message);
+	r = probe_port_with(s.port, &m, db);
+	assert_string_equal(port_state_name(r->state), "open");
+	assert_string_equal(reason_name(r->reason), "udp-response");
+	assert_int_equal(r->attempts, 2);
+	assert_string_equal(r->service, "second-svc");
+	assert_string_equal(r->product, "Second");
+	assert_string_equal(r->version, "2.5");
+	assert_non_null(r->banner);
+	result_free(r);
+	server_stop(&s);
+	probe_db_free(db);
+	g_free(yaml);
 }
 
 static void test_open(void **state)
@@ -315,6 +365,7 @@ int main(void)
 		cmocka_unit_test(test_closed),
 		cmocka_unit_test(test_reply_from_other_port),
 		cmocka_unit_test(test_huge_and_flood),
+		cmocka_unit_test(test_payload_rotation_and_match),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
