@@ -19,12 +19,21 @@
 /* The most UDP probes one port has (the payloads a scan rotates through). */
 #define UDP_PROBES_MAX 8
 
+/* What a reply matched. */
+enum udp_match { UDP_MATCH_NONE, UDP_MATCH_SOFT, UDP_MATCH_HARD };
+
 /* Matches reply (len bytes, any content) against the rules of sent (may be
- * NULL) and then of every other UDP probe of db listing port. On a match
- * fills r's service, product, version, info and os_hint (replacing none
- * already set) and returns true. Always sets r->banner (when not yet set)
- * to the reply's first bytes, escaped. */
-bool udp_match_reply(const struct probe_db *db, uint16_t port, const struct probe *sent,
-		     const uint8_t *reply, size_t len, struct result *r);
+ * NULL) and then of every other UDP probe of db listing port; a hard match
+ * ends the search, a soft one (the service, no version: `soft: true`) is
+ * kept while a later rule may say more. On a match fills r's service,
+ * product, version, info and os_hint (replacing none already set). Always
+ * sets r->banner (when not yet set) to the reply's first bytes, escaped. */
+enum udp_match udp_match_reply(const struct probe_db *db, uint16_t port,
+			       const struct probe *sent, const uint8_t *reply, size_t len,
+			       struct result *r);
+
+/* Moves the service fields (service, product, version, info, os_hint) of
+ * from to to, replacing to's. */
+void udp_match_move(struct result *to, struct result *from);
 
 #endif

@@ -17,9 +17,24 @@ static void take(char **dst, char **src)
 	}
 }
 
-bool udp_match_reply(const struct probe_db *db, uint16_t port, const struct probe *sent,
-		     const uint8_t *reply, size_t len, struct result *r)
+void udp_match_move(struct result *to, struct result *from)
 {
+	char **t[] = { &to->service, &to->product, &to->version, &to->info, &to->os_hint };
+	char **f[] = { &from->service, &from->product, &from->version, &from->info,
+		       &from->os_hint };
+
+	for (size_t i = 0; i < G_N_ELEMENTS(t); i++) {
+		g_free(*t[i]);
+		*t[i] = *f[i];
+		*f[i] = NULL;
+	}
+}
+
+enum udp_match udp_match_reply(const struct probe_db *db, uint16_t port,
+			       const struct probe *sent, const uint8_t *reply, size_t len,
+			       struct result *r)
+{
+	enum udp_match got;
 	const struct probe *list[UDP_PROBES_MAX + 1];
 	struct service_match best = { 0 }, m = { 0 };
 	bool found = false;
@@ -52,12 +67,13 @@ bool udp_match_reply(const struct probe_db *db, uint16_t port, const struct prob
 			break;
 	}
 	if (!found)
-		return false;
+		return UDP_MATCH_NONE;
+	got = best.soft ? UDP_MATCH_SOFT : UDP_MATCH_HARD;
 	take(&r->service, &best.service);
 	take(&r->product, &best.product);
 	take(&r->version, &best.version);
 	take(&r->info, &best.info);
 	take(&r->os_hint, &best.os_hint);
 	service_match_clear(&best);
-	return true;
+	return got;
 }

@@ -498,6 +498,42 @@ static const uint8_t *payload_for(const struct scan_plan *plan, uint16_t port,
 	return probe_payload(*sent, len);
 }
 
+/* Service detection on an open port whose reply said too little (no match,
+ * or a soft one): the port's other UDP probes, one after the other on the
+ * same socket, each waiting up to timeout_ms, until a hard match. Not
+ * attempts at the port: its state is known. */
+static void detect_more(const struct method_env *env, int fd, const struct sockaddr *sa,
+			const struct probe *sent, enum udp_match got, unsigned timeout_ms,
+			uint8_t *buf, struct result *r)
+{
+	const struct probe *list[UDP_PROBES_MAX];
+	size_t n = probe_db_udp(env->plan->probes, r->port, list, UDP_PROBES_MAX);
+
+	for (size_t i = 0; i < n && got != UDP_MATCH_HARD; i++) {
+		struct result *tmp;
+		enum port_state st;
+		enum reason why;
+		enum udp_match m;
+		const uint8_t *p;
+		size_t plen, len = 0;
+		int err = 0;
+
+		if (list[i] == sent || is_stopping(env) || !ratelimit_take(env->rate))
+			continue;
+		p = probe_payload(list[i], &plen);
+		if (attempt(fd, sa, p, plen, timeout_ms, buf, &len, &err, &st, &why) != UDP_REPLY)
+			continue;
+		tmp = result_new();
+		tmp->port = r->port;
+		m = udp_match_reply(env->plan->probes, r->port, list[i], buf, len, tmp);
+		if (m > got) {
+			udp_match_move(r, tmp);
+			got = m;
+		}
+		result_free(tmp);
+	}
+}
+
 static enum method_status udp_probe(const struct method_env *env, void *state, void *worker,
 				    struct method_task *t)
 {
@@ -580,15 +616,21 @@ local:
 		}
 		break;
 	}
-	if (fd != -1)
-		(void)close(fd);
 	switch (o) {
 	case UDP_REPLY:
 		r->state = STATE_OPEN;
 		r->reason = REASON_UDP_RESPONSE;
-		/* Service detection: the reply against the port's UDP rules. */
-		if (env->plan->probes != NULL)
-			(void)udp_match_reply(env->plan->probes, r->port, sent, buf, len, r);
+		/* Service detection: the reply against the port's UDP rules,
+		 * and the port's other payloads while they may say more. */
+		if (env->plan->probes != NULL) {
+			enum udp_match got = udp_match_reply(env->plan->probes, r->port, sent,
+							     buf, len, r);
+
+			if (got != UDP_MATCH_HARD)
+				detect_more(env, fd, t->sa, sent, got,
+					    timing_attempt_timeout_ms(env->timing, t->host, 0),
+					    buf, r);
+		}
 		break;
 	case UDP_ANSWER:
 		host_saw_icmp(st, t->host);
@@ -605,6 +647,8 @@ local:
 		r->err = err;
 		break;
 	}
+	if (fd != -1)
+		(void)close(fd);
 	return METHOD_DONE;
 }
 

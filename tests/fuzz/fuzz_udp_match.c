@@ -103,7 +103,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (data[1] % (n + 1) < n)
 		sent = list[data[1] % (n + 1)];
 	r = result_new();
-	hit = udp_match_reply(db, port, sent, data + 2, size - 2, r);
+	hit = udp_match_reply(db, port, sent, data + 2, size - 2, r) != UDP_MATCH_NONE;
 	if (hit != (r->service != NULL) || (!hit && (r->product || r->version || r->info))) {
 		fprintf(stderr, "fuzz_udp_match: match %d but service %s\n", hit, r->service);
 		abort();

@@ -215,9 +215,11 @@ static void test_other_payloads(void **state)
 	assert_int_equal(len, 48);
 	assert_int_equal(p[0], 0x23);                    /* LI 0, VN 4, mode 3 */
 	p = payload("udp-ntp-readvar", &len);
-	assert_int_equal(len, 12);
+	assert_int_equal(len, 20);
 	assert_int_equal(p[0] & 7, 6);                   /* mode 6 */
 	assert_int_equal(p[1], 2);                       /* READVAR, a request */
+	assert_int_equal(be16(p + 10), 7);               /* count: the variable list */
+	assert_memory_equal(p + 12, "version\0", 8);
 	p = payload("udp-netbios-nbstat", &len);
 	assert_int_equal(len, 50);
 	assert_int_equal(p[12], 32);
@@ -329,8 +331,9 @@ static void test_replies(void **state)
 		static const char ntpd[] = "\x16\x82\x00\x01\x06\x18\x00\x00\x00\x00\x00\x40"
 			"version=\"ntpd 4.2.8p15@1.3728-o Wed Sep 23 11:46:38 UTC 2020 (1)\", "
 			"processor=\"x86_64\"";
-		static const char ntpsec[] = "\x16\x82\x00\x01\x06\x18\x00\x00\x00\x00\x00\x40"
-			"version=\"ntpsec-1.2.2 2023-05-06T00:00:00Z\", leap=00";
+		/* NTPsec 1.2.2's answer, leap 3 (unsynchronised). */
+		static const char ntpsec[] = "\xd6\x82\x00\x01\xc0\x16\x00\x00\x00\x00\x00\x1d"
+			"version=\"ntpd ntpsec-1.2.2\"\r\n\x00\x00\x00";
 		uint8_t mode4[48] = { 0x24, 2 };
 
 		expect(match("udp-ntp-readvar", 123, ntpd, sizeof(ntpd) - 1), "ntp", "ntpd",
