@@ -683,6 +683,14 @@ static int build_detection(struct scan_plan *p, const struct settings *s, GError
 		 * answers its own protocol. */
 		if (!udp)
 			return 0;
+		/* Without a probe directory (none given, none installed)
+		 * every port gets the empty datagram: a scan still, with
+		 * fewer answers. One given that fails is an error. */
+		if (s->probes_dir == NULL && !g_file_test(probes_dir(s), G_FILE_TEST_IS_DIR)) {
+			g_warning("no probe files (%s): every UDP port gets an empty datagram",
+				  probes_dir(s));
+			return 0;
+		}
 		p->udp_payloads = probe_db_load_dir(probes_dir(s), err);
 		if (p->udp_payloads == NULL) {
 			settings_blame_env(s, "probes-dir", s->probes_dir, err);

@@ -63,7 +63,7 @@
  * then to jitter. */
 #define UDP_ICMP_INTERVAL_MS 1100
 #define UDP_LIMITED_EXTRA 2
-#define UDP_ICMP_WAIT_MS (2 * UDP_ICMP_INTERVAL_MS)
+#define UDP_ICMP_WAIT_MS (3 * UDP_ICMP_INTERVAL_MS)
 #define UDP_ICMP_POLL_MS 20
 #define UDP_HOST_BUCKETS 64
 
@@ -200,7 +200,7 @@ static bool host_suspect_silence(const struct method_env *env, struct udp_state 
 		/* Early in a host's scan its first ICMP error may not have come
 		 * yet: a limited host can be out of tokens for a whole interval
 		 * (Linux starts a new peer's bucket empty or full by version).
-		 * Wait for two intervals after its first probe before saying
+		 * Wait three intervals after its first probe before saying
 		 * the host sends none. */
 		if (suspect || since >= (int64_t)UDP_ICMP_WAIT_MS * 1000000 || is_stopping(env))
 			break;

@@ -34,6 +34,7 @@ struct row {
 	struct pl_addr addr;
 	char *host;                /* "192.0.2.1 (name)", printable */
 	uint16_t port;
+	enum pl_proto proto;
 	enum port_state state;
 	enum reason reason;
 	char *service;             /* "ssh OpenSSH 9.2p1", printable, or NULL */
@@ -257,7 +258,7 @@ static int print_grouped(struct table_state *st, FILE *fp)
 
 		if (!port_state_is_port(row->state))
 			continue;
-		snprintf(port, sizeof port, "%u/tcp", (unsigned)row->port);
+		snprintf(port, sizeof port, "%u/%s", (unsigned)row->port, row->proto == PROTO_UDP ? "udp" : "tcp");
 		w_port = MAX(w_port, strlen(port));
 		w_state = MAX(w_state, strlen(port_state_name(row->state)));
 		w_reason = MAX(w_reason, strlen(reason_name(row->reason)));
@@ -290,7 +291,7 @@ static int print_grouped(struct table_state *st, FILE *fp)
 		}
 		if (host_row)
 			continue;
-		snprintf(port, sizeof port, "%u/tcp", (unsigned)row->port);
+		snprintf(port, sizeof port, "%u/%s", (unsigned)row->port, row->proto == PROTO_UDP ? "udp" : "tcp");
 		if (fprintf(fp, "  %-*s  %s%s%s%*s  %-*s  %s\n", (int)w_port, port,
 			    st->colour ? state_colour(row->state) : "", state,
 			    st->colour ? "\033[0m" : "", (int)(w_state - strlen(state)), "",
@@ -323,7 +324,7 @@ static int table_write(void *state, FILE *fp, const struct result *r)
 	}
 	service = service_cell(r);
 	if (table_keeps(st)) {
-		struct row row = { .addr = r->addr, .host = host, .port = r->port,
+		struct row row = { .addr = r->addr, .host = host, .port = r->port, .proto = r->proto,
 				   .state = r->state, .reason = r->reason, .service = service,
 				   .os = os_cell(r), .os_accuracy = r->os_accuracy,
 				   .latency_ms = r->latency_ms };
@@ -345,7 +346,7 @@ static int table_write(void *state, FILE *fp, const struct result *r)
 	if (result_is_host_row(r))
 		snprintf(port, sizeof port, "-");
 	else
-		snprintf(port, sizeof port, "%u/tcp", (unsigned)r->port);
+		snprintf(port, sizeof port, "%u/%s", (unsigned)r->port, r->proto == PROTO_UDP ? "udp" : "tcp");
 	if (put_cell(fp, host, W_HOST) < 0 || put_cell(fp, port, W_PORT) < 0 ||
 	    put_cell(fp, port_state_name(r->state), W_STATE) < 0 ||
 	    put_cell(fp, reason_name(r->reason), W_REASON) < 0 ||
