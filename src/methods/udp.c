@@ -58,6 +58,13 @@
  * datagram costs one bounded read, and the kernel drops the rest with the
  * socket. */
 #define UDP_REPLY_MAX 2048
+/* Linux's MSG_TRUNC asks recv() for a datagram's real length; elsewhere
+ * the flag is only reported in msg_flags, so it is not passed. */
+#if defined(__linux__)
+#define RECV_TRUNC MSG_TRUNC
+#else
+#define RECV_TRUNC 0
+#endif
 /* Linux's default ICMP rate per destination (icmp_ratelimit = 1000 ms),
  * with a margin: pacing exactly at the refill rate loses a token now and
  * then to jitter. */
@@ -419,7 +426,7 @@ static enum udp_outcome read_answer(int fd, const struct sockaddr *sa, uint8_t *
 	bool from_target = true;
 	ssize_t n;
 
-	n = recv(fd, buf, UDP_REPLY_MAX, MSG_DONTWAIT | MSG_TRUNC);
+	n = recv(fd, buf, UDP_REPLY_MAX, MSG_DONTWAIT | RECV_TRUNC);
 	if (n >= 0) {
 		*len = (size_t)n > UDP_REPLY_MAX ? UDP_REPLY_MAX : (size_t)n;
 		return UDP_REPLY;
