@@ -72,11 +72,16 @@
 #define UDP_LIMITED_EXTRA 2
 #define UDP_ICMP_WAIT_MS (3 * UDP_ICMP_INTERVAL_MS)
 #define UDP_ICMP_POLL_MS 20
-#define UDP_HOST_BUCKETS 64
+#define UDP_HOST_BUCKETS 4096
+/* Hosts remembered at most (by address; about 80 bytes each) before those
+ * idle for UDP_HOST_IDLE_NS are forgotten, swept at most once a second. */
+#define UDP_HOSTS_MAX 65536
+#define UDP_HOST_IDLE_NS (30 * 1000000000LL)
 
 /* What the scan learned about one host's ICMP (the rate limit). */
 struct udp_host {
-	uint64_t host;
+	struct pl_addr addr;     /* the key: a host index is only a window's */
+	int64_t last_ns;         /* last use, for the sweep */
 	uint64_t icmp_answers;   /* ICMP errors seen (closed or filtered ports) */
 	bool limited;            /* silences after ICMP answers: paced */
 	int64_t first_send_ns;   /* the host's first probe (CLOCK_MONOTONIC) */
@@ -86,6 +91,8 @@ struct udp_host {
 
 struct udp_state {
 	pthread_mutex_t lock;
+	size_t nhosts;
+	int64_t last_sweep_ns;
 	struct udp_host *buckets[UDP_HOST_BUCKETS];
 };
 
@@ -134,24 +141,64 @@ static void udp_finish(const struct method_env *env, void *state)
 	g_free(st);
 }
 
-/* The host's record, made on first use; call with the lock held. */
-static struct udp_host *host_get(struct udp_state *st, uint64_t host)
+static size_t host_bucket(const struct pl_addr *a)
 {
-	struct udp_host **b = &st->buckets[host % UDP_HOST_BUCKETS], *h;
+	uint64_t x = a->v.lo ^ (a->v.hi * 0x9e3779b97f4a7c15ULL);
+
+	x ^= x >> 29;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 32;
+	return (size_t)(x % UDP_HOST_BUCKETS);
+}
+
+/* Forgets the hosts idle for UDP_HOST_IDLE_NS: a long scan's memory stays
+ * bounded by the hosts in flight, not the hosts scanned. */
+static void host_sweep(struct udp_state *st, int64_t now)
+{
+	st->last_sweep_ns = now;
+	for (size_t i = 0; i < UDP_HOST_BUCKETS; i++) {
+		struct udp_host **p = &st->buckets[i];
+
+		while (*p != NULL) {
+			struct udp_host *h = *p;
+
+			if (now - h->last_ns > UDP_HOST_IDLE_NS) {
+				*p = h->next;
+				g_free(h);
+				st->nhosts--;
+			} else {
+				p = &h->next;
+			}
+		}
+	}
+}
+
+/* The host's record, made on first use; call with the lock held. */
+static struct udp_host *host_get(struct udp_state *st, const struct pl_addr *addr)
+{
+	struct udp_host **b = &st->buckets[host_bucket(addr)], *h;
+	int64_t now = mono_ns();
 
 	for (h = *b; h != NULL; h = h->next)
-		if (h->host == host)
+		if (pl_addr_equal(&h->addr, addr)) {
+			h->last_ns = now;
 			return h;
+		}
+	if (st->nhosts >= UDP_HOSTS_MAX && now - st->last_sweep_ns > 1000000000LL)
+		host_sweep(st, now);
 	h = g_new0(struct udp_host, 1);
-	h->host = host;
+	h->addr = *addr;
+	h->last_ns = now;
 	h->next = *b;
 	*b = h;
+	st->nhosts++;
 	return h;
 }
 
 /* Waits for the host's next paced slot when it is rate limited. Returns
  * false when the scan stopped while waiting. */
-static bool pace_host(const struct method_env *env, struct udp_state *st, uint64_t host)
+static bool pace_host(const struct method_env *env, struct udp_state *st,
+		      const struct pl_addr *host)
 {
 	int64_t slot, now;
 
@@ -183,7 +230,7 @@ static bool pace_host(const struct method_env *env, struct udp_state *st, uint64
 
 /* Records an ICMP answer: a closed port's, or a firewall's REJECT (whose
  * ICMP draws on the same budget). */
-static void host_saw_icmp(struct udp_state *st, uint64_t host)
+static void host_saw_icmp(struct udp_state *st, const struct pl_addr *host)
 {
 	pthread_mutex_lock(&st->lock);
 	host_get(st, host)->icmp_answers++;
@@ -194,7 +241,7 @@ static void host_saw_icmp(struct udp_state *st, uint64_t host)
  * host sends ICMP errors, so a closed port may have lost its answer to the
  * limit); marks the host limited if so. */
 static bool host_suspect_silence(const struct method_env *env, struct udp_state *st,
-				 uint64_t host)
+				 const struct pl_addr *host)
 {
 	bool suspect;
 
@@ -580,7 +627,7 @@ static enum method_status udp_probe(const struct method_env *env, void *state, v
 				goto local;
 			}
 		}
-		if (!pace_host(env, st, t->host) || !ratelimit_take(env->rate)) {
+		if (!pace_host(env, st, &r->addr) || !ratelimit_take(env->rate)) {
 			/* Stopping before the port's last word: no result, a
 			 * resume probes it again. */
 			(void)close(fd);
@@ -617,7 +664,7 @@ local:
 		/* Silent after the retries. A host that sends port
 		 * unreachables and stays silent here may have used up its
 		 * ICMP budget: try again on its pace. */
-		if (extra < UDP_LIMITED_EXTRA && host_suspect_silence(env, st, t->host)) {
+		if (extra < UDP_LIMITED_EXTRA && host_suspect_silence(env, st, &r->addr)) {
 			extra++;
 			continue;
 		}
@@ -640,7 +687,7 @@ local:
 		}
 		break;
 	case UDP_ANSWER:
-		host_saw_icmp(st, t->host);
+		host_saw_icmp(st, &r->addr);
 		break;
 	case UDP_SILENT:
 		r->state = STATE_OPEN_FILTERED;

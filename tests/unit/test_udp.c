@@ -231,6 +231,7 @@ static struct result *probe_port_with(uint16_t port, struct metrics *m, struct p
 	void *st = NULL;
 
 	r->port = port;
+	assert_true(pl_addr_from_sockaddr((struct sockaddr *)&sin, &r->addr));
 	assert_int_equal(udp->start(&env, &st, NULL), 0);
 	assert_int_equal(udp->probe(&env, st, NULL, &t), METHOD_DONE);
 	udp->finish(&env, st);
