@@ -60,8 +60,10 @@ int64_t metrics_detect_left_ms(struct metrics *m)
 
 void metrics_count_result(struct metrics *m, const struct result *r)
 {
-	/* Attempts and retries are counted by the workers as they happen. */
-	atomic_fetch_add_explicit(&m->probes, 1, memory_order_relaxed);
+	/* Attempts and retries are counted by the workers as they happen.
+	 * A host row (discovery's up or down) is no probe of a port. */
+	if (r->state != STATE_UP && r->state != STATE_DOWN)
+		atomic_fetch_add_explicit(&m->probes, 1, memory_order_relaxed);
 	if ((unsigned)r->state < STATE_COUNT)
 		atomic_fetch_add_explicit(&m->state[r->state], 1,
 					  memory_order_relaxed);
