@@ -974,7 +974,9 @@ int scan_dry_run(struct scan_plan *plan, GError **err)
 			taskgen_decode(&tg, index, &host, &port_index);
 			target_set_get(w.targets, host, &a, &name);
 			pl_addr_format(&a, ip, sizeof(ip));
-			if (printf("%s %u\n", ip, plan->ports.ports[port_index]) < 0) {
+			/* -sn: the hosts discovery would ask, no port. */
+			if ((plan->discovery_only ? printf("%s\n", ip) :
+			     printf("%s %u\n", ip, plan->ports.ports[port_index])) < 0) {
 				rc = PL_EXIT_RUNTIME;
 				goto out;
 			}
