@@ -1536,6 +1536,10 @@ static int apply_preset(struct settings *s, GError **err)
 		s->retries = p->retries;
 	if (!was_given(s, "max-rate"))
 		s->max_rate = (int64_t)p->max_rate;
+	if (!was_given(s, "discovery-timeout"))
+		s->discovery_timeout_ms = p->discovery_timeout_ms;
+	if (!was_given(s, "discovery-retries"))
+		s->discovery_retries = p->discovery_retries;
 	return 0;
 }
 
