@@ -77,6 +77,7 @@ struct scan_ctl {
 	struct enrich *enrich;        /* detection and PTR after a SYN scan, or NULL */
 	struct statusline *status;
 	struct discovery *disco;      /* NULL: -Pn, or a single address */
+	unsigned disco_inflight;      /* hosts discovery asks at once */
 	/* The window under way and the ones before it: the main thread
 	 * changes them between windows, a checkpoint on the signal thread
 	 * reads them, both under win_lock. */
@@ -640,12 +641,32 @@ static void resume_counts(struct scan_ctl *c, const struct resume_state *rs)
 	c->elapsed_base = rs->counts.elapsed_s;
 }
 
+/* Descriptors a host in flight may hold: a socket per port of the prober
+ * with the most (tcp-connect), one at least. */
+static unsigned disco_ports(const struct scan_plan *plan)
+{
+	size_t ports = 1;
+
+	for (size_t i = 0; i < plan->ndisco_uses; i++)
+		if (plan->disco_uses[i].nports > ports)
+			ports = plan->disco_uses[i].nports;
+	return (unsigned)MIN(ports, 65536);
+}
+
+/* Hosts discovery asks at once: its sockets take at most a quarter of the
+ * descriptor limit, the workers keep the rest. */
+static unsigned discovery_inflight(const struct scan_plan *plan, unsigned nofile)
+{
+	unsigned n = nofile / 4 / disco_ports(plan);
+
+	return CLAMP(n, 16u, DISCOVERY_INFLIGHT_MAX);
+}
+
 /* Opens discovery's probers: after the signal mask (their threads inherit
  * it), before the pool drops privileges. */
-static int open_discovery(struct scan_ctl *c, unsigned threads, GError **err)
+static int open_discovery(struct scan_ctl *c, GError **err)
 {
 	const struct scan_plan *plan = c->plan;
-	size_t ports = 1;
 	struct discovery_config dc = {
 		.plan = plan, .uses = plan->disco_uses, .nuses = plan->ndisco_uses,
 		.timeout_ms = plan->disco_timeout_ms,
@@ -655,13 +676,7 @@ static int open_discovery(struct scan_ctl *c, unsigned threads, GError **err)
 		.retries = plan->disco_retries, .rate = c->rate, .stopping = &c->stopping,
 	};
 
-	/* As many hosts at once as the workers' descriptors allow, counting
-	 * a socket per tcp-connect port. */
-	for (size_t i = 0; i < plan->ndisco_uses; i++)
-		if (plan->disco_uses[i].nports > ports)
-			ports = plan->disco_uses[i].nports;
-	dc.max_inflight = (unsigned)(threads / ports);
-	dc.max_inflight = CLAMP(dc.max_inflight, 16u, DISCOVERY_INFLIGHT_MAX);
+	dc.max_inflight = c->disco_inflight;
 	c->disco = discovery_open(&dc, err);
 	return c->disco != NULL ? 0 : -1;
 }
@@ -683,7 +698,16 @@ static unsigned scan_setup(struct scan_ctl *c, const struct scan_plan *plan, GEr
 	c->total = taskgen_count(c->tg);
 	if (plan->resuming)
 		resume_counts(c, rs);
-	threads = rlimits_fit_threads(plan->threads, FD_RESERVE);
+	if (plan->discovery) {
+		/* Discovery's sockets come out of the same descriptor limit
+		 * (raised first, quietly: one thread wanted). */
+		(void)rlimits_fit_threads(1, FD_RESERVE);
+		c->disco_inflight = discovery_inflight(plan, rlimits_nofile());
+		threads = rlimits_fit_threads(plan->threads,
+					      FD_RESERVE + c->disco_inflight * disco_ports(plan));
+	} else {
+		threads = rlimits_fit_threads(plan->threads, FD_RESERVE);
+	}
 	/* Not more threads than tasks; with windows the later ones may be
 	 * larger than the first, so no such bound. */
 	if (plan->windows == NULL && (uint64_t)threads > c->total)
@@ -702,7 +726,7 @@ static unsigned scan_setup(struct scan_ctl *c, const struct scan_plan *plan, GEr
 	if (plan->reverse_dns)
 		c->ptr = rdns_cache_new(plan->ptr_timeout_ms);
 	c->rate = plan->max_rate > 0 ? ratelimit_new((double)plan->max_rate) : NULL;
-	if (plan->discovery && open_discovery(c, threads, err) != 0)
+	if (plan->discovery && open_discovery(c, err) != 0)
 		return 0;
 	return threads;
 }
@@ -794,9 +818,14 @@ static bool run_workers(struct scan_ctl *c, unsigned threads, GError **err)
 	c->pool = pool_start(c->pctx, threads, err);
 	if (c->pool == NULL)
 		return false;
-	g_info("scanning %" G_GUINT64_FORMAT " hosts x %zu ports with %u threads%s",
-	       c->hosts, plan->ports.count, pool_size(c->pool),
-	       plan->windows != NULL ? " (first window)" : "");
+	if (plan->discovery_only)
+		g_info("discovering %" G_GUINT64_FORMAT " hosts, %u at a time%s", c->hosts,
+		       c->disco_inflight, plan->windows != NULL ? " (first window)" : "");
+	else
+		g_info("scanning %" G_GUINT64_FORMAT " hosts x %zu ports with %u threads%s%s",
+		       c->hosts, plan->ports.count, pool_size(c->pool),
+		       plan->discovery ? ", hosts found up only" : "",
+		       plan->windows != NULL ? " (first window)" : "");
 	if (log_verbosity() >= 0)
 		c->status = statusline_start(c->metrics, c->total,
 					     plan->resuming ? rs->counts.probes : 0, stderr);
