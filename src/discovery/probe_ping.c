@@ -7,32 +7,67 @@
  * address it came from and only when it echoes what was sent there. Where
  * net.ipv4.ping_group_range leaves our group out, open() says so and the
  * scan goes on without this prober. */
-#include "disco_probe.h"
+#include "probe_ping.h"
 
 #include <errno.h>
-
-#include "errors.h"
-
-#ifdef __linux__
-#include <poll.h>
-#include <pthread.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <unistd.h>
 #include <netinet/in.h>
 
-#include "ratelimit.h"
+#include "disco_probe.h"
+#include "errors.h"
 
 #define ECHO_REQUEST 8
 #define ECHO_REPLY 0
 #define ECHO6_REQUEST 128
 #define ECHO6_REPLY 129
-#define COOKIE_LEN 16
+#define HDR_LEN 8                /* type, code, checksum, identifier, sequence */
 
-struct echo_hdr {
-	uint8_t type, code;
-	uint16_t csum, id, seq;
-};
+/* The cookie of addr: a keyed mix, enough to make a stray reply, or one
+ * forged for another address, fail. */
+static void cookie(const uint64_t key[2], const struct pl_addr *a, uint8_t out[PING_COOKIE_LEN])
+{
+	uint64_t h[2] = { key[0] ^ a->v.hi, key[1] ^ a->v.lo ^ (uint64_t)a->family };
+
+	for (int r = 0; r < 4; r++) {
+		h[0] += h[1];
+		h[1] = (h[1] << 13 | h[1] >> 51) ^ h[0];
+		h[0] = (h[0] << 32 | h[0] >> 32) * UINT64_C(0x9e3779b97f4a7c15);
+		h[1] *= UINT64_C(0xbf58476d1ce4e5b9);
+	}
+	memcpy(out, h, PING_COOKIE_LEN);
+}
+
+size_t ping_request_build(const uint64_t key[2], const struct pl_addr *to, uint16_t seq,
+			  uint8_t out[PING_PACKET_LEN])
+{
+	memset(out, 0, HDR_LEN);
+	out[0] = to->family == AF_INET ? ECHO_REQUEST : ECHO6_REQUEST;
+	out[6] = (uint8_t)(seq >> 8);
+	out[7] = (uint8_t)seq;
+	cookie(key, to, out + HDR_LEN);
+	return PING_PACKET_LEN;
+}
+
+bool ping_reply_check(const uint64_t key[2], const struct pl_addr *from, const uint8_t *buf,
+		      size_t len)
+{
+	uint8_t want[PING_COOKIE_LEN];
+
+	if (len < PING_PACKET_LEN)
+		return false;
+	if (buf[0] != (from->family == AF_INET ? ECHO_REPLY : ECHO6_REPLY) || buf[1] != 0)
+		return false;
+	cookie(key, from, want);
+	return memcmp(buf + HDR_LEN, want, PING_COOKIE_LEN) == 0;
+}
+
+#ifdef __linux__
+#include <poll.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include "ratelimit.h"
 
 struct pstate {
 	const struct disco_env *env;
@@ -42,24 +77,9 @@ struct pstate {
 	atomic_bool quit;
 };
 
-/* The cookie of addr: SipHash would do; a keyed mix is enough to make a
- * stray or forged reply to another address fail. */
-static void cookie(const struct pstate *st, const struct pl_addr *a, uint8_t out[COOKIE_LEN])
+static void read_replies(struct pstate *st, int fd)
 {
-	uint64_t h[2] = { st->key[0] ^ a->v.hi, st->key[1] ^ a->v.lo ^ (uint64_t)a->family };
-
-	for (int r = 0; r < 4; r++) {
-		h[0] += h[1];
-		h[1] = (h[1] << 13 | h[1] >> 51) ^ h[0];
-		h[0] = (h[0] << 32 | h[0] >> 32) * UINT64_C(0x9e3779b97f4a7c15);
-		h[1] *= UINT64_C(0xbf58476d1ce4e5b9);
-	}
-	memcpy(out, h, COOKIE_LEN);
-}
-
-static void read_replies(struct pstate *st, int fd, uint8_t reply_type)
-{
-	uint8_t buf[256], want[COOKIE_LEN];
+	uint8_t buf[256];
 
 	for (;;) {
 		struct sockaddr_storage from;
@@ -69,12 +89,10 @@ static void read_replies(struct pstate *st, int fd, uint8_t reply_type)
 
 		if (n < 0)
 			return;
-		if ((size_t)n < sizeof(struct echo_hdr) + COOKIE_LEN || buf[0] != reply_type)
-			continue;
-		if (!pl_addr_from_sockaddr((struct sockaddr *)&from, &a))
-			continue;
-		cookie(st, &a, want);
-		if (memcmp(buf + sizeof(struct echo_hdr), want, COOKIE_LEN) != 0)
+		/* Credited to the address it came from, and only when it
+		 * echoes that address's cookie. */
+		if (!pl_addr_from_sockaddr((struct sockaddr *)&from, &a) ||
+		    !ping_reply_check(st->key, &a, buf, (size_t)n))
 			continue;
 		st->env->alive(st->env->ctx, &a, REASON_ECHO_REPLY, 0);
 	}
@@ -94,9 +112,9 @@ static void *ping_main(void *arg)
 		if (poll(p, 2, 200) <= 0)
 			continue;
 		if (p[0].revents & POLLIN)
-			read_replies(st, st->fd4, ECHO_REPLY);
+			read_replies(st, st->fd4);
 		if (p[1].revents & POLLIN)
-			read_replies(st, st->fd6, ECHO6_REPLY);
+			read_replies(st, st->fd6);
 	}
 	return NULL;
 }
@@ -138,17 +156,14 @@ static int ping_open(const struct disco_env *env, void **state, GError **err)
 static int ping_send(void *state, const struct pl_addr *addr, unsigned attempt)
 {
 	struct pstate *st = state;
-	uint8_t pkt[sizeof(struct echo_hdr) + COOKIE_LEN];
-	struct echo_hdr h = { .seq = htons((uint16_t)attempt) };
+	uint8_t pkt[PING_PACKET_LEN];
 	struct sockaddr_storage ss;
 	socklen_t len = pl_addr_sockaddr(addr, 0, &ss);
 	int fd = addr->family == AF_INET ? st->fd4 : st->fd6;
 
 	if (fd == -1)
 		return DISCO_SKIP;
-	h.type = addr->family == AF_INET ? ECHO_REQUEST : ECHO6_REQUEST;
-	memcpy(pkt, &h, sizeof(h));
-	cookie(st, addr, pkt + sizeof(h));
+	(void)ping_request_build(st->key, addr, (uint16_t)attempt, pkt);
 	if (!ratelimit_take(st->env->rate))
 		return -ECANCELED;
 	/* The kernel fills the identifier and the checksum. */
