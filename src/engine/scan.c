@@ -418,6 +418,7 @@ static bool dispatch(struct producer *p, uint64_t pos, enum host_state st, enum 
 
 	if (st == HOST_UP && !c->plan->discovery_only)
 		return queue_pos(p, pos);
+	atomic_fetch_add_explicit(&c->metrics->skipped, 1, memory_order_relaxed);
 	taskgen_decode(c->tg, index, &host, &port_index);
 	if (port_index != 0) {
 		progress_mark(c->progress, pos);
@@ -616,7 +617,8 @@ static void scan_windows(struct scan_ctl *c, unsigned workers, struct statusline
 			return;
 		}
 		statusline_window(status, k, n, c->total,
-				  atomic_load_explicit(&c->metrics->probes, memory_order_relaxed));
+				  atomic_load_explicit(&c->metrics->probes, memory_order_relaxed) +
+				  atomic_load_explicit(&c->metrics->skipped, memory_order_relaxed));
 		produce(c, workers, 0, false);
 	}
 }
