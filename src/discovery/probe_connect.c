@@ -71,6 +71,27 @@ static bool self_connected(int fd)
 	return ((struct sockaddr_in6 *)&l)->sin6_port == ((struct sockaddr_in6 *)&p)->sin6_port;
 }
 
+/* A non-blocking, close-on-exec TCP socket: in one call where the system
+ * has the flags (Linux, the BSDs), else with fcntl. */
+static int nonblocking_socket(int family)
+{
+#if defined(SOCK_NONBLOCK) && defined(SOCK_CLOEXEC)
+	return socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+#else
+	int fd = socket(family, SOCK_STREAM, 0);
+
+	if (fd != -1 && (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1 ||
+			 fcntl(fd, F_SETFD, FD_CLOEXEC) == -1)) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+#endif
+}
+
 /* Closes at once, with an RST rather than a FIN: the connection was only a
  * question. */
 static void abort_fd(int fd)
@@ -254,7 +275,7 @@ static int connect_send(void *state, const struct pl_addr *addr, unsigned attemp
 
 		if (!ratelimit_take(env->rate))
 			break;
-		fd = socket(addr->family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+		fd = nonblocking_socket(addr->family);
 		if (fd == -1) {
 			failed = -errno;
 			continue;
