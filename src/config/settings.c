@@ -1611,8 +1611,15 @@ static int apply_config_source(struct settings *s, GArray *values, GError **err)
 			    "--resume and --config cannot be combined: the resume file holds the settings");
 		return -1;
 	}
-	if (resume != NULL)
-		return config_apply(s, resume, true, err);
+	if (resume != NULL) {
+		if (config_apply(s, resume, true, err) != 0)
+			return -1;
+		/* A scan recorded before host discovery existed scanned every
+		 * host: it goes on that way. */
+		if (!was_given(s, "no-discovery"))
+			s->no_discovery = true;
+		return 0;
+	}
 	from_env = config_path == NULL;
 	if (from_env)
 		config_path = getenv("PORTOLAN_CONFIG");
