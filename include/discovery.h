@@ -71,7 +71,8 @@ void discovery_window(struct discovery *d, const struct target_set *ts,
 		      const struct taskgen *tg, struct progress *done);
 /* The window's hostmap (valid until discovery_window_end). */
 struct hostmap *discovery_hostmap(struct discovery *d);
-/* Waits for the window's discovery thread and frees its state. */
+/* Ends the window's discovery thread (every position of the window is done,
+ * or the scan stops) and frees its state. */
 void discovery_window_end(struct discovery *d);
 
 /* The RTT (ms) of the answer that found host up, once: false when there is

@@ -50,7 +50,8 @@ struct discovery {
 	struct hostmap *hm;
 	pthread_t thread;
 	bool running;
-	atomic_bool cancelled;
+	atomic_bool cancelled;   /* the scan stops: every window */
+	atomic_bool window_over; /* this window is over: its thread ends */
 
 	_Atomic uint64_t local_errors, up, down;
 };
@@ -72,7 +73,7 @@ static gboolean addr_eq(gconstpointer a, gconstpointer b)
 
 static bool stopping(struct discovery *d)
 {
-	return atomic_load(&d->cancelled) ||
+	return atomic_load(&d->cancelled) || atomic_load(&d->window_over) ||
 	       (d->cfg.stopping != NULL && atomic_load(d->cfg.stopping));
 }
 
@@ -130,9 +131,12 @@ static void send_attempt(struct discovery *d, struct slot *s)
 {
 	bool sent = false, failed = false, exclusive = false;
 
+	unsigned attempt;
+
 	/* Before the first send: loopback answers before send returns. */
 	pthread_mutex_lock(&d->lock);
 	s->sent_ns = mono_ns();
+	attempt = s->attempt;
 	pthread_mutex_unlock(&d->lock);
 	for (int pass = 0; pass < 2 && !exclusive; pass++) {
 		for (size_t i = 0; i < d->nruns; i++) {
@@ -141,7 +145,7 @@ static void send_attempt(struct discovery *d, struct slot *s)
 
 			if (r->p->exclusive != (pass == 0))
 				continue;
-			rc = r->p->send(r->state, &s->addr, s->attempt);
+			rc = r->p->send(r->state, &s->addr, attempt);
 			if (rc == DISCO_SENT) {
 				sent = true;
 				exclusive = exclusive || r->p->exclusive;
@@ -158,7 +162,7 @@ static void send_attempt(struct discovery *d, struct slot *s)
 	if (!sent && !failed)
 		s->deadline_ns = 0;
 	else
-		s->deadline_ns = mono_ns() + attempt_timeout_ns(d, s->attempt);
+		s->deadline_ns = mono_ns() + attempt_timeout_ns(d, attempt);
 	pthread_mutex_unlock(&d->lock);
 }
 
@@ -241,6 +245,7 @@ static void *discovery_main(void *arg)
 
 	for (;;) {
 		struct slot *act[64];
+		bool done[64];           /* decided: finish it, else retry it */
 		unsigned nact = 0;
 		int64_t now, next = INT64_MAX;
 		bool stop = stopping(d);
@@ -263,9 +268,13 @@ static void *discovery_main(void *arg)
 
 			if (!s->used)
 				continue;
-			if (stop || s->answered || s->deadline_ns <= now)
+			if (stop || s->answered || s->deadline_ns <= now) {
+				/* Decided under the lock: alive() writes answered. */
+				done[nact] = stop || s->answered || s->attempt >= d->cfg.retries;
+				if (!done[nact])
+					s->attempt++;
 				act[nact++] = s;
-			else if (s->deadline_ns < next)
+			} else if (s->deadline_ns < next)
 				next = s->deadline_ns;
 		}
 		if (nact == 0) {
@@ -286,15 +295,12 @@ static void *discovery_main(void *arg)
 		}
 		pthread_mutex_unlock(&d->lock);
 
+		/* An answer that comes meanwhile is seen on the next round. */
 		for (unsigned i = 0; i < nact; i++) {
-			struct slot *s = act[i];
-
-			if (stop || s->answered || s->attempt >= d->cfg.retries) {
-				finish(d, s, stop);
-			} else {
-				s->attempt++;
-				send_attempt(d, s);
-			}
+			if (done[i])
+				finish(d, act[i], stop);
+			else
+				send_attempt(d, act[i]);
 		}
 	}
 	return NULL;
@@ -363,6 +369,7 @@ void discovery_window(struct discovery *d, const struct target_set *ts,
 	d->ts = ts;
 	d->tg = *tg;
 	d->done = done;
+	atomic_store(&d->window_over, false);
 	pthread_mutex_lock(&d->lock);
 	d->hm = hostmap_new(target_set_count(ts));
 	/* A stop that came between windows holds for this one too. */
@@ -388,6 +395,12 @@ void discovery_window_end(struct discovery *d)
 {
 	if (d == NULL || d->hm == NULL)
 		return;
+	/* Every position of the window is done: whatever the thread still
+	 * walks (hosts of positions an earlier run did) is not needed. */
+	atomic_store(&d->window_over, true);
+	pthread_mutex_lock(&d->lock);
+	pthread_cond_broadcast(&d->wake);
+	pthread_mutex_unlock(&d->lock);
 	if (d->running)
 		pthread_join(d->thread, NULL);
 	d->running = false;

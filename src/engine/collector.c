@@ -81,7 +81,13 @@ static void record(struct collector *r, struct result *res)
 			audit_failed(r, e);
 	}
 	write_outputs(r, res, true);
-	progress_mark(r->pr, res->seq);
+	/* A host row put in front of its port's result (add_host_rows) leaves
+	 * the mark to that result: marked twice, the second mark could land
+	 * after the main thread, seeing the first, restarted the progress for
+	 * the next window. */
+	if (!(res->state >= STATE_UP && res->next != NULL && res->next->seq == res->seq &&
+	      res->next->state < STATE_UP))
+		progress_mark(r->pr, res->seq);
 }
 
 /* Puts the host row of each result that has one in front of it, in the

@@ -472,11 +472,36 @@ static bool drain_deferred(struct producer *p, bool wait)
 	return true;
 }
 
+/* Sends on every deferred position whose host is decided, wherever it is in
+ * the ring, keeping the order of the others: when the ring is full, the
+ * oldest may wait on a slow host while later ones are long decided. False
+ * once the scan stops. */
+static bool compact_deferred(struct producer *p)
+{
+	size_t kept = 0, n = p->len;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t pos = p->ring[(p->head + i) % DEFER_MAX];
+		enum reason why = REASON_NO_RESPONSE;
+		enum host_state st = pos_state(p, pos, &why);
+
+		if (st < HOST_DOWN)
+			p->ring[(p->head + kept++) % DEFER_MAX] = pos;
+		else if (!dispatch(p, pos, st, why))
+			return false;
+	}
+	p->len = kept;
+	return true;
+}
+
 /* Feeds the task queue with every position of the window from `from` on
  * (skipping those an earlier run did, when resumed), until the end or until
  * the queue is closed (the scan stops). With discovery, a position goes on
- * once its host is decided (dispatch); one whose host is still pending is
- * set aside, and the producer waits only when DEFER_MAX are. */
+ * as soon as its host is decided (dispatch); one whose host is still
+ * pending is set aside in a ring of DEFER_MAX positions (32 KiB), and the
+ * producer waits only when the ring is full of pending hosts. One bound
+ * for the window rather than one per host: it bounds memory the same way
+ * and needs no per-host structure. */
 static void produce(struct scan_ctl *c, unsigned workers, uint64_t from, bool resumed)
 {
 	struct producer *p = g_new0(struct producer, 1);
@@ -500,12 +525,15 @@ static void produce(struct scan_ctl *c, unsigned workers, uint64_t from, bool re
 		if (!drain_deferred(p, false))
 			goto out;
 		st = pos_state(p, pos, &why);
-		if (st >= HOST_DOWN && p->len == 0) {
+		if (st >= HOST_DOWN) {
 			if (!dispatch(p, pos, st, why))
 				goto out;
 			continue;
 		}
-		/* Full: wait for the oldest, which makes room. */
+		/* Full: what is decided goes on; if nothing is, wait for the
+		 * oldest. */
+		if (p->len == DEFER_MAX && !compact_deferred(p))
+			goto out;
 		if (p->len == DEFER_MAX && !drain_deferred(p, true))
 			goto out;
 		p->ring[(p->head + p->len) % DEFER_MAX] = pos;
@@ -528,10 +556,14 @@ static struct result *up_row(void *ud, const struct result *res)
 	uint64_t host, port_index;
 	enum reason why;
 
+	struct hostmap *hm;
+
 	if (c->disco == NULL || c->plan->discovery_only || res->state >= STATE_UP)
 		return NULL;
 	taskgen_decode(c->tg, res->index, &host, &port_index);
-	if (port_index != 0 || hostmap_get(discovery_hostmap(c->disco), host, &why) != HOST_UP)
+	/* No hostmap: between windows, where no result is in flight. */
+	if (port_index != 0 || (hm = discovery_hostmap(c->disco)) == NULL ||
+	    hostmap_get(hm, host, &why) != HOST_UP)
 		return NULL;
 	return host_row(c, res->seq, res->index, HOST_UP, why);
 }
@@ -546,6 +578,8 @@ static int next_window(struct scan_ctl *c, uint64_t k)
 	struct target_set *ts = NULL, *old;
 	char *digest = NULL;
 
+	/* Before the progress restarts: its thread reads the progress. */
+	discovery_window_end(c->disco);
 	pthread_mutex_lock(&c->win_lock);
 	c->hosts_before += c->hosts;
 	c->tasks_before += c->total;
@@ -567,10 +601,8 @@ static int next_window(struct scan_ctl *c, uint64_t k)
 	c->win.digest = digest;
 	c->pctx->targets = ts;
 	window_taskgen(plan, &c->win, c->tg);
-	if (c->disco != NULL) {
-		discovery_window_end(c->disco);
+	if (c->disco != NULL)
 		discovery_window(c->disco, ts, c->tg, c->progress);
-	}
 	c->hosts = target_set_count(ts);
 	c->total = taskgen_count(c->tg);
 	pthread_mutex_unlock(&c->win_lock);
