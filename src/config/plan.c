@@ -613,8 +613,11 @@ static int copy_settings(struct scan_plan *p, const struct settings *s, GError *
 static int build_states(struct scan_plan *p, const struct settings *s, GError **err)
 {
 	GString *st;
+	/* -sn writes host rows only: unless told otherwise, the live hosts,
+	 * as nmap lists them. */
+	const char *states = s->discovery_only && !settings_given(s, "states") ? "up" : s->states;
 
-	if (settings_states_mask(s->states, &p->states_mask, err) != 0)
+	if (settings_states_mask(states, &p->states_mask, err) != 0)
 		return -1;
 	st = g_string_new(NULL);
 	for (int i = 0; i < STATE_COUNT; i++)
