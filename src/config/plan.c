@@ -878,7 +878,12 @@ static int add_use(struct scan_plan *p, const struct settings *s, GArray *uses,
 		struct port_list pl;
 
 		if (ports_parse(ports, &pl, err) != 0) {
-			g_prefix_error(err, "discovery probe '%s': ", name);
+			if (colon != NULL) {
+				g_prefix_error(err, "discovery probe '%s': ", name);
+			} else {
+				g_prefix_error(err, "discovery-ports: ");
+				settings_blame_env(s, "discovery-ports", ports, err);
+			}
 			goto out;
 		}
 		u.nports = pl.count;
@@ -944,11 +949,18 @@ static int build_discovery(struct scan_plan *p, const struct settings *s, GError
 	if (s->discovery_probes->len > 0) {
 		GPtrArray *entries = probe_entries(s->discovery_probes);
 
-		for (guint i = 0; i < entries->len && rc == 0; i++)
+		for (guint i = 0; i < entries->len && rc == 0; i++) {
 			rc = add_use(p, s, uses, entries->pdata[i], privileged, false, err);
+			if (rc != 0) {
+				/* The error quotes the name: from the variable, say so. */
+				char *name = g_strndup(entries->pdata[i],
+						       strcspn(entries->pdata[i], ":"));
+
+				settings_blame_env(s, "discovery-probes", name, err);
+				g_free(name);
+			}
+		}
 		g_ptr_array_unref(entries);
-		if (rc != 0)
-			settings_blame_env(s, "discovery-probes", NULL, err);
 	} else {
 		const char *const *names = privileged ? privileged_defaults : plain_defaults;
 

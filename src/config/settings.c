@@ -188,7 +188,7 @@ static const struct opt opts[NOPTS] = {
 		  "root arp, nd, icmp-timestamp, tcp-syn, tcp-ack (default: by privileges)" },
 	[R_DISCOVERY_PORTS] = { .name = "discovery-ports", .arg = "SPEC", .type = T_STR,
 	  .off = OFF(discovery_ports), .def = "80,443,22,445,3389", .src = SRC_ALL,
-	  .flags = F_DISCOVERY | F_PORT_SPEC,
+	  .env_check = env_check_ports, .flags = F_DISCOVERY | F_PORT_SPEC,
 	  .help = "the ports tcp-connect discovery tries" },
 	[R_DISCOVERY_TIMEOUT] = { .name = "discovery-timeout", .arg = "MS", .type = T_INT,
 	  .off = OFF(discovery_timeout_ms), .min = 1, .max = 600000, .def = "1000",
