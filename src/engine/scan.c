@@ -413,12 +413,13 @@ static struct result *host_row(struct scan_ctl *c, uint64_t pos, uint64_t index,
 static bool dispatch(struct producer *p, uint64_t pos, enum host_state st, enum reason why)
 {
 	struct scan_ctl *c = p->c;
-	uint64_t index = taskgen_index_at(c->tg, pos), host, port_index;
+	uint64_t index, host, port_index;
 	struct result *r;
 
 	if (st == HOST_UP && !c->plan->discovery_only)
 		return queue_pos(p, pos);
 	atomic_fetch_add_explicit(&c->metrics->skipped, 1, memory_order_relaxed);
+	index = taskgen_index_at(c->tg, pos);
 	taskgen_decode(c->tg, index, &host, &port_index);
 	if (port_index != 0) {
 		progress_mark(c->progress, pos);
