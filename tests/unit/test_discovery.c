@@ -300,6 +300,37 @@ static void test_engine_resolves(void **state)
 	target_set_free(ts);
 }
 
+/* A silent host waits out every attempt's timeout before it is down: with
+ * the timeout pinned at 20 ms and 2 retries, at least 3 x 20 ms (a lower
+ * bound only: a slow machine only makes it later). */
+static void test_engine_timeouts(void **state)
+{
+	struct disco_use use = { .prober = &fake_prober };
+	atomic_bool stopping = false;
+	struct discovery_config cfg = {
+		.uses = &use, .nuses = 1, .max_inflight = 4, .timeout_ms = 20,
+		.min_timeout_ms = 20, .max_timeout_ms = 20, .retries = 2, .stopping = &stopping,
+	};
+	struct target_set *ts = targets("192.0.2.4");
+	struct taskgen tg;
+	GError *err = NULL;
+	struct discovery *d;
+	gint64 t0;
+
+	fake_reset();
+	taskgen_init(&tg, 1, 1);
+	d = discovery_open(&cfg, &err);
+	assert_non_null(d);
+	t0 = g_get_monotonic_time();
+	discovery_window(d, ts, &tg, NULL);
+	assert_int_equal(hostmap_wait(discovery_hostmap(d), 0, NULL), HOST_DOWN);
+	assert_true(g_get_monotonic_time() - t0 >= 3 * 20000);
+	assert_int_equal(fake.sends[4], 3);
+	discovery_window_end(d);
+	discovery_close(d);
+	target_set_free(ts);
+}
+
 /* A stop while hosts are pending: the thread ends, waiters wake, nothing
  * pending is called down. */
 static void test_engine_cancel(void **state)
@@ -470,6 +501,7 @@ int main(void)
 		cmocka_unit_test(test_hostmap_states),
 		cmocka_unit_test(test_hostmap_wait_and_cancel),
 		cmocka_unit_test(test_engine_resolves),
+		cmocka_unit_test(test_engine_timeouts),
 		cmocka_unit_test(test_engine_cancel),
 		cmocka_unit_test(test_pipeline_filters),
 		cmocka_unit_test(test_pipeline_defer_bound),
