@@ -85,8 +85,8 @@ static void record(struct collector *r, struct result *res)
 	 * the mark to that result: marked twice, the second mark could land
 	 * after the main thread, seeing the first, restarted the progress for
 	 * the next window. */
-	if (!(res->state >= STATE_UP && res->next != NULL && res->next->seq == res->seq &&
-	      res->next->state < STATE_UP))
+	if (!(result_is_host_row(res) && res->next != NULL && res->next->seq == res->seq &&
+	      !result_is_host_row(res->next)))
 		progress_mark(r->pr, res->seq);
 }
 

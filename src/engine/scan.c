@@ -559,7 +559,7 @@ static struct result *up_row(void *ud, const struct result *res)
 
 	struct hostmap *hm;
 
-	if (c->disco == NULL || c->plan->discovery_only || res->state >= STATE_UP)
+	if (c->disco == NULL || c->plan->discovery_only || result_is_host_row(res))
 		return NULL;
 	taskgen_decode(c->tg, res->index, &host, &port_index);
 	/* No hostmap: between windows, where no result is in flight. */
