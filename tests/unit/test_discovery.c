@@ -458,9 +458,9 @@ static void check_hosts(const char *csv, unsigned nports, bool only)
 				fail_msg("%s: %u port rows, want %u", ip, ports, only ? 0 : nports);
 		}
 	}
-	assert_non_null(strstr(csv, "127.0.0.3,,0,tcp,up,local-error"));
-	assert_non_null(strstr(csv, "127.0.0.6,,0,tcp,up,echo-reply"));
-	assert_non_null(strstr(csv, "127.0.0.4,,0,tcp,down,no-response"));
+	assert_non_null(strstr(csv, "127.0.0.3,,,,up,local-error"));
+	assert_non_null(strstr(csv, "127.0.0.6,,,,up,echo-reply"));
+	assert_non_null(strstr(csv, "127.0.0.4,,,,down,no-response"));
 }
 
 static void test_pipeline_filters(void **state)
