@@ -535,10 +535,10 @@ static void test_nmap_refused(void **state)
 	static const struct {
 		const char *arg, *want;
 	} cases[] = {
-		{ "-O", "OS detection" }, { "-A", "OS detection" }, { "-sU", "UDP" },
+		{ "-O", "OS detection" }, { "-A", "OS detection" }, { "-sSU", "TCP and UDP" },
 		{ "-sST", "one scan type" }, { "-snV", "-sn alone" }, { "-sC", "scripts" },
 		{ "-oG", "-oX" }, { "-oS", "-oX" }, { "--script=vuln", "scripts" },
-		{ "--script", "scripts" }, { "-sVv", "apart" }, { "-sTU", "UDP" },
+		{ "--script", "scripts" }, { "-sVv", "apart" }, { "-sTU", "TCP and UDP" },
 		{ "-oXfile", "ambiguous" }, { "-iLhosts", "ambiguous" }, { "-PU", "UDP discovery" }, { "-PE22", "only -PS and -PA" },
 		{ "--min-rate", "--max-rate" }, { "--max-rtt-timeout", "--max-timeout" },
 		{ "-sL", "--dry-run" }, { "-Fv", "-F" },
@@ -588,8 +588,22 @@ static void test_method(void **state)
 	assert_string_equal(s.method, "connect");
 	settings_clear(&s);
 
-	assert_int_equal(load(&s, &err, "--method", "udp", "192.0.2.1", NULL), SETTINGS_ERROR);
-	assert_non_null(strstr(err->message, "expected connect or syn"));
+	assert_int_equal(load(&s, &err, "-sU", "192.0.2.1", NULL), SETTINGS_OK);
+	assert_string_equal(s.method, "udp");
+	settings_clear(&s);
+	assert_int_equal(load(&s, &err, "-sUV", "192.0.2.1", NULL), SETTINGS_OK);
+	assert_string_equal(s.method, "udp");
+	assert_true(s.service_detection);
+	settings_clear(&s);
+	/* nmap's -sS -sU is one scan of both; not yet here. */
+	assert_int_equal(load(&s, &err, "-sS", "-sU", "192.0.2.1", NULL), SETTINGS_ERROR);
+	assert_non_null(strstr(err->message, "TCP and UDP"));
+	g_clear_error(&err);
+	assert_int_equal(load(&s, &err, "-sU", "-sT", "192.0.2.1", NULL), SETTINGS_ERROR);
+	assert_non_null(strstr(err->message, "TCP and UDP"));
+	g_clear_error(&err);
+	assert_int_equal(load(&s, &err, "--method", "sctp", "192.0.2.1", NULL), SETTINGS_ERROR);
+	assert_non_null(strstr(err->message, "expected connect, syn or udp"));
 	g_clear_error(&err);
 	settings_clear(&s);
 	write_cfg("ports = \"22\";\nmethod = \"fin\";\n");
@@ -795,9 +809,13 @@ static void test_states_mask(void **state)
 	assert_int_equal(settings_states_mask("open, filtered", &mask, &err), 0);
 	assert_int_equal(mask, (1u << STATE_OPEN) | (1u << STATE_FILTERED));
 	assert_int_equal(settings_states_mask("all", &mask, &err), 0);
-	assert_int_equal(mask, (1u << STATE_UP) - 1);    /* port states: host rows are named */
+	/* port states (UDP's open|filtered too): host rows are named */
+	assert_int_equal(mask, ((1u << STATE_UP) - 1) | (1u << STATE_OPEN_FILTERED));
 	assert_int_equal(settings_states_mask("all,down", &mask, &err), 0);
-	assert_int_equal(mask, ((1u << STATE_UP) - 1) | (1u << STATE_DOWN));
+	assert_int_equal(mask, ((1u << STATE_UP) - 1) | (1u << STATE_OPEN_FILTERED) |
+			       (1u << STATE_DOWN));
+	assert_int_equal(settings_states_mask("open|filtered", &mask, &err), 0);
+	assert_int_equal(mask, 1u << STATE_OPEN_FILTERED);
 	assert_int_equal(settings_states_mask(",", &mask, &err), -1);
 	g_clear_error(&err);
 }
