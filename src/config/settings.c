@@ -1484,7 +1484,7 @@ int settings_states_mask(const char *states, unsigned *mask, GError **err)
 
 			text_quote(shown, v);
 			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-				    "invalid state '%s': expected open, closed, filtered, error or all", shown);
+				    "invalid state '%s': expected open, closed, filtered, open|filtered, error, all, up or down", shown);
 			rc = -1;
 			break;
 		}

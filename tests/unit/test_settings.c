@@ -146,7 +146,7 @@ static void test_config_errors_all_collected(void **state)
 			       "%s:3: setting 'reverse-dns': expected true or false\n"
 			       "%s:4: setting 'targets': element 1 is not a string\n"
 			       "%s:5: setting 'states': invalid state 'open\\x0ashut': "
-			       "expected open, closed, filtered, error or all",
+			       "expected open, closed, filtered, open|filtered, error, all, up or down",
 			       cfg_path, cfg_path, cfg_path, cfg_path, cfg_path);
 	assert_non_null(err);
 	assert_string_equal(err->message, want);
@@ -340,7 +340,7 @@ static void test_cli_errors(void **state)
 		{ "--timeout", "100 ", "option '--timeout': invalid value '100 ': expected an integer from 1 to 600000" },
 		{ "--seed", "-0", "option '--seed': invalid value '-0': expected an integer from 0 to 9223372036854775807" },
 		{ "-t", "+0", "option '-t/--threads': invalid value '+0': expected an integer from 0 to 65536" },
-		{ "--states", "open,shut", "option '--states': invalid state 'shut': expected open, closed, filtered, error or all" },
+		{ "--states", "open,shut", "option '--states': invalid state 'shut': expected open, closed, filtered, open|filtered, error, all, up or down" },
 		{ "-f", "xml2", "option '-f/--format': unknown format 'xml2': expected csv, json, jsonl, xml" },
 		{ "--family", "5", "option '--family': invalid family '5': expected any, 4 or 6" },
 		{ "-T", "fast", "option '-T/--timing': unknown timing preset 'fast': expected paranoid, polite, normal, aggressive, insane" },
