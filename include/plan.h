@@ -18,6 +18,7 @@
 #include "targets.h"
 #include "targetwin.h"
 
+struct disco_use;
 struct privdrop;
 struct scan_method;
 
@@ -46,6 +47,14 @@ struct scan_plan {
 	 * (privdrop.h); NULL for a method that needs no privileges, or a dry
 	 * run. */
 	struct privdrop *privdrop;
+	/* Host discovery (discovery.h): on unless -Pn, or the whole scan is
+	 * a single address and not -sn. */
+	bool discovery;
+	bool discovery_only;         /* -sn: host rows, no port scan */
+	struct disco_use *disco_uses;  /* discovery.probes, resolved (owned) */
+	size_t ndisco_uses;
+	unsigned disco_timeout_ms;   /* initial and largest per-attempt timeout */
+	unsigned disco_retries;
 	uint64_t seed;               /* 0: index order */
 	bool seed_derived;           /* a shard without --seed: from the scan's definition */
 	uint64_t shard, nshards;     /* 0-based share of nshards */
@@ -61,6 +70,10 @@ struct scan_plan {
 	unsigned ptr_timeout_ms;
 	bool dry_run;
 	struct probe_db *probes;     /* NULL unless service detection is on */
+	/* A UDP scan's payloads (the probes with `protocol: udp`): probes
+	 * itself with detection on, else loaded for the scan alone; NULL for
+	 * a TCP scan. */
+	struct probe_db *udp_payloads;
 	struct detect_config detect;
 	GPtrArray *outputs;      /* struct output_spec *: what to write where; never empty */
 	const struct settings *settings;   /* borrowed: saved into a resume file */

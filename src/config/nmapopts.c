@@ -77,8 +77,8 @@ static const struct {
 	{ "allports", "not needed: -s probes whatever port it finds open" },
 	{ "defeat-rst-ratelimit", "not supported" },
 	{ "defeat-icmp-ratelimit", "not supported" },
-	{ "disable-arp-ping", "not needed: there is no host discovery" },
-	{ "discovery-ignore-rst", "not needed: there is no host discovery" },
+	{ "disable-arp-ping", "use --discovery-probes without arp" },
+	{ "discovery-ignore-rst", "not supported: a reset proves a host up" },
 };
 
 /* nmap's long options that ask for what portolan always does. */
@@ -150,10 +150,8 @@ static int long_rule(const char *tok, GError **err)
 static const char *scan_type_why(char c)
 {
 	switch (c) {
-	case 'U': return "UDP scan is not supported yet: portolan scans TCP only";
 	case 'n':
-	case 'P': return "ping scan is not supported: there is no host discovery; "
-			 "--dry-run lists the tasks without sending anything";
+	case 'P': return "write -sn alone (host discovery only)";
 	case 'L': return "list scan is not supported: --dry-run lists the tasks "
 			 "(address and port) without sending anything";
 	case 'C': return "NSE scripts are not supported: -s (-sV) identifies services";
@@ -164,32 +162,77 @@ static const char *scan_type_why(char c)
 	case 'Z': return "SCTP scans are not supported";
 	default:
 		if (g_ascii_isupper(c))
-			return "only the connect scan (-sT), the SYN scan (-sS) and service "
-			       "detection (-sV) are supported";
+			return "only the connect scan (-sT), the SYN scan (-sS), the UDP scan "
+			       "(-sU) and service detection (-sV) are supported";
 		return "write nmap's -s letters apart from portolan's options (-sV -v)";
 	}
 }
 
-/* -s<letters> read as nmap's scan types: -sV, -sT, -sS, -sTV, -sSV. */
-static int scan_types(const char *tok, GPtrArray *out, GError **err)
+/* -s<letters> read as nmap's scan types: -sV, -sT, -sS, -sU, -sTV, -sSV,
+ * -sUV. *seen is the scan type of an earlier -s token (0: none): nmap's
+ * -sS -sU scans TCP and UDP in one run, which portolan does not yet. */
+static int scan_types(const char *tok, GPtrArray *out, char *seen, GError **err)
 {
+	static const char mixed[] = "TCP and UDP in one scan are not supported yet: "
+				    "scan -sU and -sT/-sS in two runs";
 	bool version = false;
 	char method = 0;
 
+	/* nmap's ping scan, and its older spelling. */
+	if (strcmp(tok, "-sn") == 0 || strcmp(tok, "-sP") == 0) {
+		g_ptr_array_add(out, g_strdup("--discovery-only"));
+		return 1;
+	}
 	for (const char *c = tok + 2; *c != '\0'; c++) {
 		if (*c == 'V')
 			version = true;
-		else if (*c == 'T' || *c == 'S') {
+		else if (*c == 'T' || *c == 'S' || *c == 'U') {
 			if (method != 0 && method != *c)
-				return refuse(err, tok, "one scan type at a time: -sT (connect) or -sS (SYN)");
+				return refuse(err, tok, (method == 'U') != (*c == 'U') ? mixed :
+					      "one scan type at a time: -sT (connect) or -sS (SYN)");
 			method = *c;
 		} else
 			return refuse(err, tok, scan_type_why(*c));
 	}
+	if (method != 0 && *seen != 0 && (*seen == 'U') != (method == 'U'))
+		return refuse(err, tok, mixed);
 	if (method != 0)
-		g_ptr_array_add(out, g_strdup(method == 'S' ? "--method=syn" : "--method=connect"));
+		*seen = method;
+	if (method != 0)
+		g_ptr_array_add(out, g_strdup(method == 'S' ? "--method=syn" :
+					      method == 'U' ? "--method=udp" : "--method=connect"));
 	if (version)
 		g_ptr_array_add(out, g_strdup("-s"));
+	return 1;
+}
+
+/* -P<x>: nmap's discovery probes, each one entry of --discovery-probes
+ * (repeated, they add up): -PE, -PP, -PR, -PS[PORTS], -PA[PORTS]. */
+static int ping_rule(const char *tok, GPtrArray *out, GError **err)
+{
+	const char *name = NULL, *ports = tok + 3;
+
+	switch (tok[2]) {
+	case 'E': name = "icmp-echo"; break;
+	case 'P': name = "icmp-timestamp"; break;
+	case 'R': name = "arp"; break;
+	case 'S': name = "tcp-syn"; break;
+	case 'A': name = "tcp-ack"; break;
+	case 'U': return refuse(err, tok, "UDP discovery is not supported");
+	case 'Y': return refuse(err, tok, "SCTP discovery is not supported");
+	case 'O': return refuse(err, tok, "IP protocol ping is not supported");
+	case 'M': return refuse(err, tok, "ICMP netmask ping is not supported");
+	default:
+		return refuse(err, tok, "the discovery probes are -PE, -PP, -PS, -PA and -PR "
+			      "(--discovery-probes)");
+	}
+	if (*ports != '\0' && tok[2] != 'S' && tok[2] != 'A')
+		return refuse(err, tok, "only -PS and -PA take ports");
+	if (*ports != '\0' && !g_ascii_isdigit(*ports))
+		return refuse(err, tok, "write the ports attached: -PS22,80");
+	g_ptr_array_add(out, *ports != '\0' ?
+			g_strdup_printf("--discovery-probes=%s:%s", name, ports) :
+			g_strdup_printf("--discovery-probes=%s", name));
 	return 1;
 }
 
@@ -217,13 +260,14 @@ static int output_rule(const char *tok, GPtrArray *out, bool *takes_next, GError
 /* A short token at an option position: 1 rewritten into out, 0 not nmap's
  * (copy it), -1 refused. *takes_next: the next token is the argument of
  * what was written. */
-static int short_rule(const char *tok, GPtrArray *out, bool *takes_next, GError **err)
+static int short_rule(const char *tok, GPtrArray *out, bool *takes_next, char *seen,
+		      GError **err)
 {
 	char a = tok[1], b = tok[2];
 
 	*takes_next = false;
 	if (a == 's' && (g_ascii_isupper(b) || b == 'n'))
-		return scan_types(tok, out, err);
+		return scan_types(tok, out, seen, err);
 	if (a == 'o' && b != '\0' && strchr("XJNAGSMH", b) != NULL)
 		return output_rule(tok, out, takes_next, err);
 	if (a == 'i' && b == 'L' && tok[3] == '\0') {
@@ -236,15 +280,17 @@ static int short_rule(const char *tok, GPtrArray *out, bool *takes_next, GError 
 			      "argument (-iL FILE); for a targets file named like the rest write -i FILE");
 	if (a == 'i' && b == 'R')
 		return refuse(err, tok, "random targets are not supported: name the targets");
-	if (strcmp(tok, "-Pn") == 0 || strcmp(tok, "-P0") == 0)
-		return 1;               /* every host is treated as up anyway */
+	if (strcmp(tok, "-Pn") == 0 || strcmp(tok, "-P0") == 0) {
+		g_ptr_array_add(out, g_strdup("--no-discovery"));
+		return 1;
+	}
+	if (a == 'P')
+		return ping_rule(tok, out, err);
 	if (strcmp(tok, "-F") == 0) {
 		g_ptr_array_add(out, g_strdup("--top-ports=100"));
 		return 1;
 	}
 	switch (a) {
-	case 'P': return refuse(err, tok, "host discovery is not supported yet: every host "
-				"is treated as up, as with -Pn");
 	case 'F': return refuse(err, tok, "write -F apart from other options");
 	case 'O': return refuse(err, tok, "OS detection is not supported");
 	case 'A': return refuse(err, tok, "OS detection, scripts and traceroute are not "
@@ -266,6 +312,7 @@ GPtrArray *nmap_translate(int argc, char *const *argv, const char *shortopts,
 {
 	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
 	bool options = true;
+	char seen = 0;   /* the scan type an -s token named */
 
 	if (argc > 0)
 		g_ptr_array_add(out, g_strdup(argv[0]));
@@ -287,7 +334,7 @@ GPtrArray *nmap_translate(int argc, char *const *argv, const char *shortopts,
 			rc = long_rule(tok, err);
 			takes_next = rc == 0 && long_takes_next(tok + 2, longopts);
 		} else {
-			rc = short_rule(tok, out, &takes_next, err);
+			rc = short_rule(tok, out, &takes_next, &seen, err);
 			if (rc == 0)
 				takes_next = short_takes_next(tok, shortopts);
 		}

@@ -17,6 +17,7 @@ void metrics_init(struct metrics *m)
 	atomic_init(&m->retries, 0);
 	atomic_init(&m->resource_waits, 0);
 	atomic_init(&m->self_connects, 0);
+	atomic_init(&m->skipped, 0);
 	for (int i = 0; i < STATE_COUNT; i++)
 		atomic_init(&m->state[i], 0);
 	atomic_init(&m->detecting, 0);
@@ -119,6 +120,9 @@ void metrics_print_summary(const struct metrics_snapshot *s, FILE *fp)
 		s->state[STATE_FILTERED], s->state[STATE_ERROR],
 		s->attempts, s->attempts == 1 ? "" : "s",
 		s->retries, s->retries == 1 ? "y" : "ies");
+	/* Only a UDP scan has open|filtered ports: the TCP line stays as it was. */
+	if (s->state[STATE_OPEN_FILTERED] > 0)
+		fprintf(fp, ", %" PRIu64 " open|filtered", s->state[STATE_OPEN_FILTERED]);
 	/* Back-offs only matter when they happened: they explain a slow scan. */
 	if (s->resource_waits > 0)
 		fprintf(fp, ", %" PRIu64 " resource wait%s", s->resource_waits,

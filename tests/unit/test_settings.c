@@ -146,7 +146,7 @@ static void test_config_errors_all_collected(void **state)
 			       "%s:3: setting 'reverse-dns': expected true or false\n"
 			       "%s:4: setting 'targets': element 1 is not a string\n"
 			       "%s:5: setting 'states': invalid state 'open\\x0ashut': "
-			       "expected open, closed, filtered, error or all",
+			       "expected open, closed, filtered, open|filtered, error, all, up or down",
 			       cfg_path, cfg_path, cfg_path, cfg_path, cfg_path);
 	assert_non_null(err);
 	assert_string_equal(err->message, want);
@@ -340,7 +340,7 @@ static void test_cli_errors(void **state)
 		{ "--timeout", "100 ", "option '--timeout': invalid value '100 ': expected an integer from 1 to 600000" },
 		{ "--seed", "-0", "option '--seed': invalid value '-0': expected an integer from 0 to 9223372036854775807" },
 		{ "-t", "+0", "option '-t/--threads': invalid value '+0': expected an integer from 0 to 65536" },
-		{ "--states", "open,shut", "option '--states': invalid state 'shut': expected open, closed, filtered, error or all" },
+		{ "--states", "open,shut", "option '--states': invalid state 'shut': expected open, closed, filtered, open|filtered, error, all, up or down" },
 		{ "-f", "xml2", "option '-f/--format': unknown format 'xml2': expected csv, json, jsonl, xml" },
 		{ "--family", "5", "option '--family': invalid family '5': expected any, 4 or 6" },
 		{ "-T", "fast", "option '-T/--timing': unknown timing preset 'fast': expected paranoid, polite, normal, aggressive, insane" },
@@ -462,16 +462,84 @@ static void test_nmap_spellings(void **state)
 	settings_clear(&s);
 }
 
+/* Host discovery: -Pn, -sn and nmap's -P probes; the discovery group of the
+ * config (its keys are read there, not at the top); the defaults. */
+static void test_discovery_settings(void **state)
+{
+	struct settings s;
+	GError *err = NULL;
+
+	assert_int_equal(load(&s, &err, "192.0.2.1", NULL), SETTINGS_OK);
+	assert_false(s.no_discovery);
+	assert_false(s.discovery_only);
+	assert_int_equal(s.discovery_probes->len, 0);
+	assert_string_equal(s.discovery_ports, "80,443,22,445,3389");
+	assert_int_equal(s.discovery_timeout_ms, 1000);
+	assert_int_equal(s.discovery_retries, 1);
+	settings_clear(&s);
+
+	assert_int_equal(load(&s, &err, "-Pn", "192.0.2.1", NULL), SETTINGS_OK);
+	assert_true(s.no_discovery);
+	settings_clear(&s);
+	assert_int_equal(load(&s, &err, "-P0", "-sn", "192.0.2.1", NULL), SETTINGS_OK);
+	assert_true(s.no_discovery);
+	assert_true(s.discovery_only);
+	settings_clear(&s);
+
+	assert_int_equal(load(&s, &err, "-PE", "-PS22,80", "-PA", "-PP", "-PR", "192.0.2.1",
+			      NULL), SETTINGS_OK);
+	assert_int_equal(s.discovery_probes->len, 6);
+	assert_string_equal(s.discovery_probes->pdata[0], "icmp-echo");
+	assert_string_equal(s.discovery_probes->pdata[1], "tcp-syn:22");
+	assert_string_equal(s.discovery_probes->pdata[2], "80");   /* joined by the plan */
+	assert_string_equal(s.discovery_probes->pdata[3], "tcp-ack");
+	assert_string_equal(s.discovery_probes->pdata[4], "icmp-timestamp");
+	assert_string_equal(s.discovery_probes->pdata[5], "arp");
+	settings_clear(&s);
+
+	assert_int_equal(load(&s, &err, "--discovery-timeout", "250", "--discovery-retries", "3",
+			      "--discovery-ports", "22", "192.0.2.1", NULL), SETTINGS_OK);
+	assert_int_equal(s.discovery_timeout_ms, 250);
+	assert_int_equal(s.discovery_retries, 3);
+	assert_string_equal(s.discovery_ports, "22");
+	settings_clear(&s);
+
+	write_cfg("discovery = { probes = [ \"tcp-connect:22,80\", \"icmp-echo\" ];\n"
+		  "  ports = \"8080\"; timeout = 300; retries = 0; };\nno-discovery = true;\n");
+	assert_int_equal(load(&s, &err, "-c", cfg_path, NULL), SETTINGS_OK);
+	assert_int_equal(s.discovery_probes->len, 2);
+	assert_string_equal(s.discovery_probes->pdata[0], "tcp-connect:22,80");
+	assert_string_equal(s.discovery_ports, "8080");
+	assert_int_equal(s.discovery_timeout_ms, 300);
+	assert_int_equal(s.discovery_retries, 0);
+	assert_true(s.no_discovery);
+	settings_clear(&s);
+	unlink(cfg_path);
+
+	/* The group's keys belong in the group; an unknown key there is named. */
+	write_cfg("discovery-timeout = 300;\ndiscovery = { timeot = 5; };\n");
+	assert_int_equal(load(&s, &err, "-c", cfg_path, NULL), SETTINGS_ERROR);
+	assert_non_null(strstr(err->message, "unknown setting 'discovery-timeout'"));
+	assert_non_null(strstr(err->message, "unknown setting 'timeot' in group 'discovery'"));
+	g_clear_error(&err);
+	settings_clear(&s);
+
+	write_cfg("discovery = { retries = 21; };\n");
+	assert_int_equal(load(&s, &err, "-c", cfg_path, NULL), SETTINGS_ERROR);
+	g_clear_error(&err);
+	settings_clear(&s);
+}
+
 static void test_nmap_refused(void **state)
 {
 	static const struct {
 		const char *arg, *want;
 	} cases[] = {
-		{ "-O", "OS detection" }, { "-A", "OS detection" }, { "-sU", "UDP" },
-		{ "-sST", "one scan type" }, { "-sn", "host discovery" }, { "-sC", "scripts" },
+		{ "-O", "OS detection" }, { "-A", "OS detection" }, { "-sSU", "TCP and UDP" },
+		{ "-sST", "one scan type" }, { "-snV", "-sn alone" }, { "-sC", "scripts" },
 		{ "-oG", "-oX" }, { "-oS", "-oX" }, { "--script=vuln", "scripts" },
-		{ "--script", "scripts" }, { "-sVv", "apart" }, { "-sTU", "UDP" },
-		{ "-oXfile", "ambiguous" }, { "-iLhosts", "ambiguous" }, { "-PS22", "host discovery" },
+		{ "--script", "scripts" }, { "-sVv", "apart" }, { "-sTU", "TCP and UDP" },
+		{ "-oXfile", "ambiguous" }, { "-iLhosts", "ambiguous" }, { "-PU", "UDP discovery" }, { "-PE22", "only -PS and -PA" },
 		{ "--min-rate", "--max-rate" }, { "--max-rtt-timeout", "--max-timeout" },
 		{ "-sL", "--dry-run" }, { "-Fv", "-F" },
 	};
@@ -520,8 +588,22 @@ static void test_method(void **state)
 	assert_string_equal(s.method, "connect");
 	settings_clear(&s);
 
-	assert_int_equal(load(&s, &err, "--method", "udp", "192.0.2.1", NULL), SETTINGS_ERROR);
-	assert_non_null(strstr(err->message, "expected connect or syn"));
+	assert_int_equal(load(&s, &err, "-sU", "192.0.2.1", NULL), SETTINGS_OK);
+	assert_string_equal(s.method, "udp");
+	settings_clear(&s);
+	assert_int_equal(load(&s, &err, "-sUV", "192.0.2.1", NULL), SETTINGS_OK);
+	assert_string_equal(s.method, "udp");
+	assert_true(s.service_detection);
+	settings_clear(&s);
+	/* nmap's -sS -sU is one scan of both; not yet here. */
+	assert_int_equal(load(&s, &err, "-sS", "-sU", "192.0.2.1", NULL), SETTINGS_ERROR);
+	assert_non_null(strstr(err->message, "TCP and UDP"));
+	g_clear_error(&err);
+	assert_int_equal(load(&s, &err, "-sU", "-sT", "192.0.2.1", NULL), SETTINGS_ERROR);
+	assert_non_null(strstr(err->message, "TCP and UDP"));
+	g_clear_error(&err);
+	assert_int_equal(load(&s, &err, "--method", "sctp", "192.0.2.1", NULL), SETTINGS_ERROR);
+	assert_non_null(strstr(err->message, "expected connect, syn or udp"));
 	g_clear_error(&err);
 	settings_clear(&s);
 	write_cfg("ports = \"22\";\nmethod = \"fin\";\n");
@@ -727,9 +809,13 @@ static void test_states_mask(void **state)
 	assert_int_equal(settings_states_mask("open, filtered", &mask, &err), 0);
 	assert_int_equal(mask, (1u << STATE_OPEN) | (1u << STATE_FILTERED));
 	assert_int_equal(settings_states_mask("all", &mask, &err), 0);
-	assert_int_equal(mask, (1u << STATE_UP) - 1);    /* port states: host rows are named */
+	/* port states (UDP's open|filtered too): host rows are named */
+	assert_int_equal(mask, ((1u << STATE_UP) - 1) | (1u << STATE_OPEN_FILTERED));
 	assert_int_equal(settings_states_mask("all,down", &mask, &err), 0);
-	assert_int_equal(mask, ((1u << STATE_UP) - 1) | (1u << STATE_DOWN));
+	assert_int_equal(mask, ((1u << STATE_UP) - 1) | (1u << STATE_OPEN_FILTERED) |
+			       (1u << STATE_DOWN));
+	assert_int_equal(settings_states_mask("open|filtered", &mask, &err), 0);
+	assert_int_equal(mask, 1u << STATE_OPEN_FILTERED);
 	assert_int_equal(settings_states_mask(",", &mask, &err), -1);
 	g_clear_error(&err);
 }
@@ -753,6 +839,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_env_checked_even_when_overridden, teardown),
 		cmocka_unit_test_teardown(test_nmap_spellings, teardown),
 		cmocka_unit_test_teardown(test_nmap_refused, teardown),
+		cmocka_unit_test_teardown(test_discovery_settings, teardown),
 		cmocka_unit_test_teardown(test_top_ports_and_p_conflict, teardown),
 		cmocka_unit_test_teardown(test_output_formats_saved, teardown),
 		cmocka_unit_test_teardown(test_preset_moves_to_fit_explicit, teardown),
