@@ -48,7 +48,7 @@ run_mode() {
 		# The -Pn run's rows (checked against the truth above), else the truth.
 		local ref=$LT_WORK/truth
 		[ -s "$LT_WORK/pn.live" ] && ref=$LT_WORK/pn.live
-		awk -F, 'FNR == NR { f[$1] = 1; next } $1 in f' "$LT_WORK/$tag.found" "$ref" >"$LT_WORK/$tag.expected"
+		awk -F, 'FILENAME == ARGV[1] { f[$1] = 1; next } $1 in f' "$LT_WORK/$tag.found" "$ref" >"$LT_WORK/$tag.expected"
 		port_rows "$out" >"$LT_WORK/$tag.ports"
 		expect_same "$LT_WORK/$tag.expected" "$LT_WORK/$tag.ports" "$tag: port rows = the -Pn scan's on the hosts found up"
 	fi

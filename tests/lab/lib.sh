@@ -378,10 +378,11 @@ disco_reasons() {
 	esac
 }
 
-# host_rows CSV > "ip,state,reason" of the host rows (no port).
-host_rows() { csv_cols "$1" ip,port,state,reason | awk -F, '$2 == "" { print $1 "," $3 "," $4 }'; }
+# host_rows CSV > "ip,state,reason" of the host rows (state up or down;
+# told by the state, which no port row has, not by the empty port).
+host_rows() { csv_cols "$1" ip,state,reason | awk -F, '$2 == "up" || $2 == "down"'; }
 # port_rows CSV > "ip,port,state,reason" of the port rows.
-port_rows() { csv_cols "$1" ip,port,state,reason | awk -F, '$2 != ""'; }
+port_rows() { csv_cols "$1" ip,port,state,reason | awk -F, '$3 != "up" && $3 != "down"'; }
 
 # expect_hosts CSV MODE ADDRS HOSTS WHAT: the host rows of CSV are exactly
 # one per address of ADDRS, up for the hosts of HOSTS ("ADDR PROFILE") that
@@ -395,14 +396,14 @@ expect_hosts() {
 		r=$(disco_reasons "$mode" "$prof")
 		[ "$r" = down ] || printf '%s %s\n' "$a" "$r" >>"$e.reasons"
 	done <"$hosts"
-	awk 'FNR == NR { up[$1] = 1; next } { print $1 "," (($1 in up) ? "up" : "down") }' \
+	awk 'FILENAME == ARGV[1] { up[$1] = 1; next } { print $1 "," (($1 in up) ? "up" : "down") }' \
 		"$e.reasons" "$addrs" >"$e.expected"
 	host_rows "$csv" >"$e.rows"
 	cut -d, -f1,2 "$e.rows" >"$e.actual"
 	expect_same "$e.expected" "$e.actual" "$what: host rows (ip,state)"
 	check
 	local bad
-	bad=$(awk -F, 'FNR == NR { split($0, f, " "); re[f[1]] = "^(" f[2] ")$"; next }
+	bad=$(awk -F, 'FILENAME == ARGV[1] { split($0, f, " "); re[f[1]] = "^(" f[2] ")$"; next }
 		$2 == "up" && !($3 ~ re[$1]) { print "    " $1 " up by " $3 ", expected one of " re[$1] }
 		$2 == "down" && $3 != "no-response" { print "    " $1 " down by " $3 ", expected no-response" }' \
 		"$e.reasons" "$e.rows")
