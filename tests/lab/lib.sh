@@ -287,7 +287,7 @@ ipv4_range() {
 wait_rows() {
 	local i
 	for i in $(seq 600); do
-		[ "$(wc -l <"$1" 2>/dev/null || echo 0)" -ge 2 ] && return 0
+		[ -f "$1" ] && [ "$(wc -l <"$1")" -ge 2 ] && return 0
 		kill -0 "$2" 2>/dev/null || return 1
 		sleep 0.1
 	done
