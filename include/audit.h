@@ -13,6 +13,10 @@
  *                                              -> required-not-open
  *   open, detection ran, the group expects a service, product or version on
  *   the port and the detected one does not match -> unexpected-service
+ *   a host row (host discovery) saying down, the group has require-up
+ *                                              -> host-down
+ * A host discovery did not reach at all gives no host row and no
+ * host-down: a target that left no host is target-not-scanned.
  * Each (host, port) of the task space yields exactly one result, and only
  * once it was probed, so "required port scanned on a host of the group" is
  * exactly "a result for it arrived": a required port outside the port list,

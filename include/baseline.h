@@ -16,7 +16,17 @@
  *   open in both, detection ran now, and the baseline's non-empty service,
  *   product or version differs           changed-service/-product/-version
  * A port the current scan did not probe yields no result and so no finding;
- * an error result (the local system could not probe) is not compared. */
+ * an error result (the local system could not probe) is not compared.
+ *
+ * Hosts (host discovery): the baseline's host statuses are kept too, from
+ * its host rows (in "results" when its --states named up or down, and in
+ * its "hosts" block), and a host with an open port counts as up where no
+ * host row says otherwise. A current host row is compared with them:
+ *   down in the baseline, up now         newly-up
+ *   up in the baseline, down now         newly-down
+ * A host the baseline has no status for is no change. Memory for these
+ * grows with the baseline's hosts that have a status (with discovery, its
+ * whole target space: some 70 bytes a host). */
 #ifndef PORTOLAN_BASELINE_H
 #define PORTOLAN_BASELINE_H
 

@@ -11,8 +11,9 @@
  *   host      the name the user gave for the host, or empty; for
  *             target-not-scanned the target spec as given
  *   port      the TCP port (empty in CSV, null in JSON for
- *             target-not-scanned)
- *   proto     "tcp"
+ *             target-not-scanned and the host kinds)
+ *   proto     "tcp" (empty / null for the host kinds: host-down,
+ *             newly-up, newly-down)
  *   expected  what the policy or baseline says (see docs/audit.md per kind)
  *   found     what the scan saw
  *   group     the policy group the host belongs to, or empty
@@ -23,6 +24,7 @@
 #ifndef PORTOLAN_FINDINGS_H
 #define PORTOLAN_FINDINGS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <glib.h>
@@ -40,6 +42,10 @@ enum finding_kind {
 	FINDING_CHANGED_PRODUCT,
 	FINDING_CHANGED_VERSION,
 	FINDING_TARGET_NOT_SCANNED,  /* a target given produced no scanned host */
+	/* Host discovery's (host rows: no port, no proto). */
+	FINDING_HOST_DOWN,           /* the group requires its hosts up; found down */
+	FINDING_NEWLY_UP,            /* down in the baseline, up now */
+	FINDING_NEWLY_DOWN,          /* up in the baseline, down now */
 	FINDING_KIND_COUNT
 };
 
@@ -49,11 +55,14 @@ struct finding {
 	enum finding_kind kind;
 	const struct pl_addr *addr;  /* NULL: no address (target-not-scanned) */
 	const char *host;
-	uint16_t port;               /* 0: no port (target-not-scanned) */
+	uint16_t port;               /* 0: no port (target-not-scanned, host kinds) */
 	const char *expected;
 	const char *found;
 	const char *group;
 };
+
+/* A kind about a host's status (host discovery), with no port or proto. */
+bool finding_is_host(enum finding_kind k);
 
 /* "unexpected-open", ...; "unknown" for a value out of range. */
 const char *finding_kind_name(enum finding_kind k);

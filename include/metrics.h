@@ -6,6 +6,7 @@
 #define PORTOLAN_METRICS_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -13,7 +14,8 @@
 #include "taskgen.h"
 
 struct metrics {
-	_Atomic uint64_t probes;           /* results produced (one per host and port) */
+	_Atomic uint64_t probes;           /* results produced (one per host and port);
+					      host rows are not probes */
 	_Atomic uint64_t attempts;         /* connect() calls */
 	_Atomic uint64_t retries;          /* attempts beyond the first */
 	_Atomic uint64_t state[STATE_COUNT];
@@ -34,7 +36,7 @@ struct metrics_snapshot {
 	uint64_t hosts;                    /* hosts in the target space */
 	uint64_t total;                    /* tasks in the target space */
 	uint64_t probes, attempts, retries, resource_waits, self_connects;
-	uint64_t state[STATE_COUNT];
+	uint64_t state[STATE_COUNT];       /* STATE_UP/STATE_DOWN: hosts by their host row */
 	/* Packets sent, answers received, retransmissions, answers rejected by
 	 * validation, capture drops: a packet method's; sent 0 for connect. */
 	uint64_t pkt_sent, pkt_received, pkt_retransmitted, pkt_rejected, pkt_dropped;
@@ -56,7 +58,10 @@ void metrics_detect_end(struct metrics *m);
 int64_t metrics_detect_left_ms(struct metrics *m);
 void metrics_snapshot(struct metrics *m, uint64_t hosts, uint64_t total,
 		      double elapsed_s, struct metrics_snapshot *out);
-/* The one-paragraph summary printed on stderr at the end. */
+/* Did host discovery run (some host row was counted)? */
+bool metrics_discovered(const struct metrics_snapshot *s);
+/* The one-paragraph summary printed on stderr at the end: "N hosts (U up,
+ * D down), ..." when discovery ran, "N hosts, ..." otherwise. */
 void metrics_print_summary(const struct metrics_snapshot *s, FILE *fp);
 
 #endif

@@ -104,6 +104,12 @@ const char *port_state_name(enum port_state s);
 const char *reason_name(enum reason r);
 /* Parses "open", "closed", "filtered" or "error"; returns -1 when unknown. */
 int port_state_parse(const char *name);
+/* Parses a reason's name as reason_name gives it; -1 when unknown. */
+int reason_parse(const char *name);
+
+/* Is r a host row (state up or down: a host's discovery verdict, port 0)
+ * rather than a port's result? */
+bool result_is_host_row(const struct result *r);
 
 /* A zeroed result (g_new0: never NULL). result_free() frees ptr and r. */
 struct result *result_new(void);

@@ -52,4 +52,9 @@ typedef bool (*row_fn)(void *ud, const struct result *r);
 int rows_read(FILE *fp, const char *name, enum row_format fmt, row_fn fn, void *ud,
 	      struct row_meta *meta, GError **err);
 
+/* A JSON document's "hosts" block (out_json.c): each entry as a host row
+ * (port 0, state up or down) to fn, the results skipped. A document
+ * without the block calls fn for none. Returns as rows_read. */
+int rows_read_hosts(FILE *fp, const char *name, row_fn fn, void *ud, GError **err);
+
 #endif

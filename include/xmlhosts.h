@@ -1,4 +1,5 @@
-/* xmlhosts.h: the XML writer's per-host buffer, in bounded memory, with
+/* xmlhosts.h: the XML writer's per-host buffer (also the JSON document's
+ * "hosts" block's), in bounded memory, with
  * each host written once however large the scan.
  *
  * nmap groups ports under one <host> per address while results arrive
@@ -66,6 +67,13 @@ struct xml_host {
 	char *os_family, *os_reason;
 	uint32_t os_accuracy;
 	uint16_t os_port;
+	/* Its host row (discovery's verdict), when one came: status is
+	 * STATE_UP or STATE_DOWN, else STATE_COUNT (no host row: -Pn, or
+	 * discovery did not run). status_reason and status_ms are the row's
+	 * reason and latency. */
+	uint8_t status;
+	uint8_t status_reason;
+	double status_ms;
 };
 
 struct xml_hosts;
@@ -75,7 +83,8 @@ struct xml_hosts;
 struct xml_hosts *xml_hosts_new(size_t max_hosts, size_t max_ports);
 void xml_hosts_free(struct xml_hosts *xh);
 
-/* Records r for its host. With shown, its port is kept for the document
+/* Records r for its host. A host row (result_is_host_row) sets the host's
+ * status and is no port. With shown, its port is kept for the document
  * (svc, owned from here on, its detected service or NULL); without, it
  * only tells how the host answered (a state --states leaves out). Returns
  * 0, or -1 with errno set when a spill failed (the result is recorded all
@@ -90,16 +99,17 @@ int xml_hosts_add(struct xml_hosts *xh, const struct result *r, bool shown,
  * set when a run could not be read. */
 int xml_hosts_drain(struct xml_hosts *xh, int (*fn)(void *ud, struct xml_host *h), void *ud);
 
-/* Did the host answer at all (open, closed, or an ICMP prohibition)? The
- * reason for its status: the best answer when up; host-unreach or
+/* Is the host up? By its host row when it has one (its reason as *why).
+ * Else: did the host answer at all (open, closed, or an ICMP prohibition)?
+ * The reason for its status: the best answer when up; host-unreach or
  * net-unreach when routers said so, else no-response, when down. */
 bool xml_host_up(const struct xml_host *h, enum reason *why);
 
 /* Does the host have ports to write (shown or counted)? */
 bool xml_host_reported(const struct xml_host *h);
 
-/* Bounds for tests only: the next xml_hosts_new(0, 0) takes these
- * instead of the defaults (0: the defaults again). Not thread-safe. */
+/* Bounds for tests only: xml_hosts_new takes these instead of the bounds
+ * it is given (0: as given again). Not thread-safe. */
 void xml_hosts_test_limits(size_t max_hosts, size_t max_ports);
 
 #endif

@@ -86,6 +86,7 @@ struct group {
 	char *allowed_text;        /* "22,80,443", "none" */
 	struct port_list require;
 	GArray *expects;           /* struct expect, sorted by port */
+	bool require_up;           /* every host must be found up by discovery */
 };
 
 struct audit_policy {
@@ -427,9 +428,14 @@ static struct group *parse_group(struct parse *ps, const config_setting_t *cs, i
 			ok = parse_ports(ps, m, key, &g->require) && ok;
 		} else if (strcmp(key, "services") == 0) {
 			parse_services(ps, m, g);
+		} else if (strcmp(key, "require-up") == 0) {
+			if (config_setting_type(m) != CONFIG_TYPE_BOOL)
+				problem(ps, m, "'require-up': expected true or false");
+			else
+				g->require_up = config_setting_get_bool(m) != 0;
 		} else {
-			problem(ps, m, "unknown setting '%s' (expected name, targets, allow, require "
-				"or services)", key);
+			problem(ps, m, "unknown setting '%s' (expected name, targets, allow, require, "
+				"require-up or services)", key);
 		}
 	}
 	if (targets == NULL)
@@ -588,6 +594,27 @@ void audit_check(const struct audit_policy *p, const struct baseline *b, bool de
 		.group = g != NULL ? g->name : NULL,
 	};
 
+	/* A host row: the host's status, no port to check against the
+	 * group's ports. */
+	if (result_is_host_row(r)) {
+		char found[64];
+
+		f.port = 0;
+		snprintf(found, sizeof found, "%s (%s)", port_state_name(r->state),
+			 reason_name(r->reason));
+		if (g != NULL && g->require_up && r->state == STATE_DOWN) {
+			f.kind = FINDING_HOST_DOWN;
+			f.expected = "up";
+			f.found = found;
+			emit(ud, &f);
+		}
+		if (b != NULL) {
+			struct baseline_ctx c = { .f = &f, .emit = emit, .ud = ud };
+
+			baseline_compare(b, r, detection, from_baseline, &c);
+		}
+		return;
+	}
 	if (g != NULL) {
 		if (r->state == STATE_OPEN) {
 			if (g->has_allow && !ports_contains(&g->allowed, r->port)) {

@@ -25,8 +25,16 @@ struct entry {
 	const char *version;
 };
 
+/* A host's status in the baseline: up or down by its host row (in
+ * "results" or the "hosts" block), or up because a port of it was open. */
+struct host_status {
+	struct pl_addr addr;
+	enum port_state state;   /* STATE_UP or STATE_DOWN */
+};
+
 struct baseline {
 	GHashTable *open;        /* struct entry *, key and value */
+	GHashTable *hosts;       /* struct host_status *, key and value */
 	GStringChunk *strings;   /* service, product and version texts, interned */
 	struct port_list ports;  /* the baseline's port list, when it has one */
 	bool have_ports;
@@ -121,6 +129,9 @@ static bool record_member(struct json_reader *rd, const char *key, void *ud)
 		return true;
 	}
 	if (strcmp(key, "port") == 0) {
+		/* null: a host row's (checked once the state is known). */
+		if (json_peek(rd) == 'n')
+			return json_read_literal(rd, "null");
 		if (!member_integer(rd, key, &rec->port, &integer))
 			return false;
 		if (!integer || rec->port < 1 || rec->port > 65535) {
@@ -142,6 +153,8 @@ static bool record_member(struct json_reader *rd, const char *key, void *ud)
 		return true;
 	}
 	if (strcmp(key, "proto") == 0) {
+		if (json_peek(rd) == 'n')
+			return json_read_literal(rd, "null");
 		if (json_peek(rd) != '"' || !json_read_string(rd, &s, NULL)) {
 			json_fail_at(rd, at, "\"proto\": expected a string");
 			return false;
@@ -178,6 +191,40 @@ static gboolean entry_equal(gconstpointer a, gconstpointer b)
 	return x->port == y->port && pl_addr_equal(&x->addr, &y->addr);
 }
 
+static guint status_hash(gconstpointer p)
+{
+	const struct host_status *h = p;
+	guint64 v = h->addr.v.lo * UINT64_C(0x9E3779B97F4A7C15) ^ h->addr.v.hi;
+
+	v ^= (guint64)h->addr.family;
+	v *= UINT64_C(0xBF58476D1CE4E5B9);
+	return (guint)(v ^ (v >> 31));
+}
+
+static gboolean status_equal(gconstpointer a, gconstpointer b)
+{
+	return pl_addr_equal(&((const struct host_status *)a)->addr,
+			     &((const struct host_status *)b)->addr);
+}
+
+/* Records addr's status. A host row is the truth; an open port says up
+ * only where no host row said anything (weak). */
+static void status_set(struct baseline *b, const struct pl_addr *addr, enum port_state state,
+		       bool weak)
+{
+	struct host_status key = { .addr = *addr }, *h = g_hash_table_lookup(b->hosts, &key);
+
+	if (h != NULL) {
+		if (!weak)
+			h->state = state;
+		return;
+	}
+	h = g_new(struct host_status, 1);
+	h->addr = *addr;
+	h->state = state;
+	g_hash_table_add(b->hosts, h);
+}
+
 static const char *intern(struct baseline *b, const char *s)
 {
 	return g_string_chunk_insert_const(b->strings, s != NULL ? s : "");
@@ -195,12 +242,16 @@ static bool result_element(struct json_reader *rd, void *ud)
 	}
 	if (!json_read_object(rd, record_member, &rec))
 		goto out;
-	if (!rec.have_ip || !rec.have_port || !rec.have_state) {
+	if (!rec.have_ip || !rec.have_state ||
+	    (!rec.have_port && rec.state != STATE_UP && rec.state != STATE_DOWN)) {
 		json_fail_at(rd, rec.start, "result without %s", !rec.have_ip ? "\"ip\"" :
-			     !rec.have_port ? "\"port\"" : "\"state\"");
+			     !rec.have_state ? "\"state\"" : "\"port\"");
 		goto out;
 	}
-	if (rec.state == STATE_OPEN) {
+	if (rec.state == STATE_UP || rec.state == STATE_DOWN) {
+		status_set(doc->b, &rec.addr, (enum port_state)rec.state, false);
+	} else if (rec.state == STATE_OPEN) {
+		status_set(doc->b, &rec.addr, STATE_UP, true);
 		struct entry key = { .addr = rec.addr, .port = (uint16_t)rec.port };
 
 		/* A port listed twice (two runs concatenated by hand) keeps
@@ -293,6 +344,10 @@ static bool top_member(struct json_reader *rd, const char *key, void *ud)
 		doc->have_results = true;
 		return json_read_array(rd, result_element, doc);
 	}
+	/* Host discovery's block: every host's status, with a host row's
+	 * keys. */
+	if (strcmp(key, "hosts") == 0 && json_peek(rd) == '[')
+		return json_read_array(rd, result_element, doc);
 	if (strcmp(key, "scan") == 0 && json_peek(rd) == '{')
 		return json_read_object(rd, scan_member, doc);
 	if (strcmp(key, "portolan") == 0 && json_peek(rd) == '{')
@@ -334,6 +389,7 @@ static struct baseline *baseline_new(void)
 	struct baseline *b = g_new0(struct baseline, 1);
 
 	b->open = g_hash_table_new_full(entry_hash, entry_equal, g_free, NULL);
+	b->hosts = g_hash_table_new_full(status_hash, status_equal, g_free, NULL);
 	b->strings = g_string_chunk_new(4096);
 	return b;
 }
@@ -370,6 +426,7 @@ void baseline_free(struct baseline *b)
 	if (b == NULL)
 		return;
 	g_hash_table_destroy(b->open);
+	g_hash_table_destroy(b->hosts);
 	g_string_chunk_free(b->strings);
 	ports_free(&b->ports);
 	g_free(b);
@@ -399,11 +456,34 @@ static void compare_text(const char *before, const char *now, enum finding_kind 
 	g_free(valid);
 }
 
+/* A host row against the host's status in the baseline: a host the
+ * baseline says nothing about (not scanned then, or no discovery and no
+ * open port) is no change. */
+static void compare_host(const struct baseline *b, const struct result *r,
+			 baseline_emit_fn emit, void *ud)
+{
+	struct host_status key = { .addr = r->addr };
+	const struct host_status *h = g_hash_table_lookup(b->hosts, &key);
+	char found[64];
+
+	if (h == NULL || h->state == r->state)
+		return;
+	snprintf(found, sizeof found, "%s (%s)", port_state_name(r->state), reason_name(r->reason));
+	emit(ud, r->state == STATE_UP ? FINDING_NEWLY_UP : FINDING_NEWLY_DOWN,
+	     port_state_name(h->state), found);
+}
+
 void baseline_compare(const struct baseline *b, const struct result *r, bool detection,
 		      baseline_emit_fn emit, void *ud)
 {
 	struct entry key = { .addr = r->addr, .port = r->port };
-	const struct entry *e = g_hash_table_lookup(b->open, &key);
+	const struct entry *e;
+
+	if (result_is_host_row(r)) {
+		compare_host(b, r, emit, ud);
+		return;
+	}
+	e = g_hash_table_lookup(b->open, &key);
 
 	switch (r->state) {
 	case STATE_OPEN:
@@ -427,6 +507,8 @@ void baseline_compare(const struct baseline *b, const struct result *r, bool det
 			emit(ud, FINDING_NEWLY_FILTERED, "open", "filtered");
 		return;
 	case STATE_ERROR:
+	case STATE_UP:
+	case STATE_DOWN:
 	case STATE_COUNT:
 	default:
 		return;

@@ -34,6 +34,9 @@ static const char *const kind_names[FINDING_KIND_COUNT] = {
 	[FINDING_CHANGED_PRODUCT] = "changed-product",
 	[FINDING_CHANGED_VERSION] = "changed-version",
 	[FINDING_TARGET_NOT_SCANNED] = "target-not-scanned",
+	[FINDING_HOST_DOWN] = "host-down",
+	[FINDING_NEWLY_UP] = "newly-up",
+	[FINDING_NEWLY_DOWN] = "newly-down",
 };
 
 /* The record's fields, in order: the CSV header and the JSON keys. */
@@ -50,6 +53,11 @@ struct findings {
 	void *state;             /* the writer's */
 	bool failed;             /* a write failed: no more writes */
 };
+
+bool finding_is_host(enum finding_kind k)
+{
+	return k == FINDING_HOST_DOWN || k == FINDING_NEWLY_UP || k == FINDING_NEWLY_DOWN;
+}
 
 const char *finding_kind_name(enum finding_kind k)
 {
@@ -99,7 +107,11 @@ static void field_get(const void *rec, size_t i, struct field_value *v, char *sc
 					   .i = fd->port };
 		break;
 	case 4:
-		str_value(v, "tcp");
+		/* A host's finding is about no protocol. */
+		if (finding_is_host(fd->kind))
+			*v = (struct field_value){ .kind = FIELD_NULL };
+		else
+			str_value(v, "tcp");
 		break;
 	case 5:
 		str_value(v, fd->expected);

@@ -60,8 +60,11 @@ int64_t metrics_detect_left_ms(struct metrics *m)
 
 void metrics_count_result(struct metrics *m, const struct result *r)
 {
-	/* Attempts and retries are counted by the workers as they happen. */
-	atomic_fetch_add_explicit(&m->probes, 1, memory_order_relaxed);
+	/* Attempts and retries are counted by the workers as they happen. A
+	 * host row (discovery's verdict) is no probe of a port: it counts
+	 * only as a host up or down. */
+	if (!result_is_host_row(r))
+		atomic_fetch_add_explicit(&m->probes, 1, memory_order_relaxed);
 	if ((unsigned)r->state < STATE_COUNT)
 		atomic_fetch_add_explicit(&m->state[r->state], 1,
 					  memory_order_relaxed);
@@ -94,13 +97,22 @@ void metrics_snapshot(struct metrics *m, uint64_t hosts, uint64_t total,
 	out->rate = elapsed_s > 0 ? (double)out->probes / elapsed_s : 0.0;
 }
 
+bool metrics_discovered(const struct metrics_snapshot *s)
+{
+	return s->state[STATE_UP] > 0 || s->state[STATE_DOWN] > 0;
+}
+
 void metrics_print_summary(const struct metrics_snapshot *s, FILE *fp)
 {
-	fprintf(fp, "portolan: %" PRIu64 " host%s, %" PRIu64 " probe%s in %.2f s"
+	fprintf(fp, "portolan: %" PRIu64 " host%s", s->hosts, s->hosts == 1 ? "" : "s");
+	/* Only when discovery ran: without it every host is taken as up. */
+	if (metrics_discovered(s))
+		fprintf(fp, " (%" PRIu64 " up, %" PRIu64 " down)", s->state[STATE_UP],
+			s->state[STATE_DOWN]);
+	fprintf(fp, ", %" PRIu64 " probe%s in %.2f s"
 		" (%.0f/s): %" PRIu64 " open, %" PRIu64 " closed, %" PRIu64
 		" filtered, %" PRIu64 " error; %" PRIu64 " attempt%s, %" PRIu64
 		" retr%s",
-		s->hosts, s->hosts == 1 ? "" : "s",
 		s->probes, s->probes == 1 ? "" : "s",
 		s->elapsed_s, s->rate,
 		s->state[STATE_OPEN], s->state[STATE_CLOSED],

@@ -17,6 +17,7 @@
 #include "manifest_read.h"
 #include "outputs.h"
 #include "rowread.h"
+#include "settings.h"
 #include "textesc.h"
 #include "writer.h"
 
@@ -445,6 +446,53 @@ static bool on_row(void *ud, const struct result *r)
 	return mg->output_error == NULL;
 }
 
+struct listed {
+	struct merge *mg;
+	unsigned shard_mask;     /* the states the shard wrote as rows */
+};
+
+/* A host in a JSON shard's "hosts" block: a host row the shard did not
+ * write among its results (--states did not name its state), so not yet
+ * seen. Audited, and noted by the outputs as the results thread notes a
+ * row --states leaves out: the merged hosts block and XML list it. */
+static bool on_listed_host(void *ud, const struct result *r)
+{
+	struct listed *l = ud;
+	struct merge *mg = l->mg;
+
+	if ((l->shard_mask & (1u << r->state)) != 0)
+		return true;   /* among its rows already */
+	if (mg->audit != NULL && mg->audit_error == NULL)
+		(void)audit_result(mg->audit, r, &mg->audit_error);
+	outputs_write(mg->outputs, r, false, true, NULL);
+	outputs_write(mg->outputs, r, false, false, NULL);
+	return mg->output_error == NULL;
+}
+
+/* A JSON shard's hosts block (see on_listed_host). */
+static int note_hosts(struct merge *mg, const struct shard *sh, GError **err)
+{
+	struct row_meta rm = { 0 };
+	struct listed l = { .mg = mg };
+	FILE *fp = fopen(sh->path, "rb");
+	int rc;
+
+	if (fp == NULL) {
+		g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "cannot read '%s': %s", sh->path,
+			    g_strerror(errno));
+		return -1;
+	}
+	/* The shard's own --states: which host rows its results hold. */
+	(void)rows_read(fp, sh->path, ROW_JSON, stop_at_first, NULL, &rm, NULL);
+	if (rm.states != NULL)
+		(void)settings_states_mask(rm.states, &l.shard_mask, NULL);
+	row_meta_clear(&rm);
+	rewind(fp);
+	rc = rows_read_hosts(fp, sh->path, on_listed_host, &l, err);
+	fclose(fp);
+	return rc;
+}
+
 static int write_rows(struct merge *mg, GError **err)
 {
 	for (size_t i = 0; i < mg->n; i++) {
@@ -459,6 +507,8 @@ static int write_rows(struct merge *mg, GError **err)
 		}
 		rc = rows_read(fp, sh->path, sh->fmt, on_row, mg, NULL, err);
 		fclose(fp);
+		if (rc == 0 && sh->fmt == ROW_JSON)
+			rc = note_hosts(mg, sh, err);
 		if (rc != 0)
 			return rc;
 	}

@@ -81,14 +81,6 @@ static int errno_of(const char *text)
 	return 0;
 }
 
-static int reason_parse(const char *name)
-{
-	for (int i = 0; i < REASON_COUNT; i++)
-		if (strcmp(name, reason_name((enum reason)i)) == 0)
-			return i;
-	return -1;
-}
-
 /* The string fields a result owns, by column name. */
 static char **text_slot(struct row *w, const char *key)
 {
@@ -186,8 +178,9 @@ static const char *row_set_text(struct row *w, const char *key, const char *s)
 		w->have_ip = pl_addr_parse(s, &w->r.addr);
 		return w->have_ip ? NULL : "not an IP address";
 	}
+	/* Empty for a host row (no port, no protocol). */
 	if (strcmp(key, "proto") == 0)
-		return strcmp(s, "tcp") == 0 ? NULL : "not tcp";
+		return strcmp(s, "tcp") == 0 || s[0] == '\0' ? NULL : "not tcp";
 	if (strcmp(key, "state") == 0) {
 		if ((v = port_state_parse(s)) < 0)
 			return "not a port state";
@@ -266,8 +259,9 @@ static const char *row_set_csv(struct row *w, const char *key, const char *s)
 	char *end;
 	int64_t max;
 
-	/* An OS column is empty when there is no evidence. */
-	if (os_int_key(key, &max) && s[0] == '\0')
+	/* An OS column is empty when there is no evidence; the port, for a
+	 * host row (row_missing checks it is one). */
+	if ((os_int_key(key, &max) || strcmp(key, "port") == 0) && s[0] == '\0')
 		return NULL;
 	if (strcmp(key, "port") == 0 || strcmp(key, "attempts") == 0 || os_int_key(key, &max)) {
 		gint64 v;
@@ -294,10 +288,11 @@ static const char *row_missing(const struct row *w)
 {
 	if (!w->have_ip)
 		return "no \"ip\"";
-	if (!w->have_port)
-		return "no \"port\"";
 	if (!w->have_state)
 		return "no \"state\"";
+	/* A host row (up or down) has none; a port's result must. */
+	if (!w->have_port && !result_is_host_row(&w->r))
+		return "no \"port\"";
 	if (!w->have_reason)
 		return "no \"reason\"";
 	return NULL;
@@ -313,6 +308,7 @@ struct jctx {
 	bool stopped;            /* fn said stop */
 	struct row_meta *meta;
 	bool have_results;
+	bool hosts_only;         /* the "hosts" block's entries, not the results */
 };
 
 static bool json_row_member(struct json_reader *rd, const char *key, void *ud);
@@ -512,6 +508,14 @@ static bool top_member(struct json_reader *rd, const char *key, void *ud)
 			return false;
 		}
 		c->have_results = true;
+		return c->hosts_only ? json_skip_value(rd) : json_read_array(rd, json_row, c);
+	}
+	/* Its entries have a host row's keys, and are read as host rows. */
+	if (strcmp(key, "hosts") == 0 && c->hosts_only) {
+		if (json_peek(rd) != '[') {
+			json_fail(rd, "\"hosts\": expected an array");
+			return false;
+		}
 		return json_read_array(rd, json_row, c);
 	}
 	if (strcmp(key, "scan") == 0 && json_peek(rd) == '{' && c->meta != NULL) {
@@ -558,10 +562,10 @@ static bool read_lines(struct json_reader *rd, struct jctx *c)
 	}
 }
 
-static int read_json(FILE *fp, const char *name, bool lines, row_fn fn, void *ud,
-		     struct row_meta *meta, GError **err)
+static int read_json(FILE *fp, const char *name, bool lines, bool hosts_only, row_fn fn,
+		     void *ud, struct row_meta *meta, GError **err)
 {
-	struct jctx c = { .fn = fn, .ud = ud, .meta = meta };
+	struct jctx c = { .fn = fn, .ud = ud, .meta = meta, .hosts_only = hosts_only };
 	struct json_reader *rd = json_reader_new(fp, name, err);
 	bool ok;
 	int rc;
@@ -794,9 +798,14 @@ int rows_read(FILE *fp, const char *name, enum row_format fmt, row_fn fn, void *
 	case ROW_CSV:
 		return read_csv(fp, name, fn, ud, err);
 	case ROW_JSON:
-		return read_json(fp, name, false, fn, ud, meta, err);
+		return read_json(fp, name, false, false, fn, ud, meta, err);
 	case ROW_JSONL:
-		return read_json(fp, name, true, fn, ud, meta, err);
+		return read_json(fp, name, true, false, fn, ud, meta, err);
 	}
 	return -1;
+}
+
+int rows_read_hosts(FILE *fp, const char *name, row_fn fn, void *ud, GError **err)
+{
+	return read_json(fp, name, false, true, fn, ud, NULL, err);
 }

@@ -4,7 +4,9 @@
  * Both stream. The document is written in pieces: open writes everything up
  * to "results":[, each write appends one object (a comma goes before every
  * object but the first, so no trailing comma is ever needed), and close
- * writes the closing bracket, the summary and the final brace. Until close
+ * writes the closing bracket, the "hosts" block when host discovery sent
+ * host rows (every host's status, gathered in xmlhosts.h's bounded buffer
+ * whatever --states writes as rows), the summary and the final brace. Until close
  * the file is a prefix of a valid document ending in a complete object.
  * Numbers are formatted without the locale; times are UTC ISO 8601 with Z. */
 #include "writer.h"
@@ -17,14 +19,44 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <glib.h>
+
+#include "jsonread.h"
 #include "textesc.h"
+#include "xmlhosts.h"
 
 /* The layout version of the document; bump it when a key changes meaning. */
 #define JSON_FORMAT 1
+/* Hosts the "hosts" block holds in memory before it spills to a run: an
+ * xml_host is some 500 bytes, so about 32 MiB. */
+#define JSON_MAX_HOSTS 65536
 
 struct json_state {
 	uint64_t count;   /* objects written, for the separating commas */
+	/* The document's "hosts" block: every host row seen, written or
+	 * not, gathered in bounded memory (xmlhosts.h spills to temporary
+	 * files) and written at close. NULL until the first host row. */
+	struct xml_hosts *hosts;
 };
+
+static void json_state_free(struct json_state *st)
+{
+	if (st == NULL)
+		return;
+	xml_hosts_free(st->hosts);
+	free(st);
+}
+
+/* A host row for the "hosts" block. Returns 0, or -1 with errno set when
+ * the buffer could not spill. */
+static int hosts_add(struct json_state *st, const struct result *r)
+{
+	if (!result_is_host_row(r))
+		return 0;
+	if (st->hosts == NULL)
+		st->hosts = xml_hosts_new(JSON_MAX_HOSTS, 0);
+	return xml_hosts_add(st->hosts, r, false, NULL, 0);
+}
 
 static int put_str(FILE *fp, const char *s)
 {
@@ -256,6 +288,9 @@ fail:
 #define TRAILER "\n ],\n \"summary\":"
 #define TRAILER_EMPTY "],\n \"summary\":"
 #define TAIL_MAX 65536
+/* The "hosts" block's start: on a line of its own, as nothing inside a
+ * record (one line each, newlines escaped) can be. */
+#define HOSTS_KEY "\n \"hosts\":["
 
 /* Whether the text before `key` (which starts at tail + at) is `marker`
  * minus its last strlen(SUMMARY_KEY) bytes; on a match *start is where the
@@ -270,6 +305,138 @@ static bool marker_at(const char *tail, size_t at, const char *marker, size_t *s
 	return true;
 }
 
+/* ---- the "hosts" block of a document continued ---- */
+
+struct host_entry {
+	struct result r;
+	char *name;
+	bool have_ip, have_state;
+};
+
+static bool host_member(struct json_reader *rd, const char *key, void *ud)
+{
+	struct host_entry *e = ud;
+	const char *s;
+	int v;
+
+	if (json_peek(rd) == 'n')
+		return json_read_literal(rd, "null");
+	if (strcmp(key, "latency_ms") == 0)
+		return json_read_real(rd, &e->r.latency_ms);
+	if (json_peek(rd) != '"')
+		return json_skip_value(rd);
+	if (!json_read_string(rd, &s, NULL))
+		return false;
+	if (strcmp(key, "ip") == 0) {
+		e->have_ip = pl_addr_parse(s, &e->r.addr);
+	} else if (strcmp(key, "host") == 0) {
+		g_free(e->name);
+		e->name = g_strdup(s);
+	} else if (strcmp(key, "state") == 0) {
+		v = port_state_parse(s);
+		e->have_state = v == STATE_UP || v == STATE_DOWN;
+		e->r.state = e->have_state ? (enum port_state)v : STATE_DOWN;
+	} else if (strcmp(key, "reason") == 0) {
+		v = reason_parse(s);
+		e->r.reason = v >= 0 ? (enum reason)v : REASON_NO_RESPONSE;
+	}
+	return true;
+}
+
+static bool host_element(struct json_reader *rd, void *ud)
+{
+	struct json_state *st = ud;
+	struct host_entry e;
+	bool ok;
+
+	memset(&e, 0, sizeof e);
+	ok = json_read_object(rd, host_member, &e);
+	if (ok && (!e.have_ip || !e.have_state)) {
+		json_fail(rd, "a host without an \"ip\" or an up or down \"state\"");
+		ok = false;
+	}
+	e.r.host = e.name;
+	if (ok && hosts_add(st, &e.r) < 0) {
+		json_fail(rd, "cannot keep the hosts: %s", g_strerror(errno));
+		ok = false;
+	}
+	g_free(e.name);
+	return ok;
+}
+
+/* The offset of HOSTS_KEY in fp, or -1 when the document has none. A
+ * forward scan in blocks that overlap by the key's length less one. */
+static off_t find_hosts_key(FILE *fp, off_t size)
+{
+	size_t klen = strlen(HOSTS_KEY);
+	char *buf = malloc(TAIL_MAX + klen);
+	off_t at = -1, pos = 0;
+	size_t keep = 0;
+
+	if (buf == NULL || fseeko(fp, 0, SEEK_SET) != 0)
+		goto out;
+	while (pos < size) {
+		size_t n = fread(buf + keep, 1, TAIL_MAX, fp);
+		char *hit;
+
+		if (n == 0)
+			break;
+		n += keep;
+		hit = g_strstr_len(buf, (gssize)n, HOSTS_KEY);
+		if (hit != NULL) {
+			at = pos - (off_t)keep + (hit - buf);
+			break;
+		}
+		pos += (off_t)(n - keep);
+		keep = n < klen - 1 ? n : klen - 1;
+		memmove(buf, buf + n - keep, keep);
+	}
+out:
+	free(buf);
+	return at;
+}
+
+/* A document closed with a "hosts" block: its hosts back into st, since
+ * close writes the block again with this run's hosts among them, and
+ * *start where the results array's closing bracket begins. Returns 1 when
+ * done, 0 when the document has no such block, -1 with errno set (EINVAL:
+ * a block this writer did not write). */
+static int hosts_resume(struct json_state *st, FILE *fp, off_t size, off_t *start)
+{
+	off_t at = find_hosts_key(fp, size);
+	char before[4];
+	struct json_reader *rd;
+	GError *e = NULL;
+	bool ok;
+
+	if (at < 0)
+		return 0;
+	if (at < 4 || fseeko(fp, at - 4, SEEK_SET) != 0 ||
+	    fread(before, 1, sizeof before, fp) != sizeof before)
+		goto invalid;
+	if (memcmp(before, "\n ],", 4) == 0) {
+		*start = at - 4;
+		st->count = 1;
+	} else if (memcmp(before + 1, "[],", 3) == 0) {
+		*start = at - 2;
+		st->count = 0;
+	} else {
+		goto invalid;
+	}
+	if (fseeko(fp, at + (off_t)strlen(HOSTS_KEY) - 1, SEEK_SET) != 0)
+		return -1;
+	rd = json_reader_new(fp, "the JSON output", &e);
+	ok = rd != NULL && json_read_array(rd, host_element, st);
+	json_reader_free(rd);
+	if (e != NULL)
+		g_error_free(e);
+	if (ok)
+		return 1;
+invalid:
+	errno = EINVAL;
+	return -1;
+}
+
 /* Finds where the next record goes in a document this writer wrote: before
  * its trailer, or after its last complete record when the scan that wrote
  * it stopped at once (second signal) and wrote no trailer. */
@@ -279,15 +446,27 @@ static void *json_append(FILE *fp, const struct scan_meta *meta)
 	char *tail = NULL, *hit = NULL;
 	off_t size, from;
 	size_t n, start;
+	int err;
 
 	if (fseeko(fp, 0, SEEK_END) != 0 || (size = ftello(fp)) < 0)
 		return NULL;
 	if (size == 0)
 		return json_open(fp, meta);
+	st = calloc(1, sizeof *st);
+	if (st == NULL)
+		return NULL;
+	switch (hosts_resume(st, fp, size, &from)) {
+	case 1:
+		start = 0;
+		goto truncate;
+	case 0:
+		break;
+	default:
+		goto fail;
+	}
 	from = size > TAIL_MAX ? size - TAIL_MAX : 0;
 	tail = malloc((size_t)(size - from) + 1);
-	st = calloc(1, sizeof *st);
-	if (tail == NULL || st == NULL || fseeko(fp, from, SEEK_SET) != 0)
+	if (tail == NULL || fseeko(fp, from, SEEK_SET) != 0)
 		goto fail;
 	n = fread(tail, 1, (size_t)(size - from), fp);
 	tail[n] = '\0';
@@ -306,6 +485,7 @@ static void *json_append(FILE *fp, const struct scan_meta *meta)
 		st->count = tail[n - 1] == '}';
 		start = n;
 	}
+truncate:
 	if (fflush(fp) != 0 || ftruncate(fileno(fp), from + (off_t)start) != 0 ||
 	    fseeko(fp, from + (off_t)start, SEEK_SET) != 0)
 		goto fail;
@@ -314,8 +494,10 @@ static void *json_append(FILE *fp, const struct scan_meta *meta)
 invalid:
 	errno = EINVAL;
 fail:
+	err = errno;
 	free(tail);
-	free(st);
+	json_state_free(st);
+	errno = err;
 	return NULL;
 }
 
@@ -324,11 +506,21 @@ static int json_write(void *state, FILE *fp, const struct result *r)
 	struct json_state *st = state;
 
 	errno = 0;
+	if (hosts_add(st, r) < 0)
+		return -1;
 	if (fputs(st->count > 0 ? ",\n  " : "\n  ", fp) == EOF ||
 	    put_record(fp, r) < 0)
 		return writer_failed();
 	st->count++;
 	return writer_end_record(fp);
+}
+
+/* A host row --states leaves out of "results": the "hosts" block still
+ * lists its host. */
+static int json_note(void *state, FILE *fp, const struct result *r)
+{
+	errno = 0;
+	return hosts_add(state, r);
 }
 
 static int put_summary(FILE *fp, const struct metrics_snapshot *s, time_t end)
@@ -348,6 +540,12 @@ static int put_summary(FILE *fp, const struct metrics_snapshot *s, time_t end)
 		if (put_u64(fp, port_state_name((enum port_state)i),
 			    s->state[i], ",") < 0)
 			return -1;
+	/* Hosts up and down by their host rows: only when discovery ran, as
+	 * "packets" only for a packet method. */
+	if (metrics_discovered(s) &&
+	    (put_u64(fp, "up", s->state[STATE_UP], ",") < 0 ||
+	     put_u64(fp, "down", s->state[STATE_DOWN], ",") < 0))
+		return -1;
 	/* Only a packet method (SYN) has packets to count. */
 	if (s->pkt_sent > 0 &&
 	    (fputs("\"packets\":{", fp) == EOF || put_u64(fp, "sent", s->pkt_sent, ",") < 0 ||
@@ -369,6 +567,51 @@ int writer_json_summary(FILE *fp, const struct metrics_snapshot *summary, time_t
 	return put_summary(fp, summary, end);
 }
 
+struct hosts_drain {
+	FILE *fp;
+	uint64_t count;
+};
+
+/* One host of the "hosts" block: {"ip","host","state","reason","latency_ms"},
+ * the keys and values of its host row. */
+static int put_host(void *ud, struct xml_host *h)
+{
+	struct hosts_drain *d = ud;
+	char ip[PL_ADDRSTRLEN];
+
+	if (h->status == STATE_COUNT)
+		return 0;
+	pl_addr_format(&h->key.addr, ip, sizeof ip);
+	ip[sizeof ip - 1] = '\0';
+	if (fputs(d->count > 0 ? ",\n  {\"ip\":" : "\n  {\"ip\":", d->fp) == EOF ||
+	    put_str(d->fp, ip) < 0 || fputs(",\"host\":", d->fp) == EOF ||
+	    (h->key.name != NULL ? put_str(d->fp, h->key.name)
+				 : fputs("null", d->fp) == EOF ? -1 : 0) < 0 ||
+	    fputs(",\"state\":", d->fp) == EOF ||
+	    put_str(d->fp, port_state_name((enum port_state)h->status)) < 0 ||
+	    fputs(",\"reason\":", d->fp) == EOF ||
+	    put_str(d->fp, reason_name((enum reason)h->status_reason)) < 0 ||
+	    fputs(",\"latency_ms\":", d->fp) == EOF ||
+	    put_real(d->fp, h->status_ms, 3) < 0 || fputc('}', d->fp) == EOF)
+		return writer_failed();
+	d->count++;
+	return 0;
+}
+
+/* The "hosts" block, after "results" (whose closing bracket is written):
+ * every host with a host row, once, in address order. */
+static int put_hosts(struct json_state *st, FILE *fp)
+{
+	struct hosts_drain d = { .fp = fp };
+
+	if (fputs(HOSTS_KEY, fp) == EOF)
+		return writer_failed();
+	errno = 0;
+	if (xml_hosts_drain(st->hosts, put_host, &d) != 0)
+		return -1;
+	return fputs(d.count > 0 ? "\n ]," : "],", fp) == EOF ? writer_failed() : 0;
+}
+
 static int json_close(void *state, FILE *fp,
 		      const struct metrics_snapshot *summary, time_t end)
 {
@@ -377,13 +620,24 @@ static int json_close(void *state, FILE *fp,
 
 	errno = 0;
 	/* An empty array stays on one line; after objects, the bracket goes
-	 * on its own line to match their indentation. */
-	if (fputs(st->count > 0 ? TRAILER : TRAILER_EMPTY, fp) == EOF ||
-	    put_summary(fp, summary, end) < 0 || fputs("}\n", fp) == EOF)
-		rc = writer_failed();
-	else
-		rc = writer_end_record(fp);
-	free(st);
+	 * on its own line to match their indentation. The hosts block, when
+	 * there were host rows, goes between the results and the summary. */
+	if (st->hosts == NULL) {
+		if (fputs(st->count > 0 ? TRAILER : TRAILER_EMPTY, fp) == EOF)
+			goto failed;
+	} else if (fputs(st->count > 0 ? "\n ]," : "],", fp) == EOF) {
+		goto failed;
+	} else if (put_hosts(st, fp) < 0 || fputs("\n " SUMMARY_KEY, fp) == EOF) {
+		goto failed;
+	}
+	if (put_summary(fp, summary, end) < 0 || fputs("}\n", fp) == EOF)
+		goto failed;
+	rc = writer_end_record(fp);
+	json_state_free(st);
+	return rc;
+failed:
+	rc = writer_failed();
+	json_state_free(st);
 	return rc;
 }
 
@@ -485,6 +739,7 @@ const struct writer_ops writer_json = {
 	.open = json_open,
 	.append = json_append,
 	.write = json_write,
+	.note = json_note,
 	.close = json_close,
 	.records = &json_records,
 };

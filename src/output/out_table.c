@@ -39,6 +39,7 @@ struct row {
 	char *service;             /* "ssh OpenSSH 9.2p1", printable, or NULL */
 	char *os;                  /* "Linux (85%): reason", printable, or NULL */
 	unsigned os_accuracy;
+	double latency_ms;         /* a host row's: discovery's round trip */
 };
 
 struct table_state {
@@ -205,6 +206,10 @@ static int cmp_rows(const void *a, const void *b)
 	c = pl_u128_cmp(x->addr.v, y->addr.v);
 	if (c != 0)
 		return c;
+	/* A host's own row (up or down) heads its ports. */
+	c = (y->state >= STATE_UP) - (x->state >= STATE_UP);
+	if (c != 0)
+		return c;
 	return (int)x->port - (int)y->port;
 }
 
@@ -218,9 +223,25 @@ static const char *state_colour(enum port_state s)
 	}
 }
 
-/* The grouped view: a line per host, its OS hint (the best of its ports')
- * under it when there is one, its ports indented under that. The streamed
- * view has no host lines, so no room for it: the data formats carry it. */
+/* A host row's words, as nmap's "Host is up (0.00052s latency)": "up
+ * (echo-reply, 0.52 ms)", "down (no-response)". */
+static void host_status(const struct row *row, char *buf, size_t len)
+{
+	char ms[WRITER_REAL_LEN];
+
+	if (row->state == STATE_UP && writer_format_real(ms, sizeof ms, row->latency_ms, 2) &&
+	    row->latency_ms > 0)
+		snprintf(buf, len, "%s (%s, %s ms)", port_state_name(row->state),
+			 reason_name(row->reason), ms);
+	else
+		snprintf(buf, len, "%s (%s)", port_state_name(row->state),
+			 reason_name(row->reason));
+}
+
+/* The grouped view: a line per host (with its status when discovery gave
+ * one), its OS hint (the best of its ports') under it when there is one,
+ * its ports indented under that. The streamed view has no host lines, so no
+ * room for it: the data formats carry it. */
 static int print_grouped(struct table_state *st, FILE *fp)
 {
 	size_t w_port = strlen("PORT"), w_state = strlen("STATE"), w_reason = strlen("REASON");
@@ -233,6 +254,8 @@ static int print_grouped(struct table_state *st, FILE *fp)
 		struct row *row = &g_array_index(st->kept, struct row, i);
 		char port[16];
 
+		if (row->state >= STATE_UP)
+			continue;
 		snprintf(port, sizeof port, "%u/tcp", (unsigned)row->port);
 		w_port = MAX(w_port, strlen(port));
 		w_state = MAX(w_state, strlen(port_state_name(row->state)));
@@ -241,18 +264,31 @@ static int print_grouped(struct table_state *st, FILE *fp)
 	for (guint i = 0; i < st->kept->len; i++) {
 		struct row *row = &g_array_index(st->kept, struct row, i);
 		const char *state = port_state_name(row->state);
-		char port[16];
+		char port[16], status[96];
+		bool host_row = row->state >= STATE_UP;
 
 		if (prev == NULL || strcmp(prev, row->host) != 0) {
 			const char *os = host_os(st, i);
 
-			if (fprintf(fp, "%s%s%s\n", prev ? "\n" : "", row->host, "") < 0 ||
-			    (os != NULL && fprintf(fp, "  OS: %s\n", os) < 0) ||
-			    fprintf(fp, "  %-*s  %-*s  %-*s  %s\n", (int)w_port, "PORT", (int)w_state,
-				    "STATE", (int)w_reason, "REASON", "SERVICE") < 0)
+			status[0] = '\0';
+			if (host_row)
+				host_status(row, status, sizeof status);
+			if (fprintf(fp, "%s%s%s%s\n", prev ? "\n" : "", row->host,
+				    host_row ? "  " : "", status) < 0 ||
+			    (os != NULL && fprintf(fp, "  OS: %s\n", os) < 0))
 				return -1;
 			prev = row->host;
+			/* The ports' heading, when the host has ports. */
+			if (host_row && (i + 1 >= st->kept->len ||
+					 strcmp(g_array_index(st->kept, struct row, i + 1).host,
+						row->host) != 0))
+				continue;
+			if (fprintf(fp, "  %-*s  %-*s  %-*s  %s\n", (int)w_port, "PORT",
+				    (int)w_state, "STATE", (int)w_reason, "REASON", "SERVICE") < 0)
+				return -1;
 		}
+		if (host_row)
+			continue;
 		snprintf(port, sizeof port, "%u/tcp", (unsigned)row->port);
 		if (fprintf(fp, "  %-*s  %s%s%s%*s  %-*s  %s\n", (int)w_port, port,
 			    st->colour ? state_colour(row->state) : "", state,
@@ -288,13 +324,27 @@ static int table_write(void *state, FILE *fp, const struct result *r)
 	if (table_keeps(st)) {
 		struct row row = { .addr = r->addr, .host = host, .port = r->port,
 				   .state = r->state, .reason = r->reason, .service = service,
-				   .os = os_cell(r), .os_accuracy = r->os_accuracy };
+				   .os = os_cell(r), .os_accuracy = r->os_accuracy,
+				   .latency_ms = r->latency_ms };
 
 		g_array_append_val(st->kept, row);
 		st->rows++;
 		return 0;
 	}
-	snprintf(port, sizeof port, "%u/tcp", (unsigned)r->port);
+	/* A host row streamed: no port; its latency where a service goes. */
+	if (result_is_host_row(r)) {
+		char ms[WRITER_REAL_LEN];
+
+		g_free(service);
+		service = NULL;
+		if (r->state == STATE_UP && r->latency_ms > 0 &&
+		    writer_format_real(ms, sizeof ms, r->latency_ms, 2))
+			service = g_strdup_printf("%s ms latency", ms);
+	}
+	if (result_is_host_row(r))
+		snprintf(port, sizeof port, "-");
+	else
+		snprintf(port, sizeof port, "%u/tcp", (unsigned)r->port);
 	if (put_cell(fp, host, W_HOST) < 0 || put_cell(fp, port, W_PORT) < 0 ||
 	    put_cell(fp, port_state_name(r->state), W_STATE) < 0 ||
 	    put_cell(fp, reason_name(r->reason), W_REASON) < 0 ||
@@ -308,6 +358,19 @@ out:
 	g_free(host);
 	g_free(service);
 	return rc;
+}
+
+/* A host row --states leaves out: on a terminal a live host still heads
+ * its ports with its status, and with -sn (no ports) it makes the list of
+ * live hosts, as nmap's "Host is up". A down host only when --states names
+ * down; streamed output only what --states names. */
+static int table_note(void *state, FILE *fp, const struct result *r)
+{
+	struct table_state *st = state;
+
+	if (!st->grouped || r->state != STATE_UP || !table_keeps(st))
+		return 0;
+	return table_write(state, fp, r);
 }
 
 static int table_close(void *state, FILE *fp,
@@ -340,6 +403,7 @@ const struct writer_ops writer_table = {
 	.open = table_open,
 	.append = table_open,   /* a terminal has nothing to continue */
 	.write = table_write,
+	.note = table_note,
 	.close = table_close,
 	.keeps = table_keeps,
 };

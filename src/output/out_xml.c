@@ -29,7 +29,12 @@
  *     (prefixed "portolan"), and a comment names portolan.
  *   - The state "error" (the probe could not be sent) becomes nmap's
  *     "unknown" with reason "local-error"; nmap's XSL and ndiff take it.
- *   - A host that answered at all is "up", with the best of its answers as
+ *   - A host with a host row (host discovery ran) has that row's status
+ *     and reason, and is written whether or not it has ports to show, as
+ *     nmap writes every host with -v or -sn: a down one as <status> and
+ *     <address> only (and <hostnames> when it has a name), a live one
+ *     without ports to show without <ports>.
+ *   - Without a host row (-Pn), a host that answered at all is "up", with the best of its answers as
  *     the reason: syn-ack (a port open), conn-refused or reset (closed),
  *     admin-prohibited (an ICMP prohibition). A host with no answer is
  *     "down": no-response, or host-unreach / net-unreach when routers said
@@ -41,9 +46,9 @@
  *     its variation (as nmap keeps them), in microseconds, over the
  *     latencies of answered (open or closed) ports in arrival order, or -1
  *     without any; `to` is the configured connect timeout.
- *   - <runstats><hosts>: up counts the hosts that answered (each once,
- *     whatever --states shows), total the hosts in the target space, down
- *     the rest.
+ *   - <runstats><hosts>: up counts the hosts up (by their host row, else
+ *     by their answers; each once, whatever --states shows), total the
+ *     hosts in the target space, down the rest.
  *   - <service>: when the result carries service detection fields (looked
  *     up by name in the field table: service, product, version, info,
  *     os_hint) they become name, product, version, extrainfo and ostype with
@@ -423,6 +428,22 @@ static int put_os(FILE *fp, const struct xml_host *h)
 	return fputs("</os>\n", fp) == EOF ? -1 : 0;
 }
 
+/* <hostnames>: the user's name and the reverse DNS name. */
+static int put_hostnames(FILE *fp, const struct xml_host *h)
+{
+	if (fputs("<hostnames>\n", fp) == EOF)
+		return -1;
+	if (h->key.name != NULL &&
+	    (fputs("<hostname", fp) == EOF || put_attr(fp, "name", h->key.name) < 0 ||
+	     fputs(" type=\"user\"/>\n", fp) == EOF))
+		return -1;
+	if (h->ptr != NULL &&
+	    (fputs("<hostname", fp) == EOF || put_attr(fp, "name", h->ptr) < 0 ||
+	     fputs(" type=\"PTR\"/>\n", fp) == EOF))
+		return -1;
+	return fputs("</hostnames>\n", fp) == EOF ? -1 : 0;
+}
+
 static int put_host(struct xml_state *st, FILE *fp, struct xml_host *h, bool up,
 		    enum reason why)
 {
@@ -441,18 +462,20 @@ static int put_host(struct xml_state *st, FILE *fp, struct xml_host *h, bool up,
 		    (intmax_t)h->first, (intmax_t)h->last, up ? "up" : "down",
 		    reason_name(why)) < 0 ||
 	    fputs("<address", fp) == EOF || put_attr(fp, "addr", addr) < 0 ||
-	    fprintf(fp, " addrtype=\"%s\"/>\n<hostnames>\n",
+	    fprintf(fp, " addrtype=\"%s\"/>\n",
 		    h->key.addr.family == AF_INET6 ? "ipv6" : "ipv4") < 0)
 		return -1;
-	if (h->key.name != NULL &&
-	    (fputs("<hostname", fp) == EOF || put_attr(fp, "name", h->key.name) < 0 ||
-	     fputs(" type=\"user\"/>\n", fp) == EOF))
-		return -1;
-	if (h->ptr != NULL &&
-	    (fputs("<hostname", fp) == EOF || put_attr(fp, "name", h->ptr) < 0 ||
-	     fputs(" type=\"PTR\"/>\n", fp) == EOF))
-		return -1;
-	if (fputs("</hostnames>\n", fp) == EOF || put_ports(st, fp, h) < 0 || put_os(fp, h) < 0 ||
+	/* A host discovery found down, as nmap -v writes one: its status and
+	 * address, its names when it has any, nothing measured. */
+	if (!up && h->status == STATE_DOWN && !xml_host_reported(h)) {
+		if ((h->key.name != NULL || h->ptr != NULL) && put_hostnames(fp, h) < 0)
+			return -1;
+		return fputs("</host>\n", fp) == EOF ? -1 : 0;
+	}
+	/* A live host with no port to show (-sn, or --states with none of
+	 * its states) has no <ports>, as in nmap -sn. */
+	if (put_hostnames(fp, h) < 0 ||
+	    (xml_host_reported(h) && put_ports(st, fp, h) < 0) || put_os(fp, h) < 0 ||
 	    fprintf(fp, "<times srtt=\"%lld\" rttvar=\"%lld\" to=\"%llu\"/>\n"
 		    "</host>\n", srtt, rttvar,
 		    (unsigned long long)st->timeout_ms * 1000u) < 0)
@@ -465,7 +488,8 @@ struct drain {
 	FILE *fp;
 };
 
-/* One host, merged: counted, and written when it has ports to show. */
+/* One host, merged: counted, and written when it has ports to show or
+ * discovery gave it a status (nmap writes every host then, up or down). */
 static int drain_host(void *ud, struct xml_host *h)
 {
 	struct drain *d = ud;
@@ -476,7 +500,7 @@ static int drain_host(void *ud, struct xml_host *h)
 		d->st->up++;
 	else
 		d->st->down++;
-	if (!xml_host_reported(h))
+	if (!xml_host_reported(h) && h->status == STATE_COUNT)
 		return 0;
 	return put_host(d->st, d->fp, h, up, why) < 0 ? writer_failed() : 0;
 }

@@ -61,6 +61,21 @@ int port_state_parse(const char *name)
 	return -1;
 }
 
+bool result_is_host_row(const struct result *r)
+{
+	return r->state == STATE_UP || r->state == STATE_DOWN;
+}
+
+int reason_parse(const char *name)
+{
+	if (name == NULL)
+		return -1;
+	for (int i = 0; i < REASON_COUNT; i++)
+		if (strcmp(name, reason_names[i]) == 0)
+			return i;
+	return -1;
+}
+
 struct result *result_new(void)
 {
 	/* GLib allocation like the rest of the pipeline: the workers do not
@@ -231,10 +246,17 @@ void result_field_get(const struct result *r, size_t i, struct field_value *v,
 		set_str(v, r->host);
 		break;
 	case F_PORT:
-		set_int(v, r->port);
+		/* A host row has no port: empty in CSV, null in JSON. */
+		if (!result_is_host_row(r))
+			set_int(v, r->port);
+		else
+			v->kind = FIELD_NULL;
 		break;
 	case F_PROTO:
-		set_str(v, "tcp");
+		if (!result_is_host_row(r))
+			set_str(v, "tcp");
+		else
+			v->kind = FIELD_NULL;
 		break;
 	case F_STATE:
 		set_str(v, port_state_name(r->state));

@@ -113,6 +113,7 @@ static struct xml_host *host_alloc(void)
 	struct xml_host *h = g_new0(struct xml_host, 1);
 
 	h->ports = g_array_new(FALSE, FALSE, sizeof(struct xml_port));
+	h->status = STATE_COUNT;
 	return h;
 }
 
@@ -186,6 +187,13 @@ static void host_absorb(struct xml_host *dst, struct xml_host *src, size_t *npor
 	if (src->rtt.valid)
 		dst->rtt = src->rtt;
 	dst->reasons |= src->reasons;
+	/* One host row per host per scan; a later one (a resumed scan's)
+	 * stands. */
+	if (src->status != STATE_COUNT) {
+		dst->status = src->status;
+		dst->status_reason = src->status_reason;
+		dst->status_ms = src->status_ms;
+	}
 	/* The more confident verdict; the earlier one on a tie. */
 	if (src->os_family != NULL &&
 	    (dst->os_family == NULL || src->os_accuracy > dst->os_accuracy)) {
@@ -209,6 +217,12 @@ bool xml_host_up(const struct xml_host *h, enum reason *why)
 	 * discovery has it. */
 	static const enum reason down[] = { REASON_HOST_UNREACH, REASON_NET_UNREACH };
 
+	/* Discovery's verdict, when it gave one, is the host's status. */
+	if (h->status == STATE_UP || h->status == STATE_DOWN) {
+		*why = h->status_reason < REASON_COUNT ? (enum reason)h->status_reason
+						       : REASON_NO_RESPONSE;
+		return h->status == STATE_UP;
+	}
 	for (size_t i = 0; i < G_N_ELEMENTS(up); i++)
 		if (h->reasons & (1u << up[i])) {
 			*why = up[i];
@@ -277,17 +291,22 @@ static int get_text(FILE *fp, char **s, size_t *len)
 	return get_bytes(fp, *s, n);
 }
 
-/* The fixed part of a record: everything but the strings and the ports. */
+/* The fixed part of a record: everything but the strings, the ports and
+ * the hidden counts, which follow it only when has_hidden (a host known
+ * only by its host row, the JSON hosts block's, has none: its record stays
+ * some 100 bytes). */
 struct fixed {
 	struct pl_addr addr;
 	int64_t first, last;
 	uint64_t srtt_us, rttvar_us;
 	uint32_t reasons, nports;
-	uint32_t hidden[STATE_COUNT][REASON_COUNT + 1];
+	uint8_t has_hidden;
 	uint8_t collapsed[STATE_COUNT];
 	uint8_t timed;
 	uint32_t os_accuracy;
 	uint16_t os_port;
+	uint8_t status, status_reason;
+	double status_ms;
 };
 
 static int write_host(FILE *fp, const struct xml_host *h)
@@ -303,13 +322,19 @@ static int write_host(FILE *fp, const struct xml_host *h)
 	f.rttvar_us = h->rtt.rttvar_us;
 	f.reasons = h->reasons;
 	f.nports = ports->len;
-	memcpy(f.hidden, h->hidden, sizeof f.hidden);
+	for (int st = 0; st < STATE_COUNT; st++)
+		for (int r = 0; r <= REASON_COUNT; r++)
+			f.has_hidden |= h->hidden[st][r] != 0;
 	for (int s = 0; s < STATE_COUNT; s++)
 		f.collapsed[s] = h->collapsed[s];
 	f.timed = h->rtt.valid;
 	f.os_accuracy = h->os_accuracy;
 	f.os_port = h->os_port;
+	f.status = h->status;
+	f.status_reason = h->status_reason;
+	f.status_ms = h->status_ms;
 	if (put_bytes(fp, &f, sizeof f) < 0 ||
+	    (f.has_hidden && put_bytes(fp, h->hidden, sizeof h->hidden) < 0) ||
 	    put_text(fp, h->key.name, h->key.name != NULL ? strlen(h->key.name) : 0) < 0 ||
 	    put_text(fp, h->ptr, h->ptr != NULL ? strlen(h->ptr) : 0) < 0 ||
 	    put_text(fp, h->os_family, h->os_family != NULL ? strlen(h->os_family) : 0) < 0 ||
@@ -374,12 +399,18 @@ static int read_host(FILE *fp, struct xml_host **out)
 	h->rtt.srtt_us = f.srtt_us;
 	h->rtt.rttvar_us = f.rttvar_us;
 	h->reasons = f.reasons;
-	memcpy(h->hidden, f.hidden, sizeof f.hidden);
+	if (f.has_hidden && get_bytes(fp, h->hidden, sizeof h->hidden) < 0) {
+		host_free(h);
+		return -1;
+	}
 	for (int s = 0; s < STATE_COUNT; s++)
 		h->collapsed[s] = f.collapsed[s] != 0;
 	h->rtt.valid = f.timed != 0;
 	h->os_accuracy = f.os_accuracy;
 	h->os_port = f.os_port;
+	h->status = f.status;
+	h->status_reason = f.status_reason;
+	h->status_ms = f.status_ms;
 	if (get_text(fp, &name, NULL) < 0 || (h->key.name = name, get_text(fp, &h->ptr, NULL)) < 0 ||
 	    get_text(fp, &h->os_family, NULL) < 0 || get_text(fp, &h->os_reason, NULL) < 0 ||
 	    read_ports(fp, h, f.nports) < 0) {
@@ -551,10 +582,14 @@ struct xml_hosts *xml_hosts_new(size_t max_hosts, size_t max_ports)
 {
 	struct xml_hosts *xh = g_new0(struct xml_hosts, 1);
 
-	if (max_hosts == 0)
-		max_hosts = test_max_hosts != 0 ? test_max_hosts : XML_MAX_HOSTS;
-	if (max_ports == 0)
-		max_ports = test_max_ports != 0 ? test_max_ports : XML_MAX_PORTS;
+	if (test_max_hosts != 0)
+		max_hosts = test_max_hosts;
+	else if (max_hosts == 0)
+		max_hosts = XML_MAX_HOSTS;
+	if (test_max_ports != 0)
+		max_ports = test_max_ports;
+	else if (max_ports == 0)
+		max_ports = XML_MAX_PORTS;
 	xh->max_hosts = max_hosts;
 	xh->max_ports = max_ports;
 	xh->hosts = g_hash_table_new_full(host_key_hash, host_key_equal, NULL, host_free);
@@ -597,6 +632,19 @@ int xml_hosts_add(struct xml_hosts *xh, const struct result *r, bool shown,
 		g_hash_table_insert(xh->hosts, &h->key, h);
 	}
 	h->last = now;
+	if (result_is_host_row(r)) {
+		/* Discovery's verdict: the host's status, no port. Its RTT is
+		 * a round trip like any other (nmap's <times> for -sn). */
+		h->status = (uint8_t)state;
+		h->status_reason = (uint8_t)reason;
+		h->status_ms = r->latency_ms;
+		if (state == STATE_UP && r->latency_ms > 0)
+			host_time(h, r->latency_ms);
+		if (h->ptr == NULL && r->ptr != NULL && r->ptr[0] != '\0')
+			h->ptr = g_strdup(r->ptr);
+		svc_free(svc);
+		return rc;
+	}
 	if (state == STATE_OPEN || state == STATE_CLOSED)
 		host_time(h, r->latency_ms);
 	if (reason < REASON_COUNT)

@@ -12,7 +12,11 @@
  *    reads back from that writer's output, and written again gives the
  *    same text: what portolan writes, merge reads, whatever the input was;
  *  - a manifest read has a 1-based index within its count, a 32-digit
- *    scan_id and a format. */
+ *    scan_id and a format;
+ *  - a JSON document's "hosts" block (rows_read_hosts) reads or fails with
+ *    one line naming the input, each entry a host row (up or down); the
+ *    JSON writer's own document, host rows among its rows or not, always
+ *    reads back, with no more hosts than rows. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -121,8 +125,45 @@ static char *read_into(const char *data, size_t size, enum row_format fmt,
 	return s.buf;
 }
 
+static bool count_host(void *ud, const struct result *r)
+{
+	if (r->state != STATE_UP && r->state != STATE_DOWN)
+		fail("a hosts block entry that is not a host row", NULL);
+	(*(size_t *)ud)++;
+	return true;
+}
+
+/* The hosts block of a JSON document: 0 and *hosts, or -1 (and *err). */
+static int read_hosts(const char *data, size_t size, size_t *hosts, GError **err)
+{
+	FILE *in = fmemopen((void *)data, size, "r");
+	int rc;
+
+	*hosts = 0;
+	if (in == NULL)
+		return 0;
+	rc = rows_read_hosts(in, NAME, count_host, hosts, err);
+	fclose(in);
+	if (rc == 1)
+		fail("the hosts read stopped though every callback went on", NULL);
+	return rc;
+}
+
+static void hosts_case(const char *data, size_t size)
+{
+	GError *err = NULL;
+	size_t n;
+
+	if (read_hosts(data, size, &n, &err) != 0) {
+		check_error(err, NAME);
+		g_clear_error(&err);
+	}
+}
+
 static void rows_case(const char *data, size_t size, enum row_format fmt)
 {
+	if (fmt == ROW_JSON)
+		hosts_case(data, size);
 	for (size_t i = 0; i < G_N_ELEMENTS(formats); i++) {
 		GError *err = NULL;
 		size_t n1, n2, n3;
@@ -144,6 +185,15 @@ static void rows_case(const char *data, size_t size, enum row_format fmt)
 			fail("rows lost or gained reading back", formats[i].w->name);
 		if (strcmp(second, third) != 0)
 			fail("rows read back write differently", formats[i].w->name);
+		if (formats[i].fmt == ROW_JSON) {
+			size_t hosts;
+
+			if (read_hosts(first, strlen(first), &hosts, &err) != 0)
+				fail("the JSON writer's hosts block does not read back",
+				     err ? err->message : NULL);
+			if (hosts > n1)
+				fail("more hosts in the block than rows", NULL);
+		}
 		free(first);
 		free(second);
 		free(third);

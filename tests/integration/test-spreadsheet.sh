@@ -11,7 +11,9 @@
 # neutralised a formula, no cell anywhere a formula, port/latency_ms/
 # attempts numbers. A negative control imports the same file with the
 # markers removed and requires LibreOffice to make formulas of it, so the
-# test is known to be able to fail on this LibreOffice.
+# test is known to be able to fail on this LibreOffice. Host rows (host
+# discovery's, no port, no proto) written through a merge into a second CSV
+# import with the port cell empty, hostile names marked, no formula.
 #
 # Needs python3 and soffice (Debian: libreoffice-calc-nogui; SOFFICE=path
 # overrides). A missing soffice is a failure, not a skip: CI installs it
@@ -63,7 +65,9 @@ trap 'exit 143' TERM
 # runs in its own session and is killed by its process group if it hangs.
 python3 - "$PORTOLAN" "$SOFFICE" "$PROBES" "$tmp" <<'EOF'
 import csv
+import hashlib
 import io
+import json
 import os
 import re
 import signal
@@ -364,7 +368,40 @@ try:
     marked = sum(v.startswith("'") for _, _, want in PLANTED for v in want.values())
     check("negative control: the %d markers removed from a copy" % marked, nsub == marked, nsub)
 
-    # 3. LibreOffice imports both files (one soffice run) and writes .fods.
+    # 2b. Host rows (host discovery's: no port, no proto). Discovery is not
+    # driven here: a one-shard scan's JSON gets two host rows with hostile
+    # names in its results (its manifest renewed), and `portolan merge`
+    # writes them to hosts.csv through the CSV writer.
+    hosts_csv = os.path.join(TMP, "hosts.csv")
+    hs_json = os.path.join(TMP, "hs.json")
+    p = subprocess.run([PORTOLAN, "-q", "-p", str(servers[0].port), "--shard", "1/1",
+                        "--seed", "1", "-o", hs_json, "127.0.0.1"],
+                       cwd=TMP, env=env, capture_output=True, timeout=120)
+    doc = json.load(open(hs_json))
+    doc["results"] += [
+        {"ip": "127.0.0.2", "host": "=1+1", "port": None, "proto": None, "state": "up",
+         "reason": "echo-reply", "latency_ms": 0.5, "attempts": 1},
+        {"ip": "127.0.0.3", "host": "@SUM(1)", "port": None, "proto": None, "state": "down",
+         "reason": "no-response", "latency_ms": 0, "attempts": 2}]
+    data = json.dumps(doc).encode()
+    with open(hs_json, "wb") as f:
+        f.write(data)
+    with open(hs_json + ".shard.json") as f:
+        man = json.load(f)
+    man["output"].update(size=len(data), sha256=hashlib.sha256(data).hexdigest())
+    with open(hs_json + ".shard.json", "w") as f:
+        json.dump(man, f)
+    p2 = subprocess.run([PORTOLAN, "merge", "-q", hs_json, "-o", hosts_csv],
+                        cwd=TMP, env=env, capture_output=True, timeout=120)
+    check("host rows: a scan and a merge write hosts.csv",
+          p.returncode == 0 and p2.returncode == 0 and os.path.exists(hosts_csv),
+          (p.stderr + p2.stderr).decode("utf-8", "replace"))
+    htext = open(hosts_csv, "rb").read().decode("utf-8") if os.path.exists(hosts_csv) else ""
+    check("host rows: csv rows with an empty port and proto, the names marked",
+          "127.0.0.2,\"'=1+1\",,,up,echo-reply,0.500,1," in htext and
+          "127.0.0.3,\"'@SUM(1)\",,,down,no-response,0.000,2," in htext, htext)
+
+    # 3. LibreOffice imports the files (one soffice run) and writes .fods.
     outdir = os.path.join(TMP, "fods")
     profile = os.path.join(TMP, "lo-profile")
     lo_env = dict(env, HOME=TMP)
@@ -372,7 +409,7 @@ try:
     lo = subprocess.Popen([SOFFICE, "--headless", "--norestore", "--nologo", "--nolockcheck",
                            "-env:UserInstallation=file://" + profile,
                            "--infilter=" + CSV_FILTER, "--convert-to", "fods",
-                           "--outdir", outdir, scan_csv, neg_csv],
+                           "--outdir", outdir, scan_csv, neg_csv, hosts_csv],
                           cwd=TMP, env=lo_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           start_new_session=True)
     try:
@@ -457,6 +494,23 @@ try:
         check("sheet: %s shows %s" % (name, ", ".join("%s=%r" % kv for kv in want.items())),
               got == want and all(t == "string" for t in types.values()),
               "shows %r, types %r" % (got, types))
+
+    # 4b. The host rows in the sheet: 27 cells, the port empty (no 0 in
+    # it), the names text with their marker, no formula.
+    hrows, hcols = read_fods(os.path.join(outdir, "hosts.fods"))
+    hosts = {r[0]["text"]: dict(zip(COLUMNS, r)) for r in hrows[1:]
+             if len(r) == NCOL and r[4]["text"] in ("up", "down")}
+    check("host rows: sheet: %d columns, no cell a formula" % NCOL,
+          hcols == NCOL and not formula_cells(hrows), formula_cells(hrows))
+    check("host rows: sheet: the port and proto cells are empty",
+          sorted(hosts) == ["127.0.0.2", "127.0.0.3"] and
+          all(h["port"]["type"] is None and h["port"]["text"] == "" and
+              h["proto"]["text"] == "" for h in hosts.values()),
+          {k: (v["port"], v["proto"]) for k, v in hosts.items()})
+    check("host rows: sheet: the names show as text with the marker",
+          [(h["host"]["type"], h["host"]["text"]) for _, h in sorted(hosts.items())] ==
+          [("string", "'=1+1"), ("string", "'@SUM(1)")],
+          {k: v["host"] for k, v in hosts.items()})
 
     # 5. The negative control: unmarked, LibreOffice does evaluate them, and
     # the no-formula check above would have failed.

@@ -248,5 +248,41 @@ else
 	not_ok "args does not hold the command line as given" "$tmp/out"
 fi
 
+# 7. Host discovery's host rows, as nmap writes hosts with -v / -sn: a
+# down host as status and address only, a live host's status reason from
+# its host row, runstats from them. Discovery is not driven here: a real
+# one-shard scan (--states open: no port rows, every port closed) gets a
+# hosts block and up/down counts written into its JSON (and its manifest
+# renewed), and `portolan merge` writes it as XML through the writers.
+"$PORTOLAN" -p "$closed" -q --shard 1/1 --seed 7 -o "$tmp/h.json" 127.0.0.1-3 >"$tmp/out" 2>&1
+python3 - "$tmp/h.json" >>"$tmp/out" 2>&1 <<'EOF3'
+import hashlib, json, os, sys
+path = sys.argv[1]
+doc = json.load(open(path))
+doc["hosts"] = [
+    {"ip": "127.0.0.1", "host": None, "state": "up", "reason": "echo-reply", "latency_ms": 0.1},
+    {"ip": "127.0.0.2", "host": None, "state": "up", "reason": "syn-ack", "latency_ms": 0.2},
+    {"ip": "127.0.0.3", "host": None, "state": "down", "reason": "no-response", "latency_ms": 0},
+]
+doc["summary"]["up"], doc["summary"]["down"] = 2, 1
+data = json.dumps(doc).encode() + b"\n"
+open(path, "wb").write(data)
+m = json.load(open(path + ".shard.json"))
+m["output"]["size"], m["output"]["sha256"] = len(data), hashlib.sha256(data).hexdigest()
+m["summary"] = doc["summary"]
+json.dump(m, open(path + ".shard.json", "w"))
+EOF3
+"$PORTOLAN" merge "$tmp/h.json" -q -o "$tmp/h.xml" >>"$tmp/out" 2>&1
+check "host rows: h.xml is valid against nmap.dtd" xmllint --noout --dtdvalid "$DTD" "$tmp/h.xml"
+check "host rows: a down host is status and address only" \
+	bash -c 'tr -d "\n" <"$1" | grep -Eq "<host starttime=\"[0-9]+\" endtime=\"[0-9]+\"><status state=\"down\" reason=\"no-response\" reason_ttl=\"0\"/><address addr=\"127.0.0.3\" addrtype=\"ipv4\"/></host>"' \
+	_ "$tmp/h.xml"
+check "host rows: a live host's reason is its host row's (echo-reply)" \
+	bash -c 'tr -d "\n" <"$1" | grep -Eq "<status state=\"up\" reason=\"echo-reply\" reason_ttl=\"0\"/><address addr=\"127.0.0.1\""' \
+	_ "$tmp/h.xml"
+check "host rows: runstats counts 2 up, 1 down" grep -q '<hosts up="2" down="1" total="3"/>' "$tmp/h.xml"
+check "host rows: nmap.xsl renders h.xml" xsltproc -o "$tmp/h.html" "$XSL" "$tmp/h.xml"
+check "host rows: ndiff reads h.xml" ndiff "$tmp/h.xml" "$tmp/h.xml"
+
 echo "xml: $pass passed, $fail failed"
 [ $fail -eq 0 ]

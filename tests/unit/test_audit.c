@@ -161,7 +161,7 @@ static void test_parse_errors_collected(void **state)
 		"p.cfg:3: policy: group name 'a' used twice\n"
 		"p.cfg:3: policy group 'a': invalid target '10.0.0.0/33': prefix length out of range\n"
 		"p.cfg:3: policy group 'a': unknown setting 'colour' (expected name, targets, allow, "
-		"require or services)\n"
+		"require, require-up or services)\n"
 		"p.cfg:4: policy: group 3 has no name\n"
 		"p.cfg:5: policy group '#3': 'services': port 22 expects nothing (give service, product or "
 		"version)\n"
@@ -507,7 +507,7 @@ static void test_findings_json_and_jsonl(void **state)
 		" \"summary\":{\"unexpected-open\":1,\"required-not-open\":0,\"unexpected-service\":0,"
 		"\"newly-open\":0,\"newly-closed\":0,\"newly-filtered\":0,\"changed-service\":0,"
 		"\"changed-product\":1,\"changed-version\":0,\"target-not-scanned\":0,"
-		"\"total\":2}}\n");
+		"\"host-down\":0,\"newly-up\":0,\"newly-down\":0,\"total\":2}}\n");
 	g_free(text);
 	findings_free(f);
 

@@ -35,7 +35,8 @@ static void write_state(const char *path, const struct resume_window *w, uint64_
 {
 	struct settings s;
 	struct metrics_snapshot counts = { .probes = 10, .attempts = 11, .self_connects = 7,
-					   .elapsed_s = 1.5 };
+					   .elapsed_s = 1.5,
+					   .state = { [STATE_UP] = 3, [STATE_DOWN] = 250 } };
 	struct progress *pr = progress_new(low, done, ndone);
 	GError *err = NULL;
 
@@ -71,6 +72,9 @@ static void test_without_windows_unchanged(void **state)
 	assert_int_equal(rs.counts.probes, 10);
 	/* Self-connects are counted apart from retries, across a resume too. */
 	assert_int_equal(rs.counts.self_connects, 7);
+	/* Hosts up and down (host rows) survive a resume. */
+	assert_int_equal(rs.counts.state[STATE_UP], 3);
+	assert_int_equal(rs.counts.state[STATE_DOWN], 250);
 	resume_state_clear(&rs);
 	unlink(path);
 	g_free(path);
@@ -183,6 +187,28 @@ static void test_damaged_done_and_counts(void **state)
 	resume_state_clear(&rs);
 	g_free(fixed);
 	g_free(text);
+
+	/* A file from before host discovery (no up, no down) reads as none. */
+	write_state(path, &w, 0, NULL, 0);
+	text = file_text(path);
+	assert_non_null(strstr(text, "up = 3L;"));
+	parts = g_strsplit(text, "up = 3L;", 2);
+	fixed = g_strconcat(parts[0], parts[1], NULL);
+	g_strfreev(parts);
+	g_free(text);
+	parts = g_strsplit(fixed, "down = 250L;", 2);
+	assert_non_null(parts[1]);
+	g_free(fixed);
+	fixed = g_strconcat(parts[0], parts[1], NULL);
+	g_strfreev(parts);
+	assert_true(g_file_set_contents(path, fixed, -1, NULL));
+	if (resume_read(path, &rs, &err) != 0)
+		fail_msg("no up or down: %s", err->message);
+	assert_int_equal(rs.counts.state[STATE_UP], 0);
+	assert_int_equal(rs.counts.state[STATE_DOWN], 0);
+	assert_int_equal(rs.counts.attempts, 11);
+	resume_state_clear(&rs);
+	g_free(fixed);
 	unlink(path);
 	g_free(path);
 }
