@@ -50,7 +50,7 @@ add_reject ip6tables 2001:db8:1::240:1 icmp6-addr-unreachable filtered,host-unre
 add_reject ip6tables 2001:db8:1::241:1 icmp6-port-unreachable closed,conn-refused
 
 out=$LT_WORK/icmp.csv
-if scan "$out" -p 80,443 --states all -t 8 "${targets[@]}"; then
+if scan "$out" -Pn -p 80,443 --states all -t 8 "${targets[@]}"; then
 	csv_cols "$out" ip,port,state,reason,attempts >"$LT_WORK/actual"
 	expect_same "$LT_WORK/expected" "$LT_WORK/actual" "REJECTed ports: state, reason, attempts"
 	expect_summary "$out"
