@@ -14,7 +14,7 @@
  *   open, detection ran, the group expects a service, product or version on
  *   the port and the detected one does not match -> unexpected-service
  *   a host row (host discovery) saying down, the group has require-up
- *                                              -> host-down
+ *   or requires ports open                     -> host-down
  * A host discovery did not reach at all gives no host row and no
  * host-down: a target that left no host is target-not-scanned.
  * Each (host, port) of the task space yields exactly one result, and only

@@ -29,6 +29,13 @@ struct collector *collector_start(const struct scan_plan *plan, struct outputs *
 			      const struct scan_meta *meta,
 			      void (*on_fail)(void *ud), void *ud, GError **err);
 
+/* A host row to record just before res (same seq: host discovery's up row
+ * with its host's first port), or NULL. Called on the results thread. */
+typedef struct result *collector_host_row_fn(void *ud, const struct result *res);
+
+/* From the next result on, fn is asked for each result's host row. */
+void collector_set_host_rows(struct collector *r, collector_host_row_fn *fn, void *ud);
+
 /* Rows written from now on make way for the progress line sl (NULL:
  * none): see statusline_row_begin. sl must outlive collector_join. */
 void collector_set_statusline(struct collector *r, struct statusline *sl);

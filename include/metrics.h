@@ -26,6 +26,9 @@ struct metrics {
 	_Atomic uint64_t detecting;
 	_Atomic int64_t detect_until_ms;   /* CLOCK_MONOTONIC: the latest bound of any begun */
 	_Atomic uint64_t self_connects;    /* loopback self-connects tried again (not attempts) */
+	/* Positions done without a port result: host discovery's down hosts
+	 * and -sn's host rows (the progress line counts them as done). */
+	_Atomic uint64_t skipped;
 	struct packet_counts {             /* a packet method's (SYN): all 0 for connect */
 		_Atomic uint64_t sent, received, retransmitted, rejected, dropped;
 	} packets;

@@ -18,6 +18,7 @@
 #include "targets.h"
 #include "targetwin.h"
 
+struct disco_use;
 struct privdrop;
 struct scan_method;
 
@@ -46,6 +47,14 @@ struct scan_plan {
 	 * (privdrop.h); NULL for a method that needs no privileges, or a dry
 	 * run. */
 	struct privdrop *privdrop;
+	/* Host discovery (discovery.h): on unless -Pn, or the whole scan is
+	 * a single address and not -sn. */
+	bool discovery;
+	bool discovery_only;         /* -sn: host rows, no port scan */
+	struct disco_use *disco_uses;  /* discovery.probes, resolved (owned) */
+	size_t ndisco_uses;
+	unsigned disco_timeout_ms;   /* initial and largest per-attempt timeout */
+	unsigned disco_retries;
 	uint64_t seed;               /* 0: index order */
 	bool seed_derived;           /* a shard without --seed: from the scan's definition */
 	uint64_t shard, nshards;     /* 0-based share of nshards */

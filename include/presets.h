@@ -19,6 +19,8 @@ struct preset {
 	unsigned max_timeout_ms;      /* ceiling of the adaptive timeout */
 	unsigned retries;             /* extra attempts after a timeout */
 	uint64_t max_rate;            /* probes per second; 0 = unlimited */
+	unsigned discovery_timeout_ms; /* host discovery's wait for an answer (the cap) */
+	unsigned discovery_retries;   /* host discovery's extra attempts */
 };
 
 /* The preset used when none is named. */

@@ -9,4 +9,8 @@
  * 1024. */
 unsigned rlimits_fit_threads(unsigned wanted, unsigned reserve);
 
+/* The descriptor limit in force (after rlimits_fit_threads raised it),
+ * capped at a sane ceiling. */
+unsigned rlimits_nofile(void);
+
 #endif

@@ -15,7 +15,8 @@
  * exit code; on a failure (exit 3) *err says why. */
 int scan_run(struct scan_plan *plan, GError **err);
 
-/* --dry-run: prints each task as "address port" on stdout, in scan order,
+/* --dry-run: prints each task as "address port" on stdout (-sn: "address",
+ * a line per host), in scan order,
  * window after window. Returns the exit code; on a window that cannot be
  * read (exit 2) *err says why. */
 int scan_dry_run(struct scan_plan *plan, GError **err);

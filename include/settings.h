@@ -40,6 +40,13 @@ struct settings {
 	char *user;               /* who a privileged scan run as root becomes */
 	int64_t seed;             /* scan order; 0 picks one (recorded for resume) */
 	bool sequential;          /* no permutation: index order */
+	bool no_discovery;        /* -Pn: every host up, no discovery */
+	bool discovery_only;      /* -sn: host rows only */
+	GPtrArray *discovery_probes;  /* char *: "name" or "name:PORTS" items (a
+				       * bare port continues the item before) */
+	char *discovery_ports;    /* tcp-connect's ports */
+	int64_t discovery_timeout_ms;
+	int64_t discovery_retries;
 	char *shard;              /* "i/N", 1-based, or NULL ("auto" is resolved by
 				   * settings_load) */
 	int64_t shard_count;      /* for --shard auto where the scheduler has no count; 0: none */

@@ -6,7 +6,8 @@
 
 _portolan_long_opts='--config --ports --targets-file --exclude --exclude-file
 --output --format --states --threads --timeout --min-timeout --max-timeout
---max-rate --capture-buffer --user --timing --seed --sequential --shard --shard-count --retries --method --family --ipv4
+--max-rate --no-discovery --discovery-only --discovery-probes --discovery-ports
+--discovery-timeout --discovery-retries --capture-buffer --user --timing --seed --sequential --shard --shard-count --retries --method --family --ipv4
 --ipv6 --reverse-dns --reverse-dns-timeout --service-detection --probes-dir
 --detect-timeout --banner-wait --max-hosts --target-window --resume
 --resume-file --dry-run
@@ -14,7 +15,7 @@ _portolan_long_opts='--config --ports --targets-file --exclude --exclude-file
 --exclude-ports --top-ports --open --no-reverse-dns --max-retries --excludefile'
 
 _portolan_short_opts='-c -p -i -o -f -t -T -4 -6 -R -s -v -q -h -V -n -F
--oX -oJ -oN -oA -iL -sV -sT -sS -Pn -p-'
+-oX -oJ -oN -oA -iL -sV -sT -sS -Pn -P0 -sn -PE -PP -PR -PS -PA -p-'
 
 # Completes file names (or, with -d, directories) matching $1.
 _portolan_files()
@@ -132,6 +133,10 @@ _portolan()
 		COMPREPLY=($(compgen -W 'any 4 6' -- "$cur"))
 		return 0
 		;;
+	--discovery-probes)
+		COMPREPLY=($(compgen -W 'tcp-connect icmp-echo icmp-timestamp tcp-syn tcp-ack arp nd' -- "$cur"))
+		return 0
+		;;
 	--shard)
 		# I/N is a number pair; auto is the one word.
 		COMPREPLY=($(compgen -W 'auto' -- "$cur"))
@@ -140,7 +145,8 @@ _portolan()
 	-p | --ports | --exclude | -t | --threads | --timeout | --min-timeout | \
 		--max-timeout | --max-rate | --capture-buffer | --seed | --shard-count | --retries | \
 		--reverse-dns-timeout | --detect-timeout | --banner-wait | --max-hosts | \
-		--target-window | --exclude-ports | --top-ports | --max-retries)
+		--target-window | --exclude-ports | --top-ports | --max-retries | \
+		--discovery-ports | --discovery-timeout | --discovery-retries)
 		# A number, a port list or a target list: nothing to offer.
 		return 0
 		;;

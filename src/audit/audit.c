@@ -602,7 +602,11 @@ void audit_check(const struct audit_policy *p, const struct baseline *b, bool de
 		f.port = 0;
 		snprintf(found, sizeof found, "%s (%s)", port_state_name(r->state),
 			 reason_name(r->reason));
-		if (g != NULL && g->require_up && r->state == STATE_DOWN) {
+		/* Ports required open need their host up: a -Pn scan would
+		 * have found them not open, a discovering one must not
+		 * find nothing. */
+		if (g != NULL && (g->require_up || g->require.count > 0) &&
+		    r->state == STATE_DOWN) {
 			f.kind = FINDING_HOST_DOWN;
 			f.expected = "up";
 			f.found = found;

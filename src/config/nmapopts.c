@@ -77,8 +77,8 @@ static const struct {
 	{ "allports", "not needed: -s probes whatever port it finds open" },
 	{ "defeat-rst-ratelimit", "not supported" },
 	{ "defeat-icmp-ratelimit", "not supported" },
-	{ "disable-arp-ping", "not needed: there is no host discovery" },
-	{ "discovery-ignore-rst", "not needed: there is no host discovery" },
+	{ "disable-arp-ping", "use --discovery-probes without arp" },
+	{ "discovery-ignore-rst", "not supported: a reset proves a host up" },
 };
 
 /* nmap's long options that ask for what portolan always does. */
@@ -152,8 +152,7 @@ static const char *scan_type_why(char c)
 	switch (c) {
 	case 'U': return "UDP scan is not supported yet: portolan scans TCP only";
 	case 'n':
-	case 'P': return "ping scan is not supported: there is no host discovery; "
-			 "--dry-run lists the tasks without sending anything";
+	case 'P': return "write -sn alone (host discovery only)";
 	case 'L': return "list scan is not supported: --dry-run lists the tasks "
 			 "(address and port) without sending anything";
 	case 'C': return "NSE scripts are not supported: -s (-sV) identifies services";
@@ -176,6 +175,11 @@ static int scan_types(const char *tok, GPtrArray *out, GError **err)
 	bool version = false;
 	char method = 0;
 
+	/* nmap's ping scan, and its older spelling. */
+	if (strcmp(tok, "-sn") == 0 || strcmp(tok, "-sP") == 0) {
+		g_ptr_array_add(out, g_strdup("--discovery-only"));
+		return 1;
+	}
 	for (const char *c = tok + 2; *c != '\0'; c++) {
 		if (*c == 'V')
 			version = true;
@@ -190,6 +194,36 @@ static int scan_types(const char *tok, GPtrArray *out, GError **err)
 		g_ptr_array_add(out, g_strdup(method == 'S' ? "--method=syn" : "--method=connect"));
 	if (version)
 		g_ptr_array_add(out, g_strdup("-s"));
+	return 1;
+}
+
+/* -P<x>: nmap's discovery probes, each one entry of --discovery-probes
+ * (repeated, they add up): -PE, -PP, -PR, -PS[PORTS], -PA[PORTS]. */
+static int ping_rule(const char *tok, GPtrArray *out, GError **err)
+{
+	const char *name = NULL, *ports = tok + 3;
+
+	switch (tok[2]) {
+	case 'E': name = "icmp-echo"; break;
+	case 'P': name = "icmp-timestamp"; break;
+	case 'R': name = "arp"; break;
+	case 'S': name = "tcp-syn"; break;
+	case 'A': name = "tcp-ack"; break;
+	case 'U': return refuse(err, tok, "UDP discovery is not supported");
+	case 'Y': return refuse(err, tok, "SCTP discovery is not supported");
+	case 'O': return refuse(err, tok, "IP protocol ping is not supported");
+	case 'M': return refuse(err, tok, "ICMP netmask ping is not supported");
+	default:
+		return refuse(err, tok, "the discovery probes are -PE, -PP, -PS, -PA and -PR "
+			      "(--discovery-probes)");
+	}
+	if (*ports != '\0' && tok[2] != 'S' && tok[2] != 'A')
+		return refuse(err, tok, "only -PS and -PA take ports");
+	if (*ports != '\0' && !g_ascii_isdigit(*ports))
+		return refuse(err, tok, "write the ports attached: -PS22,80");
+	g_ptr_array_add(out, *ports != '\0' ?
+			g_strdup_printf("--discovery-probes=%s:%s", name, ports) :
+			g_strdup_printf("--discovery-probes=%s", name));
 	return 1;
 }
 
@@ -236,15 +270,17 @@ static int short_rule(const char *tok, GPtrArray *out, bool *takes_next, GError 
 			      "argument (-iL FILE); for a targets file named like the rest write -i FILE");
 	if (a == 'i' && b == 'R')
 		return refuse(err, tok, "random targets are not supported: name the targets");
-	if (strcmp(tok, "-Pn") == 0 || strcmp(tok, "-P0") == 0)
-		return 1;               /* every host is treated as up anyway */
+	if (strcmp(tok, "-Pn") == 0 || strcmp(tok, "-P0") == 0) {
+		g_ptr_array_add(out, g_strdup("--no-discovery"));
+		return 1;
+	}
+	if (a == 'P')
+		return ping_rule(tok, out, err);
 	if (strcmp(tok, "-F") == 0) {
 		g_ptr_array_add(out, g_strdup("--top-ports=100"));
 		return 1;
 	}
 	switch (a) {
-	case 'P': return refuse(err, tok, "host discovery is not supported yet: every host "
-				"is treated as up, as with -Pn");
 	case 'F': return refuse(err, tok, "write -F apart from other options");
 	case 'O': return refuse(err, tok, "OS detection is not supported");
 	case 'A': return refuse(err, tok, "OS detection, scripts and traceroute are not "

@@ -5,10 +5,13 @@
 #include <pwd.h>
 #include <string.h>
 #include <unistd.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include "errors.h"
 #include "fileid.h"
 #include "manifest.h"
+#include "discovery.h"
 #include "method.h"
 #include "privdrop.h"
 #include "specfile.h"
@@ -242,6 +245,9 @@ static char *fingerprint(const struct scan_plan *p)
 		target_set_digest(p->targets, sum);
 	g_checksum_update(sum, (const guchar *)p->ports.ports,
 			  (gssize)(p->ports.count * sizeof(p->ports.ports[0])));
+	/* -sn has a task space of its own: a position per host. */
+	if (p->discovery_only)
+		g_checksum_update(sum, (const guchar *)"discovery-only", 14);
 	{
 		uint64_t order[3] = { p->seed, p->shard, p->nshards };
 
@@ -607,8 +613,11 @@ static int copy_settings(struct scan_plan *p, const struct settings *s, GError *
 static int build_states(struct scan_plan *p, const struct settings *s, GError **err)
 {
 	GString *st;
+	/* -sn writes host rows only: unless told otherwise, the live hosts,
+	 * as nmap lists them. */
+	const char *states = s->discovery_only && !settings_given(s, "states") ? "up" : s->states;
 
-	if (settings_states_mask(s->states, &p->states_mask, err) != 0)
+	if (settings_states_mask(states, &p->states_mask, err) != 0)
 		return -1;
 	st = g_string_new(NULL);
 	for (int i = 0; i < STATE_COUNT; i++)
@@ -770,8 +779,13 @@ static char *sudo_user(const struct settings *s)
 static int build_privdrop(struct scan_plan *p, const struct settings *s, GError **err)
 {
 	char *invoker;
+	bool raw = false;
 
-	if (!(p->method->caps & METHOD_CAP_PRIVILEGED) || p->dry_run)
+	/* Raw discovery probers open their sockets before the pool drops
+	 * privileges, whatever the scan method. */
+	for (size_t i = 0; p->discovery && i < p->ndisco_uses; i++)
+		raw = raw || p->disco_uses[i].prober->privileged;
+	if ((!(p->method->caps & METHOD_CAP_PRIVILEGED) && !raw) || p->dry_run)
 		return 0;
 	invoker = geteuid() == 0 ? sudo_user(s) : NULL;
 	p->privdrop = privdrop_for(invoker != NULL ? invoker : s->user, geteuid() == 0, err);
@@ -786,12 +800,204 @@ static int build_privdrop(struct scan_plan *p, const struct settings *s, GError 
 	return check_dropped_paths(p, s, err);
 }
 
+/* Whether raw sockets can be opened here: root, or CAP_NET_RAW. */
+static bool raw_allowed(void)
+{
+#ifdef SOCK_RAW
+	int fd = socket(AF_INET, SOCK_RAW, IPPROTO_ICMP);
+
+	if (fd != -1) {
+		close(fd);
+		return true;
+	}
+#endif
+	return false;
+}
+
+/* The defaults: nmap's with privileges (those the prober table has), else
+ * the unprivileged two. */
+static const char *const privileged_defaults[] = {
+	"arp", "nd", "icmp-echo", "icmp-timestamp", "tcp-syn:443", "tcp-ack:80", NULL
+};
+static const char *const plain_defaults[] = { "tcp-connect", "icmp-echo", NULL };
+
+static const char *prober_names(GString *out)
+{
+	for (size_t i = 0; disco_prober_at(i) != NULL; i++) {
+		const struct disco_prober *pr = disco_prober_at(i);
+
+		if (strstr(out->str, pr->name) == NULL)
+			g_string_append_printf(out, "%s%s", out->len ? ", " : "", pr->name);
+	}
+	return out->str;
+}
+
+/* The ports a TCP prober tries without a list of its own. */
+static const char *default_ports(const struct settings *s, const char *name)
+{
+	if (strcmp(name, "tcp-connect") == 0)
+		return s->discovery_ports;
+	if (strcmp(name, "tcp-syn") == 0)
+		return "443";
+	if (strcmp(name, "tcp-ack") == 0)
+		return "80";
+	return NULL;
+}
+
+/* One entry, "name" or "name:PORTS", into a use. quiet: a default entry
+ * whose prober is missing or not allowed is left out (false, no error). */
+static int add_use(struct scan_plan *p, const struct settings *s, GArray *uses,
+		   const char *entry, bool privileged, bool quiet, GError **err)
+{
+	const char *colon = strchr(entry, ':');
+	char *name = colon ? g_strndup(entry, (size_t)(colon - entry)) : g_strdup(entry);
+	const char *ports = colon ? colon + 1 : NULL;
+	struct disco_use u = { .prober = disco_prober_find(name, privileged), .optional = quiet };
+	int rc = -1;
+
+	if (u.prober == NULL || (quiet && privileged && !u.prober->privileged)) {
+		GString *known = g_string_new(NULL);
+
+		if (quiet) {
+			rc = 1;
+		} else if (disco_prober_find(name, true) != NULL) {
+			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+				    "discovery probe '%s' needs root or CAP_NET_RAW "
+				    "(tcp-connect and icmp-echo need neither)", name);
+		} else {
+			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+				    "unknown discovery probe '%s' (known: %s)", name,
+				    prober_names(known));
+		}
+		g_string_free(known, TRUE);
+		goto out;
+	}
+	if (ports == NULL)
+		ports = default_ports(s, name);
+	if (ports != NULL) {
+		struct port_list pl;
+
+		if (ports_parse(ports, &pl, err) != 0) {
+			if (colon != NULL) {
+				g_prefix_error(err, "discovery probe '%s': ", name);
+			} else {
+				g_prefix_error(err, "discovery-ports: ");
+				settings_blame_env(s, "discovery-ports", ports, err);
+			}
+			goto out;
+		}
+		u.nports = pl.count;
+		u.ports = g_memdup2(pl.ports, pl.count * sizeof(uint16_t));
+		ports_free(&pl);
+	}
+	g_array_append_val(uses, u);
+	rc = 0;
+out:
+	g_free(name);
+	return rc;
+}
+
+/* discovery.probes: the items of the list, where an item that starts with
+ * a digit continues the port list of the entry before it, since a list
+ * given as "tcp-syn:22,80,icmp-echo" splits at every comma. */
+static GPtrArray *probe_entries(GPtrArray *items)
+{
+	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+
+	for (guint i = 0; i < items->len; i++) {
+		char **parts = g_strsplit(items->pdata[i], ",", -1);
+
+		for (char **it = parts; *it != NULL; it++) {
+			char *v = g_strstrip(*it);
+
+			if (*v == '\0')
+				continue;
+			if (g_ascii_isdigit(*v) && out->len > 0) {
+				char *prev = out->pdata[out->len - 1];
+
+				out->pdata[out->len - 1] = g_strdup_printf("%s,%s", prev, v);
+				g_free(prev);
+			} else {
+				g_ptr_array_add(out, g_strdup(v));
+			}
+		}
+		g_strfreev(parts);
+	}
+	return out;
+}
+
+static void free_uses(struct disco_use *u, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		g_free(u[i].ports);
+	g_free(u);
+}
+
+/* Host discovery's probes, timeout and retries; whether it runs is decided
+ * once the targets are known (decide_discovery). */
+static int build_discovery(struct scan_plan *p, const struct settings *s, GError **err)
+{
+	GArray *uses = g_array_new(FALSE, TRUE, sizeof(struct disco_use));
+	bool privileged = geteuid() == 0 || raw_allowed();
+	int rc = 0;
+
+	p->discovery_only = s->discovery_only;
+	p->disco_timeout_ms = (unsigned)s->discovery_timeout_ms;
+	p->disco_retries = (unsigned)s->discovery_retries;
+	if (s->no_discovery && !s->discovery_only)
+		goto out;
+	if (s->discovery_probes->len > 0) {
+		GPtrArray *entries = probe_entries(s->discovery_probes);
+
+		for (guint i = 0; i < entries->len && rc == 0; i++) {
+			rc = add_use(p, s, uses, entries->pdata[i], privileged, false, err);
+			if (rc != 0) {
+				/* The error quotes the name: from the variable, say so. */
+				char *name = g_strndup(entries->pdata[i],
+						       strcspn(entries->pdata[i], ":"));
+
+				settings_blame_env(s, "discovery-probes", name, err);
+				g_free(name);
+			}
+		}
+		g_ptr_array_unref(entries);
+	} else {
+		const char *const *names = privileged ? privileged_defaults : plain_defaults;
+
+		for (; *names != NULL && rc >= 0; names++)
+			rc = add_use(p, s, uses, *names, privileged, true, err);
+		/* No raw prober in the table yet: the unprivileged ones. */
+		if (rc >= 0 && uses->len == 0)
+			for (names = plain_defaults; *names != NULL && rc >= 0; names++)
+				rc = add_use(p, s, uses, *names, false, true, err);
+		rc = rc < 0 ? -1 : 0;
+	}
+out:
+	p->ndisco_uses = uses->len;
+	p->disco_uses = (struct disco_use *)(void *)g_array_free(uses, FALSE);
+	return rc;
+}
+
+/* Discovery runs unless -Pn, and by default only when the scan covers more
+ * than one address: a single host was named, so it is meant to be scanned.
+ * -sn asks for it whatever the count. */
+static void decide_discovery(struct scan_plan *p, const struct settings *s)
+{
+	bool several = p->windows != NULL || target_set_count(p->targets) > 1;
+
+	p->discovery = !s->no_discovery && !p->dry_run && (s->discovery_only || several);
+	if (p->discovery)
+		g_info("host discovery: %zu probes, %u ms, %u retries", p->ndisco_uses,
+		       p->disco_timeout_ms, p->disco_retries);
+}
+
 /* What comes once the task space is known: the method's own check, the
  * fingerprint, and either the resume file's checks or the first window. */
 static int finish_plan(struct scan_plan *p, const struct settings *s, GError **err)
 {
 	if (p->method->check != NULL && p->method->check(p, err) != 0)
 		return -1;
+	decide_discovery(p, s);
 	if (build_privdrop(p, s, err) != 0)
 		return -1;
 	p->settings = s;
@@ -816,6 +1022,8 @@ int plan_build(struct scan_plan *p, const struct settings *s, GError **err)
 	p->outputs = g_ptr_array_new_with_free_func(output_spec_free);
 	if (copy_settings(p, s, err) != 0 || build_states(p, s, err) != 0 ||
 	    build_ports(p, s, err) != 0)
+		return -1;
+	if (build_discovery(p, s, err) != 0)
 		return -1;
 	if (build_files(p, s, err) != 0 || build_detection(p, s, err) != 0)
 		return -1;
@@ -872,6 +1080,7 @@ void plan_free(struct scan_plan *p)
 	resume_state_clear(&p->resume);
 	audit_free(p->audit);
 	privdrop_free(p->privdrop);
+	free_uses(p->disco_uses, p->ndisco_uses);
 	if (p->outputs != NULL)
 		g_ptr_array_unref(p->outputs);
 	memset(p, 0, sizeof(*p));

@@ -18,7 +18,10 @@
  *    small links: paranoid is one probe a second, polite one every 20 ms.
  *  - normal matches the built-in timeouts and retries (1000 ms, 1 retry)
  *    with a fixed 256 threads where the default sizes the pool from the
- *    descriptor limit and memory. */
+ *    descriptor limit and memory.
+ *  - Host discovery waits as long as the initial timeout for a host's
+ *    answer, and retries as often as a port: a host missed is every port of
+ *    it missed, so no preset asks it less than it asks a port. */
 #include "presets.h"
 
 #include <stdio.h>
@@ -27,19 +30,24 @@
 static const struct preset presets[] = {
 	{ .name = "paranoid", .summary = "one probe at a time, one per second; patient timeouts",
 	  .threads = 1, .initial_timeout_ms = 5000, .min_timeout_ms = 1000,
-	  .max_timeout_ms = 10000, .retries = 3, .max_rate = 1 },
+	  .max_timeout_ms = 10000, .retries = 3, .max_rate = 1,
+	  .discovery_timeout_ms = 5000, .discovery_retries = 3 },
 	{ .name = "polite", .summary = "at most 50 probes/s; generous timeouts",
 	  .threads = 16, .initial_timeout_ms = 2000, .min_timeout_ms = 300,
-	  .max_timeout_ms = 5000, .retries = 2, .max_rate = 50 },
+	  .max_timeout_ms = 5000, .retries = 2, .max_rate = 50,
+	  .discovery_timeout_ms = 2000, .discovery_retries = 2 },
 	{ .name = "normal", .summary = "the defaults: unlimited rate, 1 s initial timeout",
 	  .threads = 256, .initial_timeout_ms = 1000, .min_timeout_ms = 100,
-	  .max_timeout_ms = 3000, .retries = 1, .max_rate = 0 },
+	  .max_timeout_ms = 3000, .retries = 1, .max_rate = 0,
+	  .discovery_timeout_ms = 1000, .discovery_retries = 1 },
 	{ .name = "aggressive", .summary = "fast, reliable networks; shorter timeouts",
 	  .threads = 512, .initial_timeout_ms = 500, .min_timeout_ms = 50,
-	  .max_timeout_ms = 1250, .retries = 1, .max_rate = 0 },
+	  .max_timeout_ms = 1250, .retries = 1, .max_rate = 0,
+	  .discovery_timeout_ms = 500, .discovery_retries = 1 },
 	{ .name = "insane", .summary = "LAN or loopback only; trades accuracy for speed",
 	  .threads = 1024, .initial_timeout_ms = 250, .min_timeout_ms = 50,
-	  .max_timeout_ms = 300, .retries = 0, .max_rate = 0 },
+	  .max_timeout_ms = 300, .retries = 0, .max_rate = 0,
+	  .discovery_timeout_ms = 250, .discovery_retries = 0 },
 };
 
 #define NPRESETS (sizeof(presets) / sizeof(presets[0]))

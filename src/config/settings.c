@@ -42,6 +42,9 @@ enum opt_flags {
 	F_NMAP_OUTPUT = 1,         /* nmap's -oX and the like: one dash in messages */
 	F_NMAP_ALIAS = 2,          /* another spelling, listed with nmap's in --help */
 	F_PORT_SPEC = 4,           /* a negative config number would read as a range */
+	F_DISCOVERY = 8,           /* a key of the config's discovery group, the
+				      name's tail: discovery-probes is
+				      discovery { probes = ... } */
 };
 
 struct settings;
@@ -85,7 +88,8 @@ enum opt_row {
 	R_CONFIG, R_TARGETS, R_PORTS, R_TARGETS_FILE, R_EXCLUDE, R_EXCLUDEFILE,
 	R_EXCLUDE_FILE, R_EXCLUDE_PORTS, R_TOP_PORTS, R_OUTPUT, R_FORMAT, R_OUTPUT_FORMATS,
 	R_OX, R_OJ, R_ON, R_OA, R_STATES, R_OPEN, R_METHOD, R_CAPTURE_BUFFER, R_USER, R_THREADS, R_TIMEOUT, R_MIN_TIMEOUT,
-	R_MAX_TIMEOUT, R_MAX_RATE, R_TIMING, R_SEED, R_SEQUENTIAL, R_SHARD, R_SHARD_COUNT, R_RETRIES,
+	R_MAX_TIMEOUT, R_MAX_RATE, R_NO_DISCOVERY, R_DISCOVERY_ONLY, R_DISCOVERY_PROBES,
+	R_DISCOVERY_PORTS, R_DISCOVERY_TIMEOUT, R_DISCOVERY_RETRIES, R_TIMING, R_SEED, R_SEQUENTIAL, R_SHARD, R_SHARD_COUNT, R_RETRIES,
 	R_MAX_RETRIES, R_FAMILY, R_IPV4, R_IPV6, R_REVERSE_DNS, R_NO_REVERSE_DNS,
 	R_REVERSE_DNS_TIMEOUT, R_SERVICE_DETECTION, R_PROBES_DIR, R_DETECT_TIMEOUT,
 	R_BANNER_WAIT, R_MAX_HOSTS, R_TARGET_WINDOW, R_RESUME, R_RESUME_FILE, R_FINDINGS,
@@ -172,6 +176,28 @@ static const struct opt opts[NOPTS] = {
 	[R_MAX_RATE] = { .name = "max-rate", .arg = "N", .type = T_INT, .off = OFF(max_rate),
 	  .max = 100000000, .def = "0", .src = SRC_ALL,
 	  .help = "at most N connect attempts per second, all threads together (0: no limit)" },
+	[R_NO_DISCOVERY] = { .name = "no-discovery", .type = T_BOOL, .off = OFF(no_discovery),
+	  .def = "false", .src = SRC_ALL,
+	  .help = "no host discovery: every host is up and scanned (nmap's -Pn)" },
+	[R_DISCOVERY_ONLY] = { .name = "discovery-only", .type = T_BOOL,
+	  .off = OFF(discovery_only), .def = "false", .src = SRC_ALL,
+	  .help = "host discovery only: list hosts up and down, scan no port (nmap's -sn)" },
+	[R_DISCOVERY_PROBES] = { .name = "discovery-probes", .arg = "LIST", .type = T_LIST,
+	  .off = OFF(discovery_probes), .src = SRC_ALL, .flags = F_DISCOVERY,
+	  .help = "discovery probes, each NAME or NAME:PORTS: tcp-connect, icmp-echo, and as "
+		  "root arp, nd, icmp-timestamp, tcp-syn, tcp-ack (default: by privileges)" },
+	[R_DISCOVERY_PORTS] = { .name = "discovery-ports", .arg = "SPEC", .type = T_STR,
+	  .off = OFF(discovery_ports), .def = "80,443,22,445,3389", .src = SRC_ALL,
+	  .env_check = env_check_ports, .flags = F_DISCOVERY | F_PORT_SPEC,
+	  .help = "the ports tcp-connect discovery tries" },
+	[R_DISCOVERY_TIMEOUT] = { .name = "discovery-timeout", .arg = "MS", .type = T_INT,
+	  .off = OFF(discovery_timeout_ms), .min = 1, .max = 600000, .def = "1000",
+	  .src = SRC_ALL, .flags = F_DISCOVERY,
+	  .help = "discovery: wait (ms) for a host's answer before any RTT is known, and the cap" },
+	[R_DISCOVERY_RETRIES] = { .name = "discovery-retries", .arg = "N", .type = T_INT,
+	  .off = OFF(discovery_retries), .max = 20, .def = "1", .src = SRC_ALL,
+	  .flags = F_DISCOVERY,
+	  .help = "discovery: extra attempts for a host that did not answer" },
 	[R_TIMING] = { .name = "timing", .key = 'T', .arg = "PRESET", .type = T_STR,
 	  .off = OFF(timing), .src = SRC_ALL, .check = check_timing,
 	  .help = "timing preset: paranoid, polite, normal, aggressive, insane, or nmap's 0-5 (portolan(1))" },
@@ -867,6 +893,28 @@ static int config_load(config_t *cfg, const char *path, const char *what, GError
 	return -1;
 }
 
+/* The discovery group: its key k is the row discovery-k. */
+static void config_apply_group(struct settings *s, const config_setting_t *group, const char *path,
+			       GString *problems)
+{
+	char shown[TEXT_QUOTE_SIZE];
+	int n = config_setting_length(group);
+
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *cs = config_setting_get_elem(group, (unsigned)i);
+		const char *key = config_setting_name(cs);
+		char *name = g_strdup_printf("%s-%s", config_setting_name(group), key ? key : "");
+		const struct opt *o = opt_by_name(name);
+
+		if (o == NULL || !(o->flags & F_DISCOVERY) || !(o->src & SRC_CFG))
+			config_problem(problems, path, cs, "unknown setting '%s' in group '%s'",
+				       key ? text_quote(shown, key) : "?", config_setting_name(group));
+		else
+			config_apply_one(s, o, cs, path, problems);
+		g_free(name);
+	}
+}
+
 static int config_apply(struct settings *s, const char *path, bool resuming, GError **err)
 {
 	config_t cfg;
@@ -900,7 +948,12 @@ static int config_apply(struct settings *s, const char *path, bool resuming, GEr
 			}
 			continue;
 		}
-		if (o == NULL || !(o->src & SRC_CFG)) {
+		if (name != NULL && strcmp(name, "discovery") == 0 && config_setting_is_group(cs)) {
+			config_apply_group(s, cs, path, problems);
+			continue;
+		}
+		/* A group's keys are read in their group only. */
+		if (o == NULL || !(o->src & SRC_CFG) || (o->flags & F_DISCOVERY)) {
 			config_problem(problems, path, cs, "unknown setting '%s'",
 				       name ? text_quote(shown, name) : "?");
 			continue;
@@ -934,36 +987,47 @@ static bool omit_no_formats(const struct settings *s)
 	return true;
 }
 
-void settings_save(const struct settings *s, config_setting_t *root)
+void settings_save(const struct settings *s, config_setting_t *top)
 {
+	config_setting_t *group = NULL;
+
 	for (size_t i = 0; i < NOPTS; i++) {
 		const struct opt *o = &opts[i];
-		config_setting_t *cs;
+		config_setting_t *cs, *root = top;
+		const char *name = o->name;
 
 		if (!(o->src & SRC_CFG))
 			continue;
 		if (o->omit != NULL && o->omit(s))
 			continue;
+		if (o->flags & F_DISCOVERY) {
+			if (group == NULL)
+				group = config_setting_add(top, "discovery", CONFIG_TYPE_GROUP);
+			if (group == NULL)
+				continue;
+			root = group;
+			name += strlen("discovery-");
+		}
 		switch (o->type) {
 		case T_STR: {
 			const char *v = *FIELD(s, o, char *);
 
-			if (v != NULL && (cs = config_setting_add(root, o->name, CONFIG_TYPE_STRING)))
+			if (v != NULL && (cs = config_setting_add(root, name, CONFIG_TYPE_STRING)))
 				config_setting_set_string(cs, v);
 			break;
 		}
 		case T_INT:
-			if ((cs = config_setting_add(root, o->name, CONFIG_TYPE_INT64)))
+			if ((cs = config_setting_add(root, name, CONFIG_TYPE_INT64)))
 				config_setting_set_int64(cs, *FIELD(s, o, int64_t));
 			break;
 		case T_BOOL:
-			if ((cs = config_setting_add(root, o->name, CONFIG_TYPE_BOOL)))
+			if ((cs = config_setting_add(root, name, CONFIG_TYPE_BOOL)))
 				config_setting_set_bool(cs, *FIELD(s, o, bool));
 			break;
 		case T_LIST: {
 			GPtrArray *list = *FIELD(s, o, GPtrArray *);
 
-			if (list->len == 0 || !(cs = config_setting_add(root, o->name, CONFIG_TYPE_ARRAY)))
+			if (list->len == 0 || !(cs = config_setting_add(root, name, CONFIG_TYPE_ARRAY)))
 				break;
 			for (guint j = 0; j < list->len; j++) {
 				config_setting_t *el = config_setting_add(cs, NULL, CONFIG_TYPE_STRING);
@@ -1128,8 +1192,10 @@ void settings_print_help(FILE *fp)
 		"  -n, --no-reverse-dns          no PTR lookups (the default)\n"
 		"  --max-retries = --retries     --excludefile = --exclude-file\n"
 		"  -sT = --method connect        -sS = --method syn\n"
-		"  -Pn                           accepted: there is no host discovery (every host is up)\n"
-		"  Other nmap options (-O, -A, -sU, -sn, --script, -oG, ...) are refused\n"
+		"  -Pn, -P0 = --no-discovery     -sn = --discovery-only\n"
+		"  -PE, -PP, -PR, -PS[PORTS], -PA[PORTS]: --discovery-probes icmp-echo,\n"
+		"                                icmp-timestamp, arp, tcp-syn[:PORTS], tcp-ack[:PORTS]\n"
+		"  Other nmap options (-O, -A, -sU, --script, -oG, ...) are refused\n"
 		"  with exit 2, naming what to use instead.\n", help);
 	g_free(help);
 	fprintf(fp,
@@ -1351,6 +1417,7 @@ void settings_init(struct settings *s)
 	s->exclude = g_ptr_array_new_with_free_func(g_free);
 	s->outputs = g_ptr_array_new_with_free_func(g_free);
 	s->output_formats = g_ptr_array_new_with_free_func(g_free);
+	s->discovery_probes = g_ptr_array_new_with_free_func(g_free);
 	for (size_t i = 0; i < NOPTS; i++) {
 		if (opts[i].def != NULL)
 			(void)set_from_text(s, &opts[i], opts[i].def, true, "default", NULL);
@@ -1386,6 +1453,9 @@ void settings_clear(struct settings *s)
 		g_ptr_array_unref(s->outputs);
 	if (s->output_formats)
 		g_ptr_array_unref(s->output_formats);
+	if (s->discovery_probes)
+		g_ptr_array_unref(s->discovery_probes);
+	g_free(s->discovery_ports);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -1466,6 +1536,10 @@ static int apply_preset(struct settings *s, GError **err)
 		s->retries = p->retries;
 	if (!was_given(s, "max-rate"))
 		s->max_rate = (int64_t)p->max_rate;
+	if (!was_given(s, "discovery-timeout"))
+		s->discovery_timeout_ms = p->discovery_timeout_ms;
+	if (!was_given(s, "discovery-retries"))
+		s->discovery_retries = p->discovery_retries;
 	return 0;
 }
 
@@ -1537,8 +1611,15 @@ static int apply_config_source(struct settings *s, GArray *values, GError **err)
 			    "--resume and --config cannot be combined: the resume file holds the settings");
 		return -1;
 	}
-	if (resume != NULL)
-		return config_apply(s, resume, true, err);
+	if (resume != NULL) {
+		if (config_apply(s, resume, true, err) != 0)
+			return -1;
+		/* A scan recorded before host discovery existed scanned every
+		 * host: it goes on that way. */
+		if (!was_given(s, "no-discovery"))
+			s->no_discovery = true;
+		return 0;
+	}
 	from_env = config_path == NULL;
 	if (from_env)
 		config_path = getenv("PORTOLAN_CONFIG");

@@ -24,6 +24,8 @@ struct collector {
 	char *failure;           /* first output failure, reported once at the edge */
 	bool reader_gone;        /* stdout's reader closed the pipe (| head) */
 	struct statusline *status;   /* the progress line; under record_lock */
+	collector_host_row_fn *host_row;   /* set before the first result */
+	void *host_row_ud;
 };
 
 /* An output failed (message NULL: stdout's reader went away). The first
@@ -79,7 +81,33 @@ static void record(struct collector *r, struct result *res)
 			audit_failed(r, e);
 	}
 	write_outputs(r, res, true);
-	progress_mark(r->pr, res->seq);
+	/* A host row put in front of its port's result (add_host_rows) leaves
+	 * the mark to that result: marked twice, the second mark could land
+	 * after the main thread, seeing the first, restarted the progress for
+	 * the next window. */
+	if (!(result_is_host_row(res) && res->next != NULL && res->next->seq == res->seq &&
+	      !result_is_host_row(res->next)))
+		progress_mark(r->pr, res->seq);
+}
+
+/* Puts the host row of each result that has one in front of it, in the
+ * chain: recorded together, under one lock, they are done together. */
+static struct result *add_host_rows(struct collector *r, struct result *chain)
+{
+	struct result **link = &chain;
+
+	if (r->host_row == NULL)
+		return chain;
+	while (*link != NULL) {
+		struct result *res = *link, *row = r->host_row(r->host_row_ud, res);
+
+		if (row != NULL) {
+			row->next = res;
+			*link = row;
+		}
+		link = &res->next;
+	}
+	return chain;
 }
 
 static void *results_main(void *arg)
@@ -89,6 +117,7 @@ static void *results_main(void *arg)
 
 	while ((chain = bqueue_pop(r->q)) != NULL) {
 		pthread_mutex_lock(&r->record_lock);
+		chain = add_host_rows(r, chain);
 		for (res = chain; res != NULL; res = res->next)
 			record(r, res);
 		pthread_mutex_unlock(&r->record_lock);
@@ -105,6 +134,14 @@ static void *results_main(void *arg)
 		}
 	}
 	return NULL;
+}
+
+void collector_set_host_rows(struct collector *r, collector_host_row_fn *fn, void *ud)
+{
+	pthread_mutex_lock(&r->record_lock);
+	r->host_row = fn;
+	r->host_row_ud = ud;
+	pthread_mutex_unlock(&r->record_lock);
 }
 
 void collector_set_statusline(struct collector *r, struct statusline *sl)

@@ -17,6 +17,7 @@ void metrics_init(struct metrics *m)
 	atomic_init(&m->retries, 0);
 	atomic_init(&m->resource_waits, 0);
 	atomic_init(&m->self_connects, 0);
+	atomic_init(&m->skipped, 0);
 	for (int i = 0; i < STATE_COUNT; i++)
 		atomic_init(&m->state[i], 0);
 	atomic_init(&m->detecting, 0);

@@ -65,3 +65,14 @@ unsigned rlimits_fit_threads(unsigned wanted, unsigned reserve)
 	}
 	return wanted;
 }
+
+unsigned rlimits_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return 1024;
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur > NOFILE_CEILING)
+		return NOFILE_CEILING;
+	return (unsigned)rl.rlim_cur;
+}

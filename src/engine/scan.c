@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "discovery.h"
 #include "errors.h"
 #include "log.h"
 #include "manifest.h"
@@ -43,6 +44,12 @@
 #define RESULTS_QUEUE_CAPACITY 256
 #define BATCHES_PER_WORKER 4
 #define BATCH_RATE_MS 100
+/* Positions the producer sets aside while their hosts are being discovered,
+ * before it waits for the oldest: enough to keep going past a slow host,
+ * 32 KiB of positions. */
+#define DEFER_MAX 4096
+/* Hosts discovery asks at once: each holds a socket per tcp-connect port. */
+#define DISCOVERY_INFLIGHT_MAX 1024
 
 /* The window being scanned: the whole scan without windows. The plan only
  * describes the windows; this moves from one to the next. */
@@ -69,6 +76,8 @@ struct scan_ctl {
 	struct rdns_cache *ptr;       /* NULL unless reverse DNS is on */
 	struct enrich *enrich;        /* detection and PTR after a SYN scan, or NULL */
 	struct statusline *status;
+	struct discovery *disco;      /* NULL: -Pn, or a single address */
+	unsigned disco_inflight;      /* hosts discovery asks at once */
 	/* The window under way and the ones before it: the main thread
 	 * changes them between windows, a checkpoint on the signal thread
 	 * reads them, both under win_lock. */
@@ -101,6 +110,7 @@ static void stop_tasks(struct scan_ctl *c)
 	atomic_store(&c->stopping, true);
 	if (c->rate != NULL)
 		ratelimit_close(c->rate);
+	discovery_cancel(c->disco);
 	bqueue_close(c->tasks);
 	(void)bqueue_drain(c->tasks, drop_task, NULL);
 	progress_cancel(c->progress);
@@ -148,7 +158,9 @@ static void window_taskgen(const struct scan_plan *plan, const struct scan_windo
 	uint64_t seed = plan->windows != NULL ? target_windows_seed(plan->seed, w->index)
 					      : plan->seed;
 
-	taskgen_init_permuted(tg, target_set_count(w->targets), plan->ports.count, seed);
+	/* -sn: one task per host, its host row. */
+	taskgen_init_permuted(tg, target_set_count(w->targets),
+			      plan->discovery_only ? 1 : plan->ports.count, seed);
 	(void)taskgen_set_shard(tg, plan->shard, plan->nshards);
 }
 
@@ -329,33 +341,232 @@ static unsigned batch_size(uint64_t left, unsigned workers, uint64_t max_rate)
 	return n > TASK_BATCH_MAX ? TASK_BATCH_MAX : (unsigned)n;
 }
 
+/* The producer's state over one window. */
+struct producer {
+	struct scan_ctl *c;
+	unsigned workers;
+	struct task_batch *b;        /* being filled, or NULL */
+	unsigned want;
+	/* Positions deferred while their hosts are pending, oldest first: a
+	 * ring of DEFER_MAX. */
+	uint64_t ring[DEFER_MAX];
+	size_t head, len;
+};
+
+/* Queues the batch being filled; false once the queue is closed. */
+static bool flush_batch(struct producer *p)
+{
+	struct task_batch *b = p->b;
+
+	p->b = NULL;
+	if (b == NULL)
+		return true;
+	if (bqueue_push(p->c->tasks, b))
+		return true;
+	g_free(b);
+	return false;
+}
+
+static bool queue_pos(struct producer *p, uint64_t pos)
+{
+	struct scan_ctl *c = p->c;
+
+	if (p->b == NULL) {
+		p->b = g_new(struct task_batch, 1);
+		p->b->n = 0;
+		p->want = batch_size(c->total > pos ? c->total - pos : 1, p->workers,
+				     c->plan->max_rate);
+	}
+	p->b->pos[p->b->n++] = pos;
+	return p->b->n < p->want || flush_batch(p);
+}
+
+/* A host row (state STATE_UP or STATE_DOWN) for the host of position pos,
+ * its index and seq those of the position, so a resume neither loses nor
+ * repeats it. */
+static struct result *host_row(struct scan_ctl *c, uint64_t pos, uint64_t index,
+			       enum host_state st, enum reason why)
+{
+	struct result *r = result_new();
+	uint64_t host, port_index;
+
+	taskgen_decode(c->tg, index, &host, &port_index);
+	r->index = index;
+	r->seq = pos;
+	target_set_get(c->win.targets, host, &r->addr, &r->host);
+	r->port = 0;
+	if (st == HOST_UP) {
+		r->state = STATE_UP;
+		r->reason = why;
+		if (c->disco != NULL && !discovery_take_rtt(c->disco, host, &r->latency_ms))
+			r->latency_ms = 0;
+	} else {
+		r->state = STATE_DOWN;
+		r->reason = REASON_NO_RESPONSE;
+	}
+	return r;
+}
+
+/* Sends position pos on, its host decided: up, its tasks to the workers
+ * (-sn: its host row); down, its host row at port index 0, else nothing
+ * but the mark that it is done. False once the scan stops. */
+static bool dispatch(struct producer *p, uint64_t pos, enum host_state st, enum reason why)
+{
+	struct scan_ctl *c = p->c;
+	uint64_t index, host, port_index;
+	struct result *r;
+
+	if (st == HOST_UP && !c->plan->discovery_only)
+		return queue_pos(p, pos);
+	atomic_fetch_add_explicit(&c->metrics->skipped, 1, memory_order_relaxed);
+	index = taskgen_index_at(c->tg, pos);
+	taskgen_decode(c->tg, index, &host, &port_index);
+	if (port_index != 0) {
+		progress_mark(c->progress, pos);
+		return true;
+	}
+	r = host_row(c, pos, index, st, why);
+	if (bqueue_push(c->results_q, r))
+		return true;
+	result_free(r);
+	return false;
+}
+
+static enum host_state pos_state(struct producer *p, uint64_t pos, enum reason *why)
+{
+	struct scan_ctl *c = p->c;
+	uint64_t host, port_index;
+
+	taskgen_decode(c->tg, taskgen_index_at(c->tg, pos), &host, &port_index);
+	return hostmap_get(discovery_hostmap(c->disco), host, why);
+}
+
+/* Sends on the deferred positions at the head of the ring whose hosts are
+ * decided; with wait, waits for the oldest first (only for it). False once
+ * the scan stops. */
+static bool drain_deferred(struct producer *p, bool wait)
+{
+	struct scan_ctl *c = p->c;
+
+	while (p->len > 0) {
+		uint64_t pos = p->ring[p->head], host, port_index;
+		enum reason why = REASON_NO_RESPONSE;
+		enum host_state st = pos_state(p, pos, &why);
+
+		if (st < HOST_DOWN) {
+			if (!wait)
+				return true;
+			/* The workers get what is ready before we sleep. */
+			if (!flush_batch(p))
+				return false;
+			taskgen_decode(c->tg, taskgen_index_at(c->tg, pos), &host, &port_index);
+			st = hostmap_wait(discovery_hostmap(c->disco), host, &why);
+			if (st < HOST_DOWN)
+				return false;      /* cancelled: the scan stops */
+		}
+		if (!dispatch(p, pos, st, why))
+			return false;
+		p->head = (p->head + 1) % DEFER_MAX;
+		p->len--;
+		wait = false;
+	}
+	return true;
+}
+
+/* Sends on every deferred position whose host is decided, wherever it is in
+ * the ring, keeping the order of the others: when the ring is full, the
+ * oldest may wait on a slow host while later ones are long decided. False
+ * once the scan stops. */
+static bool compact_deferred(struct producer *p)
+{
+	size_t kept = 0, n = p->len;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t pos = p->ring[(p->head + i) % DEFER_MAX];
+		enum reason why = REASON_NO_RESPONSE;
+		enum host_state st = pos_state(p, pos, &why);
+
+		if (st < HOST_DOWN)
+			p->ring[(p->head + kept++) % DEFER_MAX] = pos;
+		else if (!dispatch(p, pos, st, why))
+			return false;
+	}
+	p->len = kept;
+	return true;
+}
+
 /* Feeds the task queue with every position of the window from `from` on
  * (skipping those an earlier run did, when resumed), until the end or until
- * the queue is closed (the scan stops). */
+ * the queue is closed (the scan stops). With discovery, a position goes on
+ * as soon as its host is decided (dispatch); one whose host is still
+ * pending is set aside in a ring of DEFER_MAX positions (32 KiB), and the
+ * producer waits only when the ring is full of pending hosts. One bound
+ * for the window rather than one per host: it bounds memory the same way
+ * and needs no per-host structure. */
 static void produce(struct scan_ctl *c, unsigned workers, uint64_t from, bool resumed)
 {
-	struct task_batch *b = NULL;
-	unsigned want = 0;
+	struct producer *p = g_new0(struct producer, 1);
 
+	p->c = c;
+	p->workers = workers;
 	for (uint64_t pos = from; pos < c->total; pos++) {
+		enum reason why = REASON_USER_SET;
+		enum host_state st;
+
+		if (atomic_load_explicit(&c->stopping, memory_order_relaxed))
+			goto out;
 		if (resumed && progress_is_done(c->progress, pos))
 			continue;
-		if (b == NULL) {
-			b = g_new(struct task_batch, 1);
-			b->n = 0;
-			want = batch_size(c->total - pos, workers, c->plan->max_rate);
-		}
-		b->pos[b->n++] = pos;
-		if (b->n < want)
+		if (c->disco == NULL) {
+			/* -Pn: every host is up, not asked. */
+			if (!dispatch(p, pos, HOST_UP, REASON_USER_SET))
+				goto out;
 			continue;
-		if (!bqueue_push(c->tasks, b)) {
-			g_free(b);
-			return;
 		}
-		b = NULL;
+		if (!drain_deferred(p, false))
+			goto out;
+		st = pos_state(p, pos, &why);
+		if (st >= HOST_DOWN) {
+			if (!dispatch(p, pos, st, why))
+				goto out;
+			continue;
+		}
+		/* Full: what is decided goes on; if nothing is, wait for the
+		 * oldest. */
+		if (p->len == DEFER_MAX && !compact_deferred(p))
+			goto out;
+		if (p->len == DEFER_MAX && !drain_deferred(p, true))
+			goto out;
+		p->ring[(p->head + p->len) % DEFER_MAX] = pos;
+		p->len++;
 	}
-	if (b != NULL && !bqueue_push(c->tasks, b))
-		g_free(b);
+	while (p->len > 0)
+		if (!drain_deferred(p, true))
+			goto out;
+	(void)flush_batch(p);
+out:
+	g_free(p->b);
+	g_free(p);
+}
+
+/* The collector's hook: the host row of an up host goes in front of the
+ * result of its port index 0, with the same seq. */
+static struct result *up_row(void *ud, const struct result *res)
+{
+	struct scan_ctl *c = ud;
+	uint64_t host, port_index;
+	enum reason why;
+
+	struct hostmap *hm;
+
+	if (c->disco == NULL || c->plan->discovery_only || result_is_host_row(res))
+		return NULL;
+	taskgen_decode(c->tg, res->index, &host, &port_index);
+	/* No hostmap: between windows, where no result is in flight. */
+	if (port_index != 0 || (hm = discovery_hostmap(c->disco)) == NULL ||
+	    hostmap_get(hm, host, &why) != HOST_UP)
+		return NULL;
+	return host_row(c, res->seq, res->index, HOST_UP, why);
 }
 
 /* Moves on to window k, once every result of the window before is
@@ -368,6 +579,8 @@ static int next_window(struct scan_ctl *c, uint64_t k)
 	struct target_set *ts = NULL, *old;
 	char *digest = NULL;
 
+	/* Before the progress restarts: its thread reads the progress. */
+	discovery_window_end(c->disco);
 	pthread_mutex_lock(&c->win_lock);
 	c->hosts_before += c->hosts;
 	c->tasks_before += c->total;
@@ -389,6 +602,8 @@ static int next_window(struct scan_ctl *c, uint64_t k)
 	c->win.digest = digest;
 	c->pctx->targets = ts;
 	window_taskgen(plan, &c->win, c->tg);
+	if (c->disco != NULL)
+		discovery_window(c->disco, ts, c->tg, c->progress);
 	c->hosts = target_set_count(ts);
 	c->total = taskgen_count(c->tg);
 	pthread_mutex_unlock(&c->win_lock);
@@ -435,7 +650,8 @@ static void scan_windows(struct scan_ctl *c, unsigned workers, struct statusline
 			return;
 		}
 		statusline_window(status, k, n, c->total,
-				  atomic_load_explicit(&c->metrics->probes, memory_order_relaxed));
+				  atomic_load_explicit(&c->metrics->probes, memory_order_relaxed) +
+				  atomic_load_explicit(&c->metrics->skipped, memory_order_relaxed));
 		produce(c, workers, 0, false);
 	}
 }
@@ -460,6 +676,46 @@ static void resume_counts(struct scan_ctl *c, const struct resume_state *rs)
 	c->elapsed_base = rs->counts.elapsed_s;
 }
 
+/* Descriptors a host in flight may hold: a socket per port of the prober
+ * with the most (tcp-connect), one at least. */
+static unsigned disco_ports(const struct scan_plan *plan)
+{
+	size_t ports = 1;
+
+	for (size_t i = 0; i < plan->ndisco_uses; i++)
+		if (plan->disco_uses[i].nports > ports)
+			ports = plan->disco_uses[i].nports;
+	return (unsigned)MIN(ports, 65536);
+}
+
+/* Hosts discovery asks at once: its sockets take at most a quarter of the
+ * descriptor limit, the workers keep the rest. */
+static unsigned discovery_inflight(const struct scan_plan *plan, unsigned nofile)
+{
+	unsigned n = nofile / 4 / disco_ports(plan);
+
+	return CLAMP(n, 16u, DISCOVERY_INFLIGHT_MAX);
+}
+
+/* Opens discovery's probers: after the signal mask (their threads inherit
+ * it), before the pool drops privileges. */
+static int open_discovery(struct scan_ctl *c, GError **err)
+{
+	const struct scan_plan *plan = c->plan;
+	struct discovery_config dc = {
+		.plan = plan, .uses = plan->disco_uses, .nuses = plan->ndisco_uses,
+		.timeout_ms = plan->disco_timeout_ms,
+		.min_timeout_ms = plan->min_timeout_ms < plan->disco_timeout_ms ?
+				  plan->min_timeout_ms : plan->disco_timeout_ms,
+		.max_timeout_ms = plan->disco_timeout_ms,
+		.retries = plan->disco_retries, .rate = c->rate, .stopping = &c->stopping,
+	};
+
+	dc.max_inflight = c->disco_inflight;
+	c->disco = discovery_open(&dc, err);
+	return c->disco != NULL ? 0 : -1;
+}
+
 /* Sets up everything but the threads: the first window and its order, the
  * progress record, the queues. Returns how many workers to start, or 0
  * with *err set. */
@@ -477,7 +733,16 @@ static unsigned scan_setup(struct scan_ctl *c, const struct scan_plan *plan, GEr
 	c->total = taskgen_count(c->tg);
 	if (plan->resuming)
 		resume_counts(c, rs);
-	threads = rlimits_fit_threads(plan->threads, FD_RESERVE);
+	if (plan->discovery) {
+		/* Discovery's sockets come out of the same descriptor limit
+		 * (raised first, quietly: one thread wanted). */
+		(void)rlimits_fit_threads(1, FD_RESERVE);
+		c->disco_inflight = discovery_inflight(plan, rlimits_nofile());
+		threads = rlimits_fit_threads(plan->threads,
+					      FD_RESERVE + c->disco_inflight * disco_ports(plan));
+	} else {
+		threads = rlimits_fit_threads(plan->threads, FD_RESERVE);
+	}
 	/* Not more threads than tasks; with windows the later ones may be
 	 * larger than the first, so no such bound. */
 	if (plan->windows == NULL && (uint64_t)threads > c->total)
@@ -496,6 +761,8 @@ static unsigned scan_setup(struct scan_ctl *c, const struct scan_plan *plan, GEr
 	if (plan->reverse_dns)
 		c->ptr = rdns_cache_new(plan->ptr_timeout_ms);
 	c->rate = plan->max_rate > 0 ? ratelimit_new((double)plan->max_rate) : NULL;
+	if (plan->discovery && open_discovery(c, err) != 0)
+		return 0;
 	return threads;
 }
 
@@ -579,12 +846,21 @@ static bool run_workers(struct scan_ctl *c, unsigned threads, GError **err)
 	};
 	if (enrich_wanted(plan) && start_enrich(c, threads, err) != 0)
 		return false;
+	if (c->disco != NULL) {
+		collector_set_host_rows(c->results, up_row, c);
+		discovery_window(c->disco, c->win.targets, c->tg, c->progress);
+	}
 	c->pool = pool_start(c->pctx, threads, err);
 	if (c->pool == NULL)
 		return false;
-	g_info("scanning %" G_GUINT64_FORMAT " hosts x %zu ports with %u threads%s",
-	       c->hosts, plan->ports.count, pool_size(c->pool),
-	       plan->windows != NULL ? " (first window)" : "");
+	if (plan->discovery_only)
+		g_info("discovering %" G_GUINT64_FORMAT " hosts, %u at a time%s", c->hosts,
+		       c->disco_inflight, plan->windows != NULL ? " (first window)" : "");
+	else
+		g_info("scanning %" G_GUINT64_FORMAT " hosts x %zu ports with %u threads%s%s",
+		       c->hosts, plan->ports.count, pool_size(c->pool),
+		       plan->discovery ? ", hosts found up only" : "",
+		       plan->windows != NULL ? " (first window)" : "");
 	if (log_verbosity() >= 0)
 		c->status = statusline_start(c->metrics, c->total,
 					     plan->resuming ? rs->counts.probes : 0, stderr);
@@ -657,6 +933,15 @@ static int scan_finish(struct scan_ctl *c, GError **err)
 	bqueue_close(c->results_q);
 
 	collector_join(c->results);
+	if (c->disco != NULL) {
+		discovery_cancel(c->disco);
+		discovery_window_end(c->disco);
+		if (discovery_local_errors(c->disco) > 0)
+			g_warning("discovery: %" G_GUINT64_FORMAT " hosts could not be asked (local "
+				  "errors) and were scanned as up", discovery_local_errors(c->disco));
+		g_info("discovery: %" G_GUINT64_FORMAT " hosts up, %" G_GUINT64_FORMAT " down",
+		       discovery_up(c->disco), discovery_down(c->disco));
+	}
 	/* Only now: the results thread wrote its last row around the line. */
 	statusline_stop(c->status);
 	snapshot(c, &snap);
@@ -722,6 +1007,9 @@ out:
 	progress_free(ctl.progress);
 	ratelimit_free(ctl.rate);
 	timing_free(pctx.timing);
+	if (ctl.disco != NULL)
+		discovery_window_end(ctl.disco);
+	discovery_close(ctl.disco);
 	rdns_cache_free(ctl.ptr);
 	bqueue_free(ctl.results_q);
 	bqueue_free(ctl.tasks);
@@ -750,7 +1038,9 @@ int scan_dry_run(struct scan_plan *plan, GError **err)
 			taskgen_decode(&tg, index, &host, &port_index);
 			target_set_get(w.targets, host, &a, &name);
 			pl_addr_format(&a, ip, sizeof(ip));
-			if (printf("%s %u\n", ip, plan->ports.ports[port_index]) < 0) {
+			/* -sn: the hosts discovery would ask, no port. */
+			if ((plan->discovery_only ? printf("%s\n", ip) :
+			     printf("%s %u\n", ip, plan->ports.ports[port_index])) < 0) {
 				rc = PL_EXIT_RUNTIME;
 				goto out;
 			}

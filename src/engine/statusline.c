@@ -232,7 +232,9 @@ static bool rows_settled(const struct statusline *sl)
 /* The lock is held. */
 static void draw(struct statusline *sl)
 {
-	uint64_t probes = atomic_load_explicit(&sl->m->probes, memory_order_relaxed);
+	/* Positions a discovering scan skipped are done too. */
+	uint64_t probes = atomic_load_explicit(&sl->m->probes, memory_order_relaxed) +
+			  atomic_load_explicit(&sl->m->skipped, memory_order_relaxed);
 	double t = (double)(mono_ms() - sl->t0_ms) / 1000.0;
 	struct statusline_view v = {
 		.open = atomic_load_explicit(&sl->m->state[STATE_OPEN], memory_order_relaxed),

@@ -187,9 +187,9 @@ else
 	not_ok "ndiff reports a change for the unchanged port $closed" "$tmp/diff.txt"
 fi
 
-# 4b. Default --states open, every port closed: the hosts answered (RST),
+# 4b. Default --states open, every port closed, -Pn: the hosts answered (RST),
 # so they are up, though no <host> is written for them (as nmap --open).
-"$PORTOLAN" -p "$closed" -q -o "$tmp/rst.xml" 127.0.0.1-3 >"$tmp/out" 2>&1
+"$PORTOLAN" -Pn -p "$closed" -q -o "$tmp/rst.xml" 127.0.0.1-3 >"$tmp/out" 2>&1
 if xmllint --noout --dtdvalid "$DTD" "$tmp/rst.xml" >>"$tmp/out" 2>&1 &&
    grep -q '<hosts up="3" down="0" total="3"/>' "$tmp/rst.xml" &&
    ! grep -q '<host ' "$tmp/rst.xml"; then

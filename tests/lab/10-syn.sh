@@ -60,7 +60,7 @@ fi
 out=$LT_WORK/many.csv
 base=${LAB_SPECIAL_HOST4%.*}.0
 ports="1-40,$LAB_SPECIAL_PORT,$LAB_FILTERED_LO-$((LAB_FILTERED_LO + 18))"
-if scan "$out" -sS -p "$ports" --states all --timeout 500 --retries 0 "$base/24"; then
+if scan "$out" -sS -Pn -p "$ports" --states all --timeout 500 --retries 0 "$base/24"; then
 	ipv4_range "$base" 256 >"$LT_WORK/hosts"
 	ports_of "$ports" >"$LT_WORK/ports"
 	expect_rows "$LT_WORK/hosts" "$LT_WORK/ports" >"$LT_WORK/expected"
@@ -78,8 +78,8 @@ hu6=${LAB_HOSTUNREACH6%/*}4
 nr4=${LAB_NOROUTE4%/*}; nr4=${nr4%.*}.4          # no route: net-unreach, locally
 ports="1,22,80,81,$fp"
 icmp_targets=("$h6" "$n4" "$a4" "$n6" "$a6" "$hu4" "$hu6" "$nr4")
-if scan "$LT_WORK/c.csv" -sT -p "$ports" --states all --timeout 3000 --min-timeout 1500 --retries 0 "${icmp_targets[@]}" &&
-   scan "$LT_WORK/s.csv" -sS -p "$ports" --states all --timeout 3000 --min-timeout 1500 --retries 0 "${icmp_targets[@]}"; then
+if scan "$LT_WORK/c.csv" -sT -Pn -p "$ports" --states all --timeout 3000 --min-timeout 1500 --retries 0 "${icmp_targets[@]}" &&
+   scan "$LT_WORK/s.csv" -sS -Pn -p "$ports" --states all --timeout 3000 --min-timeout 1500 --retries 0 "${icmp_targets[@]}"; then
 	# The neighbour failure comes after LAB_NEIGH_FAIL_MS, so the floor of
 	# the adaptive timeout is raised above it; those hosts are checked
 	# against the lab itself (3-unreachable does it for connect).

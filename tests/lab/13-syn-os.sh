@@ -88,7 +88,7 @@ expect_os() {
 
 # ------------------------------------------------- A: the target as it comes
 out=$LT_WORK/a.csv
-if scan "$out" -sS -p "$port" --states all --retries 1 "$h4" "$h6"; then
+if scan "$out" -sS -Pn -p "$port" --states all --retries 1 "$h4" "$h6"; then
 	reason="TTL 64, options MSS,SACK,TS,NOP,WS: Linux family"
 	expect_os "$out" "$h4" "$port" 64 1 "MSS,SACK,TS,NOP,WS" 1 Linux 85 "$reason"
 	expect_os "$out" "$h6" "$port" 64 "" "MSS,SACK,TS,NOP,WS" 1 Linux 85 "$reason"
@@ -122,7 +122,7 @@ tgt_sysctl net.ipv4.ip_default_ttl=128 net.ipv6.conf.all.hop_limit=128 \
 	net.ipv6.conf.default.hop_limit=128 net.ipv6.conf.veth-tgt.hop_limit=128 \
 	net.ipv4.tcp_timestamps=0 net.ipv4.tcp_sack=0 net.ipv4.tcp_rmem="4096 65536 262144"
 out=$LT_WORK/b.csv
-if scan "$out" -sS -p "$port" --states all --retries 1 "$h4" "$h6"; then
+if scan "$out" -sS -Pn -p "$port" --states all --retries 1 "$h4" "$h6"; then
 	reason="TTL 128: Windows family (options MSS,NOP,WS say nothing more)"
 	expect_os "$out" "$h4" "$port" 128 1 "MSS,NOP,WS" 0 Windows 30 "$reason"
 	expect_os "$out" "$h6" "$port" 128 "" "MSS,NOP,WS" 0 Windows 30 "$reason"

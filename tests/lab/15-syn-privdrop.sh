@@ -87,7 +87,7 @@ check_threads() {
 # --------------------------------------------- as root: the default user
 printf '%s\n# a comment\n%s\n' "$h" "$LAB_NAME_WEB_IP" >"$priv/targets"
 out=$priv/drop.csv
-"$LAB" exec "$LAB_NAME" -- "$PORTOLAN" -sS -p "$ports" --states all --timeout 3000 \
+"$LAB" exec "$LAB_NAME" -- "$PORTOLAN" -sS -Pn -p "$ports" --states all --timeout 3000 \
 	--retries 0 -iL "$priv/targets" --target-window 1 -o "$out" 2>"$LT_WORK/drop.err" &
 pid=$!
 if wait_dropped "$pid" "$nobody_uid"; then

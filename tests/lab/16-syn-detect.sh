@@ -66,7 +66,7 @@ expect_rows "$LT_WORK/hosts" "$LT_WORK/ports" |
 	>"$LT_WORK/expected"
 
 syn=$LT_WORK/syn.csv
-if scan "$syn" -sS -sV -R $PD -p "$ports" --states all --timeout 300 --retries 1 "${hosts[@]}"; then
+if scan "$syn" -sS -sV -R $PD -Pn -p "$ports" --states all --timeout 300 --retries 1 "${hosts[@]}"; then
 	csv_cols "$syn" ip,port,state,reason >"$LT_WORK/syn.states"
 	expect_same "$LT_WORK/expected" "$LT_WORK/syn.states" "-sS -sV -R: states and reasons exact"
 	csv_cols "$syn" ip,port,service,product,version,error >"$LT_WORK/syn.svc"
@@ -83,7 +83,7 @@ fi
 # The connect scan is the reference for everything detection and -R add.
 con=$LT_WORK/connect.csv
 cols=ip,host,port,state,reason,ptr,error,service,product,version,info,os_hint,banner
-if scan "$con" -sT -sV -R $PD -p "$ports" --states all --timeout 300 --retries 1 "${hosts[@]}"; then
+if scan "$con" -sT -sV -R $PD -Pn -p "$ports" --states all --timeout 300 --retries 1 "${hosts[@]}"; then
 	csv_cols "$con" "$cols" >"$LT_WORK/connect.all"
 	csv_cols "$syn" "$cols" >"$LT_WORK/syn.all"
 	expect_same "$LT_WORK/connect.all" "$LT_WORK/syn.all" "-sS -sV -R as -sT -sV -R: $cols"

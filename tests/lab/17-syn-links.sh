@@ -89,7 +89,7 @@ tun_rows() {
 
 # ------------------------------------------------------ tun: no link header
 if start_responder 0; then
-	if scan "$LT_WORK/tun.csv" -sS -p 79-81 --states all --retries 1 198.18.200.2 2001:db8:200::2; then
+	if scan "$LT_WORK/tun.csv" -sS -Pn -p 79-81 --states all --retries 1 198.18.200.2 2001:db8:200::2; then
 		tun_rows >"$LT_WORK/tun.expected"
 		csv_cols "$LT_WORK/tun.csv" ip,port,state,reason | sort >"$LT_WORK/tun.actual"
 		expect_same "$LT_WORK/tun.expected" "$LT_WORK/tun.actual" "-sS through a tun device (v4, v6)"
@@ -99,7 +99,7 @@ fi
 
 # ----------------------------------------- a link type nothing can frame
 if start_responder 512; then          # ARPHRD_PPP
-	if scan "$LT_WORK/ppp.csv" -sS -p 79-81 --states all --retries 1 198.18.200.2 2001:db8:200::2; then
+	if scan "$LT_WORK/ppp.csv" -sS -Pn -p 79-81 --states all --retries 1 198.18.200.2 2001:db8:200::2; then
 		csv_cols "$LT_WORK/ppp.csv" ip,port,state,reason | sort >"$LT_WORK/ppp.actual"
 		if [ "$inject" = 1 ]; then
 			for h in 198.18.200.2 2001:db8:200::2; do
@@ -122,7 +122,7 @@ fi
 # ------------------------------- off-link hosts: the gateway learnt once
 "$LAB" texec "$LAB_NAME" -- iptables -w -I INPUT -p udp --dport 9 -m comment --comment lab-learn
 base=${LAB_SPECIAL_HOST4%.*}.64
-if scan "$LT_WORK/gw.csv" -sS -p 22,23 --states all --retries 1 "$base/28"; then
+if scan "$LT_WORK/gw.csv" -sS -Pn -p 22,23 --states all --retries 1 "$base/28"; then
 	ipv4_range "$base" 16 >"$LT_WORK/gw.hosts"
 	printf '22\n23\n' >"$LT_WORK/gw.ports"
 	expect_rows "$LT_WORK/gw.hosts" "$LT_WORK/gw.ports" >"$LT_WORK/gw.expected"

@@ -9,7 +9,7 @@ lab_start
 out=$LT_WORK/many.csv
 base=${LAB_SPECIAL_HOST4%.*}.0          # 198.19.1.0; holds the special and dark hosts
 ports="1-149,$LAB_SPECIAL_PORT,$LAB_FILTERED_LO-$((LAB_FILTERED_LO + 49))"
-if scan "$out" -p "$ports" --states all --timeout 500 --retries 0 -t 500 -v "$base/24"; then
+if scan "$out" -Pn -p "$ports" --states all --timeout 500 --retries 0 -t 500 -v "$base/24"; then
 	ipv4_range "$base" 256 >"$LT_WORK/hosts"
 	ports_of "$ports" >"$LT_WORK/ports"
 	expect_eq "$(wc -l <"$LT_WORK/ports")" 200 "ports per host (test setup)"

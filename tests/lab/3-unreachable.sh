@@ -27,7 +27,7 @@ ports_of "$ports" >"$LT_WORK/ports"
 # one_case LABEL CIDR REASON HOST...
 one_case() {
 	local label=$1 cidr=$2 reason=$3 out=$LT_WORK/$1.csv
-	if scan "$out" -p "$ports" --states all --timeout 3000 --min-timeout 3000 -t 4 "$cidr"; then
+	if scan "$out" -Pn -p "$ports" --states all --timeout 3000 --min-timeout 3000 -t 4 "$cidr"; then
 		printf '%s\n' "${@:4}" >"$LT_WORK/$label.hosts"
 		awk -v r="$reason" 'FNR == NR { p[++n] = $1; next } { for (i = 1; i <= n; i++) print $1 "," p[i] ",filtered," r ",1" }' \
 			"$LT_WORK/ports" "$LT_WORK/$label.hosts" >"$LT_WORK/$label.expected"

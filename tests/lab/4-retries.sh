@@ -15,7 +15,7 @@ drop_case() {
 	shift 6
 	lab_zero
 	expect_eq "$(lab_counter "$rule")" 0 "$label: $rule counter after zeroing"
-	if scan "$out" -p "$ports" --states all --timeout 500 --retries "$retries" -t 16 "$target"; then
+	if scan "$out" -Pn -p "$ports" --states all --timeout 500 --retries "$retries" -t 16 "$target"; then
 		expect_eq "$(lab_counter "$rule")" "$syns" "$label: SYNs dropped by $rule (--retries $retries)"
 		printf '%s\n' "$@" >"$LT_WORK/$label.expected"
 		csv_cols "$out" ip,port,state,reason,attempts >"$LT_WORK/$label.actual"

@@ -28,7 +28,7 @@ run_case() {
 	local label=$1$METHOD_TAG args="$METHOD_ARGS $2" out=$LT_WORK/$1$METHOD_TAG.csv
 	shift 2
 	# shellcheck disable=SC2086
-	if scan "$out" -p "$ports" --states all --timeout 300 --retries 0 $args; then
+	if scan "$out" -Pn -p "$ports" --states all --timeout 300 --retries 0 $args; then
 		case_rows "$@" >"$LT_WORK/$label.expected"
 		csv_cols "$out" ip,host,port,state,reason >"$LT_WORK/$label.actual"
 		expect_same "$LT_WORK/$label.expected" "$LT_WORK/$label.actual" "$label ($args)"

@@ -639,16 +639,18 @@ static void test_audit_require_up(void **state)
 	struct audit_policy *p = parse_policy(
 		"policy = ( { name = \"core\"; targets = [ \"198.18.0.0/30\" ]; require-up = true;"
 		"             require = \"22\"; },"
-		"           { name = \"lab\"; targets = [ \"198.18.1.0/24\" ]; allow = \"22\"; } );", &err);
+		"           { name = \"lab\"; targets = [ \"198.18.1.0/24\" ]; allow = \"22\"; },"
+		"           { name = \"req\"; targets = [ \"198.18.2.0/24\" ]; require = \"443\"; } );", &err);
 	struct result down = host_row("198.18.0.2", STATE_DOWN, REASON_NO_RESPONSE, 0);
 	struct result up = host_row("198.18.0.1", STATE_UP, REASON_ECHO_REPLY, 0.5);
 	struct result lab = host_row("198.18.1.7", STATE_DOWN, REASON_NO_RESPONSE, 0);
+	struct result req = host_row("198.18.2.9", STATE_DOWN, REASON_NO_RESPONSE, 0);
 	char *got;
 
 	assert_null(err);
 	assert_non_null(p);
 	got = check(p, NULL, &down);
-	/* A host row is no port: require = 22 does not fire on it. */
+	/* One host-down, not a required-not-open per required port. */
 	assert_string_equal(got, "host-down 198.18.0.2 0 up down (no-response) core");
 	g_free(got);
 	got = check(p, NULL, &up);
@@ -656,6 +658,10 @@ static void test_audit_require_up(void **state)
 	g_free(got);
 	got = check(p, NULL, &lab);
 	assert_string_equal(got, "");
+	g_free(got);
+	/* Ports required open imply the host required up. */
+	got = check(p, NULL, &req);
+	assert_string_equal(got, "host-down 198.18.2.9 0 up down (no-response) req");
 	g_free(got);
 	audit_policy_free(p);
 

@@ -380,7 +380,8 @@ static void test_scripted_method_through_pipeline(void **state)
 {
 	char *dir = g_strdup("/tmp/portolan-method-XXXXXX");
 	char *csv, *json, *csv_text, *json_text;
-	const char *argv[] = { "portolan", "-q", "-p", SCRIPT_PORTS, "--states", "all",
+	/* -Pn: the method is the point, not host discovery. */
+	const char *argv[] = { "portolan", "-q", "-Pn", "-p", SCRIPT_PORTS, "--states", "all",
 			       "--retries", G_STRINGIFY(RETRIES), "-t", "8", "--max-rate", "100000",
 			       "-o", NULL, "-o", NULL, "127.0.0.1", "127.0.0.2", NULL };
 	int argc = (int)G_N_ELEMENTS(argv) - 1;
@@ -393,8 +394,8 @@ static void test_scripted_method_through_pipeline(void **state)
 	assert_non_null(g_mkdtemp(dir));
 	csv = g_build_filename(dir, "out.csv", NULL);
 	json = g_build_filename(dir, "out.json", NULL);
-	argv[13] = csv;
-	argv[15] = json;
+	argv[14] = csv;
+	argv[16] = json;
 	settings_init(&s);
 	assert_int_equal(settings_load(&s, argc, (char **)argv, &err), SETTINGS_OK);
 	log_set_verbosity(s.verbosity);

@@ -12,7 +12,8 @@
 #include "presets.h"
 
 static void expect(const char *name, unsigned threads, unsigned initial, unsigned min,
-		   unsigned max, unsigned retries, uint64_t rate)
+		   unsigned max, unsigned retries, uint64_t rate, unsigned disco_ms,
+		   unsigned disco_retries)
 {
 	const struct preset *p = preset_find(name);
 
@@ -24,15 +25,17 @@ static void expect(const char *name, unsigned threads, unsigned initial, unsigne
 	assert_int_equal(p->max_timeout_ms, max);
 	assert_int_equal(p->retries, retries);
 	assert_int_equal(p->max_rate, rate);
+	assert_int_equal(p->discovery_timeout_ms, disco_ms);
+	assert_int_equal(p->discovery_retries, disco_retries);
 }
 
 static void test_exact_values(void **state)
 {
-	expect("paranoid", 1, 5000, 1000, 10000, 3, 1);
-	expect("polite", 16, 2000, 300, 5000, 2, 50);
-	expect("normal", 256, 1000, 100, 3000, 1, 0);
-	expect("aggressive", 512, 500, 50, 1250, 1, 0);
-	expect("insane", 1024, 250, 50, 300, 0, 0);
+	expect("paranoid", 1, 5000, 1000, 10000, 3, 1, 5000, 3);
+	expect("polite", 16, 2000, 300, 5000, 2, 50, 2000, 2);
+	expect("normal", 256, 1000, 100, 3000, 1, 0, 1000, 1);
+	expect("aggressive", 512, 500, 50, 1250, 1, 0, 500, 1);
+	expect("insane", 1024, 250, 50, 300, 0, 0, 250, 0);
 	assert_int_equal(preset_count(), 5);
 	assert_non_null(preset_find(PRESET_DEFAULT));
 }
@@ -55,6 +58,8 @@ static void test_order_and_consistency(void **state)
 			assert_true(p->initial_timeout_ms <= prev->initial_timeout_ms);
 			assert_true(p->max_timeout_ms <= prev->max_timeout_ms);
 			assert_true(p->retries <= prev->retries);
+			assert_true(p->discovery_timeout_ms <= prev->discovery_timeout_ms);
+			assert_true(p->discovery_retries <= prev->discovery_retries);
 			assert_true(p->max_rate == 0 ||
 				    (prev->max_rate != 0 && p->max_rate >= prev->max_rate));
 		}

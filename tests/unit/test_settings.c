@@ -462,16 +462,84 @@ static void test_nmap_spellings(void **state)
 	settings_clear(&s);
 }
 
+/* Host discovery: -Pn, -sn and nmap's -P probes; the discovery group of the
+ * config (its keys are read there, not at the top); the defaults. */
+static void test_discovery_settings(void **state)
+{
+	struct settings s;
+	GError *err = NULL;
+
+	assert_int_equal(load(&s, &err, "192.0.2.1", NULL), SETTINGS_OK);
+	assert_false(s.no_discovery);
+	assert_false(s.discovery_only);
+	assert_int_equal(s.discovery_probes->len, 0);
+	assert_string_equal(s.discovery_ports, "80,443,22,445,3389");
+	assert_int_equal(s.discovery_timeout_ms, 1000);
+	assert_int_equal(s.discovery_retries, 1);
+	settings_clear(&s);
+
+	assert_int_equal(load(&s, &err, "-Pn", "192.0.2.1", NULL), SETTINGS_OK);
+	assert_true(s.no_discovery);
+	settings_clear(&s);
+	assert_int_equal(load(&s, &err, "-P0", "-sn", "192.0.2.1", NULL), SETTINGS_OK);
+	assert_true(s.no_discovery);
+	assert_true(s.discovery_only);
+	settings_clear(&s);
+
+	assert_int_equal(load(&s, &err, "-PE", "-PS22,80", "-PA", "-PP", "-PR", "192.0.2.1",
+			      NULL), SETTINGS_OK);
+	assert_int_equal(s.discovery_probes->len, 6);
+	assert_string_equal(s.discovery_probes->pdata[0], "icmp-echo");
+	assert_string_equal(s.discovery_probes->pdata[1], "tcp-syn:22");
+	assert_string_equal(s.discovery_probes->pdata[2], "80");   /* joined by the plan */
+	assert_string_equal(s.discovery_probes->pdata[3], "tcp-ack");
+	assert_string_equal(s.discovery_probes->pdata[4], "icmp-timestamp");
+	assert_string_equal(s.discovery_probes->pdata[5], "arp");
+	settings_clear(&s);
+
+	assert_int_equal(load(&s, &err, "--discovery-timeout", "250", "--discovery-retries", "3",
+			      "--discovery-ports", "22", "192.0.2.1", NULL), SETTINGS_OK);
+	assert_int_equal(s.discovery_timeout_ms, 250);
+	assert_int_equal(s.discovery_retries, 3);
+	assert_string_equal(s.discovery_ports, "22");
+	settings_clear(&s);
+
+	write_cfg("discovery = { probes = [ \"tcp-connect:22,80\", \"icmp-echo\" ];\n"
+		  "  ports = \"8080\"; timeout = 300; retries = 0; };\nno-discovery = true;\n");
+	assert_int_equal(load(&s, &err, "-c", cfg_path, NULL), SETTINGS_OK);
+	assert_int_equal(s.discovery_probes->len, 2);
+	assert_string_equal(s.discovery_probes->pdata[0], "tcp-connect:22,80");
+	assert_string_equal(s.discovery_ports, "8080");
+	assert_int_equal(s.discovery_timeout_ms, 300);
+	assert_int_equal(s.discovery_retries, 0);
+	assert_true(s.no_discovery);
+	settings_clear(&s);
+	unlink(cfg_path);
+
+	/* The group's keys belong in the group; an unknown key there is named. */
+	write_cfg("discovery-timeout = 300;\ndiscovery = { timeot = 5; };\n");
+	assert_int_equal(load(&s, &err, "-c", cfg_path, NULL), SETTINGS_ERROR);
+	assert_non_null(strstr(err->message, "unknown setting 'discovery-timeout'"));
+	assert_non_null(strstr(err->message, "unknown setting 'timeot' in group 'discovery'"));
+	g_clear_error(&err);
+	settings_clear(&s);
+
+	write_cfg("discovery = { retries = 21; };\n");
+	assert_int_equal(load(&s, &err, "-c", cfg_path, NULL), SETTINGS_ERROR);
+	g_clear_error(&err);
+	settings_clear(&s);
+}
+
 static void test_nmap_refused(void **state)
 {
 	static const struct {
 		const char *arg, *want;
 	} cases[] = {
 		{ "-O", "OS detection" }, { "-A", "OS detection" }, { "-sU", "UDP" },
-		{ "-sST", "one scan type" }, { "-sn", "host discovery" }, { "-sC", "scripts" },
+		{ "-sST", "one scan type" }, { "-snV", "-sn alone" }, { "-sC", "scripts" },
 		{ "-oG", "-oX" }, { "-oS", "-oX" }, { "--script=vuln", "scripts" },
 		{ "--script", "scripts" }, { "-sVv", "apart" }, { "-sTU", "UDP" },
-		{ "-oXfile", "ambiguous" }, { "-iLhosts", "ambiguous" }, { "-PS22", "host discovery" },
+		{ "-oXfile", "ambiguous" }, { "-iLhosts", "ambiguous" }, { "-PU", "UDP discovery" }, { "-PE22", "only -PS and -PA" },
 		{ "--min-rate", "--max-rate" }, { "--max-rtt-timeout", "--max-timeout" },
 		{ "-sL", "--dry-run" }, { "-Fv", "-F" },
 	};
@@ -753,6 +821,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_env_checked_even_when_overridden, teardown),
 		cmocka_unit_test_teardown(test_nmap_spellings, teardown),
 		cmocka_unit_test_teardown(test_nmap_refused, teardown),
+		cmocka_unit_test_teardown(test_discovery_settings, teardown),
 		cmocka_unit_test_teardown(test_top_ports_and_p_conflict, teardown),
 		cmocka_unit_test_teardown(test_output_formats_saved, teardown),
 		cmocka_unit_test_teardown(test_preset_moves_to_fit_explicit, teardown),
