@@ -21,11 +21,14 @@ build="build-essential pkg-config libglib2.0-dev libconfig-dev libyaml-dev libpc
 # checks them against --help. slurm-wlm, munge: tests/slurm/run starts a
 # one-node Slurm cluster of its own; python3-yaml, python3-jsonschema:
 # contrib/k8s/check (tests/k8s/run). libcap2-bin: setcap, for the lab's
-# test of a binary given CAP_NET_RAW (tests/lab/15-syn-privdrop.sh).
+# test of a binary given CAP_NET_RAW (tests/lab/15-syn-privdrop.sh). bind9,
+# ntpsec, snmpd, memcached: the UDP daemons of tests/lab/26-udp-daemons.sh
+# (their services are not started: the test runs its own in the lab).
 test="libcmocka-dev python3 iproute2 iptables nftables clang llvm valgrind procps
       nmap nmap-common ndiff xsltproc libxml2-utils libclang-rt-14-dev
       libreoffice-calc-nogui locales util-linux man-db libcap2-bin
-      slurm-wlm munge python3-yaml python3-jsonschema"
+      slurm-wlm munge python3-yaml python3-jsonschema
+      bind9 ntpsec snmpd memcached"
 # Benchmark peers (bench/run installs the missing ones itself too): the
 # connect scanners, and the SYN scanners of the SYN rows. Not test deps.
 bench="nmap pnscan masscan zmap time"

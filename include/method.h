@@ -101,6 +101,10 @@ struct scan_method {
 	 * per worker, and passes them as `worker`. */
 	size_t worker_size;
 
+	/* The transport it probes: every result it gives has this proto
+	 * (PROTO_TCP, zero, unless said). */
+	enum pl_proto proto;
+
 	/* Whether the plan can run: privileges, families, options. No side
 	 * effect; a failure is a usage error (exit 2) with *err set. */
 	int (*check)(const struct scan_plan *plan, GError **err);

@@ -70,6 +70,10 @@ struct scan_plan {
 	unsigned ptr_timeout_ms;
 	bool dry_run;
 	struct probe_db *probes;     /* NULL unless service detection is on */
+	/* A UDP scan's payloads (the probes with `protocol: udp`): probes
+	 * itself with detection on, else loaded for the scan alone; NULL for
+	 * a TCP scan. */
+	struct probe_db *udp_payloads;
 	struct detect_config detect;
 	GPtrArray *outputs;      /* struct output_spec *: what to write where; never empty */
 	const struct settings *settings;   /* borrowed: saved into a resume file */

@@ -26,6 +26,20 @@ const char *ports_default_spec(void);
  * naming the bad item, e.g. "invalid port '70000': out of range 1-65535". */
 int ports_parse(const char *spec, struct port_list *out, GError **err);
 
+/* Protocols of ports_parse_proto. */
+enum { PORTS_ANY = 0, PORTS_TCP = 1, PORTS_UDP = 2 };
+
+/* ports_parse with nmap's protocol prefixes: "T:22,80,U:53,161". A prefix
+ * (T: or U:, either case) makes it and the items after it that protocol's,
+ * until the next prefix; items before any prefix are every protocol's.
+ * Keeps the ports of `want` (PORTS_TCP or PORTS_UDP; service names looked
+ * up for it); PORTS_ANY reads no prefix at all (plain ports_parse). *named
+ * (may be NULL) gets bit (1 << PORTS_TCP) or (1 << PORTS_UDP) for each
+ * protocol a prefix named. The list may come out empty. Any other letter
+ * before ':' fails: "'S:' is not a protocol (T: TCP, U: UDP)". */
+int ports_parse_proto(const char *spec, int want, struct port_list *out, unsigned *named,
+		      GError **err);
+
 /* A compact spec for the list, e.g. "22,80,8000-8100" (g_free). */
 char *ports_format(const struct port_list *pl);
 

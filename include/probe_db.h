@@ -60,6 +60,16 @@ bool probe_needs_fresh_connection(const struct probe *p);
 /* Whether p names port among the ports it is most likely useful on. */
 bool probe_lists_port(const struct probe *p, uint16_t port);
 
+/* The UDP probes (`protocol: udp`) that list port, in load order, into
+ * out (at most max); returns how many. probe_db_order never gives them:
+ * they are the UDP scan's payloads and its replies' match rules. */
+size_t probe_db_udp(const struct probe_db *db, uint16_t port, const struct probe **out,
+		    size_t max);
+bool probe_is_udp(const struct probe *p);
+/* The i-th probe loaded (0 <= i < probe_db_count), TCP and UDP alike, or
+ * NULL past the last: for tests and fuzzers that want every probe. */
+const struct probe *probe_db_get(const struct probe_db *db, size_t i);
+
 /* Runs p's matches, in order, over a response; on the first that matches,
  * fills *out (templates expanded: $1..$9 capture groups, with non-printable
  * bytes removed) and returns true. *out is overwritten without being freed

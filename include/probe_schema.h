@@ -41,6 +41,7 @@ struct probe {
 	size_t payload_len;
 	unsigned wait_ms;
 	bool fresh;
+	bool udp;                    /* `protocol: udp`: a UDP scan's payload, never TCP's */
 	struct port_range *ports;
 	size_t nports;
 	struct match_rule *rules;

@@ -28,6 +28,10 @@ enum port_state {
 	 * them in: a user names up or down. */
 	STATE_UP,
 	STATE_DOWN,
+	/* UDP (udp.c): no answer after the retries. UDP has no handshake, so
+	 * silence may be a listener that ignores the probe or a filter that
+	 * drops it; nmap's word for it, "open|filtered". A port state. */
+	STATE_OPEN_FILTERED,
 	STATE_COUNT
 };
 
@@ -50,7 +54,18 @@ enum reason {
 	REASON_ARP_RESPONSE,     /* up: ARP reply on a local link */
 	REASON_ND_RESPONSE,      /* up: IPv6 neighbour advertisement on a local link */
 	REASON_USER_SET,         /* up: -Pn, not asked */
+	/* UDP's (udp.c). Its silence is REASON_NO_RESPONSE (open|filtered);
+	 * other ICMP unreachables are the filtered reasons above. */
+	REASON_UDP_RESPONSE,     /* open: a UDP datagram came back from the probed address and port */
+	REASON_PORT_UNREACH,     /* closed: ICMP (or ICMPv6) port unreachable */
 	REASON_COUNT
+};
+
+/* The transport a result's port belongs to: its "proto" field. Zero (a
+ * zeroed result) is TCP, so every TCP method is right without a word. */
+enum pl_proto {
+	PROTO_TCP,
+	PROTO_UDP,
 };
 
 /* What a SYN-ACK says about the stack that sent it (packet.c reads it,
@@ -97,12 +112,19 @@ struct result {
 	char *os_family;
 	char *os_reason;
 	unsigned os_accuracy;
+	enum pl_proto proto;     /* PROTO_TCP unless a UDP method says so */
 	struct result *next;     /* the next of a chain on the results queue */
 };
 
+/* Whether s is a port's state rather than a host row's (up, down). */
+static inline bool port_state_is_port(enum port_state s)
+{
+	return s != STATE_UP && s != STATE_DOWN && s < STATE_COUNT;
+}
+
 const char *port_state_name(enum port_state s);
 const char *reason_name(enum reason r);
-/* Parses "open", "closed", "filtered" or "error"; returns -1 when unknown. */
+/* Parses a state's name ("open", "open|filtered", ...); returns -1 when unknown. */
 int port_state_parse(const char *name);
 /* Parses a reason's name as reason_name gives it; -1 when unknown. */
 int reason_parse(const char *name);

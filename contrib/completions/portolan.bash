@@ -15,7 +15,7 @@ _portolan_long_opts='--config --ports --targets-file --exclude --exclude-file
 --exclude-ports --top-ports --open --no-reverse-dns --max-retries --excludefile'
 
 _portolan_short_opts='-c -p -i -o -f -t -T -4 -6 -R -s -v -q -h -V -n -F
--oX -oJ -oN -oA -iL -sV -sT -sS -Pn -P0 -sn -PE -PP -PR -PS -PA -p-'
+-oX -oJ -oN -oA -iL -sV -sT -sS -sU -Pn -P0 -sn -PE -PP -PR -PS -PA -p-'
 
 # Completes file names (or, with -d, directories) matching $1.
 _portolan_files()
@@ -122,7 +122,7 @@ _portolan()
 		return 0
 		;;
 	--method)
-		COMPREPLY=($(compgen -W 'connect syn' -- "$cur"))
+		COMPREPLY=($(compgen -W 'connect syn udp' -- "$cur"))
 		return 0
 		;;
 	--user)

@@ -150,7 +150,6 @@ static int long_rule(const char *tok, GError **err)
 static const char *scan_type_why(char c)
 {
 	switch (c) {
-	case 'U': return "UDP scan is not supported yet: portolan scans TCP only";
 	case 'n':
 	case 'P': return "write -sn alone (host discovery only)";
 	case 'L': return "list scan is not supported: --dry-run lists the tasks "
@@ -163,15 +162,19 @@ static const char *scan_type_why(char c)
 	case 'Z': return "SCTP scans are not supported";
 	default:
 		if (g_ascii_isupper(c))
-			return "only the connect scan (-sT), the SYN scan (-sS) and service "
-			       "detection (-sV) are supported";
+			return "only the connect scan (-sT), the SYN scan (-sS), the UDP scan "
+			       "(-sU) and service detection (-sV) are supported";
 		return "write nmap's -s letters apart from portolan's options (-sV -v)";
 	}
 }
 
-/* -s<letters> read as nmap's scan types: -sV, -sT, -sS, -sTV, -sSV. */
-static int scan_types(const char *tok, GPtrArray *out, GError **err)
+/* -s<letters> read as nmap's scan types: -sV, -sT, -sS, -sU, -sTV, -sSV,
+ * -sUV. *seen is the scan type of an earlier -s token (0: none): nmap's
+ * -sS -sU scans TCP and UDP in one run, which portolan does not yet. */
+static int scan_types(const char *tok, GPtrArray *out, char *seen, GError **err)
 {
+	static const char mixed[] = "TCP and UDP in one scan are not supported yet: "
+				    "scan -sU and -sT/-sS in two runs";
 	bool version = false;
 	char method = 0;
 
@@ -183,15 +186,21 @@ static int scan_types(const char *tok, GPtrArray *out, GError **err)
 	for (const char *c = tok + 2; *c != '\0'; c++) {
 		if (*c == 'V')
 			version = true;
-		else if (*c == 'T' || *c == 'S') {
+		else if (*c == 'T' || *c == 'S' || *c == 'U') {
 			if (method != 0 && method != *c)
-				return refuse(err, tok, "one scan type at a time: -sT (connect) or -sS (SYN)");
+				return refuse(err, tok, (method == 'U') != (*c == 'U') ? mixed :
+					      "one scan type at a time: -sT (connect) or -sS (SYN)");
 			method = *c;
 		} else
 			return refuse(err, tok, scan_type_why(*c));
 	}
+	if (method != 0 && *seen != 0 && (*seen == 'U') != (method == 'U'))
+		return refuse(err, tok, mixed);
 	if (method != 0)
-		g_ptr_array_add(out, g_strdup(method == 'S' ? "--method=syn" : "--method=connect"));
+		*seen = method;
+	if (method != 0)
+		g_ptr_array_add(out, g_strdup(method == 'S' ? "--method=syn" :
+					      method == 'U' ? "--method=udp" : "--method=connect"));
 	if (version)
 		g_ptr_array_add(out, g_strdup("-s"));
 	return 1;
@@ -251,13 +260,14 @@ static int output_rule(const char *tok, GPtrArray *out, bool *takes_next, GError
 /* A short token at an option position: 1 rewritten into out, 0 not nmap's
  * (copy it), -1 refused. *takes_next: the next token is the argument of
  * what was written. */
-static int short_rule(const char *tok, GPtrArray *out, bool *takes_next, GError **err)
+static int short_rule(const char *tok, GPtrArray *out, bool *takes_next, char *seen,
+		      GError **err)
 {
 	char a = tok[1], b = tok[2];
 
 	*takes_next = false;
 	if (a == 's' && (g_ascii_isupper(b) || b == 'n'))
-		return scan_types(tok, out, err);
+		return scan_types(tok, out, seen, err);
 	if (a == 'o' && b != '\0' && strchr("XJNAGSMH", b) != NULL)
 		return output_rule(tok, out, takes_next, err);
 	if (a == 'i' && b == 'L' && tok[3] == '\0') {
@@ -302,6 +312,7 @@ GPtrArray *nmap_translate(int argc, char *const *argv, const char *shortopts,
 {
 	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
 	bool options = true;
+	char seen = 0;   /* the scan type an -s token named */
 
 	if (argc > 0)
 		g_ptr_array_add(out, g_strdup(argv[0]));
@@ -323,7 +334,7 @@ GPtrArray *nmap_translate(int argc, char *const *argv, const char *shortopts,
 			rc = long_rule(tok, err);
 			takes_next = rc == 0 && long_takes_next(tok + 2, longopts);
 		} else {
-			rc = short_rule(tok, out, &takes_next, err);
+			rc = short_rule(tok, out, &takes_next, &seen, err);
 			if (rc == 0)
 				takes_next = short_takes_next(tok, shortopts);
 		}

@@ -56,11 +56,31 @@ static int add_output(struct scan_plan *p, const char *path, const char *format,
 static int build_ports(struct scan_plan *p, const struct settings *s, GError **err)
 {
 	struct port_list ex;
+	bool udp = p->method != NULL && p->method->proto == PROTO_UDP;
+	unsigned named = 0;
+	char q[TEXT_QUOTE_SIZE];
 
-	if (ports_parse(s->ports, &p->ports, err) != 0)
+	if (ports_parse_proto(s->ports, udp ? PORTS_UDP : PORTS_TCP, &p->ports, &named, err) != 0)
 		return -1;
+	/* nmap's -p T:22,U:53 with -sS -sU scans both; here a run scans one. */
+	if (named == ((1u << PORTS_TCP) | (1u << PORTS_UDP))) {
+		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+			    "invalid port list '%s': TCP and UDP ports in one scan are not "
+			    "supported yet: scan T: and U: ports in two runs", text_quote(q, s->ports));
+		ports_free(&p->ports);
+		return -1;
+	}
+	if (p->ports.count == 0) {
+		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+			    "invalid port list '%s': no %s port (%s)", text_quote(q, s->ports),
+			    udp ? "UDP" : "TCP", udp ? "U: names UDP ports" :
+			    "U: ports need the UDP scan, -sU");
+		ports_free(&p->ports);
+		return -1;
+	}
 	if (s->exclude_ports != NULL) {
-		if (ports_parse(s->exclude_ports, &ex, err) != 0) {
+		if (ports_parse_proto(s->exclude_ports, udp ? PORTS_UDP : PORTS_TCP, &ex, NULL,
+				      err) != 0) {
 			g_prefix_error(err, "exclude-ports: ");
 			return -1;
 		}
@@ -486,6 +506,18 @@ static int build_audit(struct scan_plan *p, const struct settings *s, GError **e
 			  "scan in one run");
 		return 0;
 	}
+	/* Policies and baselines list TCP ports: a UDP port is not one of
+	 * them, and would be a false finding. */
+	if (p->method != NULL && p->method->proto == PROTO_UDP) {
+		if (s->baseline_path != NULL || p->findings_path != NULL) {
+			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+				    "%s: a UDP scan (-sU) is not audited yet: policies and baselines "
+				    "are of TCP ports", s->baseline_path != NULL ? "baseline" : "findings");
+			return -1;
+		}
+		g_warning("a UDP scan (-sU) is not audited: the policy lists TCP ports");
+		return 0;
+	}
 	if (s->baseline_path != NULL && (b = baseline_load(s->baseline_path, err)) == NULL)
 		return -1;
 	p->audit = audit_new(policy ? s->policy : NULL, b, s->service_detection, p->findings_path,
@@ -619,6 +651,10 @@ static int build_states(struct scan_plan *p, const struct settings *s, GError **
 
 	if (settings_states_mask(states, &p->states_mask, err) != 0)
 		return -1;
+	/* Only UDP has open|filtered ports: "all" of a TCP scan stays the
+	 * four states it always was. */
+	if (p->method == NULL || p->method->proto != PROTO_UDP)
+		p->states_mask &= ~(1u << STATE_OPEN_FILTERED);
 	st = g_string_new(NULL);
 	for (int i = 0; i < STATE_COUNT; i++)
 		if (p->states_mask & (1u << i))
@@ -648,8 +684,29 @@ static int build_files(struct scan_plan *p, const struct settings *s, GError **e
 /* The probe database and the detection budget, with -sV only. */
 static int build_detection(struct scan_plan *p, const struct settings *s, GError **err)
 {
-	if (!s->service_detection)
+	bool udp = p->method != NULL && p->method->proto == PROTO_UDP;
+
+	if (!s->service_detection) {
+		/* A UDP scan sends protocol payloads, detection or not (as
+		 * nmap -sU does): a port that ignores an empty datagram often
+		 * answers its own protocol. */
+		if (!udp)
+			return 0;
+		/* Without a probe directory (none given, none installed)
+		 * every port gets the empty datagram: a scan still, with
+		 * fewer answers. One given that fails is an error. */
+		if (s->probes_dir == NULL && !g_file_test(probes_dir(s), G_FILE_TEST_IS_DIR)) {
+			g_warning("no probe files (%s): every UDP port gets an empty datagram",
+				  probes_dir(s));
+			return 0;
+		}
+		p->udp_payloads = probe_db_load_dir(probes_dir(s), err);
+		if (p->udp_payloads == NULL) {
+			settings_blame_env(s, "probes-dir", s->probes_dir, err);
+			return -1;
+		}
 		return 0;
+	}
 	p->probes = probe_db_load_dir(probes_dir(s), err);
 	if (p->probes == NULL) {
 		settings_blame_env(s, "probes-dir", s->probes_dir, err);
@@ -661,6 +718,8 @@ static int build_detection(struct scan_plan *p, const struct settings *s, GError
 		.banner_wait_ms = (unsigned)s->banner_wait_ms,
 		.connect_timeout_ms = p->timeout_ms,
 	};
+	if (udp)
+		p->udp_payloads = p->probes;
 	return 0;
 }
 
@@ -1069,6 +1128,8 @@ void plan_free(struct scan_plan *p)
 {
 	target_set_free(p->targets);
 	target_windows_free(p->windows);
+	if (p->udp_payloads != p->probes)
+		probe_db_free(p->udp_payloads);
 	probe_db_free(p->probes);
 	ports_free(&p->ports);
 	g_free(p->ports_text);

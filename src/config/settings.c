@@ -152,9 +152,9 @@ static const struct opt opts[NOPTS] = {
 	  .help = "states to report: open, closed, filtered, error, or all" },
 	[R_OPEN] = { .name = "open", .type = T_SPECIAL, .src = SRC_CLI, .flags = F_NMAP_ALIAS,
 	  .help = "same as --states open" },
-	[R_METHOD] = { .name = "method", .arg = "connect|syn", .type = T_STR, .off = OFF(method),
+	[R_METHOD] = { .name = "method", .arg = "connect|syn|udp", .type = T_STR, .off = OFF(method),
 	  .def = "connect", .src = SRC_ALL, .check = check_method,
-	  .help = "how ports are probed: connect (no privileges) or syn (-sS: raw SYN packets, root or CAP_NET_RAW)" },
+	  .help = "how ports are probed: connect (no privileges), syn (-sS: raw SYN packets, root or CAP_NET_RAW) or udp (-sU: UDP datagrams, no privileges)" },
 	[R_CAPTURE_BUFFER] = { .name = "capture-buffer", .arg = "KIB", .type = T_INT,
 	  .off = OFF(capture_buffer_kib), .min = 64, .max = 1048576, .def = "16384", .src = SRC_ALL,
 	  .help = "SYN scan: kernel buffer (KiB) the answers wait in; drops slow the scan down" },
@@ -419,7 +419,7 @@ static const char *check_method(const char *value, GError **err)
 
 	if (method_find(value) != NULL)
 		return value;
-	g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "unknown scan method '%s': expected connect or syn",
+	g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "unknown scan method '%s': expected connect, syn or udp",
 		    text_quote(shown, value));
 	return NULL;
 }
@@ -1192,10 +1192,11 @@ void settings_print_help(FILE *fp)
 		"  -n, --no-reverse-dns          no PTR lookups (the default)\n"
 		"  --max-retries = --retries     --excludefile = --exclude-file\n"
 		"  -sT = --method connect        -sS = --method syn\n"
+		"  -sU = --method udp\n"
 		"  -Pn, -P0 = --no-discovery     -sn = --discovery-only\n"
 		"  -PE, -PP, -PR, -PS[PORTS], -PA[PORTS]: --discovery-probes icmp-echo,\n"
 		"                                icmp-timestamp, arp, tcp-syn[:PORTS], tcp-ack[:PORTS]\n"
-		"  Other nmap options (-O, -A, -sU, --script, -oG, ...) are refused\n"
+		"  Other nmap options (-O, -A, -sS -sU, --script, -oG, ...) are refused\n"
 		"  with exit 2, naming what to use instead.\n", help);
 	g_free(help);
 	fprintf(fp,
@@ -1471,7 +1472,10 @@ int settings_states_mask(const char *states, unsigned *mask, GError **err)
 		int st;
 
 		if (g_ascii_strcasecmp(v, "all") == 0) {
-			*mask |= (1u << STATE_UP) - 1;   /* port states; host rows are named */
+			/* port states; host rows are named */
+			for (int i = 0; i < STATE_COUNT; i++)
+				if (port_state_is_port((enum port_state)i))
+					*mask |= 1u << i;
 			continue;
 		}
 		st = port_state_parse(v);
@@ -1480,7 +1484,7 @@ int settings_states_mask(const char *states, unsigned *mask, GError **err)
 
 			text_quote(shown, v);
 			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-				    "invalid state '%s': expected open, closed, filtered, error or all", shown);
+				    "invalid state '%s': expected open, closed, filtered, open|filtered, error, all, up or down", shown);
 			rc = -1;
 			break;
 		}

@@ -258,6 +258,8 @@ size_t probe_db_order(const struct probe_db *db, uint16_t port,
 			const struct probe *p = g_ptr_array_index(db->probes, i);
 			int want;
 
+			if (p->udp)
+				continue;   /* a UDP scan's payload (probe_db_udp) */
 			if (p->payload_len == 0)
 				want = 0;
 			else
@@ -272,6 +274,32 @@ size_t probe_db_order(const struct probe_db *db, uint16_t port,
 		}
 	}
 	return n;
+}
+
+size_t probe_db_udp(const struct probe_db *db, uint16_t port, const struct probe **out,
+		    size_t max)
+{
+	size_t n = 0;
+
+	if (!db || !out)
+		return 0;
+	for (guint i = 0; i < db->probes->len && n < max; i++) {
+		const struct probe *p = g_ptr_array_index(db->probes, i);
+
+		if (p->udp && probe_lists_port(p, port))
+			out[n++] = p;
+	}
+	return n;
+}
+
+bool probe_is_udp(const struct probe *p)
+{
+	return p->udp;
+}
+
+const struct probe *probe_db_get(const struct probe_db *db, size_t i)
+{
+	return db != NULL && i < db->probes->len ? g_ptr_array_index(db->probes, i) : NULL;
 }
 
 const char *probe_name(const struct probe *p)

@@ -478,11 +478,33 @@ static int parse_rule(struct load *ld, const struct ynode *map, struct match_rul
 	return 0;
 }
 
-enum probe_key { PK_PROBE, PK_SEND, PK_WAIT_MS, PK_PORTS, PK_FRESH, PK_MATCHES, PK_COUNT };
+enum probe_key {
+	PK_PROBE, PK_SEND, PK_WAIT_MS, PK_PORTS, PK_FRESH, PK_MATCHES, PK_PROTOCOL, PK_COUNT
+};
 
 static const char *const probe_keys[PK_COUNT] = {
-	"probe", "send", "wait_ms", "ports", "fresh", "matches",
+	"probe", "send", "wait_ms", "ports", "fresh", "matches", "protocol",
 };
+
+/* `protocol`: tcp (the default) or udp. */
+static int read_protocol(struct load *ld, const struct ynode *n, struct probe *p)
+{
+	if (want_kind(ld, n, YN_SCALAR, "protocol") < 0)
+		return -1;
+	if (key_is(n, "udp")) {
+		p->udp = true;
+		return 0;
+	}
+	if (key_is(n, "tcp"))
+		return 0;
+	{
+		char *shown = quote_text(n->text, n->len);
+
+		load_error(ld, n, "protocol '%s': expected tcp or udp", shown);
+		g_free(shown);
+	}
+	return -1;
+}
 
 /* The name first, so that every later message can say which probe. */
 static int read_name(struct load *ld, const struct ynode *map, struct probe *p)
@@ -605,6 +627,14 @@ static struct probe *parse_probe(struct load *ld, const struct ynode *map)
 		goto fail;
 	if (f[PK_FRESH] && want_bool(ld, f[PK_FRESH], "fresh", &p->fresh) < 0)
 		goto fail;
+	if (f[PK_PROTOCOL] && read_protocol(ld, f[PK_PROTOCOL], p) < 0)
+		goto fail;
+	/* A UDP probe is a port's payload: it must say which ports, and say
+	 * something (an empty datagram is what every other port gets). */
+	if (p->udp && (p->nports == 0 || p->payload_len == 0)) {
+		load_error(ld, map, "a udp probe needs 'ports' and a non-empty 'send'");
+		goto fail;
+	}
 	if (read_matches(ld, map, f[PK_MATCHES], p) < 0)
 		goto fail;
 	return p;

@@ -120,6 +120,9 @@ void metrics_print_summary(const struct metrics_snapshot *s, FILE *fp)
 		s->state[STATE_FILTERED], s->state[STATE_ERROR],
 		s->attempts, s->attempts == 1 ? "" : "s",
 		s->retries, s->retries == 1 ? "y" : "ies");
+	/* Only a UDP scan has open|filtered ports: the TCP line stays as it was. */
+	if (s->state[STATE_OPEN_FILTERED] > 0)
+		fprintf(fp, ", %" PRIu64 " open|filtered", s->state[STATE_OPEN_FILTERED]);
 	/* Back-offs only matter when they happened: they explain a slow scan. */
 	if (s->resource_waits > 0)
 		fprintf(fp, ", %" PRIu64 " resource wait%s", s->resource_waits,

@@ -781,6 +781,7 @@ static int start_collector(struct scan_ctl *c, struct scan_plan *plan, unsigned 
 		.retries = plan->retries,
 		.states = plan->states_text,
 		.argv = plan->argv,
+		.proto = plan->method->proto == PROTO_UDP ? "udp" : "tcp",
 	};
 
 	plan_order(plan, &meta.order);

@@ -405,6 +405,40 @@ static void read_meta(const struct merge *mg, struct row_meta *rm)
 	}
 }
 
+struct first_proto {
+	bool have;
+	enum pl_proto proto;
+};
+
+static bool note_proto(void *ud, const struct result *r)
+{
+	struct first_proto *fp = ud;
+
+	fp->have = true;
+	fp->proto = r->proto;
+	return false;
+}
+
+/* The scan's transport, from its first row: every row of one scan has it
+ * (a run scans TCP or UDP, -sU), and the XML header says it. */
+static const char *scan_proto(const struct merge *mg)
+{
+	struct first_proto first = { 0 };
+
+	for (size_t i = 0; i < mg->n && !first.have; i++) {
+		FILE *fp = fopen(mg->shards[i].path, "rb");
+		GError *e = NULL;
+
+		if (fp == NULL)
+			continue;
+		(void)rows_read(fp, mg->shards[i].path, mg->shards[i].fmt, note_proto, &first,
+				NULL, &e);
+		g_clear_error(&e);
+		fclose(fp);
+	}
+	return first.have && first.proto == PROTO_UDP ? "udp" : "tcp";
+}
+
 static void on_output_failed(void *ud, const char *message)
 {
 	struct merge *mg = ud;
@@ -592,6 +626,7 @@ static int run(struct merge *mg, GError **err)
 		.timeout_ms = rm.timeout_ms,
 		.retries = rm.retries,
 		.states = rm.states,
+		.proto = scan_proto(mg),
 		/* The merged outputs are the whole scan: no shard. */
 		.order = { .seed = mg->shards[0].m.seed, .nshards = 1 },
 	};

@@ -179,8 +179,15 @@ static const char *row_set_text(struct row *w, const char *key, const char *s)
 		return w->have_ip ? NULL : "not an IP address";
 	}
 	/* Empty for a host row (no port, no protocol). */
-	if (strcmp(key, "proto") == 0)
-		return strcmp(s, "tcp") == 0 || s[0] == '\0' ? NULL : "not tcp";
+	if (strcmp(key, "proto") == 0) {
+		if (strcmp(s, "udp") == 0)
+			w->r.proto = PROTO_UDP;
+		else if (strcmp(s, "tcp") == 0 || s[0] == '\0')
+			w->r.proto = PROTO_TCP;
+		else
+			return "not tcp or udp";
+		return NULL;
+	}
 	if (strcmp(key, "state") == 0) {
 		if ((v = port_state_parse(s)) < 0)
 			return "not a port state";

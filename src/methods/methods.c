@@ -8,7 +8,8 @@
 
 #define METHOD_TABLE(M) \
 	M(connect) \
-	M(syn)
+	M(syn) \
+	M(udp)
 
 #define METHOD_DECLARE(name) extern const struct scan_method method_##name;
 #define METHOD_ENTRY(name) &method_##name,

@@ -33,11 +33,17 @@
 
 struct json_state {
 	uint64_t count;   /* objects written, for the separating commas */
+	bool udp;         /* a UDP scan: its summary counts open|filtered */
 	/* The document's "hosts" block: every host row seen, written or
 	 * not, gathered in bounded memory (xmlhosts.h spills to temporary
 	 * files) and written at close. NULL until the first host row. */
 	struct xml_hosts *hosts;
 };
+
+static bool meta_udp(const struct scan_meta *meta)
+{
+	return meta != NULL && meta->proto != NULL && strcmp(meta->proto, "udp") == 0;
+}
 
 static void json_state_free(struct json_state *st)
 {
@@ -269,6 +275,7 @@ static void *json_open(FILE *fp, const struct scan_meta *meta)
 
 	if (st == NULL)
 		return NULL;
+	st->udp = meta_udp(meta);
 	errno = 0;
 	if (put_meta(fp, meta) < 0) {
 		writer_failed();
@@ -455,6 +462,7 @@ static void *json_append(FILE *fp, const struct scan_meta *meta)
 	st = calloc(1, sizeof *st);
 	if (st == NULL)
 		return NULL;
+	st->udp = meta_udp(meta);
 	switch (hosts_resume(st, fp, size, &from)) {
 	case 1:
 		start = 0;
@@ -523,7 +531,9 @@ static int json_note(void *state, FILE *fp, const struct result *r)
 	return hosts_add(state, r);
 }
 
-static int put_summary(FILE *fp, const struct metrics_snapshot *s, time_t end)
+/* udp: the scan's ports are UDP; only then is there an "open|filtered"
+ * count (a TCP scan's summary stays as it always was). */
+static int put_summary(FILE *fp, const struct metrics_snapshot *s, time_t end, bool udp)
 {
 	if (s == NULL)
 		return fputs("null", fp) == EOF ? -1 : 0;
@@ -536,8 +546,9 @@ static int put_summary(FILE *fp, const struct metrics_snapshot *s, time_t end)
 		return -1;
 	/* The state counts use the state names, as the "state" field does;
 	 * port states only (host rows are counted apart). */
-	for (int i = 0; i < STATE_UP; i++)
-		if (put_u64(fp, port_state_name((enum port_state)i),
+	for (int i = 0; i < STATE_COUNT; i++)
+		if (port_state_is_port((enum port_state)i) &&
+		    (i != STATE_OPEN_FILTERED || udp) && put_u64(fp, port_state_name((enum port_state)i),
 			    s->state[i], ",") < 0)
 			return -1;
 	/* Hosts up and down by their host rows: only when discovery ran, as
@@ -564,7 +575,8 @@ static int put_summary(FILE *fp, const struct metrics_snapshot *s, time_t end)
 
 int writer_json_summary(FILE *fp, const struct metrics_snapshot *summary, time_t end)
 {
-	return put_summary(fp, summary, end);
+	return put_summary(fp, summary, end,
+			   summary != NULL && summary->state[STATE_OPEN_FILTERED] > 0);
 }
 
 struct hosts_drain {
@@ -630,7 +642,7 @@ static int json_close(void *state, FILE *fp,
 	} else if (put_hosts(st, fp) < 0 || fputs("\n " SUMMARY_KEY, fp) == EOF) {
 		goto failed;
 	}
-	if (put_summary(fp, summary, end) < 0 || fputs("}\n", fp) == EOF)
+	if (put_summary(fp, summary, end, st->udp) < 0 || fputs("}\n", fp) == EOF)
 		goto failed;
 	rc = writer_end_record(fp);
 	json_state_free(st);

@@ -34,6 +34,7 @@ struct row {
 	struct pl_addr addr;
 	char *host;                /* "192.0.2.1 (name)", printable */
 	uint16_t port;
+	enum pl_proto proto;
 	enum port_state state;
 	enum reason reason;
 	char *service;             /* "ssh OpenSSH 9.2p1", printable, or NULL */
@@ -207,7 +208,7 @@ static int cmp_rows(const void *a, const void *b)
 	if (c != 0)
 		return c;
 	/* A host's own row (up or down) heads its ports. */
-	c = (y->state >= STATE_UP) - (x->state >= STATE_UP);
+	c = !port_state_is_port(y->state) - !port_state_is_port(x->state);
 	if (c != 0)
 		return c;
 	return (int)x->port - (int)y->port;
@@ -218,7 +219,8 @@ static const char *state_colour(enum port_state s)
 	switch (s) {
 	case STATE_OPEN: return "\033[32m";
 	case STATE_CLOSED: return "\033[31m";
-	case STATE_FILTERED: return "\033[33m";
+	case STATE_FILTERED:
+	case STATE_OPEN_FILTERED: return "\033[33m";
 	default: return "\033[35m";
 	}
 }
@@ -254,9 +256,9 @@ static int print_grouped(struct table_state *st, FILE *fp)
 		struct row *row = &g_array_index(st->kept, struct row, i);
 		char port[16];
 
-		if (row->state >= STATE_UP)
+		if (!port_state_is_port(row->state))
 			continue;
-		snprintf(port, sizeof port, "%u/tcp", (unsigned)row->port);
+		snprintf(port, sizeof port, "%u/%s", (unsigned)row->port, row->proto == PROTO_UDP ? "udp" : "tcp");
 		w_port = MAX(w_port, strlen(port));
 		w_state = MAX(w_state, strlen(port_state_name(row->state)));
 		w_reason = MAX(w_reason, strlen(reason_name(row->reason)));
@@ -265,7 +267,7 @@ static int print_grouped(struct table_state *st, FILE *fp)
 		struct row *row = &g_array_index(st->kept, struct row, i);
 		const char *state = port_state_name(row->state);
 		char port[16], status[96];
-		bool host_row = row->state >= STATE_UP;
+		bool host_row = !port_state_is_port(row->state);
 
 		if (prev == NULL || strcmp(prev, row->host) != 0) {
 			const char *os = host_os(st, i);
@@ -289,7 +291,7 @@ static int print_grouped(struct table_state *st, FILE *fp)
 		}
 		if (host_row)
 			continue;
-		snprintf(port, sizeof port, "%u/tcp", (unsigned)row->port);
+		snprintf(port, sizeof port, "%u/%s", (unsigned)row->port, row->proto == PROTO_UDP ? "udp" : "tcp");
 		if (fprintf(fp, "  %-*s  %s%s%s%*s  %-*s  %s\n", (int)w_port, port,
 			    st->colour ? state_colour(row->state) : "", state,
 			    st->colour ? "\033[0m" : "", (int)(w_state - strlen(state)), "",
@@ -322,7 +324,7 @@ static int table_write(void *state, FILE *fp, const struct result *r)
 	}
 	service = service_cell(r);
 	if (table_keeps(st)) {
-		struct row row = { .addr = r->addr, .host = host, .port = r->port,
+		struct row row = { .addr = r->addr, .host = host, .port = r->port, .proto = r->proto,
 				   .state = r->state, .reason = r->reason, .service = service,
 				   .os = os_cell(r), .os_accuracy = r->os_accuracy,
 				   .latency_ms = r->latency_ms };
@@ -344,7 +346,7 @@ static int table_write(void *state, FILE *fp, const struct result *r)
 	if (result_is_host_row(r))
 		snprintf(port, sizeof port, "-");
 	else
-		snprintf(port, sizeof port, "%u/tcp", (unsigned)r->port);
+		snprintf(port, sizeof port, "%u/%s", (unsigned)r->port, r->proto == PROTO_UDP ? "udp" : "tcp");
 	if (put_cell(fp, host, W_HOST) < 0 || put_cell(fp, port, W_PORT) < 0 ||
 	    put_cell(fp, port_state_name(r->state), W_STATE) < 0 ||
 	    put_cell(fp, reason_name(r->reason), W_REASON) < 0 ||

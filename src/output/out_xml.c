@@ -97,6 +97,7 @@ struct xml_state {
 	size_t detect_index[DET_COUNT];  /* field table index, or SIZE_MAX */
 	time_t start;
 	unsigned timeout_ms;
+	const char *proto;               /* "tcp" or "udp": every port's */
 };
 
 /* ` name="value"`; a NULL value is written empty. */
@@ -218,6 +219,7 @@ static int put_header(FILE *fp, const struct scan_meta *meta, time_t start)
 {
 	const char *version = meta != NULL ? meta->version : NULL;
 	const char *ports = meta != NULL ? meta->ports : NULL;
+	bool udp = meta != NULL && meta->proto != NULL && strcmp(meta->proto, "udp") == 0;
 	char startstr[64], num[32];
 	char *args = build_args(meta);
 	int rc = -1;
@@ -237,8 +239,9 @@ static int put_header(FILE *fp, const struct scan_meta *meta, time_t start)
 	    put_attr(fp, "startstr", startstr) < 0 ||
 	    put_attr(fp, "version", version) < 0 ||
 	    fputs(" xmloutputversion=\"" XML_OUTPUT_VERSION "\">\n", fp) == EOF ||
-	    fprintf(fp, "<scaninfo type=\"connect\" protocol=\"tcp\" "
-		    "numservices=\"%" PRIu64 "\"", count_ports(ports)) < 0 ||
+	    fprintf(fp, "<scaninfo type=\"%s\" protocol=\"%s\" "
+		    "numservices=\"%" PRIu64 "\"", udp ? "udp" : "connect", udp ? "udp" : "tcp",
+		    count_ports(ports)) < 0 ||
 	    put_attr(fp, "services", ports) < 0 ||
 	    fputs("/>\n<verbose level=\"0\"/>\n<debugging level=\"0\"/>\n", fp) == EOF)
 		goto out;
@@ -281,11 +284,12 @@ static const char *xml_state_name(int state)
 	case STATE_OPEN: return "open";
 	case STATE_CLOSED: return "closed";
 	case STATE_FILTERED: return "filtered";
+	case STATE_OPEN_FILTERED: return "open|filtered";
 	default: return "unknown";   /* error: nmap has no such state */
 	}
 }
 
-/* The system's name for a TCP port, or NULL. getservbyport() is not
+/* The system's name for the scan's transport's port, or NULL. getservbyport() is not
  * thread-safe, but only the results thread runs writers. */
 static const char *service_name(struct xml_state *st, uint16_t port)
 {
@@ -293,7 +297,7 @@ static const char *service_name(struct xml_state *st, uint16_t port)
 	const char *name = g_hash_table_lookup(st->services, key);
 
 	if (name == NULL) {
-		struct servent *se = getservbyport((int)htons(port), "tcp");
+		struct servent *se = getservbyport((int)htons(port), st->proto);
 
 		name = g_strdup(se != NULL && se->s_name != NULL ? se->s_name : "");
 		g_hash_table_insert(st->services, key, (gpointer)name);
@@ -354,16 +358,16 @@ static int put_ports(struct xml_state *st, FILE *fp, struct xml_host *h)
 		for (int r = 0; r <= REASON_COUNT; r++)
 			if (h->hidden[s][r] > 0 &&
 			    fprintf(fp, "<extrareasons reason=\"%s\" count=\"%" PRIu32
-				    "\" proto=\"tcp\"/>\n",
-				    reason_name((enum reason)r), h->hidden[s][r]) < 0)
+				    "\" proto=\"%s\"/>\n",
+				    reason_name((enum reason)r), h->hidden[s][r], st->proto) < 0)
 				return -1;
 		if (fputs("</extraports>\n", fp) == EOF)
 			return -1;
 	}
 	for (guint i = 0; i < h->ports->len; i++) {
-		if (fprintf(fp, "<port protocol=\"tcp\" portid=\"%u\">"
+		if (fprintf(fp, "<port protocol=\"%s\" portid=\"%u\">"
 			    "<state state=\"%s\" reason=\"%s\" reason_ttl=\"0\"/>",
-			    (unsigned)p[i].port, xml_state_name(p[i].state),
+			    st->proto, (unsigned)p[i].port, xml_state_name(p[i].state),
 			    reason_name((enum reason)p[i].reason)) < 0)
 			return -1;
 		if (put_service(st, fp, &p[i]) < 0)
@@ -538,6 +542,8 @@ static void *xml_open(FILE *fp, const struct scan_meta *meta)
 					     g_free);
 	st->start = meta != NULL ? meta->start : time(NULL);
 	st->timeout_ms = meta != NULL ? meta->timeout_ms : 0;
+	st->proto = meta != NULL && meta->proto != NULL && strcmp(meta->proto, "udp") == 0 ?
+		    "udp" : "tcp";
 	/* By name, so detection fields are used once the table has them. */
 	for (int i = 0; i < DET_COUNT; i++) {
 		st->detect_index[i] = SIZE_MAX;

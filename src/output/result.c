@@ -17,6 +17,7 @@ static const char *const state_names[STATE_COUNT] = {
 	[STATE_ERROR] = "error",
 	[STATE_UP] = "up",
 	[STATE_DOWN] = "down",
+	[STATE_OPEN_FILTERED] = "open|filtered",
 };
 
 static const char *const reason_names[REASON_COUNT] = {
@@ -34,6 +35,8 @@ static const char *const reason_names[REASON_COUNT] = {
 	[REASON_ARP_RESPONSE] = "arp-response",
 	[REASON_ND_RESPONSE] = "nd-response",
 	[REASON_USER_SET] = "user-set",
+	[REASON_UDP_RESPONSE] = "udp-response",
+	[REASON_PORT_UNREACH] = "port-unreach",
 };
 
 const char *port_state_name(enum port_state s)
@@ -254,7 +257,7 @@ void result_field_get(const struct result *r, size_t i, struct field_value *v,
 		break;
 	case F_PROTO:
 		if (!result_is_host_row(r))
-			set_str(v, "tcp");
+			set_str(v, r->proto == PROTO_UDP ? "udp" : "tcp");
 		else
 			v->kind = FIELD_NULL;
 		break;

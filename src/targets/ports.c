@@ -185,7 +185,7 @@ out:
 }
 
 /* One trimmed, non-empty item: a number, a range or a service name. */
-static int parse_item(const char *item, unsigned *lo, unsigned *hi,
+static int parse_item(const char *item, const char *proto, unsigned *lo, unsigned *hi,
 		      GError **err)
 {
 	char q1[TEXT_QUOTE_SIZE];
@@ -209,7 +209,7 @@ static int parse_item(const char *item, unsigned *lo, unsigned *hi,
 
 	/* Anything else is a service name. getservbyname is not thread-safe;
 	 * ports are parsed once at start-up, before any worker exists. */
-	struct servent *se = getservbyname(item, "tcp");
+	struct servent *se = getservbyname(item, proto);
 
 	if (se == NULL || ntohs((uint16_t)se->s_port) == 0) {
 		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
@@ -221,16 +221,41 @@ static int parse_item(const char *item, unsigned *lo, unsigned *hi,
 	return 0;
 }
 
-int ports_parse(const char *spec, struct port_list *out, GError **err)
+/* "T:" or "U:" (either case) in front of an item: the protocol it and the
+ * items after it belong to. Returns the prefix's length (2) and sets
+ * *which, 0 without one. */
+static size_t proto_prefix(const char *item, int *which, const char *spec, GError **err)
+{
+	char q1[TEXT_QUOTE_SIZE];
+
+	if (item[0] == '\0' || item[1] != ':')
+		return 0;
+	switch (g_ascii_toupper(item[0])) {
+	case 'T': *which = PORTS_TCP; return 2;
+	case 'U': *which = PORTS_UDP; return 2;
+	default:
+		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+			    "invalid port list '%s': '%c:' is not a protocol (T: TCP, U: UDP)",
+			    text_quote(q1, spec), item[0]);
+		*which = -1;
+		return 0;
+	}
+}
+
+int ports_parse_proto(const char *spec, int want, struct port_list *out, unsigned *named,
+		      GError **err)
 {
 	struct port_bits *bits = g_new0(struct port_bits, 1);
 	char **items = g_strsplit(spec, ",", -1);
 	char q1[TEXT_QUOTE_SIZE];
 	size_t n = 0;
 	int ret = -1;
+	int cur = PORTS_ANY;   /* before any prefix: every protocol's */
 
 	out->ports = NULL;
 	out->count = 0;
+	if (named != NULL)
+		*named = 0;
 
 	/* A blank spec would otherwise be reported as an "empty item". */
 	if (items[0] == NULL || (items[1] == NULL && g_strstrip(items[0])[0] == '\0')) {
@@ -250,9 +275,29 @@ int ports_parse(const char *spec, struct port_list *out, GError **err)
 				    text_quote(q1, spec));
 			goto out;
 		}
-		if (parse_item(item, &lo, &hi, err) < 0)
+		if (want != PORTS_ANY) {
+			int which = 0;
+			size_t skip = proto_prefix(item, &which, spec, err);
+
+			if (which < 0)
+				goto out;
+			if (skip > 0) {
+				cur = which;
+				item = g_strstrip(item + skip);
+				if (item[0] == '\0') {
+					g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+						    "invalid port list '%s': empty item",
+						    text_quote(q1, spec));
+					goto out;
+				}
+			}
+		}
+		if (parse_item(item, cur == PORTS_UDP ? "udp" : "tcp", &lo, &hi, err) < 0)
 			goto out;
-		bits_set_range(bits, lo, hi);
+		if (named != NULL && cur != PORTS_ANY)
+			*named |= 1u << cur;
+		if (want == PORTS_ANY || cur == PORTS_ANY || cur == want)
+			bits_set_range(bits, lo, hi);
 	}
 
 	for (unsigned p = 1; p <= PORT_MAX; p++)
@@ -266,6 +311,11 @@ out:
 	g_strfreev(items);
 	g_free(bits);
 	return ret;
+}
+
+int ports_parse(const char *spec, struct port_list *out, GError **err)
+{
+	return ports_parse_proto(spec, PORTS_ANY, out, NULL, err);
 }
 
 char *ports_format(const struct port_list *pl)

@@ -151,6 +151,53 @@ static void test_errors(void **state)
 	expect_error("0x16", "invalid port '0x16': not a number or range");
 }
 
+/* nmap's protocol prefixes: which ports each protocol keeps. */
+static void expect_proto(const char *spec, int want, const char *ports, unsigned named)
+{
+	struct port_list pl;
+	GError *err = NULL;
+	unsigned got_named = 99;
+	char *s;
+
+	if (ports_parse_proto(spec, want, &pl, &got_named, &err) != 0)
+		fail_msg("'%s': %s", spec, err->message);
+	s = ports_format(&pl);
+	if (strcmp(s, ports) != 0)
+		fail_msg("'%s' for %d: '%s', want '%s'", spec, want, s, ports);
+	assert_int_equal(got_named, named);
+	g_free(s);
+	ports_free(&pl);
+}
+
+static void test_protocol_prefixes(void **state)
+{
+	const unsigned T = 1u << PORTS_TCP, U = 1u << PORTS_UDP;
+	struct port_list pl;
+	GError *err = NULL;
+
+	expect_proto("T:22,80,U:53,161", PORTS_TCP, "22,80", T | U);
+	expect_proto("T:22,80,U:53,161", PORTS_UDP, "53,161", T | U);
+	expect_proto("u:53,t:22", PORTS_UDP, "53", T | U);
+	/* Before any prefix: every protocol's. */
+	expect_proto("7,U:53", PORTS_TCP, "7", U);
+	expect_proto("7,U:53", PORTS_UDP, "7,53", U);
+	expect_proto("U:1-3,5", PORTS_UDP, "1-3,5", U);
+	expect_proto("U: 53", PORTS_UDP, "53", U);
+	expect_proto("22,80", PORTS_UDP, "22,80", 0);
+	expect_proto("U:53", PORTS_TCP, "", U);
+	/* Service names in the protocol's own table. */
+	expect_proto("U:domain", PORTS_UDP, "53", U);
+	/* Other letters are not protocols; a bare prefix is an empty item. */
+	assert_int_equal(ports_parse_proto("S:22", PORTS_UDP, &pl, NULL, &err), -1);
+	assert_string_equal(err->message, "invalid port list 'S:22': 'S:' is not a protocol (T: TCP, U: UDP)");
+	g_clear_error(&err);
+	assert_int_equal(ports_parse_proto("U:", PORTS_UDP, &pl, NULL, &err), -1);
+	assert_string_equal(err->message, "invalid port list 'U:': empty item");
+	g_clear_error(&err);
+	/* Plain ports_parse knows no prefix. */
+	expect_error("U:53", "invalid port 'U:53': unknown service name");
+}
+
 static void test_format(void **state)
 {
 	struct port_list empty = { NULL, 0 };
@@ -241,8 +288,17 @@ static void test_ranking_sources(void **state)
 	}
 	db = probe_db_load_dir("probes", &err);
 	assert_non_null(db);
+	/* The ranking is TCP's: the probes detection may send, not the
+	 * UDP scan's payloads. */
 	nprobes = probe_db_order(db, 1, NULL, all, 256);
-	assert_int_equal(nprobes, probe_db_count(db));
+	{
+		size_t udp = 0;
+
+		for (size_t k = 0; k < probe_db_count(db); k++)
+			udp += probe_is_udp(probe_db_get(db, k));
+		assert_true(udp > 0);
+		assert_int_equal(nprobes + udp, probe_db_count(db));
+	}
 	for (unsigned p = 1; p <= 65535; p++) {
 		bool listed = false;
 
@@ -317,6 +373,7 @@ int main(void)
 		cmocka_unit_test(test_ranges),
 		cmocka_unit_test(test_service_names),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_protocol_prefixes),
 		cmocka_unit_test(test_format),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_default_spec),

@@ -46,6 +46,7 @@ static void test_reason_names(void **state)
 		"syn-ack", "conn-refused", "no-response", "host-unreach",
 		"net-unreach", "admin-prohibited", "reset", "local-error", "proto-unreach",
 		"echo-reply", "timestamp-reply", "arp-response", "nd-response", "user-set",
+		"udp-response", "port-unreach",
 	};
 
 	for (int i = 0; i < REASON_COUNT; i++)

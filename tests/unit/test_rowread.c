@@ -122,8 +122,8 @@ static void test_csv_errors(void **state)
 		     "in:2: column \"port\": not a whole number");
 	expect_error(CSV_HEADER "1.2.3.4,,70000,tcp,open,syn-ack,1,1,,,,,,,,\r\n", ROW_CSV,
 		     "in:2: column \"port\": not a port number");
-	expect_error(CSV_HEADER "1.2.3.4,,1,udp,open,syn-ack,1,1,,,,,,,,\r\n", ROW_CSV,
-		     "in:2: column \"proto\": not tcp");
+	expect_error(CSV_HEADER "1.2.3.4,,1,sctp,open,syn-ack,1,1,,,,,,,,\r\n", ROW_CSV,
+		     "in:2: column \"proto\": not tcp or udp");
 	expect_error(CSV_HEADER "1.2.3.4,,1,tcp,opened,syn-ack,1,1,,,,,,,,\r\n", ROW_CSV,
 		     "column \"state\": not a port state");
 	expect_error(CSV_HEADER "nope,,1,tcp,open,syn-ack,1,1,,,,,,,,\r\n", ROW_CSV,

@@ -146,7 +146,7 @@ static void test_config_errors_all_collected(void **state)
 			       "%s:3: setting 'reverse-dns': expected true or false\n"
 			       "%s:4: setting 'targets': element 1 is not a string\n"
 			       "%s:5: setting 'states': invalid state 'open\\x0ashut': "
-			       "expected open, closed, filtered, error or all",
+			       "expected open, closed, filtered, open|filtered, error, all, up or down",
 			       cfg_path, cfg_path, cfg_path, cfg_path, cfg_path);
 	assert_non_null(err);
 	assert_string_equal(err->message, want);
@@ -340,7 +340,7 @@ static void test_cli_errors(void **state)
 		{ "--timeout", "100 ", "option '--timeout': invalid value '100 ': expected an integer from 1 to 600000" },
 		{ "--seed", "-0", "option '--seed': invalid value '-0': expected an integer from 0 to 9223372036854775807" },
 		{ "-t", "+0", "option '-t/--threads': invalid value '+0': expected an integer from 0 to 65536" },
-		{ "--states", "open,shut", "option '--states': invalid state 'shut': expected open, closed, filtered, error or all" },
+		{ "--states", "open,shut", "option '--states': invalid state 'shut': expected open, closed, filtered, open|filtered, error, all, up or down" },
 		{ "-f", "xml2", "option '-f/--format': unknown format 'xml2': expected csv, json, jsonl, xml" },
 		{ "--family", "5", "option '--family': invalid family '5': expected any, 4 or 6" },
 		{ "-T", "fast", "option '-T/--timing': unknown timing preset 'fast': expected paranoid, polite, normal, aggressive, insane" },
@@ -535,10 +535,10 @@ static void test_nmap_refused(void **state)
 	static const struct {
 		const char *arg, *want;
 	} cases[] = {
-		{ "-O", "OS detection" }, { "-A", "OS detection" }, { "-sU", "UDP" },
+		{ "-O", "OS detection" }, { "-A", "OS detection" }, { "-sSU", "TCP and UDP" },
 		{ "-sST", "one scan type" }, { "-snV", "-sn alone" }, { "-sC", "scripts" },
 		{ "-oG", "-oX" }, { "-oS", "-oX" }, { "--script=vuln", "scripts" },
-		{ "--script", "scripts" }, { "-sVv", "apart" }, { "-sTU", "UDP" },
+		{ "--script", "scripts" }, { "-sVv", "apart" }, { "-sTU", "TCP and UDP" },
 		{ "-oXfile", "ambiguous" }, { "-iLhosts", "ambiguous" }, { "-PU", "UDP discovery" }, { "-PE22", "only -PS and -PA" },
 		{ "--min-rate", "--max-rate" }, { "--max-rtt-timeout", "--max-timeout" },
 		{ "-sL", "--dry-run" }, { "-Fv", "-F" },
@@ -588,8 +588,22 @@ static void test_method(void **state)
 	assert_string_equal(s.method, "connect");
 	settings_clear(&s);
 
-	assert_int_equal(load(&s, &err, "--method", "udp", "192.0.2.1", NULL), SETTINGS_ERROR);
-	assert_non_null(strstr(err->message, "expected connect or syn"));
+	assert_int_equal(load(&s, &err, "-sU", "192.0.2.1", NULL), SETTINGS_OK);
+	assert_string_equal(s.method, "udp");
+	settings_clear(&s);
+	assert_int_equal(load(&s, &err, "-sUV", "192.0.2.1", NULL), SETTINGS_OK);
+	assert_string_equal(s.method, "udp");
+	assert_true(s.service_detection);
+	settings_clear(&s);
+	/* nmap's -sS -sU is one scan of both; not yet here. */
+	assert_int_equal(load(&s, &err, "-sS", "-sU", "192.0.2.1", NULL), SETTINGS_ERROR);
+	assert_non_null(strstr(err->message, "TCP and UDP"));
+	g_clear_error(&err);
+	assert_int_equal(load(&s, &err, "-sU", "-sT", "192.0.2.1", NULL), SETTINGS_ERROR);
+	assert_non_null(strstr(err->message, "TCP and UDP"));
+	g_clear_error(&err);
+	assert_int_equal(load(&s, &err, "--method", "sctp", "192.0.2.1", NULL), SETTINGS_ERROR);
+	assert_non_null(strstr(err->message, "expected connect, syn or udp"));
 	g_clear_error(&err);
 	settings_clear(&s);
 	write_cfg("ports = \"22\";\nmethod = \"fin\";\n");
@@ -795,9 +809,13 @@ static void test_states_mask(void **state)
 	assert_int_equal(settings_states_mask("open, filtered", &mask, &err), 0);
 	assert_int_equal(mask, (1u << STATE_OPEN) | (1u << STATE_FILTERED));
 	assert_int_equal(settings_states_mask("all", &mask, &err), 0);
-	assert_int_equal(mask, (1u << STATE_UP) - 1);    /* port states: host rows are named */
+	/* port states (UDP's open|filtered too): host rows are named */
+	assert_int_equal(mask, ((1u << STATE_UP) - 1) | (1u << STATE_OPEN_FILTERED));
 	assert_int_equal(settings_states_mask("all,down", &mask, &err), 0);
-	assert_int_equal(mask, ((1u << STATE_UP) - 1) | (1u << STATE_DOWN));
+	assert_int_equal(mask, ((1u << STATE_UP) - 1) | (1u << STATE_OPEN_FILTERED) |
+			       (1u << STATE_DOWN));
+	assert_int_equal(settings_states_mask("open|filtered", &mask, &err), 0);
+	assert_int_equal(mask, 1u << STATE_OPEN_FILTERED);
 	assert_int_equal(settings_states_mask(",", &mask, &err), -1);
 	g_clear_error(&err);
 }

@@ -1,0 +1,723 @@
+/* udp.c: the UDP method, one blocking probe per worker.
+ *
+ * A worker probes one (host, port) with a connected UDP socket: send the
+ * port's payload (an empty datagram without one), then wait for a reply or
+ * an ICMP error with the attempt's timeout. What comes back decides:
+ *  - a datagram: open, udp-response. The socket is connected, so the kernel
+ *    delivers only datagrams from the probed address and port: a reply from
+ *    anywhere else is never credited to the port (it is not even read);
+ *  - ICMP port unreachable from the probed host: closed, port-unreach;
+ *  - any other ICMP unreachable (or port unreachable sent by another host,
+ *    a router on the way): filtered, the ICMP named (udp_classify_icmp);
+ *  - nothing after the retries: open|filtered, no-response.
+ * On Linux IP_RECVERR / IPV6_RECVERR queue the ICMP message itself (type,
+ * code, who sent it) on the socket: errno alone cannot tell an
+ * administratively prohibited network (ECONNREFUSED, like a closed port)
+ * from a closed port. Elsewhere the errno is all there is.
+ *
+ * ICMP rate limiting. Linux answers at most one closed port per second per
+ * scanner after a burst of 6 (net.ipv4.icmp_ratelimit, icmp_msgs_burst);
+ * other systems limit too. A closed port whose ICMP was suppressed looks
+ * exactly like a silent one. So a host that has answered some port with an
+ * ICMP error is known to send them, and a port of it that stays
+ * silent after its retries is suspect: the host is then taken as rate
+ * limited, every later probe to it is paced to one per UDP_ICMP_INTERVAL_MS
+ * (its ICMP budget), and the suspect port is tried UDP_LIMITED_EXTRA more
+ * times on that pace before it is called open|filtered. docs/methods.md
+ * says what this can and cannot tell. */
+#if defined(__linux__)
+#define _GNU_SOURCE 1   /* IP_RECVERR, MSG_ERRQUEUE, SOCK_NONBLOCK */
+#endif
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "clock.h"
+#include "method.h"
+#include "metrics.h"
+#include "plan.h"
+#include "ratelimit.h"
+#include "timing.h"
+#include "udp.h"
+#include "udpmatch.h"
+
+#if defined(__linux__)
+#include <linux/errqueue.h>
+#endif
+
+#define RESOURCE_BACKOFF_MAX_MS 500
+#define RESOURCE_GIVE_UP_MS 60000
+/* A reply is read into this much; the rest of a bigger datagram is cut
+ * (MSG_TRUNC), and only the first reply is read at all: a flood or a huge
+ * datagram costs one bounded read, and the kernel drops the rest with the
+ * socket. */
+#define UDP_REPLY_MAX 2048
+/* Linux's MSG_TRUNC asks recv() for a datagram's real length; elsewhere
+ * the flag is only reported in msg_flags, so it is not passed. */
+#if defined(__linux__)
+#define RECV_TRUNC MSG_TRUNC
+#else
+#define RECV_TRUNC 0
+#endif
+/* Linux's default ICMP rate per destination (icmp_ratelimit = 1000 ms),
+ * with a margin: pacing exactly at the refill rate loses a token now and
+ * then to jitter. */
+#define UDP_ICMP_INTERVAL_MS 1100
+#define UDP_LIMITED_EXTRA 2
+#define UDP_ICMP_WAIT_MS (3 * UDP_ICMP_INTERVAL_MS)
+#define UDP_ICMP_POLL_MS 20
+#define UDP_HOST_BUCKETS 4096
+/* Hosts remembered at most (by address; about 80 bytes each) before those
+ * idle for UDP_HOST_IDLE_NS are forgotten, swept at most once a second. */
+#define UDP_HOSTS_MAX 65536
+#define UDP_HOST_IDLE_NS (30 * 1000000000LL)
+
+/* What the scan learned about one host's ICMP (the rate limit). */
+struct udp_host {
+	struct pl_addr addr;     /* the key: a host index is only a window's */
+	int64_t last_ns;         /* last use, for the sweep */
+	uint64_t icmp_answers;   /* ICMP errors seen (closed or filtered ports) */
+	bool limited;            /* silences after ICMP answers: paced */
+	int64_t first_send_ns;   /* the host's first probe (CLOCK_MONOTONIC) */
+	int64_t next_slot_ns;    /* the next paced send (CLOCK_MONOTONIC) */
+	struct udp_host *next;
+};
+
+struct udp_state {
+	pthread_mutex_t lock;
+	size_t nhosts;
+	int64_t last_sweep_ns;
+	struct udp_host *buckets[UDP_HOST_BUCKETS];
+};
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+static void count(_Atomic uint64_t *counter)
+{
+	atomic_fetch_add_explicit(counter, 1, memory_order_relaxed);
+}
+
+static bool is_stopping(const struct method_env *env)
+{
+	return env->stopping != NULL && atomic_load_explicit(env->stopping, memory_order_relaxed);
+}
+
+static int udp_start(const struct method_env *env, void **state, GError **err)
+{
+	struct udp_state *st = g_new0(struct udp_state, 1);
+
+	pthread_mutex_init(&st->lock, NULL);
+	*state = st;
+	return 0;
+}
+
+static void udp_finish(const struct method_env *env, void *state)
+{
+	struct udp_state *st = state;
+
+	if (st == NULL)
+		return;
+	for (size_t i = 0; i < UDP_HOST_BUCKETS; i++) {
+		struct udp_host *h = st->buckets[i], *n;
+
+		for (; h != NULL; h = n) {
+			n = h->next;
+			g_free(h);
+		}
+	}
+	pthread_mutex_destroy(&st->lock);
+	g_free(st);
+}
+
+static size_t host_bucket(const struct pl_addr *a)
+{
+	uint64_t x = a->v.lo ^ (a->v.hi * 0x9e3779b97f4a7c15ULL);
+
+	x ^= x >> 29;
+	x *= 0xbf58476d1ce4e5b9ULL;
+	x ^= x >> 32;
+	return (size_t)(x % UDP_HOST_BUCKETS);
+}
+
+/* Forgets the hosts idle for UDP_HOST_IDLE_NS: a long scan's memory stays
+ * bounded by the hosts in flight, not the hosts scanned. */
+static void host_sweep(struct udp_state *st, int64_t now)
+{
+	st->last_sweep_ns = now;
+	for (size_t i = 0; i < UDP_HOST_BUCKETS; i++) {
+		struct udp_host **p = &st->buckets[i];
+
+		while (*p != NULL) {
+			struct udp_host *h = *p;
+
+			if (now - h->last_ns > UDP_HOST_IDLE_NS) {
+				*p = h->next;
+				g_free(h);
+				st->nhosts--;
+			} else {
+				p = &h->next;
+			}
+		}
+	}
+}
+
+/* The host's record, made on first use; call with the lock held. */
+static struct udp_host *host_get(struct udp_state *st, const struct pl_addr *addr)
+{
+	struct udp_host **b = &st->buckets[host_bucket(addr)], *h;
+	int64_t now = mono_ns();
+
+	for (h = *b; h != NULL; h = h->next)
+		if (pl_addr_equal(&h->addr, addr)) {
+			h->last_ns = now;
+			return h;
+		}
+	if (st->nhosts >= UDP_HOSTS_MAX && now - st->last_sweep_ns > 1000000000LL)
+		host_sweep(st, now);
+	h = g_new0(struct udp_host, 1);
+	h->addr = *addr;
+	h->last_ns = now;
+	h->next = *b;
+	*b = h;
+	st->nhosts++;
+	return h;
+}
+
+/* Waits for the host's next paced slot when it is rate limited. Returns
+ * false when the scan stopped while waiting. */
+static bool pace_host(const struct method_env *env, struct udp_state *st,
+		      const struct pl_addr *host)
+{
+	int64_t slot, now;
+
+	pthread_mutex_lock(&st->lock);
+	{
+		struct udp_host *h = host_get(st, host);
+
+		if (h->first_send_ns == 0)
+			h->first_send_ns = mono_ns();
+		if (!h->limited) {
+			pthread_mutex_unlock(&st->lock);
+			return true;
+		}
+		now = mono_ns();
+		slot = h->next_slot_ns > now ? h->next_slot_ns : now;
+		h->next_slot_ns = slot + (int64_t)UDP_ICMP_INTERVAL_MS * 1000000;
+	}
+	pthread_mutex_unlock(&st->lock);
+	/* In slices, so that a stopping scan does not wait out a long queue. */
+	while ((now = mono_ns()) < slot) {
+		int64_t left = (slot - now) / 1000000 + 1;
+
+		if (is_stopping(env))
+			return false;
+		sleep_ms(left > 100 ? 100 : (unsigned)left);
+	}
+	return true;
+}
+
+/* Records an ICMP answer: a closed port's, or a firewall's REJECT (whose
+ * ICMP draws on the same budget). */
+static void host_saw_icmp(struct udp_state *st, const struct pl_addr *host)
+{
+	pthread_mutex_lock(&st->lock);
+	host_get(st, host)->icmp_answers++;
+	pthread_mutex_unlock(&st->lock);
+}
+
+/* Whether a port of this host silent after its retries is suspect (the
+ * host sends ICMP errors, so a closed port may have lost its answer to the
+ * limit); marks the host limited if so. */
+static bool host_suspect_silence(const struct method_env *env, struct udp_state *st,
+				 const struct pl_addr *host)
+{
+	bool suspect;
+
+	pthread_mutex_lock(&st->lock);
+	for (;;) {
+		struct udp_host *h = host_get(st, host);
+		int64_t since = mono_ns() - h->first_send_ns;
+
+		suspect = h->icmp_answers > 0;
+		/* Early in a host's scan its first ICMP error may not have come
+		 * yet: a limited host can be out of tokens for a whole interval
+		 * (Linux starts a new peer's bucket empty or full by version).
+		 * Wait three intervals after its first probe before saying
+		 * the host sends none. */
+		if (suspect || since >= (int64_t)UDP_ICMP_WAIT_MS * 1000000 || is_stopping(env))
+			break;
+		pthread_mutex_unlock(&st->lock);
+		sleep_ms(UDP_ICMP_POLL_MS);
+		pthread_mutex_lock(&st->lock);
+	}
+	{
+		struct udp_host *h = host_get(st, host);
+
+		if (suspect && !h->limited) {
+			h->limited = true;
+			/* The burst is spent: wait a full interval for the
+			 * first token. */
+			h->next_slot_ns = mono_ns() + (int64_t)UDP_ICMP_INTERVAL_MS * 1000000;
+		}
+	}
+	pthread_mutex_unlock(&st->lock);
+	return suspect;
+}
+
+void udp_classify_icmp(const struct udp_icmp *ic, bool from_target, enum port_state *state,
+		       enum reason *reason)
+{
+	*state = STATE_FILTERED;
+	*reason = REASON_HOST_UNREACH;
+	if (ic->v6) {
+		/* RFC 4443 3.1: destination unreachable; 4: parameter problem. */
+		if (ic->type == 1) {
+			switch (ic->code) {
+			case 0: *reason = REASON_NET_UNREACH; break;    /* no route */
+			case 1:                                          /* prohibited */
+			case 5:                                          /* source policy */
+			case 6: *reason = REASON_ADMIN_PROHIBITED; break; /* reject route */
+			case 4: *reason = REASON_PORT_UNREACH; break;
+			default: *reason = REASON_HOST_UNREACH; break;   /* address unreachable ... */
+			}
+		} else if (ic->type == 4 && ic->code == 1) {
+			*reason = REASON_PROTO_UNREACH;
+		}
+	} else if (ic->type == 3) {
+		/* RFC 792, RFC 1812 5.2.7.1. */
+		switch (ic->code) {
+		case 0:                                   /* net unreachable */
+		case 6:                                   /* net unknown */
+		case 11: *reason = REASON_NET_UNREACH; break;  /* net for TOS */
+		case 2: *reason = REASON_PROTO_UNREACH; break;
+		case 3: *reason = REASON_PORT_UNREACH; break;
+		case 9:                                   /* net prohibited */
+		case 10:                                  /* host prohibited */
+		case 13: *reason = REASON_ADMIN_PROHIBITED; break; /* communication prohibited */
+		default: *reason = REASON_HOST_UNREACH; break;
+		}
+	}
+	/* Only the probed host can say its port is closed; a router's port
+	 * unreachable says the path is blocked. */
+	if (*reason == REASON_PORT_UNREACH && from_target)
+		*state = STATE_CLOSED;
+}
+
+void udp_classify_errno(int e, enum port_state *state, enum reason *reason)
+{
+	*state = STATE_FILTERED;
+	switch (e) {
+	case ECONNREFUSED:
+		*state = STATE_CLOSED;
+		*reason = REASON_PORT_UNREACH;
+		return;
+	case ENETUNREACH:
+	case ENETDOWN:
+		*reason = REASON_NET_UNREACH;
+		return;
+	case EACCES:
+	case EPERM:          /* a local firewall refused the datagram */
+		*reason = REASON_ADMIN_PROHIBITED;
+		return;
+	case ENOPROTOOPT:
+		*reason = REASON_PROTO_UNREACH;
+		return;
+	default:
+		*reason = REASON_HOST_UNREACH;
+		return;
+	}
+}
+
+static bool is_resource_errno(int e)
+{
+	return e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM || e == EAGAIN ||
+	       e == EWOULDBLOCK || e == EADDRNOTAVAIL || e == EADDRINUSE;
+}
+
+/* The errnos an ICMP error or a route turns into (the port's answer). */
+static bool is_answer_errno(int e)
+{
+	switch (e) {
+	case ECONNREFUSED:
+	case EHOSTUNREACH:
+	case ENETUNREACH:
+	case ENETDOWN:
+	case EACCES:
+	case EPERM:
+	case ENOPROTOOPT:
+#if defined(EHOSTDOWN)
+	case EHOSTDOWN:
+#endif
+#if defined(ENONET)
+	case ENONET:
+#endif
+#if defined(EPROTO)
+	case EPROTO:
+#endif
+		return true;
+	default:
+		return false;
+	}
+}
+
+static int new_socket(int family)
+{
+	int s;
+
+#if defined(SOCK_NONBLOCK) && defined(SOCK_CLOEXEC)
+	s = socket(family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+#else
+	s = socket(family, SOCK_DGRAM, 0);
+	if (s != -1) {
+		(void)fcntl(s, F_SETFD, FD_CLOEXEC);
+		(void)fcntl(s, F_SETFL, fcntl(s, F_GETFL) | O_NONBLOCK);
+	}
+#endif
+#if defined(__linux__)
+	if (s != -1) {
+		int on = 1;
+
+		if (family == AF_INET)
+			(void)setsockopt(s, IPPROTO_IP, IP_RECVERR, &on, sizeof(on));
+		else
+			(void)setsockopt(s, IPPROTO_IPV6, IPV6_RECVERR, &on, sizeof(on));
+	}
+#endif
+	return s;
+}
+
+/* Linux: the ICMP message queued on the socket, if any (the last one, which
+ * also clears the socket's pending error). Returns true with *ic filled and
+ * *from_target saying whether the probed host sent it. */
+static bool read_icmp(int fd, const struct sockaddr *target, struct udp_icmp *ic,
+		      bool *from_target)
+{
+#if defined(__linux__)
+	char cbuf[512], data[64];
+	struct iovec iov = { .iov_base = data, .iov_len = sizeof(data) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	bool found = false;
+	struct pl_addr ta;
+
+	if (!pl_addr_from_sockaddr(target, &ta))
+		return false;
+	while (recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) >= 0) {
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
+			struct sock_extended_err ee;
+			struct sockaddr_storage off;
+			struct pl_addr oa;
+			size_t offlen;
+
+			if (!((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_RECVERR) ||
+			      (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_RECVERR)))
+				continue;
+			if (c->cmsg_len < CMSG_LEN(sizeof(ee)))
+				continue;
+			memcpy(&ee, CMSG_DATA(c), sizeof(ee));
+			if (ee.ee_origin != SO_EE_ORIGIN_ICMP && ee.ee_origin != SO_EE_ORIGIN_ICMP6)
+				continue;
+			ic->v6 = ee.ee_origin == SO_EE_ORIGIN_ICMP6;
+			ic->type = ee.ee_type;
+			ic->code = ee.ee_code;
+			found = true;
+			/* The offender (who sent the ICMP) follows the struct. */
+			*from_target = true;
+			offlen = c->cmsg_len - CMSG_LEN(sizeof(ee));
+			if (offlen > sizeof(off))
+				offlen = sizeof(off);
+			memset(&off, 0, sizeof(off));
+			memcpy(&off, CMSG_DATA(c) + sizeof(ee), offlen);
+			if (offlen >= sizeof(sa_family_t) && off.ss_family != AF_UNSPEC &&
+			    pl_addr_from_sockaddr((struct sockaddr *)&off, &oa))
+				*from_target = pl_addr_equal(&oa, &ta);
+		}
+		msg.msg_controllen = sizeof(cbuf);
+	}
+	return found;
+#else
+	(void)fd;
+	(void)target;
+	(void)ic;
+	(void)from_target;
+	return false;
+#endif
+}
+
+enum udp_outcome {
+	UDP_REPLY,        /* a datagram came back */
+	UDP_ANSWER,       /* an ICMP error (or a route's): *state, *reason set */
+	UDP_SILENT,       /* nothing before the timeout */
+	UDP_RESOURCE,     /* a local shortage: nothing was learnt */
+	UDP_ERROR,        /* any other local failure */
+};
+
+/* After poll() said the socket has something: the reply or the error. */
+static enum udp_outcome read_answer(int fd, const struct sockaddr *sa, uint8_t *buf,
+				    size_t *len, int *err, enum port_state *state,
+				    enum reason *reason)
+{
+	struct udp_icmp ic;
+	bool from_target = true;
+	ssize_t n;
+
+	n = recv(fd, buf, UDP_REPLY_MAX, MSG_DONTWAIT | RECV_TRUNC);
+	if (n >= 0) {
+		*len = (size_t)n > UDP_REPLY_MAX ? UDP_REPLY_MAX : (size_t)n;
+		return UDP_REPLY;
+	}
+	*err = errno;
+	if (*err == EAGAIN || *err == EWOULDBLOCK || *err == EINTR)
+		return UDP_SILENT;
+	if (read_icmp(fd, sa, &ic, &from_target)) {
+		udp_classify_icmp(&ic, from_target, state, reason);
+		return UDP_ANSWER;
+	}
+	if (is_answer_errno(*err)) {
+		udp_classify_errno(*err, state, reason);
+		return UDP_ANSWER;
+	}
+	return is_resource_errno(*err) ? UDP_RESOURCE : UDP_ERROR;
+}
+
+/* One attempt on the connected socket fd: send, wait up to timeout_ms. */
+static enum udp_outcome attempt(int fd, const struct sockaddr *sa, const uint8_t *payload,
+				size_t plen, unsigned timeout_ms, uint8_t *buf, size_t *len,
+				int *err, enum port_state *state, enum reason *reason)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	int64_t start = mono_ms();
+	int left = (int)timeout_ms, rc;
+
+	if (send(fd, payload, plen, 0) == -1) {
+		*err = errno;
+		/* An ICMP error from the last attempt is reported on this send
+		 * (Linux): it is the port's answer all the same. */
+		if (is_answer_errno(*err)) {
+			struct udp_icmp ic;
+			bool from_target = true;
+
+			if (read_icmp(fd, sa, &ic, &from_target))
+				udp_classify_icmp(&ic, from_target, state, reason);
+			else
+				udp_classify_errno(*err, state, reason);
+			return UDP_ANSWER;
+		}
+		return is_resource_errno(*err) ? UDP_RESOURCE : UDP_ERROR;
+	}
+	for (;;) {
+		rc = poll(&pfd, 1, left);
+		if (rc > 0)
+			return read_answer(fd, sa, buf, len, err, state, reason);
+		if (rc == 0)
+			return UDP_SILENT;
+		if (errno != EINTR) {
+			*err = errno;
+			return UDP_ERROR;
+		}
+		left = (int)timeout_ms - (int)(mono_ms() - start);
+		if (left <= 0)
+			return UDP_SILENT;
+	}
+}
+
+/* The payload of attempt `attempt` at a port: the port's UDP probes in
+ * turn (a probe file's `protocol: udp`), so a retry asks in the protocol's
+ * other way (DNS: version.bind, then a plain query); the empty datagram,
+ * nmap's choice, for a port without one. *sent: the probe, or NULL. */
+static const uint8_t *payload_for(const struct scan_plan *plan, uint16_t port,
+				  unsigned attempt, const struct probe **sent, size_t *len)
+{
+	static const uint8_t empty[1];
+	const struct probe *list[UDP_PROBES_MAX];
+	size_t n = probe_db_udp(plan->udp_payloads, port, list, UDP_PROBES_MAX);
+
+	*sent = NULL;
+	*len = 0;
+	if (n == 0)
+		return empty;
+	*sent = list[attempt % n];
+	return probe_payload(*sent, len);
+}
+
+/* Service detection on an open port whose reply said too little (no match,
+ * or a soft one): the port's other UDP probes, one after the other on the
+ * same socket, each waiting up to timeout_ms, until a hard match. Not
+ * attempts at the port: its state is known. */
+static void detect_more(const struct method_env *env, int fd, const struct sockaddr *sa,
+			const struct probe *sent, enum udp_match got, unsigned timeout_ms,
+			uint8_t *buf, struct result *r)
+{
+	const struct probe *list[UDP_PROBES_MAX];
+	size_t n = probe_db_udp(env->plan->probes, r->port, list, UDP_PROBES_MAX);
+
+	for (size_t i = 0; i < n && got != UDP_MATCH_HARD; i++) {
+		struct result *tmp;
+		enum port_state st;
+		enum reason why;
+		enum udp_match m;
+		const uint8_t *p;
+		size_t plen, len = 0;
+		int err = 0;
+
+		if (list[i] == sent || is_stopping(env) || !ratelimit_take(env->rate))
+			continue;
+		p = probe_payload(list[i], &plen);
+		if (attempt(fd, sa, p, plen, timeout_ms, buf, &len, &err, &st, &why) != UDP_REPLY)
+			continue;
+		tmp = result_new();
+		tmp->port = r->port;
+		m = udp_match_reply(env->plan->probes, r->port, list[i], buf, len, tmp);
+		if (m > got) {
+			udp_match_move(r, tmp);
+			got = m;
+		}
+		result_free(tmp);
+	}
+}
+
+static enum method_status udp_probe(const struct method_env *env, void *state, void *worker,
+				    struct method_task *t)
+{
+	struct udp_state *st = state;
+	struct result *r = t->r;
+	uint8_t buf[UDP_REPLY_MAX];
+	const uint8_t *payload;
+	const struct probe *sent = NULL;
+	size_t plen, len = 0;
+	unsigned timeouts = 0, extra = 0, backoff = 1, waited = 0;
+	enum udp_outcome o = UDP_SILENT;
+	int fd = -1, err = 0;
+	int64_t t0;
+
+	(void)worker;
+	r->proto = PROTO_UDP;
+	for (;;) {
+		if (fd == -1) {
+			fd = new_socket(t->sa->sa_family);
+			if (fd != -1 && connect(fd, t->sa, t->salen) == -1) {
+				err = errno;
+				(void)close(fd);
+				fd = -1;
+				if (is_answer_errno(err)) {
+					/* No route: the network's answer. */
+					udp_classify_errno(err, &r->state, &r->reason);
+					r->attempts++;
+					count(&env->metrics->attempts);
+					o = UDP_ANSWER;
+					break;
+				}
+				errno = err;
+			}
+			if (fd == -1) {
+				err = errno;
+				o = is_resource_errno(err) ? UDP_RESOURCE : UDP_ERROR;
+				goto local;
+			}
+		}
+		if (!pace_host(env, st, &r->addr) || !ratelimit_take(env->rate)) {
+			/* Stopping before the port's last word: no result, a
+			 * resume probes it again. */
+			(void)close(fd);
+			return METHOD_STOPPED;
+		}
+		payload = payload_for(env->plan, r->port, r->attempts, &sent, &plen);
+		t0 = mono_ns();
+		o = attempt(fd, t->sa, payload, plen,
+			    timing_attempt_timeout_ms(env->timing, t->host, timeouts), buf, &len,
+			    &err, &r->state, &r->reason);
+		r->latency_ms = (double)(mono_ns() - t0) / 1e6;
+local:
+		if (o == UDP_RESOURCE) {
+			/* Nothing left this host: not an attempt at the port. */
+			count(&env->metrics->resource_waits);
+			if (waited >= RESOURCE_GIVE_UP_MS)
+				break;
+			sleep_ms(backoff);
+			waited += backoff;
+			backoff = backoff * 2 > RESOURCE_BACKOFF_MAX_MS ? RESOURCE_BACKOFF_MAX_MS :
+									 backoff * 2;
+			continue;
+		}
+		r->attempts++;
+		count(&env->metrics->attempts);
+		if (r->attempts > 1)
+			count(&env->metrics->retries);
+		if (o == UDP_REPLY || o == UDP_ANSWER)
+			timing_sample(env->timing, t->host, r->latency_ms);
+		if (o != UDP_SILENT)
+			break;
+		if (timeouts++ < env->plan->retries)
+			continue;
+		/* Silent after the retries. A host that sends port
+		 * unreachables and stays silent here may have used up its
+		 * ICMP budget: try again on its pace. */
+		if (extra < UDP_LIMITED_EXTRA && host_suspect_silence(env, st, &r->addr)) {
+			extra++;
+			continue;
+		}
+		break;
+	}
+	switch (o) {
+	case UDP_REPLY:
+		r->state = STATE_OPEN;
+		r->reason = REASON_UDP_RESPONSE;
+		/* Service detection: the reply against the port's UDP rules,
+		 * and the port's other payloads while they may say more. */
+		if (env->plan->probes != NULL) {
+			enum udp_match got = udp_match_reply(env->plan->probes, r->port, sent,
+							     buf, len, r);
+
+			if (got != UDP_MATCH_HARD)
+				detect_more(env, fd, t->sa, sent, got,
+					    timing_attempt_timeout_ms(env->timing, t->host, 0),
+					    buf, r);
+		}
+		break;
+	case UDP_ANSWER:
+		host_saw_icmp(st, &r->addr);
+		break;
+	case UDP_SILENT:
+		r->state = STATE_OPEN_FILTERED;
+		r->reason = REASON_NO_RESPONSE;
+		break;
+	case UDP_RESOURCE:
+	case UDP_ERROR:
+	default:
+		r->state = STATE_ERROR;
+		r->reason = REASON_LOCAL_ERROR;
+		r->err = err;
+		break;
+	}
+	if (fd != -1)
+		(void)close(fd);
+	return METHOD_DONE;
+}
+
+static const enum reason udp_reasons[] = {
+	REASON_UDP_RESPONSE, REASON_PORT_UNREACH, REASON_NO_RESPONSE, REASON_HOST_UNREACH,
+	REASON_NET_UNREACH, REASON_ADMIN_PROHIBITED, REASON_PROTO_UNREACH, REASON_LOCAL_ERROR,
+	REASON_COUNT
+};
+
+const struct scan_method method_udp = {
+	.name = "udp",
+	.summary = "UDP: a datagram per port; replies, ICMP unreachables and silence",
+	.proto = PROTO_UDP,
+	.reasons = udp_reasons,
+	.start = udp_start,
+	.probe = udp_probe,
+	.finish = udp_finish,
+};
