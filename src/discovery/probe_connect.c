@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <netinet/in.h>
 
+#include "clock.h"
 #include "errors.h"
 #include "ratelimit.h"
 
@@ -25,7 +26,17 @@ struct conn {
 	int fd;
 	struct pl_addr addr;
 	uint16_t port;
+	int64_t opened_ns;       /* mono_ns() at connect() */
 };
+
+/* A connect is given up this long after it began. The kernel retransmits
+ * an unanswered SYN once its initial RTO has passed (1 s, RFC 6298 2.1;
+ * Linux's TCP_TIMEOUT_INIT), and that copy would escape --max-rate: a
+ * slower answer is for the engine's next attempt, sent under the limit,
+ * to catch. Checked at least every CONN_POLL_MS, so a socket lives at most
+ * their sum, under the RTO. */
+#define CONN_MAX_AGE_NS (700 * INT64_C(1000000))
+#define CONN_POLL_MS 100
 
 struct cstate {
 	const struct disco_env *env;
@@ -131,6 +142,22 @@ struct answer {
 	enum reason why;
 };
 
+/* Gives up the connects older than CONN_MAX_AGE_NS (their host is not
+ * called anything by it: the engine's timeout decides). */
+static void expire(struct cstate *st)
+{
+	int64_t old = mono_ns() - CONN_MAX_AGE_NS;
+	GHashTableIter it;
+	gpointer k, v;
+
+	pthread_mutex_lock(&st->lock);
+	g_hash_table_iter_init(&it, st->conns);
+	while (g_hash_table_iter_next(&it, &k, &v))
+		if (((struct conn *)v)->opened_ns < old)
+			g_hash_table_iter_remove(&it);
+	pthread_mutex_unlock(&st->lock);
+}
+
 static void *poll_main(void *arg)
 {
 	struct cstate *st = arg;
@@ -153,7 +180,8 @@ static void *poll_main(void *arg)
 			g_array_append_val(pfds, p);
 		}
 		pthread_mutex_unlock(&st->lock);
-		n = poll((struct pollfd *)(void *)pfds->data, pfds->len, 200);
+		n = poll((struct pollfd *)(void *)pfds->data, pfds->len, CONN_POLL_MS);
+		expire(st);
 		if (n <= 0)
 			continue;
 		if (g_array_index(pfds, struct pollfd, 0).revents & POLLIN) {
@@ -285,7 +313,8 @@ static int connect_send(void *state, const struct pl_addr *addr, unsigned attemp
 		if (e == EINPROGRESS || e == EINTR) {
 			struct conn *c = g_new(struct conn, 1);
 
-			*c = (struct conn){ .fd = fd, .addr = *addr, .port = env->tcp_ports[i] };
+			*c = (struct conn){ .fd = fd, .addr = *addr, .port = env->tcp_ports[i],
+					    .opened_ns = mono_ns() };
 			pthread_mutex_lock(&st->lock);
 			g_hash_table_replace(st->conns, GINT_TO_POINTER(fd), c);
 			pthread_mutex_unlock(&st->lock);

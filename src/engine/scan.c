@@ -697,6 +697,12 @@ static unsigned discovery_inflight(const struct scan_plan *plan, unsigned nofile
 	return CLAMP(n, 16u, DISCOVERY_INFLIGHT_MAX);
 }
 
+/* The least discovery waits for a host's answer, whatever --min-timeout
+ * says: a port that times out early costs a retry, a host that does costs
+ * every one of its ports (its answers, late on a loaded scanner, come after
+ * it was called down). nmap -T4's floor. */
+#define DISCO_FLOOR_MS 100u
+
 /* Opens discovery's probers: after the signal mask (their threads inherit
  * it), before the pool drops privileges. */
 static int open_discovery(struct scan_ctl *c, GError **err)
@@ -705,8 +711,8 @@ static int open_discovery(struct scan_ctl *c, GError **err)
 	struct discovery_config dc = {
 		.plan = plan, .uses = plan->disco_uses, .nuses = plan->ndisco_uses,
 		.timeout_ms = plan->disco_timeout_ms,
-		.min_timeout_ms = plan->min_timeout_ms < plan->disco_timeout_ms ?
-				  plan->min_timeout_ms : plan->disco_timeout_ms,
+		.min_timeout_ms = MIN(MAX(plan->min_timeout_ms, DISCO_FLOOR_MS),
+				      plan->disco_timeout_ms),
 		.max_timeout_ms = plan->disco_timeout_ms,
 		.retries = plan->disco_retries, .rate = c->rate, .stopping = &c->stopping,
 	};

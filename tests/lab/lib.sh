@@ -108,7 +108,8 @@ lab_start() {
 }
 
 # ----------------------------------------------------------------- scanning
-# scan OUT ARGS...: runs "$PORTOLAN ARGS -o OUT" in the scanner namespace.
+# scan OUT ARGS...: runs "$PORTOLAN ARGS -o OUT" in the scanner namespace
+# (behind the command in the array SCAN_WRAP, if set: as_nobody).
 # Sets SCAN_RC, SCAN_MS (wall-clock milliseconds) and SCAN_ERR (stderr file).
 # A non-zero exit is a failure (a completed scan exits 0).
 scan() {
@@ -118,7 +119,7 @@ scan() {
 	rm -f "$out"
 	say "scan: portolan $* -o $out"
 	t0=$(date +%s%N)
-	"$LAB" exec "$LAB_NAME" -- "$PORTOLAN" "$@" -o "$out" 2>"$SCAN_ERR"
+	"$LAB" exec "$LAB_NAME" -- ${SCAN_WRAP[@]+"${SCAN_WRAP[@]}"} "$PORTOLAN" "$@" -o "$out" 2>"$SCAN_ERR"
 	SCAN_RC=$?
 	t1=$(date +%s%N)
 	SCAN_MS=$(((t1 - t0) / 1000000))
@@ -286,7 +287,7 @@ ipv4_range() {
 wait_rows() {
 	local i
 	for i in $(seq 600); do
-		[ "$(wc -l <"$1" 2>/dev/null || echo 0)" -ge 2 ] && return 0
+		[ -f "$1" ] && [ "$(wc -l <"$1")" -ge 2 ] && return 0
 		kill -0 "$2" 2>/dev/null || return 1
 		sleep 0.1
 	done
@@ -295,3 +296,150 @@ wait_rows() {
 
 lab_counter() { "$LAB" counter "$LAB_NAME" "$1" | awk '{ print $2 }'; }
 lab_zero() { "$LAB" zero "$LAB_NAME"; }
+
+# ----------------------------------------------------------- host discovery
+# The lab's discovery blocks (tests/lab/labctl, LAB_DISCO4): live hosts with
+# profiles (normal, echo, rst, https, noping; hidden), the rest silent.
+
+# SCAN_WRAP for scans as nobody (setpriv, no capabilities): outputs must go
+# where nobody can write ($LT_RUN).
+as_nobody() { SCAN_WRAP=(setpriv --reuid nobody --regid nogroup --clear-groups --inh-caps=-all); }
+as_root() { SCAN_WRAP=(); }
+
+# ping_sockets allow|forbid: Linux's unprivileged ICMP (ping) sockets in the
+# scanner namespace (net.ipv4.ping_group_range is per namespace).
+ping_sockets() {
+	local r="1 0"
+	[ "$1" = allow ] && r="0 2147483647"
+	"$LAB" exec "$LAB_NAME" -- sysctl -qw net.ipv4.ping_group_range="$r"
+}
+
+# disco_hosts 4|6: "ADDR PROFILE" for each live host of the discovery block.
+disco_hosts() {
+	local e pfx list
+	if [ "$1" = 6 ]; then pfx=${LAB_DISCO6%::*}:: list=$LAB_DISCO_HOSTS6
+	else pfx=${LAB_DISCO4%.*}. list=$LAB_DISCO_HOSTS4; fi
+	for e in $list; do echo "$pfx${e%%:*} ${e#*:}"; done
+}
+
+# disco_addrs 4|6: every address of the discovery block (/24, /120), in
+# portolan's spelling (RFC 5952 for v6).
+disco_addrs() {
+	if [ "$1" = 6 ]; then
+		local pfx=${LAB_DISCO6%::*}:: i
+		echo "$pfx"
+		for i in $(seq 1 255); do printf '%s%x\n' "$pfx" "$i"; done
+	else
+		ipv4_range "${LAB_DISCO4%/*}" 256
+	fi
+}
+
+# disco_port_rows HOSTS PORTS > "ip,port,state,reason": what each live host
+# (HOSTS: "ADDR PROFILE" lines) answers on each port, from the profiles and
+# the lab's ports (the DROP range is dropped on every address).
+disco_port_rows() {
+	awk -v open="$LAB_OPEN_PORTS" -v flo="$LAB_FILTERED_LO" -v fhi="$LAB_FILTERED_HI" \
+		-v hp="$LAB_DISCO_HIDDEN_PORT" '
+	BEGIN { n = split(open, O, " "); for (i = 1; i <= n; i++) isopen[O[i]] = 1 }
+	FNR == NR { ports[++np] = $1; next }
+	{
+		h = $1; prof = $2
+		for (i = 1; i <= np; i++) {
+			p = ports[i]; drop = (p >= flo && p <= fhi)
+			if (prof == "normal" || prof == "noping")
+				st = drop ? "filtered,no-response" : (p in isopen) ? "open,syn-ack" : "closed,conn-refused"
+			else if (prof == "rst") st = drop ? "filtered,no-response" : "closed,conn-refused"
+			else if (prof == "https") st = (p == 443 && !drop) ? "open,syn-ack" : "filtered,no-response"
+			else if (prof == "hidden") st = (p == hp && !drop) ? "open,syn-ack" : "filtered,no-response"
+			else st = "filtered,no-response" # echo
+			print h "," p "," st
+		}
+	}' "$2" "$1"
+}
+
+# disco_reasons MODE PROFILE: the reasons (an ERE) a live host of PROFILE may
+# be found up by, or "down" when MODE's probes cannot find it. MODE: root
+# (raw ICMP echo and timestamp, SYN 443, ACK 80), ping (unprivileged: TCP
+# connect and ping sockets), connect (unprivileged, ping sockets forbidden).
+# A host that answers several probes is up by whichever answer came first.
+disco_reasons() {
+	case $1:$2 in
+	root:normal) echo 'echo-reply|timestamp-reply|syn-ack|reset' ;;
+	root:noping) echo 'syn-ack|reset' ;;
+	root:rst) echo 'reset|conn-refused' ;;
+	*:https) echo syn-ack ;;
+	root:echo | ping:echo) echo echo-reply ;;
+	connect:echo) echo down ;;
+	ping:normal) echo 'echo-reply|syn-ack|conn-refused' ;;
+	connect:normal | *:noping) echo 'syn-ack|conn-refused' ;;
+	*:rst) echo 'conn-refused|reset' ;;
+	*:hidden) echo down ;;
+	*) echo "disco_reasons: $1:$2?" >&2; echo down ;;
+	esac
+}
+
+# host_rows CSV > "ip,state,reason" of the host rows (state up or down;
+# told by the state, which no port row has, not by the empty port).
+host_rows() { csv_cols "$1" ip,state,reason | awk -F, '$2 == "up" || $2 == "down"'; }
+# port_rows CSV > "ip,port,state,reason" of the port rows.
+port_rows() { csv_cols "$1" ip,port,state,reason | awk -F, '$3 != "up" && $3 != "down"'; }
+
+# expect_hosts CSV MODE ADDRS HOSTS WHAT: the host rows of CSV are exactly
+# one per address of ADDRS, up for the hosts of HOSTS ("ADDR PROFILE") that
+# MODE finds, each by one of its profile's reasons, and down (no-response)
+# for every other address.
+expect_hosts() {
+	local csv=$1 mode=$2 addrs=$3 hosts=$4 what=$5 e=$LT_WORK/eh.$$
+	local a prof r
+	: >"$e.reasons"
+	while read -r a prof; do
+		r=$(disco_reasons "$mode" "$prof")
+		[ "$r" = down ] || printf '%s %s\n' "$a" "$r" >>"$e.reasons"
+	done <"$hosts"
+	awk 'FILENAME == ARGV[1] { up[$1] = 1; next } { print $1 "," (($1 in up) ? "up" : "down") }' \
+		"$e.reasons" "$addrs" >"$e.expected"
+	host_rows "$csv" >"$e.rows"
+	cut -d, -f1,2 "$e.rows" >"$e.actual"
+	expect_same "$e.expected" "$e.actual" "$what: host rows (ip,state)"
+	check
+	local bad
+	bad=$(awk -F, 'FILENAME == ARGV[1] { split($0, f, " "); re[f[1]] = "^(" f[2] ")$"; next }
+		$2 == "up" && !($3 ~ re[$1]) { print "    " $1 " up by " $3 ", expected one of " re[$1] }
+		$2 == "down" && $3 != "no-response" { print "    " $1 " down by " $3 ", expected no-response" }' \
+		"$e.reasons" "$e.rows")
+	if [ -z "$bad" ]; then
+		ok "$what: every host's reason as its profile allows ($(grep -c ',up,' "$e.rows") up, $(grep -c ',down,' "$e.rows") down)"
+	else
+		fail "$what: reasons:"
+		printf '%s\n' "$bad" | head -20
+	fi
+	rm -f "$e".*
+}
+
+# nmap_up ARGS...: the addresses nmap -sn (from the scanner namespace, as
+# root: ICMP echo and timestamp, SYN 443, ACK 80) finds up, sorted.
+nmap_up() {
+	"$LAB" exec "$LAB_NAME" -- nmap -sn -n -T4 -oG - "$@" 2>/dev/null | awk '/Status: Up/ { print $2 }' | sort
+}
+
+# nmap_ports PORTS ARGS...: "ip,port,state,reason" of nmap -Pn -sS (states
+# in portolan's words: nmap's open/closed/filtered with syn-ack,
+# conn-refused, no-response). For a few ports: -oG lists each port only
+# while no state has more than about 25 ports.
+nmap_ports() {
+	local ports=$1
+	shift
+	"$LAB" exec "$LAB_NAME" -- nmap -Pn -n -sS -T4 --max-retries 2 -p "$ports" -oG - "$@" 2>/dev/null | awk '
+	/Ports: / {
+		ip = $2; s = $0; sub(/.*Ports: /, "", s); sub(/\t.*/, "", s)
+		n = split(s, P, ", ")
+		for (i = 1; i <= n; i++) {
+			split(P[i], f, "/")
+			r = (f[2] == "open") ? "syn-ack" : (f[2] == "closed") ? "conn-refused" : "no-response"
+			print ip "," f[1] "," f[2] "," r
+		}
+	}'
+}
+
+# peak_rss_kib FILE: the "%M" line /usr/bin/time -f %M -o FILE wrote.
+peak_rss_kib() { tail -n 1 "$1"; }
