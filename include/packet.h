@@ -40,6 +40,15 @@ struct packet_syn {
  * PACKET_SYN_MAX bytes; returns its length, 0 for an unknown family. */
 size_t packet_build_syn(uint8_t *buf, const struct packet_syn *s);
 
+/* The same probe with the ACK flag alone and acknowledgement number ack
+ * (host discovery's tcp-ack probe); the length, or 0. */
+size_t packet_build_ack(uint8_t *buf, const struct packet_syn *s, uint32_t ack);
+
+/* An address's bytes as they go on the wire (4 or 16; returns how many),
+ * and back. */
+size_t packet_addr_bytes(const struct pl_addr *a, uint8_t *out);
+void packet_addr_read(int family, const uint8_t *p, struct pl_addr *a);
+
 /* The RFC 1071 sum of len bytes added to sum (not folded, not inverted):
  * chain calls, then packet_fold(). */
 uint32_t packet_sum(const void *data, size_t len, uint32_t sum);

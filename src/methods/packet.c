@@ -55,7 +55,7 @@ static uint32_t get32(const uint8_t *p)
 }
 
 /* An address's bytes as they go on the wire: 4 or 16. */
-static size_t addr_bytes(const struct pl_addr *a, uint8_t *out)
+size_t packet_addr_bytes(const struct pl_addr *a, uint8_t *out)
 {
 	if (a->family == AF_INET) {
 		put32(out, (uint32_t)a->v.lo);
@@ -68,7 +68,7 @@ static size_t addr_bytes(const struct pl_addr *a, uint8_t *out)
 	return 16;
 }
 
-static void addr_read(int family, const uint8_t *p, struct pl_addr *a)
+void packet_addr_read(int family, const uint8_t *p, struct pl_addr *a)
 {
 	a->family = family;
 	if (family == AF_INET) {
@@ -106,9 +106,9 @@ uint16_t packet_tcp_checksum(const struct pl_addr *src, const struct pl_addr *ds
 	size_t n;
 	uint32_t sum = 0;
 
-	n = addr_bytes(src, a);
+	n = packet_addr_bytes(src, a);
 	sum = packet_sum(a, n, sum);
-	n = addr_bytes(dst, a);
+	n = packet_addr_bytes(dst, a);
 	sum = packet_sum(a, n, sum);
 	/* IPv4: zero, protocol, 16-bit length; IPv6: 32-bit length, three
 	 * zero bytes, next header. Both sum the same. */
@@ -157,8 +157,8 @@ size_t packet_build_syn(uint8_t *buf, const struct packet_syn *s)
 		put16(buf + 4, s->ip_id);
 		buf[8] = s->ttl;
 		buf[9] = PROTO_TCP;
-		addr_bytes(&s->src, buf + 12);
-		addr_bytes(&s->dst, buf + 16);
+		packet_addr_bytes(&s->src, buf + 12);
+		packet_addr_bytes(&s->dst, buf + 16);
 		put16(buf + 10, packet_fold(packet_sum(buf, IP4_HDR, 0)));
 		build_tcp(buf + IP4_HDR, s);
 		return IP4_HDR + TCP_HDR;
@@ -169,12 +169,30 @@ size_t packet_build_syn(uint8_t *buf, const struct packet_syn *s)
 		put16(buf + 4, TCP_HDR);
 		buf[6] = PROTO_TCP;
 		buf[7] = s->ttl;
-		addr_bytes(&s->src, buf + 8);
-		addr_bytes(&s->dst, buf + 24);
+		packet_addr_bytes(&s->src, buf + 8);
+		packet_addr_bytes(&s->dst, buf + 24);
 		build_tcp(buf + IP6_HDR, s);
 		return IP6_HDR + TCP_HDR;
 	}
 	return 0;
+}
+
+size_t packet_build_ack(uint8_t *buf, const struct packet_syn *s, uint32_t ack)
+{
+	size_t n = packet_build_syn(buf, s), ip = s->dst.family == AF_INET ? IP4_HDR : IP6_HDR;
+	uint8_t *tcp = buf + ip;
+
+	if (n == 0)
+		return 0;
+	/* The same segment with ACK instead of SYN: a host answers an ACK
+	 * that belongs to no connection with a RST whose sequence number is
+	 * our acknowledgement number (RFC 9293 3.10.7.1). The SYN options
+	 * stay: a receiver ignores them on a segment without SYN. */
+	tcp[13] = TCP_FLAG_ACK;
+	put32(tcp + 8, ack);
+	put16(tcp + 16, 0);
+	put16(tcp + 16, packet_tcp_checksum(&s->src, &s->dst, tcp, TCP_HDR));
+	return n;
 }
 
 /* Codes as RFC 792 / RFC 1812 (IPv4, type 3) and RFC 4443 (IPv6, type 1)
@@ -340,8 +358,8 @@ static enum packet_kind icmp4(const uint8_t *p, size_t len, struct packet_answer
 	len -= 8;
 	if ((ihl = ip4_header(p, len)) == 0 || p[9] != PROTO_TCP)
 		return PACKET_OTHER;
-	addr_read(AF_INET, p + 12, &a->src);
-	addr_read(AF_INET, p + 16, &a->dst);
+	packet_addr_read(AF_INET, p + 12, &a->src);
+	packet_addr_read(AF_INET, p + 16, &a->dst);
 	return quoted_tcp(p + ihl, len - ihl, a);
 }
 
@@ -360,8 +378,8 @@ static enum packet_kind ip4(const uint8_t *p, size_t len, struct packet_answer *
 	a->ttl = p[8];
 	a->ev.df = (get16(p + 6) & IP4_DF) != 0;
 	if (p[9] == PROTO_TCP) {
-		addr_read(AF_INET, p + 12, &a->src);
-		addr_read(AF_INET, p + 16, &a->dst);
+		packet_addr_read(AF_INET, p + 12, &a->src);
+		packet_addr_read(AF_INET, p + 16, &a->dst);
 		return tcp_segment(p + ihl, len - ihl, a);
 	}
 	if (p[9] == PROTO_ICMP)
@@ -380,8 +398,8 @@ static enum packet_kind icmp6(const uint8_t *p, size_t len, struct packet_answer
 	len -= 8;
 	if (len < IP6_HDR || p[0] >> 4 != 6 || p[6] != PROTO_TCP)
 		return PACKET_OTHER;
-	addr_read(AF_INET6, p + 8, &a->src);
-	addr_read(AF_INET6, p + 24, &a->dst);
+	packet_addr_read(AF_INET6, p + 8, &a->src);
+	packet_addr_read(AF_INET6, p + 24, &a->dst);
 	return quoted_tcp(p + IP6_HDR, len - IP6_HDR, a);
 }
 
@@ -399,8 +417,8 @@ static enum packet_kind ip6(const uint8_t *p, size_t len, struct packet_answer *
 	a->ttl = p[7];
 	a->ev.df = -1;           /* IPv6 has no DF: routers never fragment */
 	if (p[6] == PROTO_TCP) {
-		addr_read(AF_INET6, p + 8, &a->src);
-		addr_read(AF_INET6, p + 24, &a->dst);
+		packet_addr_read(AF_INET6, p + 8, &a->src);
+		packet_addr_read(AF_INET6, p + 24, &a->dst);
 		return tcp_segment(p + IP6_HDR, len - IP6_HDR, a);
 	}
 	if (p[6] == PROTO_ICMP6)
