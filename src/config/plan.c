@@ -841,10 +841,15 @@ static int build_privdrop(struct scan_plan *p, const struct settings *s, GError 
 	bool raw = false;
 
 	/* Raw discovery probers open their sockets before the pool drops
-	 * privileges, whatever the scan method. */
+	 * privileges. A method that needs none (connect, udp) drops them
+	 * only when --user is given: root running a connect scan wrote its
+	 * files as root before discovery came, and a drop by default would
+	 * refuse every such scan whose directory only root can write. */
 	for (size_t i = 0; p->discovery && i < p->ndisco_uses; i++)
 		raw = raw || p->disco_uses[i].prober->privileged;
-	if ((!(p->method->caps & METHOD_CAP_PRIVILEGED) && !raw) || p->dry_run)
+	if (!(p->method->caps & METHOD_CAP_PRIVILEGED) && !(raw && settings_given(s, "user")))
+		return 0;
+	if (p->dry_run)
 		return 0;
 	invoker = geteuid() == 0 ? sudo_user(s) : NULL;
 	p->privdrop = privdrop_for(invoker != NULL ? invoker : s->user, geteuid() == 0, err);

@@ -160,7 +160,7 @@ static const struct opt opts[NOPTS] = {
 	  .help = "SYN scan: kernel buffer (KiB) the answers wait in; drops slow the scan down" },
 	[R_USER] = { .name = "user", .arg = "NAME", .type = T_STR, .off = OFF(user),
 	  .def = "nobody", .src = SRC_ALL,
-	  .help = "SYN scan as root: the user to become once raw sockets and capture are open (root: stay root)" },
+	  .help = "SYN scan as root: the user to become once raw sockets and capture are open (root: stay root; connect with raw discovery: only when given)" },
 	[R_THREADS] = { .name = "threads", .key = 't', .arg = "N", .type = T_INT,
 	  .off = OFF(threads), .max = 65536, .def = "0", .src = SRC_ALL,
 	  .help = "concurrent connects; 0: from the descriptor limit and memory, at most 1024" },

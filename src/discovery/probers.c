@@ -10,12 +10,13 @@
 
 #define PROBER_TABLE(M) \
 	M(tcp_connect) \
-	M(icmp_echo_dgram)
-	/* The privileged probers (raw ICMP, TCP SYN/ACK, ARP, ND) go here:
-	 * M(icmp_echo_raw) M(icmp_timestamp) M(tcp_syn) M(tcp_ack) M(arp) M(nd)
-	 * (probe_raw.h). Not yet: as root they become the defaults, and the
-	 * privilege drop they bring then requires a resume file nobody can
-	 * write in every root scan of several hosts (test_shard's scan id). */
+	M(icmp_echo_dgram) \
+	M(icmp_echo_raw) \
+	M(icmp_timestamp) \
+	M(tcp_syn) \
+	M(tcp_ack) \
+	M(arp) \
+	M(nd)
 
 #define PROBER_DECLARE(name) extern const struct disco_prober disco_##name;
 #define PROBER_ENTRY(name) &disco_##name,

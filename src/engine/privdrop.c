@@ -91,7 +91,7 @@ struct privdrop *privdrop_for(const char *user, bool as_root, GError **err)
 	pw = getpwnam(user);
 	if (pw == NULL) {
 		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-			    "unknown user '%s' (--user): the SYN scan drops root's privileges to "
+			    "unknown user '%s' (--user): a raw scan drops root's privileges to "
 			    "this user once its raw sockets are open%s%s", user,
 			    errno != 0 ? ": " : "", errno != 0 ? g_strerror(errno) : "");
 		goto fail;
@@ -191,7 +191,7 @@ int privdrop_check_path(const struct privdrop *pd, const char *what, const char 
 	e = pd->switch_user ? may_replace_as(pd, dir, path) : may_replace(dir, path, pd->uid);
 	if (e != 0)
 		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-			    "the %s '%s' is written after the SYN scan drops its privileges to user "
+			    "the %s '%s' is written after the scan drops its privileges to user "
 			    "'%s', who cannot write there ('%s': %s): give %s a path in a directory "
 			    "'%s' can write, or --user a user who can (--user root keeps root)",
 			    what, path, pd->user, dir,
