@@ -78,7 +78,8 @@ struct opt {
 
 static opt_check_fn check_states, check_family, check_format, check_timing, check_method;
 static opt_env_check_fn env_check_ports, env_check_shard, env_check_exclude;
-static opt_omit_fn omit_default_window, omit_no_formats;
+static opt_omit_fn omit_default_window, omit_no_formats, omit_user_not_given;
+static bool was_given(const struct settings *s, const char *name);
 
 #define OFF(f) offsetof(struct settings, f)
 
@@ -159,7 +160,7 @@ static const struct opt opts[NOPTS] = {
 	  .off = OFF(capture_buffer_kib), .min = 64, .max = 1048576, .def = "16384", .src = SRC_ALL,
 	  .help = "SYN scan: kernel buffer (KiB) the answers wait in; drops slow the scan down" },
 	[R_USER] = { .name = "user", .arg = "NAME", .type = T_STR, .off = OFF(user),
-	  .def = "nobody", .src = SRC_ALL,
+	  .def = "nobody", .src = SRC_ALL, .omit = omit_user_not_given,
 	  .help = "SYN scan as root: the user to become once raw sockets and capture are open (root: stay root; connect with raw discovery: only when given)" },
 	[R_THREADS] = { .name = "threads", .key = 't', .arg = "N", .type = T_INT,
 	  .off = OFF(threads), .max = 65536, .def = "0", .src = SRC_ALL,
@@ -976,6 +977,14 @@ out:
 static bool omit_default_window(const struct settings *s)
 {
 	return s->target_window == TARGET_DEFAULT_WINDOW;
+}
+
+/* A resume file names the user only when the scan was given one: loaded
+ * back, a saved default would count as given, and a connect scan with raw
+ * discovery, or a resume under sudo, would become someone else. */
+static bool omit_user_not_given(const struct settings *s)
+{
+	return !was_given(s, "user");
 }
 
 /* Only -oX and the like give outputs formats of their own. */
