@@ -52,6 +52,9 @@ struct disco_env {
 	const atomic_bool *stopping;
 };
 
+/* Extra attempts a host may get for answers lost locally (drops()). */
+#define DISCO_DROP_BONUS_MAX 3u
+
 /* What send() did. */
 enum disco_sent {
 	DISCO_SENT = 0,    /* at least one probe left: wait for an answer */
@@ -84,6 +87,13 @@ struct disco_prober {
 	 * attempt's timeout): drop what is kept for it (open connects). May
 	 * be NULL. */
 	void (*forget)(void *state, const struct pl_addr *addr);
+	/* Answers lost locally so far (a capture's or a socket's drops),
+	 * never decreasing; called from the engine's thread at any time. An
+	 * attempt that saw it grow proves nothing by its silence: the engine
+	 * tries again (at most DISCO_DROP_BONUS_MAX times a host) rather than
+	 * call the host down. May be NULL: the prober loses nothing it can
+	 * count. */
+	uint64_t (*drops)(void *state);
 	/* Stops its threads and frees everything. */
 	void (*close)(void *state);
 };

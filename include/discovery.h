@@ -86,6 +86,8 @@ void discovery_cancel(struct discovery *d);
 uint64_t discovery_local_errors(const struct discovery *d);
 uint64_t discovery_up(const struct discovery *d);
 uint64_t discovery_down(const struct discovery *d);
+/* Attempts granted because answers were lost locally meanwhile. */
+uint64_t discovery_drop_retries(const struct discovery *d);
 
 /* Closes the probers and frees d (after discovery_window_end). Accepts
  * NULL. */

@@ -27,6 +27,8 @@ struct slot {
 	struct pl_addr addr;
 	unsigned attempt;        /* the attempt under way, 0-based */
 	int64_t sent_ns;         /* when the attempt under way was sent */
+	uint64_t drops_at_send;  /* the probers' drops before it was sent */
+	unsigned bonus;          /* attempts granted for drops */
 	int64_t deadline_ns;     /* the attempt's timeout */
 };
 
@@ -53,8 +55,19 @@ struct discovery {
 	atomic_bool cancelled;   /* the scan stops: every window */
 	atomic_bool window_over; /* this window is over: its thread ends */
 
-	_Atomic uint64_t local_errors, up, down;
+	_Atomic uint64_t local_errors, up, down, drop_retries;
 };
+
+/* What the probers lost locally so far (disco_prober.drops). */
+static uint64_t total_drops(const struct discovery *d)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < d->nruns; i++)
+		if (d->runs[i].p->drops != NULL)
+			n += d->runs[i].p->drops(d->runs[i].state);
+	return n;
+}
 
 static guint addr_hash(gconstpointer k)
 {
@@ -133,9 +146,12 @@ static void send_attempt(struct discovery *d, struct slot *s)
 
 	unsigned attempt;
 
+	uint64_t drops = total_drops(d);
+
 	/* Before the first send: loopback answers before send returns. */
 	pthread_mutex_lock(&d->lock);
 	s->sent_ns = mono_ns();
+	s->drops_at_send = drops;
 	attempt = s->attempt;
 	pthread_mutex_unlock(&d->lock);
 	for (int pass = 0; pass < 2 && !exclusive; pass++) {
@@ -248,6 +264,7 @@ static void *discovery_main(void *arg)
 		bool done[64];           /* decided: finish it, else retry it */
 		unsigned nact = 0;
 		int64_t now, next = INT64_MAX;
+		uint64_t drops;
 		bool stop = stopping(d);
 
 		/* Fill the free slots first: hosts start as soon as there is
@@ -261,6 +278,7 @@ static void *discovery_main(void *arg)
 			stop = stopping(d);
 		}
 
+		drops = total_drops(d);
 		pthread_mutex_lock(&d->lock);
 		now = mono_ns();
 		for (unsigned i = 0; i < d->cfg.max_inflight && nact < G_N_ELEMENTS(act); i++) {
@@ -269,8 +287,16 @@ static void *discovery_main(void *arg)
 			if (!s->used)
 				continue;
 			if (stop || s->answered || s->deadline_ns <= now) {
+				/* A silence while answers were lost here says
+				 * nothing of the host: one more attempt. */
+				if (!stop && !s->answered && s->sent && drops > s->drops_at_send &&
+				    s->bonus < DISCO_DROP_BONUS_MAX) {
+					s->bonus++;
+					atomic_fetch_add(&d->drop_retries, 1);
+				}
 				/* Decided under the lock: alive() writes answered. */
-				done[nact] = stop || s->answered || s->attempt >= d->cfg.retries;
+				done[nact] = stop || s->answered ||
+					     s->attempt >= d->cfg.retries + s->bonus;
 				if (!done[nact])
 					s->attempt++;
 				act[nact++] = s;
@@ -452,6 +478,11 @@ uint64_t discovery_up(const struct discovery *d)
 uint64_t discovery_down(const struct discovery *d)
 {
 	return atomic_load(&((struct discovery *)d)->down);
+}
+
+uint64_t discovery_drop_retries(const struct discovery *d)
+{
+	return atomic_load(&((struct discovery *)d)->drop_retries);
 }
 
 void discovery_close(struct discovery *d)

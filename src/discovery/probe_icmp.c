@@ -5,6 +5,7 @@
  * reply is checked against the identifier and keyed cookie it must carry
  * (disco_pkt.h) before it proves anything. Raw ICMP sockets behave the
  * same on Linux, the BSDs and macOS: no capture is needed. */
+#include <stdatomic.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -30,7 +31,8 @@ struct icmp_state {
 	struct disco_key key;
 	int fd[2];                    /* IPv4, IPv6 (-1: not open) */
 	struct disco_rx rx;
-	uint32_t drops[2];            /* each socket's overflows so far (reader's) */
+	_Atomic uint32_t drops[2];    /* each socket's overflows so far (the reader's,
+					 read by the engine's drops()) */
 };
 
 static int raw_icmp(int family)
@@ -82,9 +84,12 @@ static int on_readable(void *ctx, size_t i)
 			return 0;              /* EAGAIN: all read */
 #ifdef SO_RXQ_OVFL
 		for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c))
-			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL)
-				memcpy(&st->drops[family == AF_INET ? 0 : 1], CMSG_DATA(c),
-				       sizeof(uint32_t));
+			if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL) {
+				uint32_t n;
+
+				memcpy(&n, CMSG_DATA(c), sizeof(n));
+				atomic_store(&st->drops[family == AF_INET ? 0 : 1], n);
+			}
 #endif
 		if (!pl_addr_from_sockaddr((struct sockaddr *)&ss, &from) || from.family != family)
 			continue;
@@ -98,6 +103,13 @@ static int on_readable(void *ctx, size_t i)
 	return 0;
 }
 
+static uint64_t icmp_drops(void *state)
+{
+	struct icmp_state *st = state;
+
+	return atomic_load(&st->drops[0]) + (uint64_t)atomic_load(&st->drops[1]);
+}
+
 static void icmp_close(void *state)
 {
 	struct icmp_state *st = state;
@@ -105,11 +117,12 @@ static void icmp_close(void *state)
 	if (st == NULL)
 		return;
 	disco_rx_stop(&st->rx);
-	/* The prober interface has no way to tell the engine. */
-	if (st->drops[0] + (uint64_t)st->drops[1] > 0)
-		g_warning("%s: the raw ICMP sockets dropped %" G_GUINT64_FORMAT " messages: a host "
-			  "whose answer was among them may be reported down (a lower --max-rate)",
-			  st->name, st->drops[0] + (uint64_t)st->drops[1]);
+	/* The engine gave the hosts waiting meanwhile more attempts (at
+	 * most DISCO_DROP_BONUS_MAX): still say that answers were lost. */
+	if (icmp_drops(st) > 0)
+		g_warning("%s: the raw ICMP sockets dropped %" G_GUINT64_FORMAT " messages: hosts "
+			  "waiting meanwhile were asked again (a lower --max-rate loses fewer)",
+			  st->name, icmp_drops(st));
 	for (int i = 0; i < 2; i++)
 		if (st->fd[i] >= 0)
 			close(st->fd[i]);
@@ -196,6 +209,7 @@ const struct disco_prober disco_icmp_echo_raw = {
 	.privileged = true,
 	.open = echo_open,
 	.send = icmp_send,
+	.drops = icmp_drops,
 	.close = icmp_close,
 };
 
@@ -205,5 +219,6 @@ const struct disco_prober disco_icmp_timestamp = {
 	.privileged = true,
 	.open = tstamp_open,
 	.send = icmp_send,
+	.drops = icmp_drops,
 	.close = icmp_close,
 };

@@ -22,6 +22,7 @@
  * they cannot run. */
 #include "../methods/pcap_visible.h"   /* first: see there */
 
+#include <stdatomic.h>
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
@@ -69,7 +70,8 @@ struct link_state {
 	pthread_mutex_t lock;         /* asked */
 	GHashTable *asked;            /* struct pl_addr * -> itself */
 	struct disco_rx rx;
-	unsigned drops[LINK_IFACES_MAX]; /* each capture's, as last read (reader's) */
+	_Atomic unsigned drops[LINK_IFACES_MAX]; /* each capture's, as last read (the
+						   reader's, read by drops()) */
 };
 
 static bool is_ours(const struct link_iface *ifc, const struct pl_addr *a)
@@ -150,11 +152,21 @@ static int on_readable(void *ctx, size_t i)
 		return -1;
 	}
 	if (pcap_stats(st->ifc[i].rx, &ps) == 0)
-		st->drops[i] = ps.ps_drop;
+		atomic_store(&st->drops[i], ps.ps_drop);
 	return 0;
 }
 
 #endif
+
+static uint64_t link_drops(void *state)
+{
+	struct link_state *st = state;
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < st->nifc; i++)
+		n += atomic_load(&st->drops[i]);
+	return n;
+}
 
 static void link_close(void *state)
 {
@@ -164,11 +176,13 @@ static void link_close(void *state)
 		return;
 	disco_rx_stop(&st->rx);
 	for (size_t i = 0; i < st->nifc; i++) {
-		/* The prober interface has no way to tell the engine. */
-		if (st->drops[i] > 0)
-			g_warning("%s: the capture on %s dropped %u packets: a host whose answer "
-				  "was among them may be reported down (a lower --max-rate)",
-				  st->name, st->ifc[i].name, st->drops[i]);
+		unsigned lost = atomic_load(&st->drops[i]);
+
+		/* The engine asked the hosts waiting meanwhile again. */
+		if (lost > 0)
+			g_warning("%s: the capture on %s dropped %u packets: hosts waiting "
+				  "meanwhile were asked again (a lower --max-rate loses fewer)",
+				  st->name, st->ifc[i].name, lost);
 		if (st->ifc[i].tx != NULL)
 			pcap_close(st->ifc[i].tx);
 		if (st->ifc[i].rx != NULL)
@@ -438,6 +452,7 @@ const struct disco_prober disco_arp = {
 	.open = arp_open,
 	.send = link_send,
 	.forget = link_forget,
+	.drops = link_drops,
 	.close = link_close,
 };
 
@@ -449,5 +464,6 @@ const struct disco_prober disco_nd = {
 	.open = nd_open,
 	.send = link_send,
 	.forget = link_forget,
+	.drops = link_drops,
 	.close = link_close,
 };

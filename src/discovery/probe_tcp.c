@@ -16,6 +16,7 @@
  * reports that it cannot run, and discovery goes on without it. */
 #include "../methods/pcap_visible.h"   /* first: see there */
 
+#include <stdatomic.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -52,7 +53,8 @@ struct tcp_state {
 	size_t nports;
 	uint16_t ip_id;
 	struct disco_rx rx;
-	unsigned drops;                /* the capture's, as last read (reader's) */
+	_Atomic unsigned drops;        /* the capture's, as last read (the reader's,
+					  read by the engine's drops()) */
 };
 
 #if defined(__linux__)
@@ -79,11 +81,18 @@ static int on_readable(void *ctx, size_t i)
 		return -1;
 	}
 	if (pcap_stats(st->cap, &ps) == 0)
-		st->drops = ps.ps_drop;
+		atomic_store(&st->drops, ps.ps_drop);
 	return 0;
 }
 
 #endif
+
+static uint64_t tcp_drops(void *state)
+{
+	struct tcp_state *st = state;
+
+	return atomic_load(&st->drops);
+}
 
 static void tcp_close(void *state)
 {
@@ -92,12 +101,12 @@ static void tcp_close(void *state)
 	if (st == NULL)
 		return;
 	disco_rx_stop(&st->rx);
-	/* The prober interface has no way to tell the engine; a host whose
-	 * answer was dropped may have been called down: say so. */
-	if (st->drops > 0)
-		g_warning("%s: the capture dropped %u packets: a host whose answer was among "
-			  "them may be reported down (a larger --capture-buffer, a lower --max-rate)",
-			  st->name, st->drops);
+	/* The engine gave the hosts waiting meanwhile more attempts (at
+	 * most DISCO_DROP_BONUS_MAX): still say that answers were lost. */
+	if (tcp_drops(st) > 0)
+		g_warning("%s: the capture dropped %" G_GUINT64_FORMAT " packets: hosts waiting "
+			  "meanwhile were asked again (a larger --capture-buffer, a lower --max-rate "
+			  "lose fewer)", st->name, tcp_drops(st));
 	for (int i = 0; i < 2; i++)
 		if (st->fd[i] >= 0)
 			close(st->fd[i]);
@@ -269,6 +278,7 @@ const struct disco_prober disco_tcp_syn = {
 	.privileged = true,
 	.open = syn_open,
 	.send = tcp_send,
+	.drops = tcp_drops,
 	.close = tcp_close,
 };
 
@@ -278,5 +288,6 @@ const struct disco_prober disco_tcp_ack = {
 	.privileged = true,
 	.open = ack_open,
 	.send = tcp_send,
+	.drops = tcp_drops,
 	.close = tcp_close,
 };

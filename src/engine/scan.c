@@ -946,8 +946,10 @@ static int scan_finish(struct scan_ctl *c, GError **err)
 		if (discovery_local_errors(c->disco) > 0)
 			g_warning("discovery: %" G_GUINT64_FORMAT " hosts could not be asked (local "
 				  "errors) and were scanned as up", discovery_local_errors(c->disco));
-		g_info("discovery: %" G_GUINT64_FORMAT " hosts up, %" G_GUINT64_FORMAT " down",
-		       discovery_up(c->disco), discovery_down(c->disco));
+		g_info("discovery: %" G_GUINT64_FORMAT " hosts up, %" G_GUINT64_FORMAT " down; %"
+		       G_GUINT64_FORMAT " attempts more for answers lost locally",
+		       discovery_up(c->disco), discovery_down(c->disco),
+		       discovery_drop_retries(c->disco));
 	}
 	/* Only now: the results thread wrote its last row around the line. */
 	statusline_stop(c->status);

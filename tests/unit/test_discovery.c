@@ -114,6 +114,8 @@ static struct {
 	unsigned forgets[256];
 	unsigned open_now, open_max;
 	bool asked[256];          /* counted into open_now */
+	bool drop_on_send;        /* each send "loses" an answer locally */
+	uint64_t drops;
 } fake = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static int fake_open(const struct disco_env *env, void **state, GError **err)
@@ -135,6 +137,8 @@ static int fake_send(void *state, const struct pl_addr *addr, unsigned attempt)
 
 	pthread_mutex_lock(&fake.lock);
 	fake.sends[b]++;
+	if (fake.drop_on_send)
+		fake.drops++;
 	if (!fake.asked[b]) {
 		fake.asked[b] = true;
 		if (++fake.open_now > fake.open_max)
@@ -178,9 +182,19 @@ static void fake_close(void *state)
 {
 }
 
+static uint64_t fake_drops(void *state)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&fake.lock);
+	n = fake.drops;
+	pthread_mutex_unlock(&fake.lock);
+	return n;
+}
+
 static const struct disco_prober fake_prober = {
 	.name = "fake", .summary = "scripted", .open = fake_open, .send = fake_send,
-	.forget = fake_forget, .close = fake_close,
+	.forget = fake_forget, .drops = fake_drops, .close = fake_close,
 };
 
 static void fake_reset(void)
@@ -190,6 +204,8 @@ static void fake_reset(void)
 	memset(fake.forgets, 0, sizeof(fake.forgets));
 	memset(fake.asked, 0, sizeof(fake.asked));
 	fake.open_now = fake.open_max = 0;
+	fake.drop_on_send = false;
+	fake.drops = 0;
 	pthread_mutex_unlock(&fake.lock);
 }
 
@@ -327,6 +343,38 @@ static void test_engine_timeouts(void **state)
 	assert_true(g_get_monotonic_time() - t0 >= 3 * 20000);
 	assert_int_equal(fake.sends[4], 3);
 	discovery_window_end(d);
+	discovery_close(d);
+	target_set_free(ts);
+}
+
+/* Answers lost locally while a host waited: its silence proves nothing,
+ * so it gets DISCO_DROP_BONUS_MAX attempts more (no more: a capture that
+ * drops for ever must not hold the scan), then it is down; a host that
+ * answers such a bonus attempt is up. Without drops the same host gets
+ * 1 + retries attempts (test_engine_resolves). */
+static void test_engine_drops_retry(void **state)
+{
+	struct disco_use use = { .prober = &fake_prober };
+	atomic_bool stopping = false;
+	struct discovery_config cfg = {
+		.uses = &use, .nuses = 1, .max_inflight = 4, .timeout_ms = 5,
+		.min_timeout_ms = 1, .max_timeout_ms = 5, .retries = 1, .stopping = &stopping,
+	};
+	struct target_set *ts = targets("192.0.2.4");
+	struct taskgen tg;
+	GError *err = NULL;
+	struct discovery *d;
+
+	fake_reset();
+	fake.drop_on_send = true;
+	taskgen_init(&tg, 1, 1);
+	d = discovery_open(&cfg, &err);
+	assert_non_null(d);
+	discovery_window(d, ts, &tg, NULL);
+	assert_int_equal(hostmap_wait(discovery_hostmap(d), 0, NULL), HOST_DOWN);
+	discovery_window_end(d);
+	assert_int_equal(fake.sends[4], 1 + 1 + DISCO_DROP_BONUS_MAX);
+	assert_int_equal(discovery_drop_retries(d), DISCO_DROP_BONUS_MAX);
 	discovery_close(d);
 	target_set_free(ts);
 }
@@ -506,6 +554,7 @@ int main(void)
 		cmocka_unit_test(test_hostmap_wait_and_cancel),
 		cmocka_unit_test(test_engine_resolves),
 		cmocka_unit_test(test_engine_timeouts),
+		cmocka_unit_test(test_engine_drops_retry),
 		cmocka_unit_test(test_engine_cancel),
 		cmocka_unit_test(test_pipeline_filters),
 		cmocka_unit_test(test_pipeline_defer_bound),
