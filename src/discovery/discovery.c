@@ -29,7 +29,9 @@ struct slot {
 	int64_t sent_ns;         /* when the attempt under way was sent */
 	uint64_t drops_at_send;  /* the probers' drops before it was sent */
 	unsigned bonus;          /* attempts granted for drops */
-	int64_t deadline_ns;     /* the attempt's timeout */
+	bool waits;              /* something left: wait out the attempt's timeout */
+	int64_t waits_from_ns;   /* from when: once its probes are out (a rate
+				    limit may have held them) */
 };
 
 struct discovery {
@@ -175,10 +177,8 @@ static void send_attempt(struct discovery *d, struct slot *s)
 	s->local_fail = s->local_fail || failed;
 	/* Nothing left: no answer can come, so do not wait a whole timeout
 	 * on it (a local failure retries after a short pause). */
-	if (!sent && !failed)
-		s->deadline_ns = 0;
-	else
-		s->deadline_ns = mono_ns() + attempt_timeout_ns(d, attempt);
+	s->waits = sent || failed;
+	s->waits_from_ns = mono_ns();
 	pthread_mutex_unlock(&d->lock);
 }
 
@@ -286,7 +286,15 @@ static void *discovery_main(void *arg)
 
 			if (!s->used)
 				continue;
-			if (stop || s->answered || s->deadline_ns <= now) {
+			/* From the estimate as it is now, not as it was at
+			 * the send: the first hosts go out before any answer,
+			 * with the initial timeout, and a sweep's first dead
+			 * hosts need not wait it out once the live ones have
+			 * shown the path's RTT. */
+			int64_t deadline = s->waits ?
+					   s->waits_from_ns + attempt_timeout_ns(d, s->attempt) : 0;
+
+			if (stop || s->answered || deadline <= now) {
 				/* A silence while answers were lost here says
 				 * nothing of the host: one more attempt. */
 				if (!stop && !s->answered && s->sent && drops > s->drops_at_send &&
@@ -300,8 +308,8 @@ static void *discovery_main(void *arg)
 				if (!done[nact])
 					s->attempt++;
 				act[nact++] = s;
-			} else if (s->deadline_ns < next)
-				next = s->deadline_ns;
+			} else if (deadline < next)
+				next = deadline;
 		}
 		if (nact == 0) {
 			if (stop || (!walking && d->inflight == 0)) {
