@@ -599,9 +599,11 @@ static void test_method(void **state)
 	assert_int_equal(load(&s, &err, "-sS", "-sU", "192.0.2.1", NULL), SETTINGS_ERROR);
 	assert_non_null(strstr(err->message, "TCP and UDP"));
 	g_clear_error(&err);
+	settings_clear(&s);
 	assert_int_equal(load(&s, &err, "-sU", "-sT", "192.0.2.1", NULL), SETTINGS_ERROR);
 	assert_non_null(strstr(err->message, "TCP and UDP"));
 	g_clear_error(&err);
+	settings_clear(&s);
 	assert_int_equal(load(&s, &err, "--method", "sctp", "192.0.2.1", NULL), SETTINGS_ERROR);
 	assert_non_null(strstr(err->message, "expected connect, syn or udp"));
 	g_clear_error(&err);
