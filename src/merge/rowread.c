@@ -399,6 +399,11 @@ static bool json_row(struct json_reader *rd, void *ud)
 		json_fail_at(rd, at, "result with %s", why);
 		return false;
 	}
+	/* The hosts block lists hosts: a port's state there is no host's. */
+	if (c->hosts_only && !result_is_host_row(&c->row.r)) {
+		json_fail_at(rd, at, "a \"hosts\" entry whose state is not up or down");
+		return false;
+	}
 	c->row.r.host = c->row.host;
 	go = c->fn(c->ud, &c->row.r);
 	c->stopped = !go;
