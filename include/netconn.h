@@ -55,6 +55,11 @@ enum attempt_outcome netconn_attempt(const struct sockaddr *sa, socklen_t salen,
 void netconn_classify(enum attempt_outcome o, int err, enum port_state *state,
 		      enum reason *reason);
 
+/* Whether errno e is a local shortage (descriptors, buffers, memory, source
+ * ports): never the target's answer. Every path that makes sockets (connect,
+ * udp, discovery) tells its local failures by this one list. */
+bool netconn_is_resource_errno(int e);
+
 /* Closes a socket so that it leaves no TIME_WAIT behind (RST instead of FIN):
  * a scan opens many connections and must not exhaust ephemeral ports. */
 void netconn_abort(int fd);

@@ -20,6 +20,7 @@
 
 #include "clock.h"
 #include "errors.h"
+#include "netconn.h"
 #include "ratelimit.h"
 
 struct conn {
@@ -46,22 +47,6 @@ struct cstate {
 	pthread_t thread;
 	atomic_bool quit;
 };
-
-static bool local_errno(int e)
-{
-	switch (e) {
-	case EMFILE:
-	case ENFILE:
-	case ENOBUFS:
-	case ENOMEM:
-	case EADDRNOTAVAIL:
-	case EAGAIN:
-	case EADDRINUSE:
-		return true;
-	default:
-		return false;
-	}
-}
 
 /* A connect that reached its own socket (TCP simultaneous open on
  * loopback): the local address and port are the peer's. */
@@ -101,16 +86,6 @@ static int nonblocking_socket(int family)
 	}
 	return fd;
 #endif
-}
-
-/* Closes at once, with an RST rather than a FIN: the connection was only a
- * question. */
-static void abort_fd(int fd)
-{
-	struct linger lg = { .l_onoff = 1, .l_linger = 0 };
-
-	(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
-	(void)close(fd);
 }
 
 /* What a finished (or failed) connect says; false: nothing yet, or
@@ -236,7 +211,7 @@ static void free_conn(gpointer p)
 {
 	struct conn *c = p;
 
-	abort_fd(c->fd);
+	netconn_abort(c->fd);
 	g_free(c);
 }
 
@@ -322,16 +297,16 @@ static int connect_send(void *state, const struct pl_addr *addr, unsigned attemp
 			sent = 1;
 			continue;
 		}
-		if (local_errno(e)) {
+		if (netconn_is_resource_errno(e)) {
 			failed = -e;
-			abort_fd(fd);
+			netconn_abort(fd);
 			continue;
 		}
 		/* Done at once: loopback answers before connect returns. */
 		sent = 1;
 		if (verdict(fd, e, &why))
 			env->alive(env->ctx, addr, why, 0);
-		abort_fd(fd);
+		netconn_abort(fd);
 	}
 	if (sent)
 		return DISCO_SENT;

@@ -150,22 +150,11 @@ static int refine_unreach(int fd, int e)
 }
 #endif
 
-static bool is_resource_errno(int e)
+bool netconn_is_resource_errno(int e)
 {
-	switch (e) {
-	case EMFILE:
-	case ENFILE:
-	case ENOBUFS:
-	case ENOMEM:
-	case EADDRNOTAVAIL:
-	case EAGAIN:
-#if defined(EADDRINUSE)
-	case EADDRINUSE:
-#endif
-		return true;
-	default:
-		return false;
-	}
+	/* Not a switch: EWOULDBLOCK equals EAGAIN on Linux, not everywhere. */
+	return e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM || e == EAGAIN ||
+	       e == EWOULDBLOCK || e == EADDRNOTAVAIL || e == EADDRINUSE;
 }
 
 static enum attempt_outcome outcome_of_errno(int e)
@@ -196,7 +185,7 @@ static enum attempt_outcome outcome_of_errno(int e)
 #endif
 		return ATTEMPT_UNREACH;
 	default:
-		return is_resource_errno(e) ? ATTEMPT_RESOURCE : ATTEMPT_ERROR;
+		return netconn_is_resource_errno(e) ? ATTEMPT_RESOURCE : ATTEMPT_ERROR;
 	}
 }
 
@@ -429,7 +418,7 @@ again:
 	}
 	if (s == -1) {
 		*err = errno;
-		return is_resource_errno(*err) ? ATTEMPT_RESOURCE : ATTEMPT_ERROR;
+		return netconn_is_resource_errno(*err) ? ATTEMPT_RESOURCE : ATTEMPT_ERROR;
 	}
 #if LINUX_CONNECT
 	rc = connect_linux(s, sa, salen, timeout_ms, fresh, &reusable);

@@ -41,6 +41,7 @@
 #include "clock.h"
 #include "method.h"
 #include "metrics.h"
+#include "netconn.h"
 #include "plan.h"
 #include "ratelimit.h"
 #include "timing.h"
@@ -340,12 +341,6 @@ void udp_classify_errno(int e, enum port_state *state, enum reason *reason)
 	}
 }
 
-static bool is_resource_errno(int e)
-{
-	return e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM || e == EAGAIN ||
-	       e == EWOULDBLOCK || e == EADDRNOTAVAIL || e == EADDRINUSE;
-}
-
 /* The errnos an ICMP error or a route turns into (the port's answer). */
 static bool is_answer_errno(int e)
 {
@@ -489,7 +484,7 @@ static enum udp_outcome read_answer(int fd, const struct sockaddr *sa, uint8_t *
 		udp_classify_errno(*err, state, reason);
 		return UDP_ANSWER;
 	}
-	return is_resource_errno(*err) ? UDP_RESOURCE : UDP_ERROR;
+	return netconn_is_resource_errno(*err) ? UDP_RESOURCE : UDP_ERROR;
 }
 
 /* One attempt on the connected socket fd: send, wait up to timeout_ms. */
@@ -515,7 +510,7 @@ static enum udp_outcome attempt(int fd, const struct sockaddr *sa, const uint8_t
 				udp_classify_errno(*err, state, reason);
 			return UDP_ANSWER;
 		}
-		return is_resource_errno(*err) ? UDP_RESOURCE : UDP_ERROR;
+		return netconn_is_resource_errno(*err) ? UDP_RESOURCE : UDP_ERROR;
 	}
 	for (;;) {
 		rc = poll(&pfd, 1, left);
@@ -623,7 +618,7 @@ static enum method_status udp_probe(const struct method_env *env, void *state, v
 			}
 			if (fd == -1) {
 				err = errno;
-				o = is_resource_errno(err) ? UDP_RESOURCE : UDP_ERROR;
+				o = netconn_is_resource_errno(err) ? UDP_RESOURCE : UDP_ERROR;
 				goto local;
 			}
 		}
