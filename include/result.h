@@ -18,6 +18,8 @@
 
 #include "addr.h"
 
+struct tls_facts;
+
 enum port_state {
 	STATE_OPEN,
 	STATE_CLOSED,
@@ -113,6 +115,9 @@ struct result {
 	char *os_reason;
 	unsigned os_accuracy;
 	enum pl_proto proto;     /* PROTO_TCP unless a UDP method says so */
+	/* What TLS said (tls_facts.h): owned, freed by result_free; NULL when
+	 * detection found no TLS on the port (or did not run). */
+	struct tls_facts *tls;
 	struct result *next;     /* the next of a chain on the results queue */
 };
 

@@ -16,6 +16,9 @@
 
 struct audit_policy;
 
+/* Words of the per-row bit masks: room for 128 settings. */
+#define SETTINGS_MASK_WORDS 2
+
 struct settings {
 	char *config_path;        /* -c, PORTOLAN_CONFIG */
 	GPtrArray *targets;       /* char *: specs */
@@ -68,8 +71,8 @@ struct settings {
 	char *baseline_path;      /* --baseline FILE: an earlier JSON output to compare with */
 	struct audit_policy *policy; /* the config file's `policy` list (owned), or NULL */
 	int verbosity;            /* -1 quiet, 0 normal, 1.. verbose */
-	uint64_t explicit_set;    /* bit i: table entry i was given by some source */
-	uint64_t from_env;        /* bit i: entry i's value is PORTOLAN_<NAME>'s */
+	uint64_t explicit_set[SETTINGS_MASK_WORDS]; /* bit i: table entry i was given by some source */
+	uint64_t from_env[SETTINGS_MASK_WORDS];     /* bit i: entry i's value is PORTOLAN_<NAME>'s */
 };
 
 enum settings_status {

@@ -283,8 +283,29 @@ static const struct opt opts[NOPTS] = {
 	  .help = "show the version" },
 };
 
-/* explicit_set has a bit per row. */
-_Static_assert(NOPTS <= 64, "the settings table outgrew the explicit_set mask");
+/* explicit_set and from_env have a bit per row. */
+_Static_assert(NOPTS <= 64 * SETTINGS_MASK_WORDS, "the settings table outgrew the explicit_set mask");
+
+static void mask_set(uint64_t *mask, const struct opt *o)
+{
+	size_t i = (size_t)(o - opts);
+
+	mask[i / 64] |= UINT64_C(1) << (i % 64);
+}
+
+static void mask_clear(uint64_t *mask, const struct opt *o)
+{
+	size_t i = (size_t)(o - opts);
+
+	mask[i / 64] &= ~(UINT64_C(1) << (i % 64));
+}
+
+static bool mask_has(const uint64_t *mask, const struct opt *o)
+{
+	size_t i = (size_t)(o - opts);
+
+	return (mask[i / 64] >> (i % 64)) & 1u;
+}
 /* Long-only getopt codes stay clear of short option letters and of getopt's
  * own '?' and ':'. */
 _Static_assert(KEY_LONG_ONLY > UCHAR_MAX, "long-only codes overlap short options");
@@ -450,12 +471,12 @@ static int set_from_text(struct settings *s, const struct opt *o, const char *va
 	bool b;
 
 	if (where == NULL || strcmp(where, "default") != 0)
-		s->explicit_set |= UINT64_C(1) << (o - opts);
+		mask_set(s->explicit_set, o);
 	/* A later source (the command line) takes the blame back. */
 	if (where != NULL && g_str_has_prefix(where, "environment "))
-		s->from_env |= UINT64_C(1) << (o - opts);
+		mask_set(s->from_env, o);
 	else
-		s->from_env &= ~(UINT64_C(1) << (o - opts));
+		mask_clear(s->from_env, o);
 
 	switch (o->type) {
 	case T_STR: {
@@ -603,7 +624,7 @@ static void config_apply_one(struct settings *s, const struct opt *o, const conf
 	char *text = NULL;
 	GError *e = NULL;
 
-	s->explicit_set |= UINT64_C(1) << (o - opts);
+	mask_set(s->explicit_set, o);
 	switch (o->type) {
 	case T_INT:
 		if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64) {
@@ -1071,7 +1092,7 @@ void settings_blame_env(const struct settings *s, const char *name, const char *
 	char *var;
 
 	if (o == NULL || value == NULL || err == NULL || *err == NULL ||
-	    !(s->from_env & (UINT64_C(1) << (o - opts))) || strstr((*err)->message, value) == NULL)
+	    !mask_has(s->from_env, o) || strstr((*err)->message, value) == NULL)
 		return;
 	var = env_name(o);
 	g_prefix_error(err, "environment %s: ", var);
@@ -1514,7 +1535,7 @@ static bool was_given(const struct settings *s, const char *name)
 {
 	const struct opt *o = opt_by_name(name);
 
-	return o != NULL && (s->explicit_set & (UINT64_C(1) << (o - opts)));
+	return o != NULL && mask_has(s->explicit_set, o);
 }
 
 bool settings_given(const struct settings *s, const char *name)

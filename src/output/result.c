@@ -10,6 +10,8 @@
 
 #include <glib.h>
 
+#include "tls_facts.h"
+
 static const char *const state_names[STATE_COUNT] = {
 	[STATE_OPEN] = "open",
 	[STATE_CLOSED] = "closed",
@@ -100,6 +102,7 @@ void result_free(struct result *r)
 	g_free(r->os_ev);
 	g_free(r->os_family);
 	g_free(r->os_reason);
+	tls_facts_free(r->tls);
 	g_free(r);
 }
 
