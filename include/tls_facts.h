@@ -27,7 +27,10 @@ struct tls_facts {
 	char *sni;                /* the server name sent, or NULL (none) */
 	/* The detection handshake, the server's own choice of version. */
 	char *version;            /* tls_version_name's words, e.g. "TLSv1.3" */
-	char *cipher;             /* OpenSSL's name of the suite */
+	/* Cipher suites are named as IANA's registry does (OpenSSL's
+	 * SSL_CIPHER_standard_name, nmap's ssl-enum-ciphers words), e.g.
+	 * "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256". */
+	char *cipher;
 
 	/* The leaf certificate, read whatever verification says. */
 	bool have_cert;
@@ -35,6 +38,12 @@ struct tls_facts {
 	char *subject_cn;         /* the subject's commonName, or NULL */
 	char *issuer;             /* RFC 2253 */
 	char *issuer_cn;
+	/* The names' attributes in certificate order, NULL-terminated, each
+	 * "longName=value" with OpenSSL's long names ("commonName",
+	 * "organizationName", "countryName", ...: nmap's ssl-cert keys too).
+	 * A long name holds no '=': split at the first one. NULL: none. */
+	char **subject_attrs;
+	char **issuer_attrs;
 	char **sans;              /* NULL-terminated, "DNS:name" or "IP:addr"; NULL: none */
 	int64_t not_before;       /* seconds since the epoch, UTC */
 	int64_t not_after;
@@ -46,6 +55,7 @@ struct tls_facts {
 	char *sig_alg;            /* e.g. "sha256WithRSAEncryption" */
 	char *sha256;             /* lower-case hex of the DER's SHA-256, 64 digits */
 	char *sha1;               /* lower-case hex of the DER's SHA-1 (nmap shows it) */
+	char *md5;                /* lower-case hex of the DER's MD5 (nmap shows it) */
 	char *pem;                /* the leaf in PEM: nmap's ssl-cert "pem" */
 
 	/* The chain, against the system trust store: "ok", or why not

@@ -44,12 +44,15 @@ void tls_facts_free(struct tls_facts *f)
 	g_free(f->subject_cn);
 	g_free(f->issuer);
 	g_free(f->issuer_cn);
+	g_strfreev(f->subject_attrs);
+	g_strfreev(f->issuer_attrs);
 	g_strfreev(f->sans);
 	g_free(f->key_type);
 	g_free(f->key_curve);
 	g_free(f->sig_alg);
 	g_free(f->sha256);
 	g_free(f->sha1);
+	g_free(f->md5);
 	g_free(f->pem);
 	g_free(f->verify);
 	for (int v = 0; v < TLS_VERSION_COUNT; v++)
