@@ -131,6 +131,12 @@ struct scan_method {
 const struct scan_method *method_find(const char *name);
 /* The i-th method of the table, or NULL past the last: for --help and tests. */
 const struct scan_method *method_at(size_t i);
+/* A --method value: a method name, or a TCP method and udp joined by a
+ * comma ("syn,udp", "udp,connect"): one scan of both protocols. Fills
+ * by_proto[PROTO_TCP] and [PROTO_UDP] (NULL: that protocol is not
+ * scanned). Fails (a usage error) on an unknown name, two methods of one
+ * protocol, or an empty list. */
+int method_parse_list(const char *text, const struct scan_method *by_proto[2], GError **err);
 /* Whether m may report reason r (its `reasons` list holds it). */
 gboolean method_has_reason(const struct scan_method *m, enum reason r);
 

@@ -13,6 +13,7 @@
 #include "outputs.h"
 #include "ports.h"
 #include "probe_db.h"
+#include "result.h"
 #include "resume.h"
 #include "settings.h"
 #include "targets.h"
@@ -23,7 +24,12 @@ struct privdrop;
 struct scan_method;
 
 struct scan_plan {
-	const struct scan_method *method;  /* how ports are probed (method.h) */
+	/* How ports are probed (method.h): the TCP method, or the UDP one
+	 * when no TCP port is scanned. */
+	const struct scan_method *method;
+	/* The method of each protocol (PROTO_TCP, PROTO_UDP), NULL for one
+	 * not scanned: both in a mixed scan (--method syn,udp). */
+	const struct scan_method *methods[2];
 	/* The hosts to scan: the whole scan's set, or NULL with windows. The
 	 * window being scanned is the run's (scan.c), not the plan's. */
 	struct target_set *targets;
@@ -31,8 +37,12 @@ struct scan_plan {
 	 * already read (target_windows_preload), its errors reported. */
 	struct target_windows *windows;
 	uint64_t first_window;           /* where the scan starts (a resume's window) */
-	struct port_list ports;
-	char *ports_text;
+	/* The ports of each protocol, each list sorted; empty for one not
+	 * scanned. The task space's port axis is the TCP list followed by the
+	 * UDP list (plan_port_at), nports long. */
+	struct port_list ports[2];
+	uint64_t nports;
+	char *ports_text;        /* "22,80", or "T:22,80,U:53" when mixed */
 	char **target_specs;     /* NULL-terminated, for metadata */
 	char *states_text;
 	unsigned states_mask;
@@ -83,6 +93,21 @@ struct scan_plan {
 	struct resume_state resume;
 	const char *const *argv; /* the command line as given (main's argv), or NULL */
 };
+
+/* Port index i of the task space (< nports): its port and protocol. */
+static inline uint16_t plan_port_at(const struct scan_plan *p, uint64_t i, enum pl_proto *proto)
+{
+	uint64_t ntcp = p->ports[PROTO_TCP].count;
+
+	*proto = i < ntcp ? PROTO_TCP : PROTO_UDP;
+	return i < ntcp ? p->ports[PROTO_TCP].ports[i] : p->ports[PROTO_UDP].ports[i - ntcp];
+}
+
+/* Whether the scan probes ports of proto. */
+static inline bool plan_scans(const struct scan_plan *p, enum pl_proto proto)
+{
+	return p->methods[proto] != NULL;
+}
 
 /* The plan's seed and shard, as outputs and the summary record them. */
 void plan_order(const struct scan_plan *p, struct scan_order *o);

@@ -26,7 +26,7 @@ struct scan_meta {
 	const char *states;           /* reported states, e.g. "open,closed" */
 	struct scan_order order;      /* seed and shard */
 	const char *const *argv;      /* the command line as given, NULL-terminated, or NULL */
-	const char *proto;            /* the ports' transport, "tcp" or "udp"; NULL: "tcp" */
+	const char *proto;            /* the ports' transport, "tcp" or "udp", or "tcp,udp" (a mixed scan); NULL: "tcp" */
 };
 
 /* Records other than scan results (audit findings), in the neutral field

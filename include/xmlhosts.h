@@ -43,6 +43,7 @@ struct xml_svc {
 struct xml_port {
 	uint16_t port;
 	uint8_t state;               /* enum port_state */
+	uint8_t proto;               /* enum pl_proto: a mixed scan has both */
 	uint8_t reason;              /* enum reason, REASON_COUNT when out of range */
 	struct xml_svc *svc;         /* detected service (owned), or NULL */
 };

@@ -169,14 +169,20 @@ static const char *scan_type_why(char c)
 }
 
 /* -s<letters> read as nmap's scan types: -sV, -sT, -sS, -sU, -sTV, -sSV,
- * -sUV. *seen is the scan type of an earlier -s token (0: none): nmap's
- * -sS -sU scans TCP and UDP in one run, which portolan does not yet. */
-static int scan_types(const char *tok, GPtrArray *out, char *seen, GError **err)
+ * -sUV, -sSU. *seen collects the scan types of the -s tokens so far (SEEN_*):
+ * -sS -sU (or -sSU) scans TCP and UDP in one run, --method=syn,udp, each
+ * token restating the whole list so the last one holds all of it. */
+enum { SEEN_T = 1u << 0, SEEN_S = 1u << 1, SEEN_U = 1u << 2 };
+
+static int scan_types(const char *tok, GPtrArray *out, unsigned *seen, GError **err)
 {
-	static const char mixed[] = "TCP and UDP in one scan are not supported yet: "
-				    "scan -sU and -sT/-sS in two runs";
+	static const char *const methods[] = {
+		[SEEN_T] = "--method=connect", [SEEN_S] = "--method=syn",
+		[SEEN_U] = "--method=udp", [SEEN_T | SEEN_U] = "--method=connect,udp",
+		[SEEN_S | SEEN_U] = "--method=syn,udp",
+	};
 	bool version = false;
-	char method = 0;
+	unsigned now = 0;
 
 	/* nmap's ping scan, and its older spelling. */
 	if (strcmp(tok, "-sn") == 0 || strcmp(tok, "-sP") == 0) {
@@ -186,21 +192,26 @@ static int scan_types(const char *tok, GPtrArray *out, char *seen, GError **err)
 	for (const char *c = tok + 2; *c != '\0'; c++) {
 		if (*c == 'V')
 			version = true;
-		else if (*c == 'T' || *c == 'S' || *c == 'U') {
-			if (method != 0 && method != *c)
-				return refuse(err, tok, (method == 'U') != (*c == 'U') ? mixed :
-					      "one scan type at a time: -sT (connect) or -sS (SYN)");
-			method = *c;
-		} else
+		else if (*c == 'T')
+			now |= SEEN_T;
+		else if (*c == 'S')
+			now |= SEEN_S;
+		else if (*c == 'U')
+			now |= SEEN_U;
+		else
 			return refuse(err, tok, scan_type_why(*c));
 	}
-	if (method != 0 && *seen != 0 && (*seen == 'U') != (method == 'U'))
-		return refuse(err, tok, mixed);
-	if (method != 0)
-		*seen = method;
-	if (method != 0)
-		g_ptr_array_add(out, g_strdup(method == 'S' ? "--method=syn" :
-					      method == 'U' ? "--method=udp" : "--method=connect"));
+	if ((now & (SEEN_T | SEEN_S)) == (SEEN_T | SEEN_S))
+		return refuse(err, tok, "one TCP scan type at a time: -sT (connect) or -sS (SYN); "
+			      "-sU may go with either");
+	if (now != 0) {
+		/* A later TCP type replaces an earlier one, as a later
+		 * --method does; -sU adds to either. */
+		if (now & (SEEN_T | SEEN_S))
+			*seen &= ~(SEEN_T | SEEN_S);
+		*seen |= now;
+		g_ptr_array_add(out, g_strdup(methods[*seen]));
+	}
 	if (version)
 		g_ptr_array_add(out, g_strdup("-s"));
 	return 1;
@@ -260,7 +271,7 @@ static int output_rule(const char *tok, GPtrArray *out, bool *takes_next, GError
 /* A short token at an option position: 1 rewritten into out, 0 not nmap's
  * (copy it), -1 refused. *takes_next: the next token is the argument of
  * what was written. */
-static int short_rule(const char *tok, GPtrArray *out, bool *takes_next, char *seen,
+static int short_rule(const char *tok, GPtrArray *out, bool *takes_next, unsigned *seen,
 		      GError **err)
 {
 	char a = tok[1], b = tok[2];
@@ -312,7 +323,7 @@ GPtrArray *nmap_translate(int argc, char *const *argv, const char *shortopts,
 {
 	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
 	bool options = true;
-	char seen = 0;   /* the scan type an -s token named */
+	unsigned seen = 0;   /* the scan types the -s tokens named (SEEN_*) */
 
 	if (argc > 0)
 		g_ptr_array_add(out, g_strdup(argv[0]));

@@ -52,47 +52,81 @@ static int add_output(struct scan_plan *p, const char *path, const char *format,
 	return 0;
 }
 
-/* The ports to scan: -p (or --top-ports) less --exclude-ports. */
+/* One protocol's ports: -p (or --top-ports) less --exclude-ports, the
+ * items before any T:/U: prefix counted for both (nmap's reading). */
+static int build_proto_ports(struct scan_plan *p, const struct settings *s, enum pl_proto proto,
+			     unsigned *named, GError **err)
+{
+	int want = proto == PROTO_UDP ? PORTS_UDP : PORTS_TCP;
+	struct port_list *pl = &p->ports[proto], ex;
+
+	if (ports_parse_proto(s->ports, want, pl, named, err) != 0)
+		return -1;
+	if (s->exclude_ports == NULL)
+		return 0;
+	if (ports_parse_proto(s->exclude_ports, want, &ex, NULL, err) != 0) {
+		g_prefix_error(err, "exclude-ports: ");
+		return -1;
+	}
+	ports_subtract(pl, &ex);
+	ports_free(&ex);
+	return 0;
+}
+
+/* The ports of each protocol the methods scan. A port list naming a
+ * protocol no method scans (U: without udp) is refused rather than half
+ * scanned, and so is a method left without a port. */
 static int build_ports(struct scan_plan *p, const struct settings *s, GError **err)
 {
-	struct port_list ex;
-	bool udp = p->method != NULL && p->method->proto == PROTO_UDP;
+	bool tcp = plan_scans(p, PROTO_TCP), udp = plan_scans(p, PROTO_UDP);
 	unsigned named = 0;
 	char q[TEXT_QUOTE_SIZE];
 
-	if (ports_parse_proto(s->ports, udp ? PORTS_UDP : PORTS_TCP, &p->ports, &named, err) != 0)
+	if ((tcp && build_proto_ports(p, s, PROTO_TCP, &named, err) != 0) ||
+	    (udp && build_proto_ports(p, s, PROTO_UDP, &named, err) != 0))
 		return -1;
-	/* nmap's -p T:22,U:53 with -sS -sU scans both; here a run scans one. */
-	if (named == ((1u << PORTS_TCP) | (1u << PORTS_UDP))) {
+	if (!udp && (named & (1u << PORTS_UDP))) {
 		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-			    "invalid port list '%s': TCP and UDP ports in one scan are not "
-			    "supported yet: scan T: and U: ports in two runs", text_quote(q, s->ports));
-		ports_free(&p->ports);
+			    "invalid port list '%s': U: ports need the UDP scan too (-sU with -sT or "
+			    "-sS; --method %s,udp)", text_quote(q, s->ports), p->method->name);
 		return -1;
 	}
-	if (p->ports.count == 0) {
+	if (!tcp && (named & (1u << PORTS_TCP)) && udp && p->ports[PROTO_UDP].count > 0) {
+		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+			    "invalid port list '%s': T: ports need a TCP scan too (-sT or -sS with "
+			    "-sU; --method connect,udp)", text_quote(q, s->ports));
+		return -1;
+	}
+	for (int proto = PROTO_TCP; proto <= PROTO_UDP; proto++) {
+		if (p->methods[proto] == NULL || p->ports[proto].count > 0)
+			continue;
+		if (s->exclude_ports != NULL && ports_parse_proto(s->ports, proto == PROTO_UDP ?
+				PORTS_UDP : PORTS_TCP, &p->ports[proto], NULL, NULL) == 0 &&
+		    p->ports[proto].count > 0) {
+			ports_free(&p->ports[proto]);
+			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+				    "exclude-ports leaves no %s port to scan",
+				    proto == PROTO_UDP ? "UDP" : "TCP");
+			return -1;
+		}
+		ports_free(&p->ports[proto]);
 		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
 			    "invalid port list '%s': no %s port (%s)", text_quote(q, s->ports),
-			    udp ? "UDP" : "TCP", udp ? "U: names UDP ports" :
-			    "U: ports need the UDP scan, -sU");
-		ports_free(&p->ports);
+			    proto == PROTO_UDP ? "UDP" : "TCP", proto == PROTO_UDP ?
+			    "U: names UDP ports" : tcp && udp ? "T: names TCP ports; drop the TCP "
+			    "method to scan UDP alone" : "U: ports need the UDP scan, -sU");
 		return -1;
 	}
-	if (s->exclude_ports != NULL) {
-		if (ports_parse_proto(s->exclude_ports, udp ? PORTS_UDP : PORTS_TCP, &ex, NULL,
-				      err) != 0) {
-			g_prefix_error(err, "exclude-ports: ");
-			return -1;
-		}
-		ports_subtract(&p->ports, &ex);
-		ports_free(&ex);
-		if (p->ports.count == 0) {
-			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-				    "exclude-ports leaves no port to scan");
-			return -1;
-		}
+	p->nports = p->ports[PROTO_TCP].count + p->ports[PROTO_UDP].count;
+	if (tcp && udp) {
+		char *t = ports_format(&p->ports[PROTO_TCP]), *u = ports_format(&p->ports[PROTO_UDP]);
+
+		p->ports_text = g_strdup_printf("T:%s,U:%s", t, u);
+		g_free(t);
+		g_free(u);
+	} else {
+		p->ports_text = ports_format(&p->ports[tcp ? PROTO_TCP : PROTO_UDP]);
 	}
-	p->ports_text = ports_format(&p->ports);
 	return 0;
 }
 
@@ -263,8 +297,17 @@ static char *fingerprint(const struct scan_plan *p)
 		target_windows_digest(p->windows, sum);
 	else
 		target_set_digest(p->targets, sum);
-	g_checksum_update(sum, (const guchar *)p->ports.ports,
-			  (gssize)(p->ports.count * sizeof(p->ports.ports[0])));
+	/* One protocol: its list's bytes, as before there were two, so an
+	 * older resume file still matches. Both: where the lists meet too. */
+	for (int proto = PROTO_TCP; proto <= PROTO_UDP; proto++)
+		g_checksum_update(sum, (const guchar *)p->ports[proto].ports,
+				  (gssize)(p->ports[proto].count * sizeof(uint16_t)));
+	if (plan_scans(p, PROTO_TCP) && plan_scans(p, PROTO_UDP)) {
+		uint64_t ntcp = p->ports[PROTO_TCP].count;
+
+		g_checksum_update(sum, (const guchar *)"tcp+udp", 7);
+		g_checksum_update(sum, (const guchar *)&ntcp, sizeof(ntcp));
+	}
 	/* -sn has a task space of its own: a position per host. */
 	if (p->discovery_only)
 		g_checksum_update(sum, (const guchar *)"discovery-only", 14);
@@ -315,7 +358,15 @@ static char *exclude_file_digest(const char *path, GError **err)
 static void scan_definition(GChecksum *def, const struct scan_plan *p, const struct settings *s,
 			    const char *file_digest, const char *excl_digest)
 {
-	def_line(def, "method", p->method->name);
+	if (plan_scans(p, PROTO_TCP) && plan_scans(p, PROTO_UDP)) {
+		char *both = g_strdup_printf("%s,%s", p->methods[PROTO_TCP]->name,
+					     p->methods[PROTO_UDP]->name);
+
+		def_line(def, "method", both);
+		g_free(both);
+	} else {
+		def_line(def, "method", p->method->name);
+	}
 	def_line(def, "family", s->family);
 	def_line(def, "ports", p->ports_text);
 	for (guint i = 0; i < s->targets->len; i++)
@@ -508,7 +559,7 @@ static int build_audit(struct scan_plan *p, const struct settings *s, GError **e
 	}
 	/* Policies and baselines list TCP ports: a UDP port is not one of
 	 * them, and would be a false finding. */
-	if (p->method != NULL && p->method->proto == PROTO_UDP) {
+	if (plan_scans(p, PROTO_UDP)) {
 		if (s->baseline_path != NULL || p->findings_path != NULL) {
 			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
 				    "%s: a UDP scan (-sU) is not audited yet: policies and baselines "
@@ -652,9 +703,13 @@ static int build_states(struct scan_plan *p, const struct settings *s, GError **
 	if (settings_states_mask(states, &p->states_mask, err) != 0)
 		return -1;
 	/* Only UDP has open|filtered ports: "all" of a TCP scan stays the
-	 * four states it always was. */
-	if (p->method == NULL || p->method->proto != PROTO_UDP)
+	 * four states it always was. A UDP scan shows them by default, as
+	 * nmap does: most open UDP ports answer nothing to an empty or a
+	 * foreign datagram; an explicit --states wins. */
+	if (!plan_scans(p, PROTO_UDP))
 		p->states_mask &= ~(1u << STATE_OPEN_FILTERED);
+	else if (!s->discovery_only && !settings_given(s, "states"))
+		p->states_mask |= 1u << STATE_OPEN_FILTERED;
 	st = g_string_new(NULL);
 	for (int i = 0; i < STATE_COUNT; i++)
 		if (p->states_mask & (1u << i))
@@ -684,7 +739,7 @@ static int build_files(struct scan_plan *p, const struct settings *s, GError **e
 /* The probe database and the detection budget, with -sV only. */
 static int build_detection(struct scan_plan *p, const struct settings *s, GError **err)
 {
-	bool udp = p->method != NULL && p->method->proto == PROTO_UDP;
+	bool udp = plan_scans(p, PROTO_UDP);
 
 	if (!s->service_detection) {
 		/* A UDP scan sends protocol payloads, detection or not (as
@@ -1059,8 +1114,10 @@ static void decide_discovery(struct scan_plan *p, const struct settings *s)
  * fingerprint, and either the resume file's checks or the first window. */
 static int finish_plan(struct scan_plan *p, const struct settings *s, GError **err)
 {
-	if (p->method->check != NULL && p->method->check(p, err) != 0)
-		return -1;
+	for (int proto = PROTO_TCP; proto <= PROTO_UDP; proto++)
+		if (p->methods[proto] != NULL && p->methods[proto]->check != NULL &&
+		    p->methods[proto]->check(p, err) != 0)
+			return -1;
 	decide_discovery(p, s);
 	if (build_privdrop(p, s, err) != 0)
 		return -1;
@@ -1081,9 +1138,11 @@ static int finish_plan(struct scan_plan *p, const struct settings *s, GError **e
 int plan_build(struct scan_plan *p, const struct settings *s, GError **err)
 {
 	memset(p, 0, sizeof(*p));
-	p->method = method_find(s->method != NULL ? s->method : "connect");
 	p->targets = target_set_new();
 	p->outputs = g_ptr_array_new_with_free_func(output_spec_free);
+	if (method_parse_list(s->method != NULL ? s->method : "connect", p->methods, err) != 0)
+		return -1;
+	p->method = p->methods[PROTO_TCP] != NULL ? p->methods[PROTO_TCP] : p->methods[PROTO_UDP];
 	if (copy_settings(p, s, err) != 0 || build_states(p, s, err) != 0 ||
 	    build_ports(p, s, err) != 0)
 		return -1;
@@ -1136,7 +1195,8 @@ void plan_free(struct scan_plan *p)
 	if (p->udp_payloads != p->probes)
 		probe_db_free(p->udp_payloads);
 	probe_db_free(p->probes);
-	ports_free(&p->ports);
+	ports_free(&p->ports[PROTO_TCP]);
+	ports_free(&p->ports[PROTO_UDP]);
 	g_free(p->ports_text);
 	g_strfreev(p->target_specs);
 	g_free(p->states_text);

@@ -153,9 +153,9 @@ static const struct opt opts[NOPTS] = {
 	  .help = "states to report: open, closed, filtered, error, or all" },
 	[R_OPEN] = { .name = "open", .type = T_SPECIAL, .src = SRC_CLI, .flags = F_NMAP_ALIAS,
 	  .help = "same as --states open" },
-	[R_METHOD] = { .name = "method", .arg = "connect|syn|udp", .type = T_STR, .off = OFF(method),
+	[R_METHOD] = { .name = "method", .arg = "connect|syn|udp[,udp]", .type = T_STR, .off = OFF(method),
 	  .def = "connect", .src = SRC_ALL, .check = check_method,
-	  .help = "how ports are probed: connect (no privileges), syn (-sS: raw SYN packets, root or CAP_NET_RAW) or udp (-sU: UDP datagrams, no privileges)" },
+	  .help = "how ports are probed: connect (no privileges), syn (-sS: raw SYN packets, root or CAP_NET_RAW) or udp (-sU: UDP datagrams, no privileges); a TCP method and udp together (syn,udp: -sS -sU) scan both protocols" },
 	[R_CAPTURE_BUFFER] = { .name = "capture-buffer", .arg = "KIB", .type = T_INT,
 	  .off = OFF(capture_buffer_kib), .min = 64, .max = 1048576, .def = "16384", .src = SRC_ALL,
 	  .help = "SYN scan: kernel buffer (KiB) the answers wait in; drops slow the scan down" },
@@ -437,13 +437,9 @@ static const char *check_format(const char *value, GError **err)
 
 static const char *check_method(const char *value, GError **err)
 {
-	char shown[TEXT_QUOTE_SIZE];
+	const struct scan_method *by_proto[2];
 
-	if (method_find(value) != NULL)
-		return value;
-	g_set_error(err, PL_ERROR, PL_ERROR_USAGE, "unknown scan method '%s': expected connect, syn or udp",
-		    text_quote(shown, value));
-	return NULL;
+	return method_parse_list(value, by_proto, err) == 0 ? value : NULL;
 }
 
 /* A preset's name, or nmap's level (-T4), stored as the name. */
@@ -1222,7 +1218,7 @@ void settings_print_help(FILE *fp)
 		"  -n, --no-reverse-dns          no PTR lookups (the default)\n"
 		"  --max-retries = --retries     --excludefile = --exclude-file\n"
 		"  -sT = --method connect        -sS = --method syn\n"
-		"  -sU = --method udp\n"
+		"  -sU = --method udp            -sS -sU = --method syn,udp\n"
 		"  -Pn, -P0 = --no-discovery     -sn = --discovery-only\n"
 		"  -PE, -PP, -PR, -PS[PORTS], -PA[PORTS]: --discovery-probes icmp-echo,\n"
 		"                                icmp-timestamp, arp, tcp-syn[:PORTS], tcp-ack[:PORTS]\n"

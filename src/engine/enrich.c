@@ -102,7 +102,9 @@ static void enrich_one(const struct enrich *e, struct result *r)
 		e->cfg.work(r, e->cfg.work_ud);
 		return;
 	}
-	if (e->cfg.detect != NULL)
+	/* A UDP result of a mixed scan was identified by its method, on its
+	 * own datagrams: a TCP connection to its port would say nothing. */
+	if (e->cfg.detect != NULL && r->proto == PROTO_TCP)
 		detect_one(e, r);
 	if (e->cfg.ptr != NULL && r->ptr == NULL)
 		r->ptr = rdns_cache_lookup(e->cfg.ptr, &r->addr);

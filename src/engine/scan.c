@@ -160,7 +160,7 @@ static void window_taskgen(const struct scan_plan *plan, const struct scan_windo
 
 	/* -sn: one task per host, its host row. */
 	taskgen_init_permuted(tg, target_set_count(w->targets),
-			      plan->discovery_only ? 1 : plan->ports.count, seed);
+			      plan->discovery_only ? 1 : plan->nports, seed);
 	(void)taskgen_set_shard(tg, plan->shard, plan->nshards);
 }
 
@@ -612,8 +612,8 @@ static int next_window(struct scan_ctl *c, uint64_t k)
 	c->pctx->timing = timing_new(plan->timeout_ms, plan->min_timeout_ms,
 				     plan->max_timeout_ms);
 	g_info("window %" G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT ": %" G_GUINT64_FORMAT
-	       " hosts x %zu ports", k + 1, target_windows_count(plan->windows), c->hosts,
-	       plan->ports.count);
+	       " hosts x %" G_GUINT64_FORMAT " ports", k + 1, target_windows_count(plan->windows),
+	       c->hosts, plan->nports);
 	return 0;
 }
 
@@ -787,7 +787,8 @@ static int start_collector(struct scan_ctl *c, struct scan_plan *plan, unsigned 
 		.retries = plan->retries,
 		.states = plan->states_text,
 		.argv = plan->argv,
-		.proto = plan->method->proto == PROTO_UDP ? "udp" : "tcp",
+		.proto = !plan_scans(plan, PROTO_UDP) ? "tcp" : plan_scans(plan, PROTO_TCP) ?
+			 "tcp,udp" : "udp",
 	};
 
 	plan_order(plan, &meta.order);
@@ -864,8 +865,8 @@ static bool run_workers(struct scan_ctl *c, unsigned threads, GError **err)
 		g_info("discovering %" G_GUINT64_FORMAT " hosts, %u at a time%s", c->hosts,
 		       c->disco_inflight, plan->windows != NULL ? " (first window)" : "");
 	else
-		g_info("scanning %" G_GUINT64_FORMAT " hosts x %zu ports with %u threads%s%s",
-		       c->hosts, plan->ports.count, pool_size(c->pool),
+		g_info("scanning %" G_GUINT64_FORMAT " hosts x %" G_GUINT64_FORMAT
+		       " ports with %u threads%s%s", c->hosts, plan->nports, pool_size(c->pool),
 		       plan->discovery ? ", hosts found up only" : "",
 		       plan->windows != NULL ? " (first window)" : "");
 	if (log_verbosity() >= 0)
@@ -1043,13 +1044,20 @@ int scan_dry_run(struct scan_plan *plan, GError **err)
 			struct pl_addr a;
 			const char *name;
 			char ip[PL_ADDRSTRLEN];
+			enum pl_proto proto = PROTO_TCP;
+			uint16_t port = 0;
 
 			taskgen_decode(&tg, index, &host, &port_index);
 			target_set_get(w.targets, host, &a, &name);
 			pl_addr_format(&a, ip, sizeof(ip));
-			/* -sn: the hosts discovery would ask, no port. */
+			if (!plan->discovery_only)
+				port = plan_port_at(plan, port_index, &proto);
+			/* -sn: the hosts discovery would ask, no port. A mixed
+			 * scan says which protocol ("53/udp"). */
 			if ((plan->discovery_only ? printf("%s\n", ip) :
-			     printf("%s %u\n", ip, plan->ports.ports[port_index])) < 0) {
+			     plan_scans(plan, PROTO_TCP) && plan_scans(plan, PROTO_UDP) ?
+			     printf("%s %u/%s\n", ip, port, proto == PROTO_UDP ? "udp" : "tcp") :
+			     printf("%s %u\n", ip, port)) < 0) {
 				rc = PL_EXIT_RUNTIME;
 				goto out;
 			}

@@ -6,6 +6,9 @@
 
 #include "method.h"
 
+#include "errors.h"
+#include "textesc.h"
+
 #define METHOD_TABLE(M) \
 	M(connect) \
 	M(syn) \
@@ -39,4 +42,40 @@ gboolean method_has_reason(const struct scan_method *m, enum reason r)
 		if (*p == r)
 			return TRUE;
 	return FALSE;
+}
+
+int method_parse_list(const char *text, const struct scan_method *by_proto[2], GError **err)
+{
+	char **names = g_strsplit(text, ",", -1);
+	char q[TEXT_QUOTE_SIZE];
+	int rc = -1;
+
+	by_proto[PROTO_TCP] = by_proto[PROTO_UDP] = NULL;
+	for (char **n = names; *n != NULL; n++) {
+		const struct scan_method *m = method_find(g_strstrip(*n));
+
+		if (m == NULL) {
+			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+				    "unknown scan method '%s': expected connect, syn or udp, or a TCP "
+				    "one and udp (syn,udp)", text_quote(q, *n));
+			goto out;
+		}
+		if (by_proto[m->proto] != NULL) {
+			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+				    "scan methods '%s': one %s method at a time (connect or syn%s)",
+				    text_quote(q, text), m->proto == PROTO_UDP ? "UDP" : "TCP",
+				    m->proto == PROTO_UDP ? "; udp once" : ", with udp if wanted");
+			goto out;
+		}
+		by_proto[m->proto] = m;
+	}
+	if (by_proto[PROTO_TCP] == NULL && by_proto[PROTO_UDP] == NULL) {
+		g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
+			    "no scan method in '%s': expected connect, syn or udp", text_quote(q, text));
+		goto out;
+	}
+	rc = 0;
+out:
+	g_strfreev(names);
+	return rc;
 }

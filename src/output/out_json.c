@@ -42,7 +42,8 @@ struct json_state {
 
 static bool meta_udp(const struct scan_meta *meta)
 {
-	return meta != NULL && meta->proto != NULL && strcmp(meta->proto, "udp") == 0;
+	/* "udp", or "tcp,udp" for a mixed scan. */
+	return meta != NULL && meta->proto != NULL && strstr(meta->proto, "udp") != NULL;
 }
 
 static void json_state_free(struct json_state *st)

@@ -97,7 +97,9 @@ struct xml_state {
 	size_t detect_index[DET_COUNT];  /* field table index, or SIZE_MAX */
 	time_t start;
 	unsigned timeout_ms;
-	const char *proto;               /* "tcp" or "udp": every port's */
+	/* "tcp" or "udp": the scan's protocol; "tcp,udp" in a mixed scan,
+	 * whose ports each say their own. */
+	const char *proto;
 };
 
 /* ` name="value"`; a NULL value is written empty. */
@@ -215,11 +217,38 @@ static int put_order_comment(FILE *fp, const struct scan_meta *meta)
 	return rc;
 }
 
+static int put_one_scaninfo(FILE *fp, bool udp, const char *ports)
+{
+	if (fprintf(fp, "<scaninfo type=\"%s\" protocol=\"%s\" numservices=\"%" PRIu64 "\"",
+		    udp ? "udp" : "connect", udp ? "udp" : "tcp", count_ports(ports)) < 0 ||
+	    put_attr(fp, "services", ports) < 0 || fputs("/>\n", fp) == EOF)
+		return -1;
+	return 0;
+}
+
+/* One <scaninfo> per protocol, as nmap -sS -sU writes: a mixed scan's
+ * ports are "T:LIST,U:LIST" (plan.c), split here. */
+static int put_scaninfo(FILE *fp, const char *proto, const char *ports)
+{
+	const char *u;
+	char *tcp;
+	int rc;
+
+	if (proto == NULL || strstr(proto, "udp") == NULL)
+		return put_one_scaninfo(fp, false, ports);
+	if (strstr(proto, "tcp") == NULL || ports == NULL || strncmp(ports, "T:", 2) != 0 ||
+	    (u = strstr(ports, ",U:")) == NULL)
+		return put_one_scaninfo(fp, true, ports);
+	tcp = g_strndup(ports + 2, (gsize)(u - ports - 2));
+	rc = put_one_scaninfo(fp, false, tcp);
+	g_free(tcp);
+	return rc < 0 ? -1 : put_one_scaninfo(fp, true, u + 3);
+}
+
 static int put_header(FILE *fp, const struct scan_meta *meta, time_t start)
 {
 	const char *version = meta != NULL ? meta->version : NULL;
 	const char *ports = meta != NULL ? meta->ports : NULL;
-	bool udp = meta != NULL && meta->proto != NULL && strcmp(meta->proto, "udp") == 0;
 	char startstr[64], num[32];
 	char *args = build_args(meta);
 	int rc = -1;
@@ -239,11 +268,8 @@ static int put_header(FILE *fp, const struct scan_meta *meta, time_t start)
 	    put_attr(fp, "startstr", startstr) < 0 ||
 	    put_attr(fp, "version", version) < 0 ||
 	    fputs(" xmloutputversion=\"" XML_OUTPUT_VERSION "\">\n", fp) == EOF ||
-	    fprintf(fp, "<scaninfo type=\"%s\" protocol=\"%s\" "
-		    "numservices=\"%" PRIu64 "\"", udp ? "udp" : "connect", udp ? "udp" : "tcp",
-		    count_ports(ports)) < 0 ||
-	    put_attr(fp, "services", ports) < 0 ||
-	    fputs("/>\n<verbose level=\"0\"/>\n<debugging level=\"0\"/>\n", fp) == EOF)
+	    put_scaninfo(fp, meta != NULL ? meta->proto : NULL, ports) < 0 ||
+	    fputs("<verbose level=\"0\"/>\n<debugging level=\"0\"/>\n", fp) == EOF)
 		goto out;
 	rc = 0;
 out:
@@ -291,13 +317,13 @@ static const char *xml_state_name(int state)
 
 /* The system's name for the scan's transport's port, or NULL. getservbyport() is not
  * thread-safe, but only the results thread runs writers. */
-static const char *service_name(struct xml_state *st, uint16_t port)
+static const char *service_name(struct xml_state *st, uint16_t port, uint8_t proto)
 {
-	gpointer key = GUINT_TO_POINTER((guint)port + 1);
+	gpointer key = GUINT_TO_POINTER((guint)port + 1 + (proto ? 65536u : 0u));
 	const char *name = g_hash_table_lookup(st->services, key);
 
 	if (name == NULL) {
-		struct servent *se = getservbyport((int)htons(port), st->proto);
+		struct servent *se = getservbyport((int)htons(port), proto ? "udp" : "tcp");
 
 		name = g_strdup(se != NULL && se->s_name != NULL ? se->s_name : "");
 		g_hash_table_insert(st->services, key, (gpointer)name);
@@ -307,7 +333,7 @@ static const char *service_name(struct xml_state *st, uint16_t port)
 
 static int put_service(struct xml_state *st, FILE *fp, const struct xml_port *p)
 {
-	const char *name = service_name(st, p->port);
+	const char *name = service_name(st, p->port, p->proto);
 
 	if (p->svc == NULL) {
 		if (name == NULL)
@@ -355,11 +381,14 @@ static int put_ports(struct xml_state *st, FILE *fp, struct xml_host *h)
 		if (fprintf(fp, "<extraports state=\"%s\" count=\"%" PRIu64 "\">\n",
 			    xml_state_name(s), total) < 0)
 			return -1;
+		/* The counts do not keep the protocol: a mixed scan names none. */
 		for (int r = 0; r <= REASON_COUNT; r++)
 			if (h->hidden[s][r] > 0 &&
-			    fprintf(fp, "<extrareasons reason=\"%s\" count=\"%" PRIu32
-				    "\" proto=\"%s\"/>\n",
-				    reason_name((enum reason)r), h->hidden[s][r], st->proto) < 0)
+			    fprintf(fp, "<extrareasons reason=\"%s\" count=\"%" PRIu32 "\"%s%s%s/>\n",
+				    reason_name((enum reason)r), h->hidden[s][r],
+				    strchr(st->proto, ',') == NULL ? " proto=\"" : "",
+				    strchr(st->proto, ',') == NULL ? st->proto : "",
+				    strchr(st->proto, ',') == NULL ? "\"" : "") < 0)
 				return -1;
 		if (fputs("</extraports>\n", fp) == EOF)
 			return -1;
@@ -367,7 +396,7 @@ static int put_ports(struct xml_state *st, FILE *fp, struct xml_host *h)
 	for (guint i = 0; i < h->ports->len; i++) {
 		if (fprintf(fp, "<port protocol=\"%s\" portid=\"%u\">"
 			    "<state state=\"%s\" reason=\"%s\" reason_ttl=\"0\"/>",
-			    st->proto, (unsigned)p[i].port, xml_state_name(p[i].state),
+			    p[i].proto ? "udp" : "tcp", (unsigned)p[i].port, xml_state_name(p[i].state),
 			    reason_name((enum reason)p[i].reason)) < 0)
 			return -1;
 		if (put_service(st, fp, &p[i]) < 0)
@@ -542,8 +571,8 @@ static void *xml_open(FILE *fp, const struct scan_meta *meta)
 					     g_free);
 	st->start = meta != NULL ? meta->start : time(NULL);
 	st->timeout_ms = meta != NULL ? meta->timeout_ms : 0;
-	st->proto = meta != NULL && meta->proto != NULL && strcmp(meta->proto, "udp") == 0 ?
-		    "udp" : "tcp";
+	st->proto = meta != NULL && meta->proto != NULL && strstr(meta->proto, "udp") != NULL ?
+		    (strstr(meta->proto, "tcp") != NULL ? "tcp,udp" : "udp") : "tcp";
 	/* By name, so detection fields are used once the table has them. */
 	for (int i = 0; i < DET_COUNT; i++) {
 		st->detect_index[i] = SIZE_MAX;

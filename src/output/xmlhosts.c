@@ -342,7 +342,9 @@ static int write_host(FILE *fp, const struct xml_host *h)
 		return -1;
 	for (guint i = 0; i < ports->len; i++) {
 		const struct xml_port *p = &g_array_index(ports, struct xml_port, i);
-		uint8_t head[4] = { (uint8_t)(p->port >> 8), (uint8_t)p->port, p->state, p->reason };
+		/* The protocol rides in the state byte's top bit: states are few. */
+		uint8_t head[4] = { (uint8_t)(p->port >> 8), (uint8_t)p->port,
+				    (uint8_t)(p->state | p->proto << 7), p->reason };
 		uint8_t has_svc = p->svc != NULL;
 
 		if (put_bytes(fp, head, sizeof head) < 0 || put_bytes(fp, &has_svc, 1) < 0)
@@ -363,7 +365,8 @@ static int read_ports(FILE *fp, struct xml_host *h, uint32_t n)
 		if (get_bytes(fp, head, sizeof head) < 0 || get_bytes(fp, &has_svc, 1) < 0)
 			return -1;
 		p = (struct xml_port){ .port = (uint16_t)(head[0] << 8 | head[1]),
-				       .state = head[2], .reason = head[3] };
+				       .state = head[2] & 0x7f, .proto = head[2] >> 7,
+				       .reason = head[3] };
 		if (has_svc) {
 			p.svc = g_new0(struct xml_svc, 1);
 			for (int k = 0; k < XML_DET_COUNT; k++)
@@ -661,6 +664,7 @@ int xml_hosts_add(struct xml_hosts *xh, const struct result *r, bool shown,
 	}
 	if (shown)
 		host_keep(h, (struct xml_port){ .port = r->port, .state = (uint8_t)state,
+						.proto = r->proto == PROTO_UDP,
 						.reason = (uint8_t)reason, .svc = svc },
 			  &xh->nports);
 	else
@@ -672,6 +676,9 @@ static int port_cmp(const void *a, const void *b)
 {
 	const struct xml_port *x = a, *y = b;
 
+	/* TCP's ports, then UDP's, as nmap lists them. */
+	if (x->proto != y->proto)
+		return (x->proto > y->proto) - (x->proto < y->proto);
 	return (x->port > y->port) - (x->port < y->port);
 }
 

@@ -468,7 +468,7 @@ static char *pipeline(const char *ports, bool only, unsigned *nports)
 	assert_int_equal(plan_build(&plan, &s, &err), 0);
 	assert_true(plan.discovery);
 	assert_int_equal(plan.discovery_only, only);
-	*nports = (unsigned)plan.ports.count;
+	*nports = (unsigned)plan.nports;
 	saved = plan.disco_uses;
 	nsaved = plan.ndisco_uses;
 	plan.disco_uses = &use;

@@ -402,7 +402,7 @@ static void test_scripted_method_through_pipeline(void **state)
 	assert_int_equal(plan_build(&plan, &s, &err), 0);
 	/* What a --method option would do; check() runs where plan_build runs
 	 * it for the plan's method. */
-	plan.method = &method_script;
+	plan.method = plan.methods[PROTO_TCP] = &method_script;
 	assert_int_equal(plan.method->check(&plan, &err), 0);
 	seen.min_ms = plan.min_timeout_ms;
 	seen.max_ms = plan.max_timeout_ms;

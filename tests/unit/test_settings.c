@@ -535,10 +535,10 @@ static void test_nmap_refused(void **state)
 	static const struct {
 		const char *arg, *want;
 	} cases[] = {
-		{ "-O", "OS detection" }, { "-A", "OS detection" }, { "-sSU", "TCP and UDP" },
-		{ "-sST", "one scan type" }, { "-snV", "-sn alone" }, { "-sC", "scripts" },
+		{ "-O", "OS detection" }, { "-A", "OS detection" },
+		{ "-sST", "one TCP scan type" }, { "-snV", "-sn alone" }, { "-sC", "scripts" },
 		{ "-oG", "-oX" }, { "-oS", "-oX" }, { "--script=vuln", "scripts" },
-		{ "--script", "scripts" }, { "-sVv", "apart" }, { "-sTU", "TCP and UDP" },
+		{ "--script", "scripts" }, { "-sVv", "apart" }, { "-sTSU", "one TCP scan type" },
 		{ "-oXfile", "ambiguous" }, { "-iLhosts", "ambiguous" }, { "-PU", "UDP discovery" }, { "-PE22", "only -PS and -PA" },
 		{ "--min-rate", "--max-rate" }, { "--max-rtt-timeout", "--max-timeout" },
 		{ "-sL", "--dry-run" }, { "-Fv", "-F" },
@@ -595,14 +595,36 @@ static void test_method(void **state)
 	assert_string_equal(s.method, "udp");
 	assert_true(s.service_detection);
 	settings_clear(&s);
-	/* nmap's -sS -sU is one scan of both; not yet here. */
-	assert_int_equal(load(&s, &err, "-sS", "-sU", "192.0.2.1", NULL), SETTINGS_ERROR);
-	assert_non_null(strstr(err->message, "TCP and UDP"));
+	/* nmap's -sS -sU is one scan of both, in either order or one token;
+	 * a later TCP type replaces an earlier one; two in one token are
+	 * refused. */
+	assert_int_equal(load(&s, &err, "-sS", "-sU", "192.0.2.1", NULL), SETTINGS_OK);
+	assert_string_equal(s.method, "syn,udp");
+	settings_clear(&s);
+	assert_int_equal(load(&s, &err, "-sU", "-sT", "192.0.2.1", NULL), SETTINGS_OK);
+	assert_string_equal(s.method, "connect,udp");
+	settings_clear(&s);
+	assert_int_equal(load(&s, &err, "-sSUV", "192.0.2.1", NULL), SETTINGS_OK);
+	assert_string_equal(s.method, "syn,udp");
+	assert_true(s.service_detection);
+	settings_clear(&s);
+	assert_int_equal(load(&s, &err, "-sT", "-sU", "-sS", "192.0.2.1", NULL), SETTINGS_OK);
+	assert_string_equal(s.method, "syn,udp");
+	settings_clear(&s);
+	assert_int_equal(load(&s, &err, "-sST", "192.0.2.1", NULL), SETTINGS_ERROR);
+	assert_non_null(strstr(err->message, "one TCP scan type at a time"));
 	g_clear_error(&err);
 	settings_clear(&s);
-	assert_int_equal(load(&s, &err, "-sU", "-sT", "192.0.2.1", NULL), SETTINGS_ERROR);
-	assert_non_null(strstr(err->message, "TCP and UDP"));
+	assert_int_equal(load(&s, &err, "--method", "udp,connect", "192.0.2.1", NULL), SETTINGS_OK);
+	settings_clear(&s);
+	assert_int_equal(load(&s, &err, "--method", "syn,connect", "192.0.2.1", NULL),
+			 SETTINGS_ERROR);
+	assert_non_null(strstr(err->message, "one TCP method at a time"));
 	g_clear_error(&err);
+	settings_clear(&s);
+	write_cfg("method = \"connect,udp\";\n");
+	assert_int_equal(load(&s, &err, "-c", cfg_path, "192.0.2.1", NULL), SETTINGS_OK);
+	assert_string_equal(s.method, "connect,udp");
 	settings_clear(&s);
 	assert_int_equal(load(&s, &err, "--method", "sctp", "192.0.2.1", NULL), SETTINGS_ERROR);
 	assert_non_null(strstr(err->message, "expected connect, syn or udp"));

@@ -1,7 +1,9 @@
 /* test_taskgen.c: the sequential order is unchanged; a seeded permutation
  * yields every index exactly once, the same for the same seed and different
  * for different seeds; shards are disjoint and cover the space; positions can
- * be saved and resumed; and a huge space works in constant memory. */
+ * be saved and resumed; and a huge space works in constant memory. A mixed
+ * scan's space (hosts x (TCP ports ++ UDP ports), from plan_build) maps
+ * index -> (host, proto, port) one to one, and its shards partition it. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -13,6 +15,9 @@
 
 #include <glib.h>
 
+#include "method.h"
+#include "plan.h"
+#include "settings.h"
 #include "taskgen.h"
 
 struct space {
@@ -283,6 +288,100 @@ static void test_huge_space(void **state)
 }
 
 /* The order as outputs and the summary write it: enough to repeat a run. */
+/* The plan of a mixed scan (--dry-run: nothing sent, no file written). */
+static void mixed_plan(struct settings *s, struct scan_plan *p, const char *method,
+		       const char *ports, const char *hosts)
+{
+	const char *argv[] = { "portolan", "-q", "-Pn", "--dry-run", "--method", method, "-p", ports,
+			       hosts, NULL };
+	GError *err = NULL;
+
+	settings_init(s);
+	assert_int_equal(settings_load(s, (int)G_N_ELEMENTS(argv) - 1, (char **)argv, &err),
+			 SETTINGS_OK);
+	if (plan_build(p, s, &err) != 0)
+		fail_msg("plan: %s", err->message);
+}
+
+/* Every (host, proto, port) of the mixed space comes out of the shards
+ * exactly once: the TCP list's ports as TCP, the UDP list's as UDP, the
+ * unprefixed ones as both. */
+static void test_mixed_space_bijection(void **state)
+{
+	static const struct { uint16_t port; enum pl_proto proto; } want[] = {
+		{ 22, PROTO_TCP }, { 80, PROTO_TCP }, { 443, PROTO_TCP },
+		{ 53, PROTO_UDP }, { 161, PROTO_UDP }, { 443, PROTO_UDP },
+	};
+	static const uint64_t nshards[] = { 1, 2, 3, 5 };
+	struct settings s;
+	struct scan_plan p;
+
+	mixed_plan(&s, &p, "connect,udp", "443,T:22,80,U:53,161", "192.0.2.0-6");
+	assert_ptr_equal(p.methods[PROTO_TCP], method_find("connect"));
+	assert_ptr_equal(p.methods[PROTO_UDP], method_find("udp"));
+	assert_ptr_equal(p.method, p.methods[PROTO_TCP]);
+	assert_int_equal(p.nports, G_N_ELEMENTS(want));
+	assert_string_equal(p.ports_text, "T:22,80,443,U:53,161,443");
+	for (size_t k = 0; k < G_N_ELEMENTS(nshards); k++) {
+		for (uint64_t seed = 0; seed < 3; seed++) {
+			/* hits[host][want index] */
+			unsigned hits[7][G_N_ELEMENTS(want)] = { { 0 } };
+			uint64_t n = 0;
+
+			for (uint64_t sh = 0; sh < nshards[k]; sh++) {
+				struct taskgen tg;
+				uint64_t index, host, pi;
+
+				taskgen_init_permuted(&tg, 7, p.nports, seed);
+				assert_true(taskgen_set_shard(&tg, sh, nshards[k]));
+				while (taskgen_next(&tg, &index)) {
+					enum pl_proto proto;
+					uint16_t port;
+					size_t w;
+
+					taskgen_decode(&tg, index, &host, &pi);
+					port = plan_port_at(&p, pi, &proto);
+					for (w = 0; w < G_N_ELEMENTS(want); w++)
+						if (want[w].port == port && want[w].proto == proto)
+							break;
+					assert_true(w < G_N_ELEMENTS(want));
+					assert_true(host < 7);
+					hits[host][w]++;
+					n++;
+				}
+			}
+			assert_int_equal(n, 7 * G_N_ELEMENTS(want));
+			for (size_t h = 0; h < 7; h++)
+				for (size_t w = 0; w < G_N_ELEMENTS(want); w++)
+					assert_int_equal(hits[h][w], 1);
+		}
+	}
+	plan_free(&p);
+	settings_clear(&s);
+}
+
+/* One protocol keeps the plan it always had: one method, one list, the
+ * same text; a UDP scan's list is the UDP one. */
+static void test_single_protocol_plans(void **state)
+{
+	struct settings s;
+	struct scan_plan p;
+
+	mixed_plan(&s, &p, "connect", "T:22,80,53", "192.0.2.1");
+	assert_null(p.methods[PROTO_UDP]);
+	assert_int_equal(p.nports, 3);
+	assert_string_equal(p.ports_text, "22,53,80");
+	plan_free(&p);
+	settings_clear(&s);
+	mixed_plan(&s, &p, "udp", "22,U:53", "192.0.2.1");
+	assert_null(p.methods[PROTO_TCP]);
+	assert_ptr_equal(p.method, method_find("udp"));
+	assert_int_equal(p.ports[PROTO_UDP].count, 2);
+	assert_string_equal(p.ports_text, "22,53");
+	plan_free(&p);
+	settings_clear(&s);
+}
+
 static void test_order_text(void **state)
 {
 	static const struct {
@@ -316,6 +415,8 @@ int main(void)
 		cmocka_unit_test(test_resume_from_position),
 		cmocka_unit_test(test_huge_space),
 		cmocka_unit_test(test_order_text),
+		cmocka_unit_test(test_mixed_space_bijection),
+		cmocka_unit_test(test_single_protocol_plans),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
