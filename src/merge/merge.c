@@ -408,24 +408,38 @@ static void read_meta(const struct merge *mg, struct row_meta *rm)
 struct first_proto {
 	bool have;
 	enum pl_proto proto;
+	bool mixed;              /* rows of both protocols seen */
 };
 
+/* Reads on until a row of the other protocol shows up (a mixed scan), so
+ * only a scan of one protocol is read to its end. */
 static bool note_proto(void *ud, const struct result *r)
 {
 	struct first_proto *fp = ud;
 
+	if (result_is_host_row(r))
+		return true;
+	if (fp->have && fp->proto != r->proto)
+		fp->mixed = true;
 	fp->have = true;
 	fp->proto = r->proto;
-	return false;
+	return !fp->mixed;
 }
 
-/* The scan's transport, from its first row: every row of one scan has it
- * (a run scans TCP or UDP, -sU), and the XML header says it. */
-static const char *scan_proto(const struct merge *mg)
+/* The scan's transport, as the XML header says it: a mixed scan's port
+ * list (JSON metadata) is "T:...,U:..." (plan.c); else every row of one
+ * scan has the same, and the first row says which. The rows themselves
+ * keep their own proto: TCP 53 and UDP 53 are two rows. */
+static const char *scan_proto(const struct merge *mg, const struct row_meta *rm)
 {
 	struct first_proto first = { 0 };
 
-	for (size_t i = 0; i < mg->n && !first.have; i++) {
+	if (rm->ports != NULL && strncmp(rm->ports, "T:", 2) == 0 &&
+	    strstr(rm->ports, ",U:") != NULL)
+		return "tcp,udp";
+
+	/* Only JSON inputs give the metadata: read the rows otherwise. */
+	for (size_t i = 0; i < mg->n && !first.mixed; i++) {
 		FILE *fp = fopen(mg->shards[i].path, "rb");
 		GError *e = NULL;
 
@@ -436,6 +450,8 @@ static const char *scan_proto(const struct merge *mg)
 		g_clear_error(&e);
 		fclose(fp);
 	}
+	if (first.mixed)
+		return "tcp,udp";
 	return first.have && first.proto == PROTO_UDP ? "udp" : "tcp";
 }
 
@@ -626,7 +642,7 @@ static int run(struct merge *mg, GError **err)
 		.timeout_ms = rm.timeout_ms,
 		.retries = rm.retries,
 		.states = rm.states,
-		.proto = scan_proto(mg),
+		.proto = scan_proto(mg, &rm),
 		/* The merged outputs are the whole scan: no shard. */
 		.order = { .seed = mg->shards[0].m.seed, .nshards = 1 },
 	};
