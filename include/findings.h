@@ -10,10 +10,10 @@
  *   ip        the host's address (empty for target-not-scanned)
  *   host      the name the user gave for the host, or empty; for
  *             target-not-scanned the target spec as given
- *   port      the TCP port (empty in CSV, null in JSON for
+ *   port      the port (empty in CSV, null in JSON for
  *             target-not-scanned and the host kinds)
- *   proto     "tcp" (empty / null for the host kinds: host-down,
- *             newly-up, newly-down)
+ *   proto     "tcp" or "udp", the port's (empty / null for the host
+ *             kinds: host-down, newly-up, newly-down)
  *   expected  what the policy or baseline says (see docs/audit.md per kind)
  *   found     what the scan saw
  *   group     the policy group the host belongs to, or empty
@@ -30,10 +30,14 @@
 #include <glib.h>
 
 #include "addr.h"
+#include "result.h"
 
 enum finding_kind {
 	FINDING_UNEXPECTED_OPEN,     /* open, but the group does not allow it */
 	FINDING_REQUIRED_NOT_OPEN,   /* required by the group, scanned, not open */
+	/* A required UDP port found open|filtered: silence, which an open
+	 * port and a dropping firewall both give; not proof either way. */
+	FINDING_REQUIRED_UNCONFIRMED,
 	FINDING_UNEXPECTED_SERVICE,  /* open, detection ran, not the expected service */
 	FINDING_NEWLY_OPEN,          /* open now, not open in the baseline */
 	FINDING_NEWLY_CLOSED,        /* open in the baseline, closed now */
@@ -56,6 +60,7 @@ struct finding {
 	const struct pl_addr *addr;  /* NULL: no address (target-not-scanned) */
 	const char *host;
 	uint16_t port;               /* 0: no port (target-not-scanned, host kinds) */
+	enum pl_proto proto;         /* the port's (PROTO_TCP, zero, unless said) */
 	const char *expected;
 	const char *found;
 	const char *group;

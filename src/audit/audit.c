@@ -82,9 +82,11 @@ struct group {
 	char *name;
 	GArray *ranges;            /* struct addr_range */
 	bool has_allow;            /* without an allow list any port may be open */
-	struct port_list allowed;  /* allow + require */
-	char *allowed_text;        /* "22,80,443", "none" */
-	struct port_list require;
+	/* By protocol (PROTO_TCP, PROTO_UDP): a list's U: items are UDP's,
+	 * the rest (T: or no prefix) TCP's, as policies always meant. */
+	struct port_list allowed[2];  /* allow + require */
+	char *allowed_text[2];     /* "22,80,443", "none" */
+	struct port_list require[2];
 	GArray *expects;           /* struct expect, sorted by port */
 	bool require_up;           /* every host must be found up by discovery */
 };
@@ -128,9 +130,11 @@ static void group_free(gpointer data)
 	g_free(g->name);
 	if (g->ranges != NULL)
 		g_array_free(g->ranges, TRUE);
-	ports_free(&g->allowed);
-	g_free(g->allowed_text);
-	ports_free(&g->require);
+	for (int i = 0; i < 2; i++) {
+		ports_free(&g->allowed[i]);
+		g_free(g->allowed_text[i]);
+		ports_free(&g->require[i]);
+	}
 	if (g->expects != NULL) {
 		for (guint i = 0; i < g->expects->len; i++) {
 			struct expect *e = &g_array_index(g->expects, struct expect, i);
@@ -206,11 +210,28 @@ static bool append_port_number(struct parse *ps, const config_setting_t *cs, con
 	return true;
 }
 
-/* A port spec written as a string ("22,80,8000-8100"), a number, or a list
- * of either. Empty ("" or []) is a valid, empty set. Returns false after
- * reporting a problem. */
+/* spec into its TCP and UDP lists: the items before any prefix are TCP's
+ * (a policy written before UDP meant TCP ports), so the spec is read as if
+ * it began with "T:". */
+static int split_protos(const char *spec, struct port_list out[2], GError **err)
+{
+	bool prefixed = g_ascii_isalpha(spec[0]) && spec[1] == ':';
+	char *full = prefixed ? g_strdup(spec) : g_strconcat("T:", spec, NULL);
+	int rc = ports_parse_proto(full, PORTS_TCP, &out[PROTO_TCP], NULL, err);
+
+	if (rc == 0 && ports_parse_proto(full, PORTS_UDP, &out[PROTO_UDP], NULL, err) != 0) {
+		ports_free(&out[PROTO_TCP]);
+		rc = -1;
+	}
+	g_free(full);
+	return rc;
+}
+
+/* A port spec written as a string ("22,80,8000-8100", "22,U:53,161"), a
+ * number, or a list of either. Empty ("" or []) is a valid, empty set.
+ * Returns false after reporting a problem. */
 static bool parse_ports(struct parse *ps, const config_setting_t *cs, const char *key,
-			struct port_list *out)
+			struct port_list out[2])
 {
 	GString *spec = g_string_new(NULL);
 	GError *e = NULL;
@@ -250,9 +271,8 @@ static bool parse_ports(struct parse *ps, const config_setting_t *cs, const char
 	if (!ok) {
 		problem(ps, cs, "'%s': expected a port list such as \"22,80,8000-8100\"", key);
 	} else if (g_strstrip(spec->str)[0] == '\0') {
-		out->ports = NULL;
-		out->count = 0;
-	} else if (ports_parse(spec->str, out, &e) != 0) {
+		out[PROTO_TCP] = out[PROTO_UDP] = (struct port_list){ 0 };
+	} else if (split_protos(spec->str, out, &e) != 0) {
 		problem(ps, cs, "'%s': %s", key, e->message);
 		g_error_free(e);
 		ok = false;
@@ -359,9 +379,9 @@ static void parse_services(struct parse *ps, const config_setting_t *cs, struct 
 
 /* allowed = allow + require (a required port is allowed by definition):
  * a merge of two sorted, duplicate-free lists. */
-static void merge_allowed(struct group *g, const struct port_list *allow)
+static void merge_allowed(struct group *g, const struct port_list *allow, int proto)
 {
-	const struct port_list *req = &g->require;
+	const struct port_list *req = &g->require[proto];
 	size_t i = 0, j = 0, n = 0;
 	uint16_t *out = g_new(uint16_t, allow->count + req->count + 1);
 
@@ -376,9 +396,9 @@ static void merge_allowed(struct group *g, const struct port_list *allow)
 			j++;
 		out[n++] = next;
 	}
-	g->allowed.ports = out;
-	g->allowed.count = n;
-	g->allowed_text = n > 0 ? ports_format(&g->allowed) : g_strdup("none");
+	g->allowed[proto].ports = out;
+	g->allowed[proto].count = n;
+	g->allowed_text[proto] = n > 0 ? ports_format(&g->allowed[proto]) : g_strdup("none");
 }
 
 static struct group *parse_group(struct parse *ps, const config_setting_t *cs, int index,
@@ -387,7 +407,7 @@ static struct group *parse_group(struct parse *ps, const config_setting_t *cs, i
 	struct group *g = g_new0(struct group, 1);
 	const config_setting_t *name = config_setting_get_member(cs, "name");
 	const config_setting_t *targets = NULL;
-	struct port_list allow = { 0 };
+	struct port_list allow[2] = { { 0 }, { 0 } };
 	bool ok = true, have_allow = false;
 	size_t before = ps->problems->len;
 	int n;
@@ -423,9 +443,9 @@ static struct group *parse_group(struct parse *ps, const config_setting_t *cs, i
 			parse_targets(ps, m, g);
 		} else if (strcmp(key, "allow") == 0) {
 			have_allow = true;
-			ok = parse_ports(ps, m, key, &allow) && ok;
+			ok = parse_ports(ps, m, key, allow) && ok;
 		} else if (strcmp(key, "require") == 0) {
-			ok = parse_ports(ps, m, key, &g->require) && ok;
+			ok = parse_ports(ps, m, key, g->require) && ok;
 		} else if (strcmp(key, "services") == 0) {
 			parse_services(ps, m, g);
 		} else if (strcmp(key, "require-up") == 0) {
@@ -442,9 +462,11 @@ static struct group *parse_group(struct parse *ps, const config_setting_t *cs, i
 		problem(ps, cs, "no targets");
 	if (ok) {
 		g->has_allow = have_allow;
-		merge_allowed(g, &allow);
+		merge_allowed(g, &allow[PROTO_TCP], PROTO_TCP);
+		merge_allowed(g, &allow[PROTO_UDP], PROTO_UDP);
 	}
-	ports_free(&allow);
+	ports_free(&allow[PROTO_TCP]);
+	ports_free(&allow[PROTO_UDP]);
 	ps->group = NULL;
 	if (ps->problems->len != before) {
 		group_free(g);
@@ -590,9 +612,10 @@ void audit_check(const struct audit_policy *p, const struct baseline *b, bool de
 {
 	const struct group *g = p != NULL ? group_of(p, &r->addr) : NULL;
 	struct finding f = {
-		.addr = &r->addr, .host = r->host, .port = r->port,
+		.addr = &r->addr, .host = r->host, .port = r->port, .proto = r->proto,
 		.group = g != NULL ? g->name : NULL,
 	};
+	int proto = r->proto == PROTO_UDP ? PROTO_UDP : PROTO_TCP;
 
 	/* A host row: the host's status, no port to check against the
 	 * group's ports. */
@@ -605,7 +628,8 @@ void audit_check(const struct audit_policy *p, const struct baseline *b, bool de
 		/* Ports required open need their host up: a -Pn scan would
 		 * have found them not open, a discovering one must not
 		 * find nothing. */
-		if (g != NULL && (g->require_up || g->require.count > 0) &&
+		if (g != NULL && (g->require_up || g->require[PROTO_TCP].count > 0 ||
+				  g->require[PROTO_UDP].count > 0) &&
 		    r->state == STATE_DOWN) {
 			f.kind = FINDING_HOST_DOWN;
 			f.expected = "up";
@@ -621,15 +645,26 @@ void audit_check(const struct audit_policy *p, const struct baseline *b, bool de
 	}
 	if (g != NULL) {
 		if (r->state == STATE_OPEN) {
-			if (g->has_allow && !ports_contains(&g->allowed, r->port)) {
+			if (g->has_allow && !ports_contains(&g->allowed[proto], r->port)) {
 				f.kind = FINDING_UNEXPECTED_OPEN;
-				f.expected = g->allowed_text;
+				f.expected = g->allowed_text[proto];
 				f.found = "open";
 				emit(ud, &f);
 			}
-			if (detection)
+			/* The services expected are of TCP ports. */
+			if (detection && proto == PROTO_TCP)
 				check_services(g, r, &f, emit, ud);
-		} else if (ports_contains(&g->require, r->port)) {
+		} else if (r->state == STATE_OPEN_FILTERED) {
+			/* Silence: no proof of open, none of closed. Never an
+			 * unexpected-open; a required port says it could not
+			 * be confirmed. */
+			if (ports_contains(&g->require[proto], r->port)) {
+				f.kind = FINDING_REQUIRED_UNCONFIRMED;
+				f.expected = "open";
+				f.found = port_state_name(r->state);
+				emit(ud, &f);
+			}
+		} else if (ports_contains(&g->require[proto], r->port)) {
 			/* Error counts too: a required port that could not be
 			 * checked must not pass the audit silently. */
 			f.kind = FINDING_REQUIRED_NOT_OPEN;

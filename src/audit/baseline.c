@@ -20,6 +20,7 @@
 struct entry {
 	struct pl_addr addr;
 	uint16_t port;
+	enum pl_proto proto;     /* a row without "proto" (older files): TCP */
 	const char *service;     /* in baseline.strings; "" when not detected */
 	const char *product;
 	const char *version;
@@ -36,7 +37,11 @@ struct baseline {
 	GHashTable *open;        /* struct entry *, key and value */
 	GHashTable *hosts;       /* struct host_status *, key and value */
 	GStringChunk *strings;   /* service, product and version texts, interned */
-	struct port_list ports;  /* the baseline's port list, when it has one */
+	/* The baseline's port lists by protocol (PROTO_TCP, PROTO_UDP), when
+	 * it has one: a mixed scan's "T:...,U:...", or one protocol's list,
+	 * whose unprefixed items count for both (a UDP scan's JSON names no
+	 * protocol beside its ports). */
+	struct port_list ports[2];
 	bool have_ports;
 };
 
@@ -46,6 +51,7 @@ struct record {
 	bool have_ip, have_port, have_state;
 	struct pl_addr addr;
 	gint64 port;
+	enum pl_proto proto;
 	int state;
 	char *service, *product, *version;
 	struct json_pos start;            /* where the record starts */
@@ -159,10 +165,11 @@ static bool record_member(struct json_reader *rd, const char *key, void *ud)
 			json_fail_at(rd, at, "\"proto\": expected a string");
 			return false;
 		}
-		if (strcmp(s, "tcp") != 0) {
-			json_fail_at(rd, at, "\"proto\": only tcp results can be compared");
+		if (strcmp(s, "tcp") != 0 && strcmp(s, "udp") != 0) {
+			json_fail_at(rd, at, "\"proto\": expected tcp or udp");
 			return false;
 		}
+		rec->proto = strcmp(s, "udp") == 0 ? PROTO_UDP : PROTO_TCP;
 		return true;
 	}
 	if (strcmp(key, "service") == 0)
@@ -179,7 +186,7 @@ static guint entry_hash(gconstpointer p)
 	const struct entry *e = p;
 	guint64 h = e->addr.v.lo * UINT64_C(0x9E3779B97F4A7C15) ^ e->addr.v.hi;
 
-	h ^= (guint64)e->port << 17 ^ (guint64)e->addr.family;
+	h ^= (guint64)e->port << 17 ^ (guint64)e->proto << 33 ^ (guint64)e->addr.family;
 	h *= UINT64_C(0xBF58476D1CE4E5B9);
 	return (guint)(h ^ (h >> 31));
 }
@@ -188,7 +195,7 @@ static gboolean entry_equal(gconstpointer a, gconstpointer b)
 {
 	const struct entry *x = a, *y = b;
 
-	return x->port == y->port && pl_addr_equal(&x->addr, &y->addr);
+	return x->port == y->port && x->proto == y->proto && pl_addr_equal(&x->addr, &y->addr);
 }
 
 static guint status_hash(gconstpointer p)
@@ -252,7 +259,8 @@ static bool result_element(struct json_reader *rd, void *ud)
 		status_set(doc->b, &rec.addr, (enum port_state)rec.state, false);
 	} else if (rec.state == STATE_OPEN) {
 		status_set(doc->b, &rec.addr, STATE_UP, true);
-		struct entry key = { .addr = rec.addr, .port = (uint16_t)rec.port };
+		struct entry key = { .addr = rec.addr, .port = (uint16_t)rec.port,
+				     .proto = rec.proto };
 
 		/* A port listed twice (two runs concatenated by hand) keeps
 		 * its first row. */
@@ -286,8 +294,10 @@ static bool scan_member(struct json_reader *rd, const char *key, void *ud)
 			json_fail_at(rd, at, "\"ports\": expected a string");
 			return false;
 		}
-		ports_free(&doc->b->ports);
-		if (ports_parse(s, &doc->b->ports, &e) != 0) {
+		ports_free(&doc->b->ports[PROTO_TCP]);
+		ports_free(&doc->b->ports[PROTO_UDP]);
+		if (ports_parse_proto(s, PORTS_TCP, &doc->b->ports[PROTO_TCP], NULL, &e) != 0 ||
+		    ports_parse_proto(s, PORTS_UDP, &doc->b->ports[PROTO_UDP], NULL, &e) != 0) {
 			json_fail_at(rd, at, "\"ports\": %s", e->message);
 			g_error_free(e);
 			return false;
@@ -428,7 +438,8 @@ void baseline_free(struct baseline *b)
 	g_hash_table_destroy(b->open);
 	g_hash_table_destroy(b->hosts);
 	g_string_chunk_free(b->strings);
-	ports_free(&b->ports);
+	ports_free(&b->ports[PROTO_TCP]);
+	ports_free(&b->ports[PROTO_UDP]);
 	g_free(b);
 }
 
@@ -476,7 +487,7 @@ static void compare_host(const struct baseline *b, const struct result *r,
 void baseline_compare(const struct baseline *b, const struct result *r, bool detection,
 		      baseline_emit_fn emit, void *ud)
 {
-	struct entry key = { .addr = r->addr, .port = r->port };
+	struct entry key = { .addr = r->addr, .port = r->port, .proto = r->proto };
 	const struct entry *e;
 
 	if (result_is_host_row(r)) {
@@ -488,7 +499,8 @@ void baseline_compare(const struct baseline *b, const struct result *r, bool det
 	switch (r->state) {
 	case STATE_OPEN:
 		if (e == NULL) {
-			if (!b->have_ports || ports_contains(&b->ports, r->port))
+			if (!b->have_ports ||
+			    ports_contains(&b->ports[r->proto == PROTO_UDP], r->port))
 				emit(ud, FINDING_NEWLY_OPEN, "not open", "open");
 			return;
 		}
@@ -505,6 +517,12 @@ void baseline_compare(const struct baseline *b, const struct result *r, bool det
 	case STATE_FILTERED:
 		if (e != NULL)
 			emit(ud, FINDING_NEWLY_FILTERED, "open", "filtered");
+		return;
+	case STATE_OPEN_FILTERED:
+		/* A UDP port that answered then and is silent now: no longer
+		 * shown open, though not shown closed either. */
+		if (e != NULL)
+			emit(ud, FINDING_NEWLY_FILTERED, "open", "open|filtered");
 		return;
 	case STATE_ERROR:
 	case STATE_UP:

@@ -26,6 +26,7 @@
 static const char *const kind_names[FINDING_KIND_COUNT] = {
 	[FINDING_UNEXPECTED_OPEN] = "unexpected-open",
 	[FINDING_REQUIRED_NOT_OPEN] = "required-not-open",
+	[FINDING_REQUIRED_UNCONFIRMED] = "required-open-filtered",
 	[FINDING_UNEXPECTED_SERVICE] = "unexpected-service",
 	[FINDING_NEWLY_OPEN] = "newly-open",
 	[FINDING_NEWLY_CLOSED] = "newly-closed",
@@ -111,7 +112,7 @@ static void field_get(const void *rec, size_t i, struct field_value *v, char *sc
 		if (finding_is_host(fd->kind))
 			*v = (struct field_value){ .kind = FIELD_NULL };
 		else
-			str_value(v, "tcp");
+			str_value(v, fd->proto == PROTO_UDP ? "udp" : "tcp");
 		break;
 	case 5:
 		str_value(v, fd->expected);

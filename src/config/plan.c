@@ -557,18 +557,6 @@ static int build_audit(struct scan_plan *p, const struct settings *s, GError **e
 			  "scan in one run");
 		return 0;
 	}
-	/* Policies and baselines list TCP ports: a UDP port is not one of
-	 * them, and would be a false finding. */
-	if (plan_scans(p, PROTO_UDP)) {
-		if (s->baseline_path != NULL || p->findings_path != NULL) {
-			g_set_error(err, PL_ERROR, PL_ERROR_USAGE,
-				    "%s: a UDP scan (-sU) is not audited yet: policies and baselines "
-				    "are of TCP ports", s->baseline_path != NULL ? "baseline" : "findings");
-			return -1;
-		}
-		g_warning("a UDP scan (-sU) is not audited: the policy lists TCP ports");
-		return 0;
-	}
 	if (s->baseline_path != NULL && (b = baseline_load(s->baseline_path, err)) == NULL)
 		return -1;
 	p->audit = audit_new(policy ? s->policy : NULL, b, s->service_detection, p->findings_path,

@@ -275,6 +275,56 @@ static void test_check_allow_require(void **state)
 	audit_policy_free(p);
 }
 
+/* Issue 16: U: items of a policy's lists are UDP ports, the rest TCP's (as
+ * policies always meant); an open UDP port is checked against the UDP
+ * list; open|filtered is never unexpected-open, and a required UDP port
+ * found so is a finding of its own kind; findings carry the proto. */
+static void test_check_udp(void **state)
+{
+	static const char UDP[] =
+		"policy = (\n"
+		"  { name = \"ns\"; targets = \"192.0.2.0/24\";\n"
+		"    allow = \"22,U:123\"; require = [ \"U:53\", \"T:53\" ]; },\n"
+		"  { name = \"tcp\"; targets = \"198.51.100.0/24\"; allow = \"22\"; }\n"
+		");\n";
+	GError *err = NULL;
+	struct audit_policy *p = parse_text(UDP, &err);
+	struct result r;
+
+	assert_non_null(p);
+	r = res("192.0.2.1", 123, STATE_OPEN);
+	r.proto = PROTO_UDP;
+	assert_check(p, false, &r, "");
+	r.proto = PROTO_TCP;                    /* 123 is allowed as UDP only */
+	assert_check(p, false, &r, "unexpected-open 192.0.2.1 123 22,53 open ns");
+	r = res("192.0.2.1", 22, STATE_OPEN);
+	r.proto = PROTO_UDP;
+	assert_check(p, false, &r, "unexpected-open 192.0.2.1 22 53,123 open ns");
+	r = res("192.0.2.1", 161, STATE_OPEN_FILTERED);
+	r.proto = PROTO_UDP;
+	assert_check(p, false, &r, "");
+	r = res("192.0.2.1", 53, STATE_OPEN_FILTERED);
+	r.proto = PROTO_UDP;
+	assert_check(p, false, &r, "required-open-filtered 192.0.2.1 53 open open|filtered ns");
+	r = res("192.0.2.1", 53, STATE_CLOSED);
+	r.proto = PROTO_UDP;
+	assert_check(p, false, &r, "required-not-open 192.0.2.1 53 open closed ns");
+	r.proto = PROTO_TCP;
+	assert_check(p, false, &r, "required-not-open 192.0.2.1 53 open closed ns");
+	/* An older policy's lists are TCP's: any open UDP port is outside. */
+	r = res("198.51.100.9", 22, STATE_OPEN);
+	assert_check(p, false, &r, "");
+	r.proto = PROTO_UDP;
+	assert_check(p, false, &r, "unexpected-open 198.51.100.9 22 none open tcp");
+	audit_policy_free(p);
+	/* A protocol letter that is none is refused, naming the place. */
+	assert_null(parse_text("policy = ( { name = \"x\"; targets = \"192.0.2.1\"; "
+			       "allow = \"S:22\"; } );\n", &err));
+	assert_non_null(err);
+	assert_non_null(strstr(err->message, "not a protocol"));
+	g_clear_error(&err);
+}
+
 static void test_check_services(void **state)
 {
 	GError *err = NULL;
@@ -504,7 +554,7 @@ static void test_findings_json_and_jsonl(void **state)
 		"\"proto\":\"tcp\",\"expected\":\"Open\\ufffdSSH\",\"found\":\"line\\nbreak\\u0001\","
 		"\"group\":\"\"}\n"
 		" ],\n"
-		" \"summary\":{\"unexpected-open\":1,\"required-not-open\":0,\"unexpected-service\":0,"
+		" \"summary\":{\"unexpected-open\":1,\"required-not-open\":0,\"required-open-filtered\":0,\"unexpected-service\":0,"
 		"\"newly-open\":0,\"newly-closed\":0,\"newly-filtered\":0,\"changed-service\":0,"
 		"\"changed-product\":1,\"changed-version\":0,\"target-not-scanned\":0,"
 		"\"host-down\":0,\"newly-up\":0,\"newly-down\":0,\"total\":2}}\n");
@@ -680,6 +730,7 @@ int main(void)
 		cmocka_unit_test(test_parse_target_escaped),
 		cmocka_unit_test(test_check_allow_require),
 		cmocka_unit_test(test_check_services),
+		cmocka_unit_test(test_check_udp),
 		cmocka_unit_test(test_service_globs),
 		cmocka_unit_test_teardown(test_findings_csv, remove_tmp),
 		cmocka_unit_test_teardown(test_findings_target_not_scanned, remove_tmp),

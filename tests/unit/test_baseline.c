@@ -194,6 +194,45 @@ static void test_escapes_and_no_port_list(void **state)
 	baseline_free(b);
 }
 
+/* Issue 16: the baseline keys on (address, proto, port): TCP 53 and UDP 53
+ * are two entries; a row without "proto" (an older file) is TCP; a mixed
+ * scan's port list "T:...,U:..." limits newly-open per protocol; a UDP port
+ * open then and silent now is newly-filtered, found open|filtered. */
+static void test_udp_rows_and_mixed_ports(void **state)
+{
+	GError *err = NULL;
+	struct baseline *b = load_text(
+		"{\"scan\":{\"ports\":\"T:22,53,U:53,161\"},\"results\":[\n"
+		"  {\"ip\":\"198.51.100.1\",\"port\":53,\"state\":\"open\",\"proto\":\"udp\"},\n"
+		"  {\"ip\":\"198.51.100.1\",\"port\":22,\"state\":\"open\"},\n"
+		"  {\"ip\":\"198.51.100.1\",\"port\":161,\"state\":\"open|filtered\",\"proto\":\"udp\"}\n"
+		"]}\n", &err);
+	struct result r;
+
+	assert_null(err);
+	assert_non_null(b);
+	assert_int_equal(baseline_open_count(b), 2);
+	r = res("198.51.100.1", 53, STATE_OPEN);
+	r.proto = PROTO_UDP;
+	assert_compare(b, false, &r, "");
+	r.proto = PROTO_TCP;                 /* TCP 53: not open in the baseline */
+	assert_compare(b, false, &r, "newly-open 53 not open|open");
+	r = res("198.51.100.1", 22, STATE_OPEN);   /* no proto then: TCP */
+	assert_compare(b, false, &r, "");
+	r.proto = PROTO_UDP;                 /* UDP 22 was not in its UDP list */
+	assert_compare(b, false, &r, "");
+	r = res("198.51.100.1", 161, STATE_OPEN);  /* open|filtered then: not open */
+	r.proto = PROTO_UDP;
+	assert_compare(b, false, &r, "newly-open 161 not open|open");
+	r = res("198.51.100.1", 53, STATE_OPEN_FILTERED);
+	r.proto = PROTO_UDP;
+	assert_compare(b, false, &r, "newly-filtered 53 open|open|filtered");
+	r = res("198.51.100.1", 53, STATE_CLOSED);
+	r.proto = PROTO_UDP;
+	assert_compare(b, false, &r, "newly-closed 53 open|closed");
+	baseline_free(b);
+}
+
 /* Issue 12: a UTF-8 byte-order mark at the start is skipped; the places in
  * messages still count from the first character after it. */
 static void test_bom(void **state)
@@ -241,7 +280,7 @@ static void test_errors_name_the_place(void **state)
 		{ "{\"results\":[{\"ip\":\"192.0.2.1\",\"port\":22.0,\"state\":\"open\"}]}", "1:38: \"port\": expected a port number from 1 to 65535" },
 		{ "{\"a\":01}", "1:7: expected ',' or '}', found '1'" },
 		{ "{\"results\":[{\"ip\":\"192.0.2.1\",\"port\":1,\"state\":\"shut\"}]}", "1:48: \"state\": unknown state 'shut'" },
-		{ "{\"results\":[{\"ip\":\"192.0.2.1\",\"port\":1,\"state\":\"open\",\"proto\":\"udp\"}]}", "1:63: \"proto\": only tcp results can be compared" },
+		{ "{\"results\":[{\"ip\":\"192.0.2.1\",\"port\":1,\"state\":\"open\",\"proto\":\"sctp\"}]}", "1:63: \"proto\": expected tcp or udp" },
 		{ "{\"portolan\":{\"format\":2},\"results\":[]}", "1:23: unsupported document format (this portolan reads format 1)" },
 		{ "{\"scan\":{\"ports\":\"22\",\"states\":\"closed\"},\"results\":[]}", "1:32: the baseline does not record open ports (its states leave out open)" },
 		{ "{\"scan\":{\"ports\":\"70000\"},\"results\":[]}", "1:18: \"ports\": invalid port '70000': out of range 1-65535" },
@@ -350,6 +389,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_roundtrip_and_compare, teardown),
 		cmocka_unit_test_teardown(test_escapes_and_no_port_list, teardown),
 		cmocka_unit_test_teardown(test_bom, teardown),
+		cmocka_unit_test_teardown(test_udp_rows_and_mixed_ports, teardown),
 		cmocka_unit_test_teardown(test_errors_name_the_place, teardown),
 		cmocka_unit_test_teardown(test_limits, teardown),
 		cmocka_unit_test_teardown(test_only_open_rows_kept, teardown),
