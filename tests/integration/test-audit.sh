@@ -361,6 +361,65 @@ check "baseline: a new version is changed-version, exit 1" \
 run -p "$E" 127.0.0.1 -o /dev/null -f csv --baseline "$work/sa.json"
 check "baseline: no changed-* without detection now, exit 0" test "$rc" = 0
 
+# ---- UDP (issue 16): U: in policy lists, proto in findings and baselines ----
+
+# udp_serve: a UDP port that answers every datagram, and one that never
+# does; sets $UE, $US and $UPID.
+udp_serve() {
+	local out="$work/udp.$RANDOM"
+	python3 -c '
+import os, socket, sys
+e = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+e.bind(("127.0.0.1", 0))
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+with open(sys.argv[1] + ".tmp", "w") as f:
+    f.write("%d %d" % (e.getsockname()[1], s.getsockname()[1]))
+os.rename(sys.argv[1] + ".tmp", sys.argv[1])
+while True:
+    d, peer = e.recvfrom(2048)
+    e.sendto(b"pong", peer)
+' "$out" &
+	UPID=$!
+	pids+=("$UPID")
+	for _ in $(seq 100); do
+		[ -s "$out" ] && break
+		sleep 0.05
+	done
+	read -r UE US <"$out" || true
+	[ -n "$US" ] || { echo "cannot start a UDP server"; exit 1; }
+}
+
+# urows FILE: the findings CSV as "kind port/proto expected found" lines, sorted.
+urows() {
+	python3 - "$1" <<'EOF'
+import csv, sys
+with open(sys.argv[1], newline="", encoding="utf-8") as f:
+    r = list(csv.DictReader(f))
+for row in sorted(r, key=lambda x: (x["kind"], x["port"], x["proto"])):
+    print(f'{row["kind"]} {row["port"]}/{row["proto"]} {row["expected"]} {row["found"]}')
+EOF
+}
+
+udp_serve
+UC=$(free_port)
+cat >"$work/udp.cfg" <<EOF
+targets = [ "127.0.0.1" ];
+policy = ( { name = "mixed"; targets = "127.0.0.1";
+             allow = "$A,U:$UE"; require = "$A,U:$UE,$US,$UC"; } );
+EOF
+run -c "$work/udp.cfg" -sT -sU -p "T:$A,U:$UE,$US,$UC" --timeout 200 -o "$work/u.json" \
+	--findings "$work/u.csv"
+want=$(printf '%s\n' "required-not-open $UC/udp open closed" \
+	"required-open-filtered $US/udp open open|filtered" | sort)
+check "mixed scan audited: required UDP closed and open|filtered, exit 1" \
+	test "$rc" = 1 -a "$(urows "$work/u.csv")" = "$want"
+unlisten "$UPID"
+run -sT -sU -p "T:$A,U:$UE,$US,$UC" --timeout 200 127.0.0.1 -o /dev/null -f csv \
+	--baseline "$work/u.json" --findings "$work/ub.csv"
+check "UDP baseline: the echo port gone is newly-closed udp, TCP $A unchanged, exit 1" \
+	test "$rc" = 1 -a "$(urows "$work/ub.csv")" = "newly-closed $UE/udp open closed"
+
 unlisten "$EPID"
 unlisten "$DPID"
 echo "audit: $passed passed, $failed failed"
