@@ -122,7 +122,7 @@ _portolan()
 		return 0
 		;;
 	--method)
-		COMPREPLY=($(compgen -W 'connect syn udp' -- "$cur"))
+		COMPREPLY=($(compgen -W 'connect syn udp connect,udp syn,udp' -- "$cur"))
 		return 0
 		;;
 	--user)
