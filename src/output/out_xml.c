@@ -236,9 +236,11 @@ static int put_scaninfo(FILE *fp, const char *proto, const char *ports)
 
 	if (proto == NULL || strstr(proto, "udp") == NULL)
 		return put_one_scaninfo(fp, false, ports);
-	if (strstr(proto, "tcp") == NULL || ports == NULL || strncmp(ports, "T:", 2) != 0 ||
-	    (u = strstr(ports, ",U:")) == NULL)
+	if (strstr(proto, "tcp") == NULL)
 		return put_one_scaninfo(fp, true, ports);
+	/* Both, the lists unknown (a merge of CSV files): both, empty. */
+	if (ports == NULL || strncmp(ports, "T:", 2) != 0 || (u = strstr(ports, ",U:")) == NULL)
+		return put_one_scaninfo(fp, false, NULL) < 0 ? -1 : put_one_scaninfo(fp, true, NULL);
 	tcp = g_strndup(ports + 2, (gsize)(u - ports - 2));
 	rc = put_one_scaninfo(fp, false, tcp);
 	g_free(tcp);
