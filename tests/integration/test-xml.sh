@@ -284,5 +284,19 @@ check "host rows: runstats counts 2 up, 1 down" grep -q '<hosts up="2" down="1" 
 check "host rows: nmap.xsl renders h.xml" xsltproc -o "$tmp/h.html" "$XSL" "$tmp/h.xml"
 check "host rows: ndiff reads h.xml" ndiff "$tmp/h.xml" "$tmp/h.xml"
 
+# Issue 16: TCP and UDP in one scan (-sT -sU), with more closed UDP
+# ports than are listed one by one (extraports without a protocol): valid
+# against nmap.dtd, rendered by nmap.xsl, read by ndiff.
+check "mixed scan: -sT -sU -o m.xml exits 0" \
+	"$PORTOLAN" -sT -sU -p "T:$port,$closed,U:$closed,30000-30040" --states all --timeout 300 -q \
+	-o "$tmp/m.xml" 127.0.0.1
+check "mixed scan: m.xml is valid against nmap.dtd" xmllint --noout --dtdvalid "$DTD" "$tmp/m.xml"
+check "mixed scan: a scaninfo per protocol, the closed ports of both counted" \
+	bash -c 'grep -q "<scaninfo type=\"connect\" protocol=\"tcp\" numservices=\"2\"" "$1" &&
+		 grep -q "<scaninfo type=\"udp\" protocol=\"udp\" numservices=\"42\"" "$1" &&
+		 grep -q "<extrareasons reason=\"port-unreach\" count=\"42\"/>" "$1"' _ "$tmp/m.xml"
+check "mixed scan: nmap.xsl renders m.xml" xsltproc -o "$tmp/m.html" "$XSL" "$tmp/m.xml"
+check "mixed scan: ndiff reads m.xml" ndiff "$tmp/m.xml" "$tmp/m.xml"
+
 echo "xml: $pass passed, $fail failed"
 [ $fail -eq 0 ]
