@@ -95,6 +95,7 @@ static struct result *run_task(struct pool *p, const struct method_env *env,
 	uint64_t port_index;
 	uint64_t index = taskgen_index_at(ctx->tg, seq);
 	enum method_status st;
+	enum pl_proto proto;
 
 	taskgen_decode(ctx->tg, index, &t.host, &port_index);
 	target_set_get(ctx->targets, t.host, &r->addr, &r->host);
@@ -103,9 +104,12 @@ static struct result *run_task(struct pool *p, const struct method_env *env,
 	r->port = plan_port_at(ctx->plan, port_index, &r->proto);
 	t.salen = pl_addr_sockaddr(&r->addr, r->port, &ss);
 
-	gate_enter(&p->gates[r->proto]);
-	st = p->methods[r->proto]->probe(env, p->states[r->proto], w->of[r->proto], &t);
-	gate_leave(&p->gates[r->proto]);
+	/* Read before the call: a method that keeps r pending may have
+	 * delivered (and the results thread freed) it by the time it returns. */
+	proto = r->proto;
+	gate_enter(&p->gates[proto]);
+	st = p->methods[proto]->probe(env, p->states[proto], w->of[proto], &t);
+	gate_leave(&p->gates[proto]);
 	switch (st) {
 	case METHOD_DONE:
 		break;
