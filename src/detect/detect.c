@@ -429,9 +429,11 @@ void detect_service(const struct detect_config *dc, int fd, const struct sockadd
 
 	identify(&s, &ch, fd != -1, NULL, buf);
 
-	/* TLS by its ServerHello (or alert), or on a port the TLS probe lists
+	/* TLS by its ServerHello (or alert), by a server's complaint of plain
+	 * text on its TLS port ("https"), or on a port the TLS probe lists
 	 * when nothing else answered there. */
-	is_tls = s.have_match ? strcmp(s.best.service, "tls") == 0
+	is_tls = s.have_match ? strcmp(s.best.service, "tls") == 0 ||
+				strcmp(s.best.service, "https") == 0
 			      : tls_probe != NULL && probe_lists_port(tls_probe, r->port);
 	dialogue = s.have_match ? starttls_dialogue(s.best.service) : NULL;
 	if (is_tls && left_ms(&s) > 0) {
