@@ -200,6 +200,7 @@ tsan:
 bench: $(BIN)
 	bench/run
 	bench/detect
+	bench/tls
 
 # libFuzzer targets (clang); FUZZ_SECONDS per target.
 fuzz:
