@@ -59,8 +59,14 @@ static int build_ports(struct scan_plan *p, const struct settings *s, GError **e
 	bool udp = p->method != NULL && p->method->proto == PROTO_UDP;
 	unsigned named = 0;
 	char q[TEXT_QUOTE_SIZE];
+	/* --top-ports applies per protocol: UDP's ranking for a UDP scan. */
+	char *top_udp = udp && s->top_ports > 0 ? ports_top_spec_proto(s->top_ports, PORTS_UDP) :
+						  NULL;
+	int rc = ports_parse_proto(top_udp != NULL ? top_udp : s->ports,
+				   udp ? PORTS_UDP : PORTS_TCP, &p->ports, &named, err);
 
-	if (ports_parse_proto(s->ports, udp ? PORTS_UDP : PORTS_TCP, &p->ports, &named, err) != 0)
+	g_free(top_udp);
+	if (rc != 0)
 		return -1;
 	/* nmap's -p T:22,U:53 with -sS -sU scans both; here a run scans one. */
 	if (named == ((1u << PORTS_TCP) | (1u << PORTS_UDP))) {
