@@ -53,6 +53,12 @@ size_t ports_ranked(const uint16_t **list);
  * every port. Returns a compact spec (g_free). */
 char *ports_top_spec(unsigned n);
 
+/* The ranking of one protocol (PORTS_TCP: ports_ranked; PORTS_UDP: the UDP
+ * ranking of docs/top-ports.md), and the spec of its n highest-ranked
+ * ports, as ports_top_spec does for TCP: --top-ports applies per protocol. */
+size_t ports_ranked_proto(int proto, const uint16_t **list);
+char *ports_top_spec_proto(unsigned n, int proto);
+
 /* Removes the ports of ex from pl (--exclude-ports); pl stays sorted. */
 void ports_subtract(struct port_list *pl, const struct port_list *ex);
 

@@ -26,6 +26,9 @@ struct settings {
 	GPtrArray *exclude;       /* char *: specs */
 	char *exclude_file;
 	char *ports;
+	unsigned top_ports;       /* --top-ports N (0: not given): ports then holds
+				   * TCP's top N, and a UDP scan takes the UDP
+				   * ranking's top N instead (plan.c) */
 	char *exclude_ports;      /* never scanned, same syntax as ports */
 	GPtrArray *outputs;       /* char *: paths, "-" for stdout */
 	GPtrArray *output_formats; /* char *: one per output, "" for -f or the

@@ -59,8 +59,13 @@ static int build_proto_ports(struct scan_plan *p, const struct settings *s, enum
 {
 	int want = proto == PROTO_UDP ? PORTS_UDP : PORTS_TCP;
 	struct port_list *pl = &p->ports[proto], ex;
+	/* --top-ports applies per protocol: UDP's ranking for UDP's ports. */
+	char *top_udp = proto == PROTO_UDP && s->top_ports > 0 ?
+			ports_top_spec_proto(s->top_ports, PORTS_UDP) : NULL;
+	int rc = ports_parse_proto(top_udp != NULL ? top_udp : s->ports, want, pl, named, err);
 
-	if (ports_parse_proto(s->ports, want, pl, named, err) != 0)
+	g_free(top_udp);
+	if (rc != 0)
 		return -1;
 	if (s->exclude_ports == NULL)
 		return 0;

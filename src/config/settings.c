@@ -126,7 +126,7 @@ static const struct opt opts[NOPTS] = {
 	  .help = "never scan these ports (same syntax as -p)" },
 	[R_TOP_PORTS] = { .name = "top-ports", .arg = "N", .type = T_SPECIAL, .min = 1,
 	  .max = 65535, .src = SRC_CLI,
-	  .help = "scan the N ports likeliest open, by portolan's ranking (-F: 100)" },
+	  .help = "scan the N ports likeliest open, by portolan's ranking (-F: 100); -sU ranks UDP's" },
 	[R_OUTPUT] = { .name = "output", .key = 'o', .arg = "FILE", .type = T_LIST,
 	  .off = OFF(outputs), .src = SRC_CLI | SRC_CFG,
 	  .help = "write results to FILE ('-' for stdout); repeatable" },
@@ -1323,7 +1323,10 @@ static int cli_value(const struct opt *o, const char *arg, GArray *values, GErro
 				    "from 1 to 65535", text_quote(shown, arg));
 			return -1;
 		}
+		/* TCP's ranking as the ports; the N itself too, for a UDP
+		 * scan's ranking (--top-ports applies per protocol). */
 		cli_add(values, o, "ports", ports_top_spec((unsigned)n), NULL);
+		cli_add(values, o, NULL, g_strdup(arg), NULL);
 		return 0;
 	case R_OX:
 	case R_OJ:
@@ -1679,6 +1682,12 @@ static int apply_cli_values(struct settings *s, GArray *values, GError **err)
 		char *label = option_label(cv->given);
 
 		g_hash_table_add(seen, (gpointer)cv->opt);
+		if (cv->opt == &opts[R_TOP_PORTS]) {
+			/* Checked by cli_value: 1 to 65535. */
+			s->top_ports = (unsigned)strtoul(cv->value, NULL, 10);
+			g_free(label);
+			continue;
+		}
 		rc = set_from_text(s, cv->opt, cv->value, fresh, label, err);
 		g_free(label);
 		if (rc == 0 && cv->format != NULL) {

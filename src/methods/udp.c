@@ -18,17 +18,19 @@
  * ICMP rate limiting. Linux answers at most one closed port per second per
  * scanner after a burst of 6 (net.ipv4.icmp_ratelimit, icmp_msgs_burst);
  * other systems limit too. A closed port whose ICMP was suppressed looks
- * exactly like a silent one. So a host that has answered some port with an
- * ICMP error is known to send them, and a port of it that stays
- * silent after its retries is suspect: the host is then taken as rate
- * limited, every later probe to it is paced to one per UDP_ICMP_INTERVAL_MS
- * (its ICMP budget), and the suspect port is tried UDP_LIMITED_EXTRA more
- * times on that pace before it is called open|filtered. docs/methods.md
- * says what this can and cannot tell. */
+ * exactly like a silent one. Each host's limit is learnt (udprate.c): a
+ * host that answers every probe is never paced; one that drops answers
+ * (a port answered only on a retry, or silent after its retries although
+ * the host sends ICMP errors) is probed fast for a moment to measure the
+ * spacing of its errors, then paced at that interval, and its silent ports
+ * get UDP_LIMITED_EXTRA more tries on the learnt pace before they are
+ * called open|filtered. docs/udp.md says what this can and cannot tell.
+ */
 #if defined(__linux__)
 #define _GNU_SOURCE 1   /* IP_RECVERR, MSG_ERRQUEUE, SOCK_NONBLOCK */
 #endif
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -46,6 +48,7 @@
 #include "ratelimit.h"
 #include "timing.h"
 #include "udp.h"
+#include "udprate.h"
 #include "udpmatch.h"
 
 #if defined(__linux__)
@@ -66,12 +69,16 @@
 #else
 #define RECV_TRUNC 0
 #endif
-/* Linux's default ICMP rate per destination (icmp_ratelimit = 1000 ms),
- * with a margin: pacing exactly at the refill rate loses a token now and
- * then to jitter. */
-#define UDP_ICMP_INTERVAL_MS 1100
+/* Tries a silent port of a limited host gets on the host's learnt pace
+ * beyond its retries, and the bound on those it gets while the pace is
+ * still being learnt (each waits its timeout: at most UDPRATE_LEARN_MAX_MS
+ * of them in practice; the bound only guarantees an end). */
 #define UDP_LIMITED_EXTRA 2
-#define UDP_ICMP_WAIT_MS (3 * UDP_ICMP_INTERVAL_MS)
+#define UDP_LEARNING_TRIES_MAX 64
+/* How long after a host's first probe a silence waits for the host's first
+ * ICMP error before judging it: a new peer's bucket may start empty. */
+#define UDP_ICMP_WAIT_MS (3 * (UDPRATE_DEFAULT_MS + 100))
+#define UDP_HOSTS_LOGGED 32
 #define UDP_ICMP_POLL_MS 20
 #define UDP_HOST_BUCKETS 4096
 /* Hosts remembered at most (by address; about 80 bytes each) before those
@@ -84,9 +91,8 @@ struct udp_host {
 	struct pl_addr addr;     /* the key: a host index is only a window's */
 	int64_t last_ns;         /* last use, for the sweep */
 	uint64_t icmp_answers;   /* ICMP errors seen (closed or filtered ports) */
-	bool limited;            /* silences after ICMP answers: paced */
 	int64_t first_send_ns;   /* the host's first probe (CLOCK_MONOTONIC) */
-	int64_t next_slot_ns;    /* the next paced send (CLOCK_MONOTONIC) */
+	struct udprate rate;     /* its ICMP limit, learnt; its pace */
 	struct udp_host *next;
 };
 
@@ -128,6 +134,9 @@ static void udp_finish(const struct method_env *env, void *state)
 {
 	struct udp_state *st = state;
 
+	unsigned logged = 0, paced = 0;
+	uint64_t waits = 0;
+
 	if (st == NULL)
 		return;
 	for (size_t i = 0; i < UDP_HOST_BUCKETS; i++) {
@@ -135,9 +144,23 @@ static void udp_finish(const struct method_env *env, void *state)
 
 		for (; h != NULL; h = n) {
 			n = h->next;
-			g_free(h);
+			waits += h->rate.paced_waits;
+			if (h->rate.phase == UDPRATE_PACED) {
+				char a[PL_ADDRSTRLEN];
+
+				paced++;
+				pl_addr_format(&h->addr, a, sizeof(a));
+				if (logged++ < UDP_HOSTS_LOGGED)
+					g_info("udp: %s: ICMP errors limited to one per %u ms: "
+					       "paced at %u ms, %" PRIu64 " paced waits", a,
+					       udprate_interval_ms(&h->rate),
+					       (unsigned)(h->rate.pace_ns / 1000000),
+					       h->rate.paced_waits);
+			}
 		}
 	}
+	g_info("udp: %u hosts paced for their ICMP rate limit, %" PRIu64 " paced waits",
+	       paced, waits);
 	pthread_mutex_destroy(&st->lock);
 	g_free(st);
 }
@@ -188,6 +211,7 @@ static struct udp_host *host_get(struct udp_state *st, const struct pl_addr *add
 	if (st->nhosts >= UDP_HOSTS_MAX && now - st->last_sweep_ns > 1000000000LL)
 		host_sweep(st, now);
 	h = g_new0(struct udp_host, 1);
+	udprate_init(&h->rate);
 	h->addr = *addr;
 	h->last_ns = now;
 	h->next = *b;
@@ -196,10 +220,11 @@ static struct udp_host *host_get(struct udp_state *st, const struct pl_addr *add
 	return h;
 }
 
-/* Waits for the host's next paced slot when it is rate limited. Returns
- * false when the scan stopped while waiting. */
+/* Waits for the host's next slot when it is paced (learning its limit or
+ * paced at it). *learnt: the send goes on a learnt pace. Returns false when
+ * the scan stopped while waiting. */
 static bool pace_host(const struct method_env *env, struct udp_state *st,
-		      const struct pl_addr *host)
+		      const struct pl_addr *host, bool *learnt)
 {
 	int64_t slot, now;
 
@@ -207,15 +232,10 @@ static bool pace_host(const struct method_env *env, struct udp_state *st,
 	{
 		struct udp_host *h = host_get(st, host);
 
-		if (h->first_send_ns == 0)
-			h->first_send_ns = mono_ns();
-		if (!h->limited) {
-			pthread_mutex_unlock(&st->lock);
-			return true;
-		}
 		now = mono_ns();
-		slot = h->next_slot_ns > now ? h->next_slot_ns : now;
-		h->next_slot_ns = slot + (int64_t)UDP_ICMP_INTERVAL_MS * 1000000;
+		if (h->first_send_ns == 0)
+			h->first_send_ns = now;
+		slot = udprate_slot(&h->rate, now, learnt);
 	}
 	pthread_mutex_unlock(&st->lock);
 	/* In slices, so that a stopping scan does not wait out a long queue. */
@@ -230,17 +250,30 @@ static bool pace_host(const struct method_env *env, struct udp_state *st,
 }
 
 /* Records an ICMP answer: a closed port's, or a firewall's REJECT (whose
- * ICMP draws on the same budget). */
-static void host_saw_icmp(struct udp_state *st, const struct pl_addr *host)
+ * ICMP draws on the same budget). late: the port was silent before;
+ * paced_loss: on a try sent on the learnt pace. */
+static void host_saw_icmp(struct udp_state *st, const struct pl_addr *host, bool late,
+			  bool paced_loss)
 {
+	struct udp_host *h;
+
 	pthread_mutex_lock(&st->lock);
-	host_get(st, host)->icmp_answers++;
+	h = host_get(st, host);
+	h->icmp_answers++;
+	if (udprate_answer(&h->rate, mono_ns(), late, paced_loss)) {
+		char a[PL_ADDRSTRLEN];
+
+		pl_addr_format(host, a, sizeof(a));
+		g_info("udp: %s limits its ICMP errors to one per %u ms: paced at %u ms", a,
+		       udprate_interval_ms(&h->rate), (unsigned)(h->rate.pace_ns / 1000000));
+	}
 	pthread_mutex_unlock(&st->lock);
 }
 
 /* Whether a port of this host silent after its retries is suspect (the
- * host sends ICMP errors, so a closed port may have lost its answer to the
- * limit); marks the host limited if so. */
+ * host sends ICMP errors and is not known to answer every probe, so a
+ * closed port may have lost its answer to a limit); starts learning the
+ * host's limit if so. */
 static bool host_suspect_silence(const struct method_env *env, struct udp_state *st,
 				 const struct pl_addr *host)
 {
@@ -251,13 +284,13 @@ static bool host_suspect_silence(const struct method_env *env, struct udp_state 
 		struct udp_host *h = host_get(st, host);
 		int64_t since = mono_ns() - h->first_send_ns;
 
-		suspect = h->icmp_answers > 0;
 		/* Early in a host's scan its first ICMP error may not have come
 		 * yet: a limited host can be out of tokens for a whole interval
 		 * (Linux starts a new peer's bucket empty or full by version).
-		 * Wait three intervals after its first probe before saying
-		 * the host sends none. */
-		if (suspect || since >= (int64_t)UDP_ICMP_WAIT_MS * 1000000 || is_stopping(env))
+		 * Wait three default intervals after its first probe before
+		 * saying the host sends none. */
+		if (h->icmp_answers > 0 || since >= (int64_t)UDP_ICMP_WAIT_MS * 1000000 ||
+		    is_stopping(env))
 			break;
 		pthread_mutex_unlock(&st->lock);
 		sleep_ms(UDP_ICMP_POLL_MS);
@@ -266,12 +299,7 @@ static bool host_suspect_silence(const struct method_env *env, struct udp_state 
 	{
 		struct udp_host *h = host_get(st, host);
 
-		if (suspect && !h->limited) {
-			h->limited = true;
-			/* The burst is spent: wait a full interval for the
-			 * first token. */
-			h->next_slot_ns = mono_ns() + (int64_t)UDP_ICMP_INTERVAL_MS * 1000000;
-		}
+		suspect = udprate_suspect(&h->rate, mono_ns(), h->icmp_answers > 0);
 	}
 	pthread_mutex_unlock(&st->lock);
 	return suspect;
@@ -592,7 +620,8 @@ static enum method_status udp_probe(const struct method_env *env, void *state, v
 	const uint8_t *payload;
 	const struct probe *sent = NULL;
 	size_t plen, len = 0;
-	unsigned timeouts = 0, extra = 0, backoff = 1, waited = 0;
+	unsigned timeouts = 0, extra = 0, learning = 0, backoff = 1, waited = 0;
+	bool learnt = false, paced_loss = false;
 	enum udp_outcome o = UDP_SILENT;
 	int fd = -1, err = 0;
 	int64_t t0;
@@ -622,7 +651,7 @@ static enum method_status udp_probe(const struct method_env *env, void *state, v
 				goto local;
 			}
 		}
-		if (!pace_host(env, st, &r->addr) || !ratelimit_take(env->rate)) {
+		if (!pace_host(env, st, &r->addr, &learnt) || !ratelimit_take(env->rate)) {
 			/* Stopping before the port's last word: no result, a
 			 * resume probes it again. */
 			(void)close(fd);
@@ -654,13 +683,20 @@ local:
 			timing_sample(env->timing, t->host, r->latency_ms);
 		if (o != UDP_SILENT)
 			break;
+		paced_loss = paced_loss || learnt;
 		if (timeouts++ < env->plan->retries)
 			continue;
 		/* Silent after the retries. A host that sends port
 		 * unreachables and stays silent here may have used up its
-		 * ICMP budget: try again on its pace. */
-		if (extra < UDP_LIMITED_EXTRA && host_suspect_silence(env, st, &r->addr)) {
-			extra++;
+		 * ICMP budget: try again on its pace, UDP_LIMITED_EXTRA times
+		 * once the pace is learnt (tries while it is being learnt do
+		 * not count: they go faster than the limit on purpose). */
+		if (extra < UDP_LIMITED_EXTRA && learning < UDP_LEARNING_TRIES_MAX &&
+		    host_suspect_silence(env, st, &r->addr)) {
+			if (learnt)
+				extra++;
+			else
+				learning++;
 			continue;
 		}
 		break;
@@ -682,7 +718,11 @@ local:
 		}
 		break;
 	case UDP_ANSWER:
-		host_saw_icmp(st, &r->addr);
+		/* The attempt that answered was not the first: an ICMP error
+		 * the host did not send (or that was lost) before. A connect
+		 * refused by the route never reached the host. */
+		if (fd != -1)
+			host_saw_icmp(st, &r->addr, r->attempts > 1, paced_loss);
 		break;
 	case UDP_SILENT:
 		r->state = STATE_OPEN_FILTERED;

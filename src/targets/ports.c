@@ -96,6 +96,51 @@ size_t ports_ranked(const uint16_t **list)
 	return G_N_ELEMENTS(ranked);
 }
 
+/* portolan's own UDP ranking for --top-ports and -F with -sU, made the
+ * same way as TCP's (docs/top-ports.md, "UDP"): the services IANA assigns
+ * these UDP ports that audits meet, by class, from what nearly every
+ * network runs to what only some do; every port a UDP probe of the probe
+ * files lists is in it (a unit test checks so); then every other port in
+ * numeric order, which ports_top_spec_proto() adds itself. */
+static const uint16_t ranked_udp[] = {
+	/* names, time and addresses: DNS, NTP, DHCP, NetBIOS name and
+	 * datagram, mDNS, LLMNR, SSDP */
+	53, 123, 67, 68, 137, 138, 5353, 5355, 1900,
+	/* management and monitoring: SNMP and its traps, syslog, IPMI/RMCP,
+	 * TFTP */
+	161, 162, 514, 623, 69,
+	/* VPN and key exchange: IKE, IPsec NAT traversal, OpenVPN, L2TP */
+	500, 4500, 1194, 1701,
+	/* authentication and directories: RADIUS (and its old ports),
+	 * Kerberos, kpasswd, CLDAP */
+	1812, 1813, 1645, 1646, 88, 464, 389,
+	/* RPC and file and print sharing: portmapper, NFS, MS RPC, IPP */
+	111, 2049, 135, 631,
+	/* databases and caches: memcached, SQL Server browser */
+	11211, 1434,
+	/* voice, media and NAT traversal: SIP, STUN; the web's QUIC */
+	5060, 3478, 443,
+	/* discovery and devices: SLP, NAT-PMP, WS-Discovery, CoAP, BACnet,
+	 * Citrix ICA browser */
+	427, 5351, 3702, 5683, 47808, 1604,
+	/* routing and overlays: RIP, RIPng, VXLAN, Geneve */
+	520, 521, 4789, 6081,
+	/* remote desktops: XDMCP, Apple Remote Desktop, RDP's UDP transport */
+	177, 3283, 3389,
+	/* the small services of RFC 862-868: echo, discard, daytime, quote,
+	 * chargen, time */
+	7, 9, 13, 17, 19, 37,
+};
+
+size_t ports_ranked_proto(int proto, const uint16_t **list)
+{
+	if (proto == PORTS_UDP) {
+		*list = ranked_udp;
+		return G_N_ELEMENTS(ranked_udp);
+	}
+	return ports_ranked(list);
+}
+
 struct port_bits {
 	uint64_t w[(PORT_MAX + 1) / 64];
 };
@@ -341,15 +386,17 @@ char *ports_format(const struct port_list *pl)
 	return g_string_free(s, FALSE);
 }
 
-char *ports_top_spec(unsigned n)
+char *ports_top_spec_proto(unsigned n, int proto)
 {
 	struct port_bits *bits = g_new0(struct port_bits, 1);
 	struct port_list pl = { NULL, 0 };
+	const uint16_t *rank;
+	size_t nrank = ports_ranked_proto(proto, &rank);
 	unsigned taken = 0;
 	char *spec;
 
-	for (size_t i = 0; i < G_N_ELEMENTS(ranked) && taken < n; i++, taken++)
-		bits_set_range(bits, ranked[i], ranked[i]);
+	for (size_t i = 0; i < nrank && taken < n; i++, taken++)
+		bits_set_range(bits, rank[i], rank[i]);
 	/* Past the ranking, the list goes on in numeric order. */
 	for (unsigned p = 1; p <= PORT_MAX && taken < n; p++)
 		if (!bits_test(bits, p)) {
@@ -364,6 +411,11 @@ char *ports_top_spec(unsigned n)
 	ports_free(&pl);
 	g_free(bits);
 	return spec;
+}
+
+char *ports_top_spec(unsigned n)
+{
+	return ports_top_spec_proto(n, PORTS_TCP);
 }
 
 void ports_subtract(struct port_list *pl, const struct port_list *ex)

@@ -69,6 +69,7 @@ LT_LAB_UP=0
 
 lab_stop() {
 	local rc=$?
+	lab_hosts_down
 	if [ "$LT_LAB_UP" = 1 ]; then
 		LT_LAB_UP=0
 		"$LAB" down "$LT_LAB_NAME" >/dev/null 2>&1 || echo "warning: tests/lab/labctl down $LT_LAB_NAME failed" >&2
@@ -105,6 +106,49 @@ lab_start() {
 	# shellcheck disable=SC1090
 	. "$("$LAB" env "$LT_LAB_NAME")"
 	say "lab $LAB_NAME up (scanner ns $LAB_SCAN_NS, target ns $LAB_TGT_NS), work dir $LT_WORK"
+}
+
+# ------------------------------------------------------- hosts of their own
+# lab_hosts N: N more target hosts, each alone in its own network namespace
+# (pllab-NAME-hI) behind its own veth to the scanner (hI there, eth0 in the
+# host), so each has its own ICMP rate limit (a per-namespace sysctl, left
+# at the Linux default, net.ipv4.icmp_ratelimit = 1000 ms): hosts sharing
+# one namespace share its bucket for the scanner's address. Host I is
+# 198.18.200.(4I+2) (a /30 each; N <= 63); sets LAB_HOSTS_V4 and
+# LAB_HOSTS_NS. lab_stop removes them (lab_hosts_down: the processes left
+# in them, then the namespaces; the veths go with them).
+LT_HOST_NS=()
+LAB_HOSTS_V4=()
+LAB_HOSTS_NS=()
+lab_hosts() {
+	local n=$1 i ns
+	[ "$n" -le 63 ] || { fail "lab_hosts: at most 63 hosts"; return 1; }
+	for ((i = 0; i < n; i++)); do
+		ns=${LAB_SCAN_NS%-scan}-h$i
+		ip netns add "$ns" || { fail "lab_hosts: cannot create netns $ns"; return 1; }
+		LT_HOST_NS+=("$ns")
+		ip -n "$ns" link set lo up &&
+			ip link add "h$i" netns "$LAB_SCAN_NS" type veth peer name eth0 netns "$ns" &&
+			ip -n "$LAB_SCAN_NS" addr add "198.18.200.$((4 * i + 1))/30" dev "h$i" &&
+			ip -n "$ns" addr add "198.18.200.$((4 * i + 2))/30" dev eth0 &&
+			ip -n "$LAB_SCAN_NS" link set "h$i" up &&
+			ip -n "$ns" link set eth0 up &&
+			ip netns exec "$ns" sysctl -qw net.ipv4.icmp_ratelimit=1000 \
+				net.ipv4.icmp_msgs_per_sec=1000 net.ipv4.icmp_msgs_burst=50 ||
+			{ fail "lab_hosts: cannot set up host $i ($ns)"; return 1; }
+		LAB_HOSTS_V4+=("198.18.200.$((4 * i + 2))")
+		LAB_HOSTS_NS+=("$ns")
+	done
+	say "lab_hosts: $n hosts of their own: ${LAB_HOSTS_V4[*]}"
+}
+
+lab_hosts_down() {
+	local ns pid
+	for ns in ${LT_HOST_NS[@]+"${LT_HOST_NS[@]}"}; do
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -TERM "$pid" 2>/dev/null; done
+		ip netns del "$ns" 2>/dev/null || echo "warning: cannot delete netns $ns" >&2
+	done
+	LT_HOST_NS=()
 }
 
 # ----------------------------------------------------------------- scanning

@@ -349,6 +349,78 @@ static void test_top_spec(void **state)
 	ports_free(&def);
 }
 
+/* The UDP ranking: every port once; every port a UDP probe of the probe
+ * files lists is in it (a UDP payload written is a service worth ranking);
+ * its head is DNS, NTP; --top-ports per protocol; past the ranking the
+ * lowest ports in numeric order; TCP's ranking is ports_ranked's. */
+static void test_udp_ranking(void **state)
+{
+	const uint16_t *r, *t, *t2;
+	size_t n = ports_ranked_proto(PORTS_UDP, &r);
+	GError *err = NULL;
+	struct probe_db *db;
+	struct port_list pl;
+	bool seen[65536] = { false };
+	char *spec;
+
+	assert_true(n >= 50);
+	for (size_t i = 0; i < n; i++) {
+		assert_true(r[i] != 0);
+		assert_false(seen[r[i]]);
+		seen[r[i]] = true;
+	}
+	db = probe_db_load_dir("probes", &err);
+	assert_non_null(db);
+	{
+		size_t udp = 0;
+
+		for (size_t k = 0; k < probe_db_count(db); k++) {
+			const struct probe *p = probe_db_get(db, k);
+
+			if (!probe_is_udp(p))
+				continue;
+			udp++;
+			for (unsigned port = 1; port <= 65535; port++)
+				if (probe_lists_port(p, (uint16_t)port) && !seen[port])
+					fail_msg("UDP port %u has a payload but no rank", port);
+		}
+		assert_true(udp > 0);
+	}
+	probe_db_free(db);
+	assert_int_equal(ports_ranked_proto(PORTS_TCP, &t), ports_ranked(&t2));
+	assert_ptr_equal(t, t2);
+
+	spec = ports_top_spec_proto(1, PORTS_UDP);
+	assert_string_equal(spec, "53");
+	g_free(spec);
+	spec = ports_top_spec_proto(2, PORTS_UDP);
+	assert_string_equal(spec, "53,123");
+	g_free(spec);
+	spec = ports_top_spec_proto(1, PORTS_TCP);
+	assert_string_equal(spec, "22");
+	g_free(spec);
+	spec = ports_top_spec_proto((unsigned)n, PORTS_UDP);
+	assert_int_equal(ports_parse(spec, &pl, &err), 0);
+	assert_int_equal(pl.count, n);
+	for (size_t i = 0; i < n; i++)
+		assert_true(ports_contains(&pl, r[i]));
+	ports_free(&pl);
+	g_free(spec);
+	/* Past the ranking: the lowest ports not ranked, in numeric order
+	 * (7 and 9 are ranked: 1-6 and 8 come next). */
+	spec = ports_top_spec_proto((unsigned)n + 7, PORTS_UDP);
+	assert_int_equal(ports_parse(spec, &pl, &err), 0);
+	assert_int_equal(pl.count, n + 7);
+	for (unsigned p = 1; p <= 8; p++)
+		assert_true(ports_contains(&pl, (uint16_t)p));
+	assert_false(ports_contains(&pl, 10));
+	ports_free(&pl);
+	g_free(spec);
+	spec = ports_top_spec_proto(65535, PORTS_UDP);
+	assert_string_equal(spec, "1-65535");
+	g_free(spec);
+}
+
 static void test_subtract(void **state)
 {
 	struct port_list pl, ex;
@@ -379,6 +451,7 @@ int main(void)
 		cmocka_unit_test(test_default_spec),
 		cmocka_unit_test(test_ranking_sources),
 		cmocka_unit_test(test_top_spec),
+		cmocka_unit_test(test_udp_ranking),
 		cmocka_unit_test(test_subtract),
 	};
 

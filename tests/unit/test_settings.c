@@ -452,6 +452,14 @@ static void test_nmap_spellings(void **state)
 		assert_string_equal(s.ports, top);
 		g_free(top);
 	}
+	/* The N too: a UDP scan ranks its own (plan.c). */
+	assert_int_equal(s.top_ports, 100);
+	settings_clear(&s);
+	assert_int_equal(load(&s, &err, "--top-ports", "7", "192.0.2.1", NULL), SETTINGS_OK);
+	assert_int_equal(s.top_ports, 7);
+	settings_clear(&s);
+	assert_int_equal(load(&s, &err, "-p", "22", "192.0.2.1", NULL), SETTINGS_OK);
+	assert_int_equal(s.top_ports, 0);
 	settings_clear(&s);
 
 	/* The argument of a portolan option is never rewritten. */
