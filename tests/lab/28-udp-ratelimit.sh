@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# 27-udp-ratelimit: the UDP scan learns each host's ICMP rate limit. Three
+# 28-udp-ratelimit: the UDP scan learns each host's ICMP rate limit. Three
 # hosts, each in a namespace of its own (lab_hosts: a namespace's limit is
 # one bucket per destination, shared by every address in it), scanned at
 # once, with net.ipv4.icmp_ratelimit at
