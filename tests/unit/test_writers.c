@@ -24,9 +24,12 @@
 
 #include <glib.h>
 
+#include "tls_facts.h"
 #include "writer.h"
 
 #define FFFD "\xEF\xBF\xBD"
+/* The 25 tls_* columns of a row without TLS. */
+#define TLS_EMPTY ",,,,,,,,,,,,,,,,,,,,,,,,,"
 
 /* ---- a strict JSON validator (RFC 8259) ---- */
 
@@ -789,7 +792,7 @@ static void test_csv_round(void **state)
 		"ip,host,port,proto,state,reason,latency_ms,attempts,ptr,error,"
 		"service,product,version,info,os_hint,banner,os_family,os_accuracy,"
 		"os_reason,os_ttl,os_initial_ttl,os_window,os_mss,os_options,os_wscale,"
-		"os_df,os_timestamps",tls_version,tls_cipher,tls_starttls,tls_sni,tls_subject,tls_subject_cn,tls_issuer,"
+		"os_df,os_timestamps,tls_version,tls_cipher,tls_starttls,tls_sni,tls_subject,tls_subject_cn,tls_issuer,"
 		"tls_issuer_cn,tls_sans,tls_not_before,tls_not_after,tls_days_left,tls_self_signed,"
 		"tls_key_type,tls_key_bits,tls_key_curve,tls_sig_alg,tls_sha256,tls_sha1,tls_verify,"
 		"tls_versions,tls_cipher_v1_0,tls_cipher_v1_1,tls_cipher_v1_2,tls_cipher_v1_3\r\n"
@@ -877,6 +880,45 @@ static void test_table_wide_name(void **state)
 		"                         22/tcp"));
 	g_strfreev(lines);
 	free(out);
+}
+
+/* A port with TLS facts gets one line under it, indented past the address
+ * column: version, STARTTLS, subject CN, notAfter and days, the verdict;
+ * hostile bytes made printable. A port without TLS gets none. */
+static void test_table_tls_line(void **state)
+{
+	struct result r[3];
+	struct tls_facts *t = tls_facts_new(), *e = tls_facts_new();
+	size_t len;
+	char *out;
+	gchar **lines;
+
+	make_results(r);
+	t->version = g_strdup("TLSv1.2");
+	t->starttls = g_strdup("smtp");
+	t->have_cert = true;
+	t->subject_cn = g_strdup("mx.example.org\x1b[31m");
+	t->not_after = 1798761600; /* 2027-01-01 */
+	t->days_left = 57;
+	t->verify = g_strdup("ok");
+	e->have_cert = true;
+	e->not_after = 1767225600;
+	e->days_left = -3;
+	r[0].tls = t;
+	r[1].tls = e;
+	out = run_writer(&writer_table, r, 3, &len);
+	lines = g_strsplit(out, "\n", -1);
+	assert_true(g_str_has_prefix(lines[1], "192.0.2.1"));
+	assert_string_equal(lines[2], "                                         TLS: TLSv1.2 (STARTTLS smtp), "
+			    "CN=mx.example.org\\x1b[31m, notAfter 2027-01-01 (57 days left), verify: ok");
+	assert_string_equal(g_strstrip(lines[4]), "TLS: TLS, notAfter 2026-01-01 (expired 3 days ago)");
+	assert_int_equal(count_str(out, "TLS: "), 2);
+	g_strfreev(lines);
+	free(out);
+	tls_facts_free(t);
+	tls_facts_free(e);
+	for (int i = 0; i < 3; i++)
+		g_free(r[i].ptr);
 }
 
 /* ---- numbers ---- */
@@ -1040,7 +1082,7 @@ static void test_os_fields(void **state)
 	assert_non_null(strstr(out,
 		"\"os\":{\"family\":\"Windows\",\"accuracy\":30,\"reason\":\"TTL 128: Windows family "
 		"(options none say nothing more)\",\"ttl\":128,\"initial_ttl\":128,\"window\":8192,"
-		"\"mss\":null,\"options\":\"\",\"wscale\":null,\"df\":null,\"timestamps\":0}}\n"));
+		"\"mss\":null,\"options\":\"\",\"wscale\":null,\"df\":null,\"timestamps\":0},\"tls\":null}\n"));
 	assert_int_equal(count_str(out, "\"os\":null,\"tls\":null}\n"), 1);
 	free(out);
 	out = run_writer(&writer_json, r, 3, &len);
@@ -1048,9 +1090,9 @@ static void test_os_fields(void **state)
 	free(out);
 	out = run_writer(&writer_csv, r, 3, &len);
 	assert_non_null(strstr(out, ",,Linux,85,\"TTL 64, options MSS,SACK,TS,NOP,WS: Linux family\","
-				    "57,64,65160,1460,\"MSS,SACK,TS,NOP,WS\",7,1,1\r\n"));
+				    "57,64,65160,1460,\"MSS,SACK,TS,NOP,WS\",7,1,1" TLS_EMPTY "\r\n"));
 	assert_non_null(strstr(out, ",,Windows,30,TTL 128: Windows family (options none say nothing "
-				    "more),128,128,8192,,,,,0\r\n"));
+				    "more),128,128,8192,,,,,0" TLS_EMPTY "\r\n"));
 	free(out);
 	g_free(r[1].ptr);
 	g_free(r[2].ptr);
@@ -1112,6 +1154,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json_validator_itself),
 		cmocka_unit_test(test_lookup),
+		cmocka_unit_test(test_table_tls_line),
 		cmocka_unit_test(test_names_match_table),
 		cmocka_unit_test_setup_teardown(test_json_round, setup, teardown),
 		cmocka_unit_test(test_json_empty),
