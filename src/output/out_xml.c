@@ -289,11 +289,22 @@ static void nmap_date(int64_t t, char *buf, size_t len)
 		snprintf(buf, len, "%" PRId64, t);
 }
 
-/* A name's attributes ("commonName=x", ...) as nmap's table of elems. */
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A name's attributes ("commonName=x", ...) as nmap's table of elems,
+ * sorted by key as nmap writes them. */
 static void put_name_table(FILE *m, const char *key, char *const *attrs)
 {
+	guint n = attrs != NULL ? g_strv_length((gchar **)attrs) : 0;
+	char **sorted = g_new0(char *, n + 1);
+
+	memcpy(sorted, attrs, n * sizeof *sorted);
+	qsort(sorted, n, sizeof *sorted, cmp_str);
 	fprintf(m, "<table key=\"%s\">\n", key);
-	for (char *const *a = attrs; a != NULL && *a != NULL; a++) {
+	for (char *const *a = sorted; *a != NULL; a++) {
 		const char *eq = strchr(*a, '=');
 		char *name;
 
@@ -304,6 +315,7 @@ static void put_name_table(FILE *m, const char *key, char *const *attrs)
 		g_free(name);
 	}
 	fputs("</table>\n", m);
+	g_free(sorted);
 }
 
 /* "commonName=x/organizationName=y", as nmap's output text writes a name. */
@@ -331,25 +343,11 @@ static char *san_text(char *const *sans)
 	return g_string_free(g, FALSE);
 }
 
-/* Hex in groups of four, as nmap's output text shows fingerprints. */
-static char *grouped(const char *hex)
-{
-	GString *g = g_string_new(NULL);
-
-	for (size_t i = 0; hex != NULL && hex[i] != '\0'; i++) {
-		if (i > 0 && i % 4 == 0)
-			g_string_append_c(g, ' ');
-		g_string_append_c(g, hex[i]);
-	}
-	return g_string_free(g, FALSE);
-}
-
 static void put_ssl_cert(FILE *m, const struct tls_facts *t)
 {
 	char before[32], after[32], bits[16];
 	char *subject = name_line(t->subject_attrs), *issuer = name_line(t->issuer_attrs);
 	char *sans = t->sans != NULL ? san_text(t->sans) : NULL;
-	char *md5 = grouped(t->md5), *sha1 = grouped(t->sha1);
 	GString *out = g_string_new(NULL);
 
 	nmap_date(t->not_before, before, sizeof before);
@@ -363,7 +361,8 @@ static void put_ssl_cert(FILE *m, const struct tls_facts *t)
 			       t->key_type != NULL ? t->key_type : "", bits);
 	g_string_append_printf(out, "Signature Algorithm: %s\n", t->sig_alg != NULL ? t->sig_alg : "");
 	g_string_append_printf(out, "Not valid before: %s\nNot valid after:  %s\n", before, after);
-	g_string_append_printf(out, "MD5:   %s\nSHA-1: %s", md5, sha1);
+	g_string_append_printf(out, "MD5:   %s\nSHA-1: %s", t->md5 != NULL ? t->md5 : "",
+			       t->sha1 != NULL ? t->sha1 : "");
 
 	fputs("<script id=\"ssl-cert\" output=\"", m);
 	put_esc(m, out->str);
@@ -400,8 +399,6 @@ static void put_ssl_cert(FILE *m, const struct tls_facts *t)
 	g_free(subject);
 	g_free(issuer);
 	g_free(sans);
-	g_free(md5);
-	g_free(sha1);
 }
 
 /* Per accepted version, the suite the server chose with that version

@@ -898,7 +898,7 @@ static void test_tls_scripts(void **state)
 	t->version = g_strdup("TLSv1.3");
 	t->have_cert = true;
 	t->subject_attrs = g_strsplit("commonName=www.example.org|organizationName=Ex<&>\"mple", "|", -1);
-	t->issuer_attrs = g_strsplit("commonName=Test CA|countryName=DE", "|", -1);
+	t->issuer_attrs = g_strsplit("countryName=DE|commonName=Test CA", "|", -1);
 	t->sans = g_strsplit("DNS:www.example.org|IP:198.18.1.10", "|", -1);
 	t->not_before = 1767225600; /* 2026-01-01 */
 	t->not_after = 1798761600;  /* 2027-01-01 */
@@ -932,11 +932,16 @@ static void test_tls_scripts(void **state)
 	assert_non_null(strstr(attr(sc, "output"), "Subject: commonName=www.example.org/organizationName=Ex<&>\"mple\n"));
 	assert_non_null(strstr(attr(sc, "output"), "Subject Alternative Name: DNS:www.example.org, IP Address:198.18.1.10\n"));
 	assert_non_null(strstr(attr(sc, "output"), "Not valid after:  2027-01-01T00:00:00\n"));
-	assert_non_null(strstr(attr(sc, "output"), "MD5:   0123 4567 89ab cdef"));
+	assert_non_null(strstr(attr(sc, "output"), "MD5:   0123456789abcdef0123456789abcdef\nSHA-1: 0123456789abcdef0123456789abcdef01234567"));
 	tb = table(sc, "subject");
 	assert_string_equal(elem(tb, "commonName"), "www.example.org");
 	assert_string_equal(elem(tb, "organizationName"), "Ex<&>\"mple");
+	/* Sorted by key, as nmap writes them. */
+	assert_string_equal(attr(kid(tb, 0), "key"), "commonName");
+	assert_string_equal(attr(kid(tb, 1), "key"), "organizationName");
 	tb = table(sc, "issuer");
+	assert_string_equal(attr(kid(tb, 0), "key"), "commonName");
+	assert_string_equal(attr(kid(tb, 1), "key"), "countryName");
 	assert_string_equal(elem(tb, "commonName"), "Test CA");
 	assert_string_equal(elem(tb, "countryName"), "DE");
 	tb = table(sc, "pubkey");
