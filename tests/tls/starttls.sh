@@ -213,5 +213,42 @@ check "imap without TLS: refused" "refused " "$("$probe" imap 21144 2>&1 | tr '\
 # Another protocol's dialogue on a port: a reply that is not the protocol.
 check "smtp dialogue on an IMAP port: failed" "failed " "$("$probe" smtp 21144 2>&1 | tr '\n' ' ')"
 
+# STARTTLS_CAPTURE=DIR: the daemons' replies to each step, saved as inputs
+# for tests/fuzz/fuzz_starttls (first byte: dialogue + 7 * step); how the
+# seeds in tests/fuzz/corpus/starttls/real-* were made.
+if [ -n "${STARTTLS_CAPTURE:-}" ]; then
+	mkdir -p "$STARTTLS_CAPTURE"
+	python3 - "$STARTTLS_CAPTURE" <<'EOF'
+import re, socket, sys
+out = sys.argv[1]
+LDAP = bytes.fromhex("301d02010177188016") + b"1.3.6.1.4.1.1466.20037"
+PG = bytes.fromhex("0000000804d2162f")
+# name, dialogue index, port, [(command, end of reply)]
+runs = [
+    ("smtp", 0, 21025, [(None, rb"(^|\n)\d{3} [^\n]*\n$"), (b"EHLO starttls.portolan.test\r\n", rb"(^|\n)250 [^\n]*\n$"),
+                        (b"STARTTLS\r\n", rb"\n$")]),
+    ("imap", 1, 21143, [(None, rb"\n$"), (b"a1 CAPABILITY\r\n", rb"(^|\n)a1 [^\n]*\n$"),
+                        (b"a2 STARTTLS\r\n", rb"(^|\n)a2 [^\n]*\n$")]),
+    ("pop3", 2, 21110, [(None, rb"\n$"), (b"CAPA\r\n", rb"\n\.\r?\n$"), (b"STLS\r\n", rb"\n$")]),
+    ("ldap", 4, 21389, [(LDAP, None)]),
+    ("postgresql", 5, 21432, [(PG, None)]),
+]
+for name, d, port, steps in runs:
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    for step, (cmd, end) in enumerate(steps):
+        if cmd:
+            s.sendall(cmd)
+        got = b""
+        while True:
+            chunk = s.recv(4096)
+            got += chunk
+            if not chunk or end is None or re.search(end, got):
+                break
+        with open(f"{out}/real-{name}-{step}", "wb") as f:
+            f.write(bytes([d + 7 * step]) + got)
+    s.close()
+EOF
+fi
+
 echo "starttls: $((checks - fails)) of $checks checks passed"
 [ "$fails" = 0 ]
