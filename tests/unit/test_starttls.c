@@ -462,6 +462,43 @@ static void test_garbage_eof_huge_silence(void **state)
 	g_free(huge);
 }
 
+/* The replies real daemons gave (tests/tls/starttls.sh's STARTTLS_CAPTURE,
+ * kept as fuzz seeds): each a complete agreement, nothing left over. */
+static void test_real_replies(void **state)
+{
+	static const char *const names[] = { "smtp", "imap", "pop3", "ftp", "ldap", "postgresql", "xmpp" };
+	static const char dir[] = "tests/fuzz/corpus/starttls";
+	GDir *d = g_dir_open(dir, 0, NULL);
+	const char *f;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((f = g_dir_read_name(d)) != NULL) {
+		char *path, *data;
+		gsize len;
+		size_t used = 0;
+		const char *dl;
+		int step;
+
+		if (!g_str_has_prefix(f, "real-"))
+			continue;
+		path = g_build_filename(dir, f, NULL);
+		assert_true(g_file_get_contents(path, &data, &len, NULL));
+		assert_true(len > 1);
+		dl = names[(uint8_t)data[0] % 7];
+		step = (uint8_t)data[0] / 7;
+		if (starttls_reply(dl, step, (const uint8_t *)data + 1, len - 1, &used) != STARTTLS_YES ||
+		    used != len - 1)
+			fail_msg("%s: not a complete agreement (%s step %d, used %zu of %zu)", f, dl, step,
+				 used, (size_t)(len - 1));
+		n++;
+		g_free(data);
+		g_free(path);
+	}
+	g_dir_close(d);
+	assert_true(n >= 11);
+}
+
 static void test_names(void **state)
 {
 	assert_string_equal(starttls_dialogue("submission"), "smtp");
@@ -488,6 +525,7 @@ int main(void)
 		cmocka_unit_test(test_postgresql),
 		cmocka_unit_test(test_xmpp),
 		cmocka_unit_test(test_garbage_eof_huge_silence),
+		cmocka_unit_test(test_real_replies),
 		cmocka_unit_test(test_names),
 	};
 
