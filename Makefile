@@ -73,8 +73,9 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libportolan.a | $(BU
 $(BUILD)/helpers/%: tests/helpers/%.c | $(BUILD)/helpers
 	$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(ALL_LDFLAGS) $(PKG_LIBS)
 
-# starttls-probe runs the STARTTLS dialogues against real daemons: it links the library.
-$(BUILD)/helpers/starttls-probe: tests/helpers/starttls-probe.c $(BUILD)/libportolan.a | $(BUILD)/helpers
+# starttls-probe runs the STARTTLS dialogues against real daemons, xml-tls
+# the XML writer on given TLS facts: they link the library.
+$(BUILD)/helpers/starttls-probe $(BUILD)/helpers/xml-tls: $(BUILD)/helpers/%: tests/helpers/%.c $(BUILD)/libportolan.a | $(BUILD)/helpers
 	$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(BUILD)/libportolan.a $(ALL_LDFLAGS) $(PKG_LIBS)
 
 # disco-drive runs the discovery probers themselves: it links the library.
