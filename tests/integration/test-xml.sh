@@ -359,6 +359,23 @@ for key in ("subject", "issuer"):
     assert kn == kp, (key, kn, kp)
 print("same ssl-cert:", sorted(k for k in tp if k))
 EOF4
+	# Perl's Nmap::Parser (libnmap-parser-perl), as importers read it.
+	if perl -MNmap::Parser -e 1 2>/dev/null; then
+		check "TLS: Nmap::Parser reads tunnel ssl and the ssl-cert tables" \
+			perl -MNmap::Parser -e '
+				my ($file, $port, $cn) = @ARGV;
+				my $np = Nmap::Parser->new;
+				$np->parsefile($file);
+				my $svc = $np->get_host("127.0.0.1")->tcp_service($port) or die "no service\n";
+				my $s = $svc->scripts("ssl-cert") or die "no ssl-cert\n";
+				die "tunnel\n" unless ($svc->tunnel // "") eq "ssl";
+				die "subject\n" unless $s->{contents}{subject}{commonName} eq $cn;
+				die "pubkey\n" unless $s->{contents}{pubkey}{bits} == 256;
+				die "validity\n" unless $s->{contents}{validity}{notAfter} =~ /^\d{4}-\d\d-\d\dT/;
+			' "$tmp/p-tls.xml" "$tport" xml.portolan.test
+	else
+		echo "SKIP: xml: TLS: Nmap::Parser not installed (libnmap-parser-perl)"
+	fi
 else
 	echo "SKIP: xml: TLS: nmap, openssl or $HELPERS/xml-tls missing"
 fi
