@@ -6,7 +6,7 @@
 # Other systems: see "Dependencies" in README.md for the package names.
 set -eu
 
-build="build-essential pkg-config libglib2.0-dev libconfig-dev libyaml-dev libpcap-dev"
+build="build-essential pkg-config libglib2.0-dev libconfig-dev libyaml-dev libpcap-dev libssl-dev"
 # Tests: cmocka, python3 (integration harness), the namespace lab (iproute2,
 # iptables, nftables), a second compiler, sanitiser runtimes, valgrind, and
 # nmap's DTD, stylesheet and ndiff with xsltproc/xmllint for the XML output,
@@ -25,6 +25,8 @@ build="build-essential pkg-config libglib2.0-dev libconfig-dev libyaml-dev libpc
 # ntpsec, snmpd, memcached: the UDP daemons of tests/lab/26-udp-daemons.sh
 # (their services are not started: the test runs its own in the lab).
 # time: /usr/bin/time -f %M, the peak RSS lab 22-disco-sparse compares.
+# openssl, nginx: tests/tls/run's certificates, s_server instances and
+# HTTPS server (nginx's service is not started: the test runs its own).
 # postfix, dovecot, slapd, postgresql, openssl: tests/tls/starttls.sh runs
 # each with a certificate of its own making on 127.0.0.1 (their packaged
 # services are not used). libnmap-parser-perl: test-xml.sh reads the TLS
@@ -33,8 +35,8 @@ test="libcmocka-dev python3 iproute2 iptables nftables clang llvm valgrind procp
       nmap nmap-common ndiff xsltproc libxml2-utils libclang-rt-14-dev
       libreoffice-calc-nogui locales util-linux man-db libcap2-bin
       slurm-wlm munge python3-yaml python3-jsonschema
-      bind9 ntpsec snmpd memcached time
-      postfix dovecot-imapd dovecot-pop3d slapd postgresql openssl
+      bind9 ntpsec snmpd memcached time openssl nginx
+      postfix dovecot-imapd dovecot-pop3d slapd postgresql
       libnmap-parser-perl"
 # Benchmark peers (bench/run installs the missing ones itself too): the
 # connect scanners, and the SYN scanners of the SYN rows. Not test deps.

@@ -11,7 +11,7 @@
 # set up as the test believes). A dovecot without TLS must be "refused".
 # Daemons run in the foreground as tests/daemons/lib.sh runs them, killed
 # by PID in its EXIT trap. Exit 77 (skip) when not root or a package is
-# missing; run by tests/tls/run, or alone:
+# missing; run by make tls, or alone:
 #   PORTOLAN=build/portolan HELPERS=build/helpers tests/tls/starttls.sh
 set -uo pipefail
 cd "$(dirname "$0")/../.." || exit 2

@@ -28,8 +28,6 @@
 #include "writer.h"
 
 #define FFFD "\xEF\xBF\xBD"
-/* The 25 tls_* columns of a row without TLS. */
-#define TLS_EMPTY ",,,,,,,,,,,,,,,,,,,,,,,,,"
 
 /* ---- a strict JSON validator (RFC 8259) ---- */
 
@@ -1090,9 +1088,11 @@ static void test_os_fields(void **state)
 	free(out);
 	out = run_writer(&writer_csv, r, 3, &len);
 	assert_non_null(strstr(out, ",,Linux,85,\"TTL 64, options MSS,SACK,TS,NOP,WS: Linux family\","
-				    "57,64,65160,1460,\"MSS,SACK,TS,NOP,WS\",7,1,1" TLS_EMPTY "\r\n"));
+				    "57,64,65160,1460,\"MSS,SACK,TS,NOP,WS\",7,1,1"
+				    ",,,,,,,,,,,,,,,,,,,,,,,,,\r\n" /* the tls_* columns, empty */));
 	assert_non_null(strstr(out, ",,Windows,30,TTL 128: Windows family (options none say nothing "
-				    "more),128,128,8192,,,,,0" TLS_EMPTY "\r\n"));
+				    "more),128,128,8192,,,,,0"
+				    ",,,,,,,,,,,,,,,,,,,,,,,,,\r\n" /* the tls_* columns, empty */));
 	free(out);
 	g_free(r[1].ptr);
 	g_free(r[2].ptr);
