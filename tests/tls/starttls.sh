@@ -9,6 +9,7 @@
 # really switched to TLS after the dialogue); `openssl s_client -starttls`
 # on the same port must show the certificate the test made (the daemon is
 # set up as the test believes). A dovecot without TLS must be "refused".
+# Then portolan -s itself on those ports: service, tls.starttls, subject CN.
 # Daemons run in the foreground as tests/daemons/lib.sh runs them, killed
 # by PID in its EXIT trap. Exit 77 (skip) when not root or a package is
 # missing; run by make tls, or alone:
@@ -212,6 +213,33 @@ sclient_check postgres 21432
 check "imap without TLS: refused" "refused " "$("$probe" imap 21144 2>&1 | tr '\n' ' ')"
 # Another protocol's dialogue on a port: a reply that is not the protocol.
 check "smtp dialogue on an IMAP port: failed" "failed " "$("$probe" smtp 21144 2>&1 | tr '\n' ' ')"
+
+# portolan -s on them: the plain service is detected, the upgrade
+# runs, and the facts of the test's certificate come out under "tls".
+PORTOLAN=${PORTOLAN:-$PWD/portolan}
+"$PORTOLAN" -s --probes-dir probes -p 21025,21110,21143,21389,21432,21993 -q \
+	-o "$DM_DIR/scan.jsonl" 127.0.0.1 >"$DM_DIR/scan.log" 2>&1
+while read -r port want; do
+	got=$(python3 - "$DM_DIR/scan.jsonl" "$port" <<'EOF'
+import json, sys
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r.get("port") == int(sys.argv[2]):
+        t = r.get("tls") or {}
+        print("%s %s %s" % (r.get("service"), t.get("starttls"), t.get("subject_cn")))
+EOF
+	)
+	check "portolan -s on $port: service, tls.starttls, tls.subject_cn" "$want" "$got"
+done <<EOF
+21025 smtp smtp $CN
+21110 pop3 pop3 $CN
+21143 imap imap $CN
+21432 postgresql postgresql $CN
+21993 imap None $CN
+EOF
+# Not 21389: detection has no LDAP probe yet, so slapd's port is not named
+# ldap and no StartTLS is tried there (starttls-probe's check above covers
+# the dialogue itself).
 
 # STARTTLS_CAPTURE=DIR: the daemons' replies to each step, saved as inputs
 # for tests/fuzz/fuzz_starttls (first byte: dialogue + 7 * step); how the
