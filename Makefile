@@ -73,6 +73,11 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libportolan.a | $(BU
 $(BUILD)/helpers/%: tests/helpers/%.c | $(BUILD)/helpers
 	$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(ALL_LDFLAGS) $(PKG_LIBS)
 
+# starttls-probe runs the STARTTLS dialogues against real daemons, xml-tls
+# the XML writer on given TLS facts: they link the library.
+$(BUILD)/helpers/starttls-probe $(BUILD)/helpers/xml-tls: $(BUILD)/helpers/%: tests/helpers/%.c $(BUILD)/libportolan.a | $(BUILD)/helpers
+	$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(BUILD)/libportolan.a $(ALL_LDFLAGS) $(PKG_LIBS)
+
 # disco-drive runs the discovery probers themselves: it links the library.
 $(BUILD)/helpers/disco-drive: tests/helpers/disco-drive.c $(BUILD)/libportolan.a | $(BUILD)/helpers
 	$(CC) $(ALL_CFLAGS) -MMD -MP -o $@ $< $(BUILD)/libportolan.a $(ALL_LDFLAGS) $(PKG_LIBS)
@@ -178,9 +183,14 @@ daemons: $(BIN)
 # fact against openssl x509 and nmap's ssl-cert/ssl-enum-ciphers, hostile
 # servers (tests/tls/run). A skip (exit 77: openssl, nmap or nginx missing)
 # is not a failure, but it says so loudly.
-tls: $(BIN)
+# Then the STARTTLS dialogues against Debian's postfix, dovecot, slapd and
+# PostgreSQL (tests/tls/starttls.sh; root; the same loud skip).
+tls: $(BIN) $(BUILD)/helpers/starttls-probe
 	@$(SUITE_ENV) $(GUARD) $(SUITE_TIMEOUT) tls tests/tls/run; rc=$$?; \
-	[ $$rc = 77 ] && { echo "WARNING: tls: SKIPPED: TLS detection was not checked"; exit 0; }; exit $$rc
+	[ $$rc = 77 ] && { echo "WARNING: tls: SKIPPED: TLS detection was not checked"; rc=0; }; \
+	$(SUITE_ENV) $(GUARD) $(SUITE_TIMEOUT) tls-starttls tests/tls/starttls.sh; s=$$?; \
+	[ $$s = 77 ] && { echo "WARNING: tls: SKIPPED: STARTTLS against real daemons was not checked"; s=0; }; \
+	[ $$rc = 0 ] && [ $$s = 0 ]
 
 valgrind: $(BIN) $(BUILD)/helpers/hosts-ns
 	@$(SUITE_ENV) $(GUARD) $(SUITE_TIMEOUT) valgrind tests/valgrind.sh

@@ -27,11 +27,17 @@ build="build-essential pkg-config libglib2.0-dev libconfig-dev libyaml-dev libpc
 # time: /usr/bin/time -f %M, the peak RSS lab 22-disco-sparse compares.
 # openssl, nginx: tests/tls/run's certificates, s_server instances and
 # HTTPS server (nginx's service is not started: the test runs its own).
+# postfix, dovecot, slapd, postgresql, openssl: tests/tls/starttls.sh runs
+# each with a certificate of its own making on 127.0.0.1 (their packaged
+# services are not used). libnmap-parser-perl: test-xml.sh reads the TLS
+# scripts with Perl's Nmap::Parser, as importers do.
 test="libcmocka-dev python3 iproute2 iptables nftables clang llvm valgrind procps
       nmap nmap-common ndiff xsltproc libxml2-utils libclang-rt-14-dev
       libreoffice-calc-nogui locales util-linux man-db libcap2-bin
       slurm-wlm munge python3-yaml python3-jsonschema
-      bind9 ntpsec snmpd memcached time openssl nginx"
+      bind9 ntpsec snmpd memcached time openssl nginx
+      postfix dovecot-imapd dovecot-pop3d slapd postgresql
+      libnmap-parser-perl"
 # Benchmark peers (bench/run installs the missing ones itself too): the
 # connect scanners, and the SYN scanners of the SYN rows. Not test deps.
 bench="nmap pnscan masscan zmap time"

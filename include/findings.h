@@ -50,6 +50,16 @@ enum finding_kind {
 	FINDING_HOST_DOWN,           /* the group requires its hosts up; found down */
 	FINDING_NEWLY_UP,            /* down in the baseline, up now */
 	FINDING_NEWLY_DOWN,          /* up in the baseline, down now */
+	/* TLS (tlspolicy.h; a port with TLS facts). */
+	FINDING_TLS_VERSION,         /* a version below the group's minimum */
+	FINDING_CERT_EXPIRED,
+	FINDING_CERT_EXPIRING,       /* fewer days left than cert-min-days */
+	FINDING_CERT_SELF_SIGNED,
+	FINDING_CERT_UNVERIFIED,     /* the chain did not verify */
+	FINDING_WEAK_KEY,
+	FINDING_WEAK_SIGNATURE,
+	FINDING_SAN_MISSING,         /* a required name in no SAN */
+	FINDING_CERT_CHANGED,        /* open in both, another certificate (SHA-256) */
 	FINDING_KIND_COUNT
 };
 

@@ -11,6 +11,7 @@
 #define PORTOLAN_STARTTLS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 enum starttls_status {
@@ -32,5 +33,24 @@ const char *starttls_dialogue(const char *service);
  * caller then). */
 enum starttls_status starttls_upgrade(int fd, const char *service, const char *host,
 				      int64_t deadline);
+
+/* The reply parsers, pure functions over the bytes received so far (for
+ * the unit tests and tests/fuzz/fuzz_starttls.c). A dialogue is a few
+ * steps, each an optional command and the server's reply to it. */
+enum starttls_verdict {
+	STARTTLS_MORE, /* no complete reply yet: read on */
+	STARTTLS_YES,  /* the reply lets the dialogue go on (or, last, agreed) */
+	STARTTLS_NO,   /* a well-formed refusal, or no STARTTLS offered */
+	STARTTLS_BAD,  /* not this protocol */
+};
+
+/* How many steps `dialogue` (starttls_dialogue's words) has; 0 if unknown. */
+int starttls_steps(const char *dialogue);
+
+/* Judges buf[0..len) as the reply to step `step` of `dialogue`. On YES or
+ * NO, *used is the length of the complete reply (bytes after it belong to
+ * no reply, and the upgrade refuses them: they would be read as TLS). */
+enum starttls_verdict starttls_reply(const char *dialogue, int step, const uint8_t *buf,
+				     size_t len, size_t *used);
 
 #endif

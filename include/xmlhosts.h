@@ -31,8 +31,10 @@
  * shown. */
 #define XML_SHOW_MAX 25
 
-/* Service detection fields: service, product, version, info, os_hint. */
-#define XML_DET_COUNT 5
+/* Service detection fields: service, product, version, info, os_hint; and
+ * the port's TLS scripts, already written as XML by out_xml.c (nmap's
+ * ssl-cert and ssl-enum-ciphers), so a spilled port keeps them too. */
+#define XML_DET_COUNT 6
 
 struct xml_svc {
 	char *text[XML_DET_COUNT];   /* g_malloc'd, or NULL */

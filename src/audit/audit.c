@@ -19,6 +19,7 @@
 #include "errors.h"
 #include "ports.h"
 #include "textesc.h"
+#include "tlspolicy.h"
 
 struct addr_range {
 	int family;
@@ -89,6 +90,7 @@ struct group {
 	struct port_list require[2];
 	GArray *expects;           /* struct expect, sorted by port */
 	bool require_up;           /* every host must be found up by discovery */
+	struct tls_policy *tls;    /* the TLS keys (tlspolicy.h), or NULL */
 };
 
 struct audit_policy {
@@ -128,6 +130,7 @@ static void group_free(gpointer data)
 	struct group *g = data;
 
 	g_free(g->name);
+	tls_policy_free(g->tls);
 	if (g->ranges != NULL)
 		g_array_free(g->ranges, TRUE);
 	for (int i = 0; i < 2; i++) {
@@ -453,6 +456,12 @@ static struct group *parse_group(struct parse *ps, const config_setting_t *cs, i
 				problem(ps, m, "'require-up': expected true or false");
 			else
 				g->require_up = config_setting_get_bool(m) != 0;
+		} else if (tls_policy_is_key(key)) {
+			char *why = tls_policy_parse_key(&g->tls, m);
+
+			if (why != NULL)
+				problem(ps, m, "%s", why);
+			g_free(why);
 		} else {
 			problem(ps, m, "unknown setting '%s' (expected name, targets, allow, require, "
 				"require-up or services)", key);
@@ -590,6 +599,31 @@ static void check_services(const struct group *g, const struct result *r, struct
 	}
 }
 
+struct tls_ctx {
+	struct finding *f;
+	audit_emit_fn emit;
+	void *ud;
+};
+
+static void from_tls(void *ud, enum finding_kind kind, const char *expected, const char *found)
+{
+	struct tls_ctx *c = ud;
+
+	c->f->kind = kind;
+	c->f->expected = expected;
+	c->f->found = found;
+	c->emit(c->ud, c->f);
+}
+
+/* The TLS facts of an open port against the group's TLS keys. */
+static void check_tls(const struct group *g, const struct result *r, struct finding *f,
+		      audit_emit_fn emit, void *ud)
+{
+	struct tls_ctx c = { .f = f, .emit = emit, .ud = ud };
+
+	tls_policy_check(g->tls, r->tls, from_tls, &c);
+}
+
 struct baseline_ctx {
 	struct finding *f;
 	audit_emit_fn emit;
@@ -654,6 +688,7 @@ void audit_check(const struct audit_policy *p, const struct baseline *b, bool de
 			/* The services expected are of TCP ports. */
 			if (detection && proto == PROTO_TCP)
 				check_services(g, r, &f, emit, ud);
+			check_tls(g, r, &f, emit, ud);
 		} else if (r->state == STATE_OPEN_FILTERED) {
 			/* Silence: no proof of open, none of closed. Never an
 			 * unexpected-open; a required port says it could not

@@ -16,6 +16,7 @@
 #include "errors.h"
 #include "jsonread.h"
 #include "ports.h"
+#include "tls_facts.h"
 
 struct entry {
 	struct pl_addr addr;
@@ -24,6 +25,7 @@ struct entry {
 	const char *service;     /* in baseline.strings; "" when not detected */
 	const char *product;
 	const char *version;
+	const char *tls_sha256;  /* the certificate's fingerprint; "" without TLS */
 };
 
 /* A host's status in the baseline: up or down by its host row (in
@@ -54,6 +56,7 @@ struct record {
 	enum pl_proto proto;
 	int state;
 	char *service, *product, *version;
+	char *tls_sha256;                 /* "tls": {"sha256": ...} */
 	struct json_pos start;            /* where the record starts */
 };
 
@@ -114,6 +117,27 @@ static bool member_integer(struct json_reader *rd, const char *key, gint64 *v, b
 		return false;
 	}
 	return json_read_number(rd, integer, v);
+}
+
+/* The nested "tls" object: only the certificate's fingerprint is kept. */
+static bool tls_member(struct json_reader *rd, const char *key, void *ud)
+{
+	struct record *rec = ud;
+
+	if (strcmp(key, "sha256") == 0)
+		return read_text(rd, key, &rec->tls_sha256);
+	return json_skip_value(rd);
+}
+
+static bool read_tls(struct json_reader *rd, struct record *rec)
+{
+	if (json_peek(rd) == 'n')
+		return json_read_literal(rd, "null");
+	if (json_peek(rd) != '{') {
+		json_fail(rd, "\"tls\": expected an object or null");
+		return false;
+	}
+	return json_read_object(rd, tls_member, rec);
 }
 
 static bool record_member(struct json_reader *rd, const char *key, void *ud)
@@ -178,6 +202,8 @@ static bool record_member(struct json_reader *rd, const char *key, void *ud)
 		return read_text(rd, key, &rec->product);
 	if (strcmp(key, "version") == 0)
 		return read_text(rd, key, &rec->version);
+	if (strcmp(key, "tls") == 0)
+		return read_tls(rd, rec);
 	return json_skip_value(rd);
 }
 
@@ -271,6 +297,7 @@ static bool result_element(struct json_reader *rd, void *ud)
 			e->service = intern(doc->b, rec.service);
 			e->product = intern(doc->b, rec.product);
 			e->version = intern(doc->b, rec.version);
+			e->tls_sha256 = intern(doc->b, rec.tls_sha256);
 			g_hash_table_add(doc->b->open, e);
 		}
 	}
@@ -279,6 +306,7 @@ out:
 	g_free(rec.service);
 	g_free(rec.product);
 	g_free(rec.version);
+	g_free(rec.tls_sha256);
 	return ok;
 }
 
@@ -467,6 +495,18 @@ static void compare_text(const char *before, const char *now, enum finding_kind 
 	g_free(valid);
 }
 
+/* A certificate seen on the port then and now, by its SHA-256. A port
+ * that has no TLS facts now (TLS not reached this time) says nothing about
+ * the certificate: no finding. */
+static void compare_cert(const struct entry *e, const struct result *r, baseline_emit_fn emit,
+			 void *ud)
+{
+	if (e->tls_sha256[0] == '\0' || r->tls == NULL || r->tls->sha256 == NULL)
+		return;
+	if (g_ascii_strcasecmp(e->tls_sha256, r->tls->sha256) != 0)
+		emit(ud, FINDING_CERT_CHANGED, e->tls_sha256, r->tls->sha256);
+}
+
 /* A host row against the host's status in the baseline: a host the
  * baseline says nothing about (not scanned then, or no discovery and no
  * open port) is no change. */
@@ -509,6 +549,7 @@ void baseline_compare(const struct baseline *b, const struct result *r, bool det
 		compare_text(e->service, r->service, FINDING_CHANGED_SERVICE, emit, ud);
 		compare_text(e->product, r->product, FINDING_CHANGED_PRODUCT, emit, ud);
 		compare_text(e->version, r->version, FINDING_CHANGED_VERSION, emit, ud);
+		compare_cert(e, r, emit, ud);
 		return;
 	case STATE_CLOSED:
 		if (e != NULL)

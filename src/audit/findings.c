@@ -38,6 +38,15 @@ static const char *const kind_names[FINDING_KIND_COUNT] = {
 	[FINDING_HOST_DOWN] = "host-down",
 	[FINDING_NEWLY_UP] = "newly-up",
 	[FINDING_NEWLY_DOWN] = "newly-down",
+	[FINDING_TLS_VERSION] = "tls-version",
+	[FINDING_CERT_EXPIRED] = "cert-expired",
+	[FINDING_CERT_EXPIRING] = "cert-expiring",
+	[FINDING_CERT_SELF_SIGNED] = "cert-self-signed",
+	[FINDING_CERT_UNVERIFIED] = "cert-unverified",
+	[FINDING_WEAK_KEY] = "weak-key",
+	[FINDING_WEAK_SIGNATURE] = "weak-signature",
+	[FINDING_SAN_MISSING] = "san-missing",
+	[FINDING_CERT_CHANGED] = "cert-changed",
 };
 
 /* The record's fields, in order: the CSV header and the JSON keys. */

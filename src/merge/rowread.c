@@ -11,11 +11,13 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "errors.h"
 #include "jsonread.h"
+#include "tls_facts.h"
 
 bool row_format_parse(const char *name, enum row_format *out)
 {
@@ -61,6 +63,7 @@ static void row_reset(struct row *w)
 	g_free(w->r.os_family);
 	g_free(w->r.os_reason);
 	g_free(w->r.os_ev);
+	tls_facts_free(w->r.tls);
 	memset(w, 0, sizeof *w);
 	w->r.latency_ms = NAN;
 }
@@ -161,6 +164,174 @@ static const char *row_set_os_int(struct row *w, const char *key, int64_t v, int
 	return NULL;
 }
 
+/* ---- the tls_* columns (CSV), the "tls" object (JSON) ---- */
+
+static struct tls_facts *row_tls(struct row *w)
+{
+	if (w->r.tls == NULL)
+		w->r.tls = tls_facts_new();
+	return w->r.tls;
+}
+
+static bool tls_key(const char *key)
+{
+	return strncmp(key, "tls_", 4) == 0;
+}
+
+/* A text column's place in the facts (and whether it is the
+ * certificate's); false for the other columns. */
+static bool tls_text_field(const char *key, size_t *off, bool *cert)
+{
+	static const struct { const char *key; size_t off; bool cert; } slots[] = {
+		{ "tls_version", offsetof(struct tls_facts, version), false },
+		{ "tls_cipher", offsetof(struct tls_facts, cipher), false },
+		{ "tls_starttls", offsetof(struct tls_facts, starttls), false },
+		{ "tls_sni", offsetof(struct tls_facts, sni), false },
+		{ "tls_verify", offsetof(struct tls_facts, verify), false },
+		{ "tls_subject", offsetof(struct tls_facts, subject), true },
+		{ "tls_subject_cn", offsetof(struct tls_facts, subject_cn), true },
+		{ "tls_issuer", offsetof(struct tls_facts, issuer), true },
+		{ "tls_issuer_cn", offsetof(struct tls_facts, issuer_cn), true },
+		{ "tls_key_type", offsetof(struct tls_facts, key_type), true },
+		{ "tls_key_curve", offsetof(struct tls_facts, key_curve), true },
+		{ "tls_sig_alg", offsetof(struct tls_facts, sig_alg), true },
+		{ "tls_sha256", offsetof(struct tls_facts, sha256), true },
+		{ "tls_sha1", offsetof(struct tls_facts, sha1), true },
+		{ "tls_cipher_v1_0", offsetof(struct tls_facts, version_cipher[TLS_V1_0]), false },
+		{ "tls_cipher_v1_1", offsetof(struct tls_facts, version_cipher[TLS_V1_1]), false },
+		{ "tls_cipher_v1_2", offsetof(struct tls_facts, version_cipher[TLS_V1_2]), false },
+		{ "tls_cipher_v1_3", offsetof(struct tls_facts, version_cipher[TLS_V1_3]), false },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(slots); i++)
+		if (strcmp(key, slots[i].key) == 0) {
+			*off = slots[i].off;
+			*cert = slots[i].cert;
+			return true;
+		}
+	return false;
+}
+
+static bool tls_int_key(const char *key)
+{
+	return strcmp(key, "tls_days_left") == 0 || strcmp(key, "tls_self_signed") == 0 ||
+	       strcmp(key, "tls_key_bits") == 0;
+}
+
+/* "2027-01-31T12:00:00Z", exactly as the writers put it. */
+static bool parse_utc(const char *s, int64_t *out)
+{
+	int y, mo, d, h, mi, sec;
+	char z;
+	GDateTime *dt;
+	char *again;
+	bool ok;
+
+	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%c", &y, &mo, &d, &h, &mi, &sec, &z) != 7 || z != 'Z')
+		return false;
+	dt = g_date_time_new_utc(y, mo, d, h, mi, sec);
+	if (dt == NULL)
+		return false;
+	again = g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ");
+	/* Only the canonical text: nothing else comes back the same. */
+	ok = again != NULL && strcmp(again, s) == 0;
+	*out = g_date_time_to_unix(dt);
+	g_free(again);
+	g_date_time_unref(dt);
+	return ok;
+}
+
+/* A tls_* value: text (the CSV's, a JSON string) or an integer (a JSON
+ * number: is_num). Empty text is no value, as everywhere in a row. */
+static const char *row_set_tls(struct row *w, const char *key, const char *s, bool is_num,
+			       int64_t v)
+{
+	struct tls_facts *t;
+	bool cert = false;
+	size_t off;
+
+	if (!is_num && s[0] == '\0')
+		return NULL;
+	if (tls_int_key(key)) {
+		if (!is_num) {
+			char *end;
+
+			errno = 0;
+			v = g_ascii_strtoll(s, &end, 10);
+			if (*end != '\0' || errno != 0 || !(g_ascii_isdigit(s[0]) || s[0] == '-'))
+				return "not a whole number";
+		}
+		t = row_tls(w);
+		t->have_cert = true;
+		if (strcmp(key, "tls_days_left") == 0) {
+			t->days_left = v;
+		} else if (strcmp(key, "tls_self_signed") == 0) {
+			if (v != 0 && v != 1)
+				return "not 0 or 1";
+			t->self_signed = v == 1;
+		} else {
+			if (v < 0 || v > UINT32_MAX)
+				return "not a number of bits";
+			t->key_bits = (unsigned)v;
+		}
+		return NULL;
+	}
+	if (is_num)
+		return tls_text_field(key, &off, &cert) || strcmp(key, "tls_sans") == 0 ||
+				       strcmp(key, "tls_versions") == 0 ||
+				       strcmp(key, "tls_not_before") == 0 ||
+				       strcmp(key, "tls_not_after") == 0 ?
+			       "not a string" :
+			       NULL;
+	if (tls_text_field(key, &off, &cert)) {
+		char **slot;
+
+		t = row_tls(w);
+		slot = (char **)(void *)((char *)t + off);
+		g_free(*slot);
+		*slot = g_strdup(s);
+		t->have_cert |= cert;
+		return NULL;
+	}
+	if (strcmp(key, "tls_sans") == 0) {
+		t = row_tls(w);
+		g_strfreev(t->sans);
+		t->sans = g_strsplit(s, ", ", -1);
+		t->have_cert = true;
+		return NULL;
+	}
+	if (strcmp(key, "tls_not_before") == 0 || strcmp(key, "tls_not_after") == 0) {
+		int64_t when;
+
+		if (!parse_utc(s, &when))
+			return "not a time as 2027-01-31T12:00:00Z";
+		t = row_tls(w);
+		*(strcmp(key, "tls_not_before") == 0 ? &t->not_before : &t->not_after) = when;
+		t->have_cert = true;
+		return NULL;
+	}
+	if (strcmp(key, "tls_versions") == 0) {
+		char **words = g_strsplit(s, " ", -1);
+		uint8_t accepted = 0;
+
+		for (char **x = words; *x != NULL; x++) {
+			int k = tls_version_parse(*x);
+
+			if (k < 0) {
+				g_strfreev(words);
+				return "not a list of TLS versions";
+			}
+			accepted |= (uint8_t)(1u << k);
+		}
+		g_strfreev(words);
+		t = row_tls(w);
+		t->versions_tested = true;
+		t->accepted = accepted;
+		return NULL;
+	}
+	return NULL; /* a later portolan's column */
+}
+
 /* A text column. Returns NULL, or what is wrong (static text). Unknown
  * columns are ignored: a later portolan may add some at the end. */
 static const char *row_set_text(struct row *w, const char *key, const char *s)
@@ -168,6 +339,8 @@ static const char *row_set_text(struct row *w, const char *key, const char *s)
 	char **slot = text_slot(w, key);
 	int v;
 
+	if (tls_key(key))
+		return row_set_tls(w, key, s, false, 0);
 	if (slot != NULL) {
 		g_free(*slot);
 		/* An empty column is what the writers put for "none". */
@@ -225,6 +398,8 @@ static const char *row_set_int(struct row *w, const char *key, int64_t v)
 {
 	int64_t max;
 
+	if (tls_key(key))
+		return row_set_tls(w, key, NULL, true, v);
 	if (os_int_key(key, &max))
 		return row_set_os_int(w, key, v, max);
 	if (strcmp(key, "port") == 0) {
@@ -255,8 +430,11 @@ static const char *row_set_real(struct row *w, const char *key, double d)
 	}
 	int64_t max;
 
-	if (strcmp(key, "port") == 0 || strcmp(key, "attempts") == 0 || os_int_key(key, &max))
+	if (strcmp(key, "port") == 0 || strcmp(key, "attempts") == 0 || os_int_key(key, &max) ||
+	    tls_int_key(key))
 		return "not a whole number";
+	if (tls_key(key))
+		return row_set_tls(w, key, NULL, true, 0);
 	return NULL;
 }
 
@@ -266,6 +444,9 @@ static const char *row_set_csv(struct row *w, const char *key, const char *s)
 	char *end;
 	int64_t max;
 
+	/* TLS columns: text, their numbers too (days left may be negative). */
+	if (tls_key(key))
+		return row_set_tls(w, key, s, false, 0);
 	/* An OS column is empty when there is no evidence; the port, for a
 	 * host row (row_missing checks it is one). */
 	if ((os_int_key(key, &max) || strcmp(key, "port") == 0) && s[0] == '\0')
@@ -320,6 +501,16 @@ struct jctx {
 
 static bool json_row_member(struct json_reader *rd, const char *key, void *ud);
 
+/* The "tls" object's members are the tls_* columns. */
+static bool json_tls_member(struct json_reader *rd, const char *key, void *ud)
+{
+	char *name = g_strconcat("tls_", key, NULL);
+	bool ok = json_row_member(rd, name, ud);
+
+	g_free(name);
+	return ok;
+}
+
 /* The "os" object's members are the os_* columns. */
 static bool json_os_member(struct json_reader *rd, const char *key, void *ud)
 {
@@ -355,6 +546,11 @@ static bool json_row_member(struct json_reader *rd, const char *key, void *ud)
 	case '{': case '[': case 't': case 'f':
 		if (strcmp(key, "os") == 0 && json_peek(rd) == '{')
 			return json_read_object(rd, json_os_member, c);
+		/* An object, even of nulls, says the port spoke TLS. */
+		if (strcmp(key, "tls") == 0 && json_peek(rd) == '{') {
+			row_tls(&c->row);
+			return json_read_object(rd, json_tls_member, c);
+		}
 		if (text_slot(&c->row, key) != NULL || strcmp(key, "port") == 0 ||
 		    strcmp(key, "state") == 0 || strcmp(key, "ip") == 0)
 			why = "not a string or number";

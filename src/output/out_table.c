@@ -8,18 +8,21 @@
  * column 39 characters to fit any IPv6 address. A longer "address (name)" pushes the
  * rest of its own line right rather than being cut. Every string goes through
  * text_printable(), so a hostile name cannot move the cursor or recolour the
- * terminal. This is a fixed human view, so unlike the data formats it picks
+ * terminal. A port with TLS facts gets a short line under it (version,
+ * STARTTLS, subject CN, notAfter and days left, the chain's verdict). This is a fixed human view, so unlike the data formats it picks
  * its few fields straight from the result. */
 #include "writer.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <glib.h>
 
 #include "textesc.h"
+#include "tls_facts.h"
 
 #define W_HOST 39
 #define W_PORT 9      /* "65535/tcp" */
@@ -39,6 +42,7 @@ struct row {
 	enum reason reason;
 	char *service;             /* "ssh OpenSSH 9.2p1", printable, or NULL */
 	char *os;                  /* "Linux (85%): reason", printable, or NULL */
+	char *tls;                 /* the TLS line's text, printable, or NULL */
 	unsigned os_accuracy;
 	double latency_ms;         /* a host row's: discovery's round trip */
 };
@@ -102,6 +106,41 @@ static char *service_cell(const struct result *r)
 		return NULL;
 	}
 	return g_string_free(g, FALSE);
+}
+
+/* The line under a TLS port: "TLSv1.3 (STARTTLS smtp), CN=www.example.org,
+ * notAfter 2027-01-31 (57 days left), verify: ok", printable; NULL without
+ * TLS facts. Only what is known is said. */
+static char *tls_cell(const struct result *r)
+{
+	const struct tls_facts *t = r->tls;
+	GString *g;
+	char *line;
+
+	if (t == NULL)
+		return NULL;
+	g = g_string_new(t->version != NULL ? t->version : "TLS");
+	if (t->starttls != NULL)
+		g_string_append_printf(g, " (STARTTLS %s)", t->starttls);
+	if (t->have_cert) {
+		time_t na = (time_t)t->not_after;
+		struct tm tm;
+		char date[16];
+
+		if (t->subject_cn != NULL)
+			g_string_append_printf(g, ", CN=%s", t->subject_cn);
+		if (gmtime_r(&na, &tm) != NULL && strftime(date, sizeof date, "%Y-%m-%d", &tm) > 0)
+			g_string_append_printf(g, ", notAfter %s", date);
+		if (t->days_left < 0)
+			g_string_append_printf(g, " (expired %lld days ago)", -(long long)t->days_left);
+		else
+			g_string_append_printf(g, " (%lld days left)", (long long)t->days_left);
+	}
+	if (t->verify != NULL)
+		g_string_append_printf(g, ", verify: %s", t->verify);
+	line = text_printable(g->str, g->len);
+	g_string_free(g, TRUE);
+	return line;
 }
 
 /* The OS verdict as "family (accuracy%): reason", printable; NULL when none. */
@@ -176,6 +215,7 @@ static char *host_cell(const struct result *r)
 
 static void row_clear(struct row *row)
 {
+	g_free(row->tls);
 	g_free(row->host);
 	g_free(row->service);
 	g_free(row->os);
@@ -298,6 +338,8 @@ static int print_grouped(struct table_state *st, FILE *fp)
 			    (int)w_reason, reason_name(row->reason),
 			    row->service ? row->service : "") < 0)
 			return -1;
+		if (row->tls != NULL && fprintf(fp, "  %*s  TLS: %s\n", (int)w_port, "", row->tls) < 0)
+			return -1;
 	}
 	return 0;
 }
@@ -327,7 +369,7 @@ static int table_write(void *state, FILE *fp, const struct result *r)
 		struct row row = { .addr = r->addr, .host = host, .port = r->port, .proto = r->proto,
 				   .state = r->state, .reason = r->reason, .service = service,
 				   .os = os_cell(r), .os_accuracy = r->os_accuracy,
-				   .latency_ms = r->latency_ms };
+				   .latency_ms = r->latency_ms, .tls = tls_cell(r) };
 
 		g_array_append_val(st->kept, row);
 		st->rows++;
@@ -353,6 +395,17 @@ static int table_write(void *state, FILE *fp, const struct result *r)
 	    fputs(service ? service : "", fp) == EOF || fputc('\n', fp) == EOF) {
 		rc = writer_failed();
 		goto out;
+	}
+	/* Under its port, indented past the address column. */
+	if (r->tls != NULL) {
+		char *tls = tls_cell(r);
+
+		if (tls != NULL && fprintf(fp, "%*sTLS: %s\n", W_HOST + GAP, "", tls) < 0) {
+			g_free(tls);
+			rc = writer_failed();
+			goto out;
+		}
+		g_free(tls);
 	}
 	st->rows++;
 	rc = writer_end_record(fp);

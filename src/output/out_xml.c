@@ -55,6 +55,12 @@
  *     method "probed" and conf 10; otherwise the name comes from the system
  *     services table (method "table", conf 3), and without one there is no
  *     <service>.
+ *   - TLS (result->tls): <service tunnel="ssl">, then nmap's
+ *     <script id="ssl-cert"> (subject, issuer, pubkey, extensions with the
+ *     SAN, sig_algo, validity, md5, sha1, pem, and its output text) and
+ *     <script id="ssl-enum-ciphers"> (a table per accepted version, holding
+ *     the suite chosen with that version pinned), rendered when the result
+ *     arrives and kept as text in the host buffer.
  *   - <os>: the host's most confident OS verdict (oshint.h) as one
  *     <osmatch> with one <osclass> at its accuracy, <portused> the port it
  *     came from, and the verdict's reason in <osfingerprint>.
@@ -75,13 +81,17 @@
 #include <glib.h>
 
 #include "textesc.h"
+#include "tls_facts.h"
 #include "xmlhosts.h"
 
 #define XML_STYLESHEET "file:///usr/share/nmap/nmap.xsl"
 #define XML_OUTPUT_VERSION "1.05"
 
 /* Service detection fields, in the order of `detect_fields`. */
-enum { DET_SERVICE, DET_PRODUCT, DET_VERSION, DET_INFO, DET_OS_HINT, DET_COUNT = XML_DET_COUNT };
+enum { DET_SERVICE, DET_PRODUCT, DET_VERSION, DET_INFO, DET_OS_HINT, DET_COUNT };
+/* The svc slot after them holds the TLS scripts (rendered XML). */
+enum { DET_TLS = DET_COUNT };
+G_STATIC_ASSERT(DET_TLS + 1 == XML_DET_COUNT);
 
 static const char *const detect_fields[DET_COUNT] = {
 	"service", "product", "version", "info", "os_hint" };
@@ -279,6 +289,206 @@ out:
 	return rc;
 }
 
+/* ---- TLS: nmap's ssl-cert and ssl-enum-ciphers scripts ---- */
+
+static void put_esc(FILE *m, const char *text)
+{
+	xml_write_text(m, text != NULL ? text : "", text != NULL ? strlen(text) : 0);
+}
+
+static void put_elem(FILE *m, const char *key, const char *text)
+{
+	if (text == NULL)
+		return;
+	fputs("<elem key=\"", m);
+	put_esc(m, key);
+	fputs("\">", m);
+	put_esc(m, text);
+	fputs("</elem>\n", m);
+}
+
+/* nmap's dates in ssl-cert: "2027-01-31T12:00:00", UTC, no zone letter. */
+static void nmap_date(int64_t t, char *buf, size_t len)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	if (gmtime_r(&tt, &tm) == NULL || strftime(buf, len, "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+		snprintf(buf, len, "%" PRId64, t);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A name's attributes ("commonName=x", ...) as nmap's table of elems,
+ * sorted by key as nmap writes them. */
+static void put_name_table(FILE *m, const char *key, char *const *attrs)
+{
+	guint n = attrs != NULL ? g_strv_length((gchar **)attrs) : 0;
+	char **sorted = g_new0(char *, n + 1);
+
+	memcpy(sorted, attrs, n * sizeof *sorted);
+	qsort(sorted, n, sizeof *sorted, cmp_str);
+	fprintf(m, "<table key=\"%s\">\n", key);
+	for (char *const *a = sorted; *a != NULL; a++) {
+		const char *eq = strchr(*a, '=');
+		char *name;
+
+		if (eq == NULL)
+			continue;
+		name = g_strndup(*a, (size_t)(eq - *a));
+		put_elem(m, name, eq + 1);
+		g_free(name);
+	}
+	fputs("</table>\n", m);
+	g_free(sorted);
+}
+
+/* "commonName=x/organizationName=y", as nmap's output text writes a name. */
+static char *name_line(char *const *attrs)
+{
+	GString *g = g_string_new(NULL);
+
+	for (char *const *a = attrs; a != NULL && *a != NULL; a++)
+		g_string_append_printf(g, "%s%s", g->len ? "/" : "", *a);
+	return g_string_free(g, FALSE);
+}
+
+/* SANs as OpenSSL prints the extension (and so nmap): "DNS:a, IP Address:b". */
+static char *san_text(char *const *sans)
+{
+	GString *g = g_string_new(NULL);
+
+	for (char *const *a = sans; a != NULL && *a != NULL; a++) {
+		g_string_append(g, g->len ? ", " : "");
+		if (g_str_has_prefix(*a, "IP:"))
+			g_string_append_printf(g, "IP Address:%s", *a + 3);
+		else
+			g_string_append(g, *a);
+	}
+	return g_string_free(g, FALSE);
+}
+
+static void put_ssl_cert(FILE *m, const struct tls_facts *t)
+{
+	char before[32], after[32], bits[16];
+	char *subject = name_line(t->subject_attrs), *issuer = name_line(t->issuer_attrs);
+	char *sans = t->sans != NULL ? san_text(t->sans) : NULL;
+	GString *out = g_string_new(NULL);
+
+	nmap_date(t->not_before, before, sizeof before);
+	nmap_date(t->not_after, after, sizeof after);
+	snprintf(bits, sizeof bits, "%u", t->key_bits);
+	g_string_append_printf(out, "Subject: %s\n", subject);
+	if (sans != NULL)
+		g_string_append_printf(out, "Subject Alternative Name: %s\n", sans);
+	g_string_append_printf(out, "Issuer: %s\n", issuer);
+	g_string_append_printf(out, "Public Key type: %s\nPublic Key bits: %s\n",
+			       t->key_type != NULL ? t->key_type : "", bits);
+	g_string_append_printf(out, "Signature Algorithm: %s\n", t->sig_alg != NULL ? t->sig_alg : "");
+	g_string_append_printf(out, "Not valid before: %s\nNot valid after:  %s\n", before, after);
+	g_string_append_printf(out, "MD5:   %s\nSHA-1: %s", t->md5 != NULL ? t->md5 : "",
+			       t->sha1 != NULL ? t->sha1 : "");
+
+	fputs("<script id=\"ssl-cert\" output=\"", m);
+	put_esc(m, out->str);
+	fputs("\">", m);
+	put_name_table(m, "subject", t->subject_attrs);
+	put_name_table(m, "issuer", t->issuer_attrs);
+	fputs("<table key=\"pubkey\">\n", m);
+	put_elem(m, "type", t->key_type);
+	put_elem(m, "bits", bits);
+	if (t->key_curve != NULL) {
+		/* nmap's shape for a named EC curve. */
+		fputs("<table key=\"ecdhparams\">\n<table key=\"curve_params\">\n", m);
+		put_elem(m, "ec_curve_type", "namedcurve");
+		put_elem(m, "curve", t->key_curve);
+		fputs("</table>\n</table>\n", m);
+	}
+	fputs("</table>\n", m);
+	if (sans != NULL) {
+		fputs("<table key=\"extensions\">\n<table>\n", m);
+		put_elem(m, "name", "X509v3 Subject Alternative Name");
+		put_elem(m, "value", sans);
+		fputs("</table>\n</table>\n", m);
+	}
+	put_elem(m, "sig_algo", t->sig_alg);
+	fputs("<table key=\"validity\">\n", m);
+	put_elem(m, "notBefore", before);
+	put_elem(m, "notAfter", after);
+	fputs("</table>\n", m);
+	put_elem(m, "md5", t->md5);
+	put_elem(m, "sha1", t->sha1);
+	put_elem(m, "pem", t->pem);
+	fputs("</script>", m);
+	g_string_free(out, TRUE);
+	g_free(subject);
+	g_free(issuer);
+	g_free(sans);
+}
+
+/* Per accepted version, the suite the server chose with that version
+ * pinned. nmap lists every suite a server accepts; portolan knows one a
+ * version, so the tables hold one each. No strength grades: portolan does
+ * not rate suites. */
+static void put_enum_ciphers(FILE *m, const struct tls_facts *t)
+{
+	GString *out = g_string_new(NULL);
+
+	for (int v = 0; v < TLS_VERSION_COUNT; v++)
+		if (t->accepted & (1u << v))
+			g_string_append_printf(out, "\n  %s: \n    ciphers: \n      %s",
+					       tls_version_name((enum tls_version)v),
+					       t->version_cipher[v] != NULL ? t->version_cipher[v] : "");
+	fputs("<script id=\"ssl-enum-ciphers\" output=\"", m);
+	put_esc(m, out->str);
+	fputs("\">", m);
+	for (int v = 0; v < TLS_VERSION_COUNT; v++) {
+		if (!(t->accepted & (1u << v)))
+			continue;
+		fprintf(m, "<table key=\"%s\">\n<table key=\"ciphers\">\n",
+			tls_version_name((enum tls_version)v));
+		if (t->version_cipher[v] != NULL) {
+			fputs("<table>\n", m);
+			put_elem(m, "name", t->version_cipher[v]);
+			fputs("</table>\n", m);
+		}
+		fputs("</table>\n</table>\n", m);
+	}
+	fputs("</script>", m);
+	g_string_free(out, TRUE);
+}
+
+/* The port's TLS scripts as XML text, or NULL without TLS facts. Rendered
+ * when the result arrives: the host buffer keeps text, not facts. */
+static char *tls_scripts(const struct tls_facts *t, size_t *len)
+{
+	char *buf = NULL;
+	FILE *m;
+
+	if (t == NULL)
+		return NULL;
+	m = open_memstream(&buf, len);
+	if (m == NULL)
+		return NULL;
+	if (t->have_cert)
+		put_ssl_cert(m, t);
+	if (t->versions_tested && t->accepted != 0)
+		put_enum_ciphers(m, t);
+	if (fclose(m) != 0) {
+		free(buf);
+		return NULL;
+	}
+	if (*len == 0) {
+		/* TLS without certificate or versions: the tunnel alone. */
+		free(buf);
+		buf = NULL;
+	}
+	return buf;
+}
+
 /* ---- service detection ---- */
 
 /* The detection fields of r, or NULL when it has none. */
@@ -300,6 +510,20 @@ static struct xml_svc *svc_get(const struct xml_state *st, const struct result *
 		svc->text[i] = g_malloc(v.len);
 		memcpy(svc->text[i], v.str, v.len);
 		svc->len[i] = v.len;
+	}
+	if (r->tls != NULL) {
+		size_t len = 0;
+		char *xml = tls_scripts(r->tls, &len);
+
+		if (svc == NULL)
+			svc = g_new0(struct xml_svc, 1);
+		/* An empty text still says "TLS": tunnel="ssl". */
+		svc->text[DET_TLS] = g_malloc(len + 1);
+		if (xml != NULL)
+			memcpy(svc->text[DET_TLS], xml, len);
+		svc->text[DET_TLS][len] = '\0';
+		svc->len[DET_TLS] = len;
+		free(xml);
 	}
 	return svc;
 }
@@ -364,7 +588,14 @@ static int put_service(struct xml_state *st, FILE *fp, const struct xml_port *p)
 		    fputs(" method=\"probed\" conf=\"10\"", fp) == EOF)
 			return -1;
 	}
-	return fputs("/>", fp) == EOF ? -1 : 0;
+	if (p->svc->text[DET_TLS] == NULL)
+		return fputs("/>", fp) == EOF ? -1 : 0;
+	/* nmap's mark of a service inside TLS, then the scripts (the DTD
+	 * puts <script> after <service>). */
+	if (fputs(" tunnel=\"ssl\"/>", fp) == EOF ||
+	    fwrite(p->svc->text[DET_TLS], 1, p->svc->len[DET_TLS], fp) != p->svc->len[DET_TLS])
+		return -1;
+	return 0;
 }
 
 static int put_ports(struct xml_state *st, FILE *fp, struct xml_host *h)

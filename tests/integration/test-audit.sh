@@ -223,6 +223,33 @@ run -c "$work/bad.cfg" -p 1
 check "bad policy: exit 2, file:line for each problem" \
 	test "$rc" = 2 -a "$(grep -c "^portolan: $work/bad.cfg:[34]: policy group 'x': " "$work/last.err")" = 2
 
+# The TLS keys (docs/audit.md): each bad value on its own line, exit 2.
+cat >"$work/badtls.cfg" <<EOF
+targets = [ "127.0.0.1" ];
+policy = (
+  { name = "t"; targets = "127.0.0.1";
+    tls-min-version = "SSLv3";
+    cert-min-days = -1;
+    forbid-signatures = [ "" ];
+    min-rsa-bits = "2048"; }
+);
+EOF
+run -c "$work/badtls.cfg" -p 1
+check "bad TLS policy: exit 2, file:line for each key" \
+	test "$rc" = 2 -a "$(grep -c "^portolan: $work/badtls.cfg:[4-7]: policy group 't': '" "$work/last.err")" = 4
+# Valid TLS keys on a port that speaks no TLS: nothing to judge, exit 0.
+cat >"$work/tls.cfg" <<EOF
+targets = [ "127.0.0.1" ];
+policy = (
+  { name = "t"; targets = "127.0.0.0/8"; allow = "$A";
+    tls-min-version = "TLSv1.2"; cert-min-days = 30; allow-self-signed = false;
+    allow-unverified = false; min-rsa-bits = 2048; min-ec-bits = 256;
+    forbid-signatures = [ "sha1", "md5" ]; require-san = "www.example.org"; }
+);
+EOF
+run -c "$work/tls.cfg" -p "$A" -o /dev/null -f csv --findings "$work/tls.csv"
+check "TLS policy on a port without TLS: no findings, exit 0" test "$rc" = 0 -a "$(rows "$work/tls.csv")" = ""
+
 run -c "$cfg" -p "$A" --findings "$work/f.txt"
 check "findings without a known extension: exit 2" test "$rc" = 2
 run -p "$A" 127.0.0.1 --findings "$work/f.csv"

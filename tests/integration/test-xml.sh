@@ -5,7 +5,9 @@
 # XML against nmap.dtd with xmllint, renders it with nmap.xsl via xsltproc,
 # then stops the listener, scans again and checks that ndiff reports the
 # port going from open to closed (and nothing for two identical files). As
-# root it also SYN-scans the listener: the XML gets a valid <os>.
+# root it also SYN-scans the listener: the XML gets a valid <os>. With nmap
+# and openssl, the TLS scripts are put next to nmap's own ssl-cert output
+# for an openssl s_server port (helper xml-tls writes the facts).
 # Needs xmllint (libxml2-utils), xsltproc, ndiff and nmap's data files
 # (nmap-common: nmap.dtd, nmap.xsl), and python3 for the listener; without
 # them it prints "SKIP: xml: ..." and exits 0. Prints "xml: N passed,
@@ -297,6 +299,100 @@ check "mixed scan: a scaninfo per protocol, the closed ports of both counted" \
 		 grep -q "<extrareasons reason=\"port-unreach\" count=\"42\"/>" "$1"' _ "$tmp/m.xml"
 check "mixed scan: nmap.xsl renders m.xml" xsltproc -o "$tmp/m.html" "$XSL" "$tmp/m.xml"
 check "mixed scan: ndiff reads m.xml" ndiff "$tmp/m.xml" "$tmp/m.xml"
+
+# TLS: nmap's ssl-cert on an openssl s_server port beside portolan's XML
+# writer on the facts openssl reads from the same certificate (the helper
+# xml-tls; a real scan fills them once the TLS backend does): the same
+# tables, keys and values, and the same output text. Skipped without nmap,
+# openssl or the helper.
+HELPERS=${HELPERS:-$(cd "$(dirname "$0")/../.." && pwd)/build/helpers}
+if command -v nmap >/dev/null && command -v openssl >/dev/null && [ -x "$HELPERS/xml-tls" ]; then
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 \
+		-subj "/CN=xml.portolan.test/O=Portolan Test/C=DE" \
+		-addext "subjectAltName=DNS:xml.portolan.test,IP:127.0.0.1" \
+		-keyout "$tmp/k.pem" -out "$tmp/c.pem" >"$tmp/out" 2>&1
+	tport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+	openssl s_server -accept "127.0.0.1:$tport" -cert "$tmp/c.pem" -key "$tmp/k.pem" -www -quiet \
+		>/dev/null 2>&1 &
+	spid=$!
+	for _ in $(seq 50); do
+		(exec 3<>"/dev/tcp/127.0.0.1/$tport") 2>/dev/null && break
+		sleep 0.1
+	done
+	timeout 120 nmap -Pn -n -p "$tport" --script ssl-cert -oX "$tmp/nmap-tls.xml" 127.0.0.1 >"$tmp/out" 2>&1
+	kill "$spid" 2>/dev/null
+	wait "$spid" 2>/dev/null
+	c=$tmp/c.pem
+	attrs() { openssl x509 -in "$c" -noout "-$1" -nameopt lname,sep_multiline,utf8 | tail -n +2 | sed 's/^ *//' | paste -sd'|'; }
+	fp() { openssl x509 -in "$c" -noout -fingerprint "-$1" | sed 's/.*=//; s/://g' | tr 'A-F' 'a-f'; }
+	epoch() { date -u -d "$(openssl x509 -in "$c" -noout "-$1" | sed 's/.*=//')" +%s; }
+	text=$(openssl x509 -in "$c" -noout -text)
+	"$HELPERS/xml-tls" "$tmp/p-tls.xml" "$tport" "subject=$(attrs subject)" "issuer=$(attrs issuer)" \
+		"sans=$(openssl x509 -in "$c" -noout -ext subjectAltName | tail -n 1 | sed 's/^ *//; s/, /|/g; s/IP Address:/IP:/g')" \
+		"not_before=$(epoch startdate)" "not_after=$(epoch enddate)" key_type=ec \
+		"key_bits=$(sed -n 's/.*Public-Key: (\([0-9]*\) bit).*/\1/p' <<<"$text")" \
+		"key_curve=$(sed -n 's/.*ASN1 OID: //p' <<<"$text")" \
+		"sig_alg=$(sed -n 's/^ *Signature Algorithm: //p' <<<"$text" | head -n 1)" \
+		"md5=$(fp md5)" "sha1=$(fp sha1)" "pem_file=$c" >>"$tmp/out" 2>&1
+	check "TLS: p-tls.xml is valid against nmap.dtd" xmllint --noout --dtdvalid "$DTD" "$tmp/p-tls.xml"
+	check "TLS: nmap.xsl renders p-tls.xml" xsltproc -o "$tmp/p-tls.html" "$XSL" "$tmp/p-tls.xml"
+	check "TLS: ssl-cert as nmap writes it (tables, keys, values, output)" \
+		python3 - "$tmp/nmap-tls.xml" "$tmp/p-tls.xml" <<'EOF4'
+import sys
+import xml.etree.ElementTree as ET
+
+def script(path):
+    s = ET.parse(path).getroot().find(".//port/script[@id='ssl-cert']")
+    assert s is not None, path + ": no ssl-cert script"
+    return s
+
+def tree(e):
+    """A table as {key: text or subtree}; keyless tables as a list."""
+    out, lst = {}, []
+    for k in e:
+        v = tree(k) if k.tag == "table" else (k.text or "")
+        if k.get("key") is None:
+            lst.append(v)
+        else:
+            out[k.get("key")] = v
+    if lst:
+        out[None] = lst
+    return out
+
+n, p = script(sys.argv[1]), script(sys.argv[2])
+tn, tp = tree(n), tree(p)
+# portolan writes the SAN extension only: the one the facts hold.
+san = [x for x in tn["extensions"][None] if x.get("name") == "X509v3 Subject Alternative Name"]
+tn["extensions"] = {None: san}
+assert tn == tp, "nmap:\n%r\nportolan:\n%r" % (tn, tp)
+assert n.get("output") == p.get("output"), "nmap: %r\nportolan: %r" % (n.get("output"), p.get("output"))
+# Same keys in the same order inside each name table.
+for key in ("subject", "issuer"):
+    kn = [e.get("key") for e in n.find("table[@key='%s']" % key)]
+    kp = [e.get("key") for e in p.find("table[@key='%s']" % key)]
+    assert kn == kp, (key, kn, kp)
+print("same ssl-cert:", sorted(k for k in tp if k))
+EOF4
+	# Perl's Nmap::Parser (libnmap-parser-perl), as importers read it.
+	if perl -MNmap::Parser -e 1 2>/dev/null; then
+		check "TLS: Nmap::Parser reads tunnel ssl and the ssl-cert tables" \
+			perl -MNmap::Parser -e '
+				my ($file, $port, $cn) = @ARGV;
+				my $np = Nmap::Parser->new;
+				$np->parsefile($file);
+				my $svc = $np->get_host("127.0.0.1")->tcp_service($port) or die "no service\n";
+				my $s = $svc->scripts("ssl-cert") or die "no ssl-cert\n";
+				die "tunnel\n" unless ($svc->tunnel // "") eq "ssl";
+				die "subject\n" unless $s->{contents}{subject}{commonName} eq $cn;
+				die "pubkey\n" unless $s->{contents}{pubkey}{bits} == 256;
+				die "validity\n" unless $s->{contents}{validity}{notAfter} =~ /^\d{4}-\d\d-\d\dT/;
+			' "$tmp/p-tls.xml" "$tport" xml.portolan.test
+	else
+		echo "SKIP: xml: TLS: Nmap::Parser not installed (libnmap-parser-perl)"
+	fi
+else
+	echo "SKIP: xml: TLS: nmap, openssl or $HELPERS/xml-tls missing"
+fi
 
 echo "xml: $pass passed, $fail failed"
 [ $fail -eq 0 ]

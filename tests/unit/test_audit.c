@@ -557,7 +557,10 @@ static void test_findings_json_and_jsonl(void **state)
 		" \"summary\":{\"unexpected-open\":1,\"required-not-open\":0,\"required-open-filtered\":0,\"unexpected-service\":0,"
 		"\"newly-open\":0,\"newly-closed\":0,\"newly-filtered\":0,\"changed-service\":0,"
 		"\"changed-product\":1,\"changed-version\":0,\"target-not-scanned\":0,"
-		"\"host-down\":0,\"newly-up\":0,\"newly-down\":0,\"total\":2}}\n");
+		"\"host-down\":0,\"newly-up\":0,\"newly-down\":0,\"tls-version\":0,"
+		"\"cert-expired\":0,\"cert-expiring\":0,\"cert-self-signed\":0,"
+		"\"cert-unverified\":0,\"weak-key\":0,\"weak-signature\":0,\"san-missing\":0,"
+		"\"cert-changed\":0,\"total\":2}}\n");
 	g_free(text);
 	findings_free(f);
 

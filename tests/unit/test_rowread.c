@@ -19,6 +19,7 @@
 
 #include "manifest_read.h"
 #include "rowread.h"
+#include "tls_facts.h"
 #include "writer.h"
 
 /* The rows read, as "ip port state reason latency attempts host banner err|". */
@@ -173,7 +174,7 @@ static void test_json_document(void **state)
 static char *all_fields(const struct result *r)
 {
 	GString *g = g_string_new(NULL);
-	char scratch[PL_ADDRSTRLEN];
+	char scratch[4096];   /* joined SANs and dates too */
 
 	for (size_t i = 0; i < result_field_count(); i++) {
 		struct field_value v;
@@ -253,6 +254,117 @@ static void test_os_round_trip(void **state)
 		g_ptr_array_free(got, TRUE);
 		free(buf);
 	}
+}
+
+/* TLS facts written by each data writer read back the same: every field,
+ * a negative days-left, SANs with their separator, the versions accepted
+ * (and "not tried" stays null); a row without TLS stays without. */
+static void test_tls_round_trip(void **state)
+{
+	const struct writer_ops *ops[] = { &writer_csv, &writer_json, &writer_jsonl };
+	struct result r[3] = { { 0 } };
+	struct tls_facts *t = tls_facts_new(), *u = tls_facts_new();
+
+	t->version = g_strdup("TLSv1.3");
+	t->cipher = g_strdup("TLS_AES_256_GCM_SHA384");
+	t->starttls = g_strdup("smtp");
+	t->sni = g_strdup("mx.example.org");
+	t->have_cert = true;
+	t->subject = g_strdup("CN=mx.example.org,O=Example\\, Inc.");
+	t->subject_cn = g_strdup("mx.example.org");
+	t->issuer = g_strdup("CN=Test CA");
+	t->issuer_cn = g_strdup("Test CA");
+	t->sans = g_strsplit("DNS:mx.example.org|DNS:=cmd|IP:192.0.2.1", "|", -1);
+	t->not_before = 1767225600;
+	t->not_after = 1798761600;
+	t->days_left = -12;
+	t->self_signed = true;
+	t->key_type = g_strdup("ec");
+	t->key_bits = 256;
+	t->key_curve = g_strdup("prime256v1");
+	t->sig_alg = g_strdup("ecdsa-with-SHA256");
+	t->sha256 = g_strdup("aa00000000000000000000000000000000000000000000000000000000000001");
+	t->sha1 = g_strdup("bb00000000000000000000000000000000000002");
+	t->verify = g_strdup("self-signed certificate");
+	t->versions_tested = true;
+	t->accepted = 1u << TLS_V1_0 | 1u << TLS_V1_3;
+	t->version_cipher[TLS_V1_0] = g_strdup("TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA");
+	t->version_cipher[TLS_V1_3] = g_strdup("TLS_AES_256_GCM_SHA384");
+	/* TLS without a certificate, versions not tried. */
+	u->version = g_strdup("TLSv1.2");
+	u->verify = g_strdup("unable to get local issuer certificate");
+	for (int i = 0; i < 3; i++) {
+		r[i].state = STATE_OPEN;
+		r[i].reason = REASON_SYN_ACK;
+		r[i].port = (uint16_t)(443 + i);
+		r[i].attempts = 1;
+		assert_true(pl_addr_parse("192.0.2.1", &r[i].addr));
+	}
+	r[0].tls = t;
+	r[1].tls = u;
+	for (size_t f = 0; f < G_N_ELEMENTS(ops); f++) {
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *fp = open_memstream(&buf, &len);
+		void *st = ops[f]->open(fp, NULL);
+		GPtrArray *got = g_ptr_array_new_with_free_func(g_free);
+		GError *err = NULL;
+		FILE *in;
+
+		assert_non_null(st);
+		for (int i = 0; i < 3; i++)
+			assert_int_equal(ops[f]->write(st, fp, &r[i]), 0);
+		assert_int_equal(ops[f]->close(st, fp, NULL, 0), 0);
+		fclose(fp);
+		in = fmemopen(buf, len, "r");
+		assert_int_equal(rows_read(in, "in", f == 0 ? ROW_CSV : f == 1 ? ROW_JSON : ROW_JSONL,
+					   keep_fields, got, NULL, &err), 0);
+		fclose(in);
+		assert_int_equal(got->len, 3);
+		for (int i = 0; i < 3; i++) {
+			char *want = all_fields(&r[i]);
+
+			assert_string_equal(g_ptr_array_index(got, i), want);
+			g_free(want);
+		}
+		g_ptr_array_free(got, TRUE);
+		free(buf);
+	}
+	/* The facts were really there to compare. */
+	{
+		char *all = all_fields(&r[0]);
+
+		assert_non_null(strstr(all, "tls_days_left=-12;"));
+		assert_non_null(strstr(all, "tls_versions=TLSv1.0 TLSv1.3;"));
+		assert_non_null(strstr(all, "tls_not_after=2027-01-01T00:00:00Z;"));
+		g_free(all);
+		all = all_fields(&r[1]);
+		assert_non_null(strstr(all, "tls_subject=null;"));
+		assert_non_null(strstr(all, "tls_versions=null;"));
+		g_free(all);
+	}
+	tls_facts_free(t);
+	tls_facts_free(u);
+}
+
+static void test_tls_errors(void **state)
+{
+	expect_error("ip,port,state,reason,tls_days_left\n1.2.3.4,1,open,syn-ack,x\n", ROW_CSV,
+		     "not a whole number");
+	expect_error("ip,port,state,reason,tls_not_after\n1.2.3.4,1,open,syn-ack,2027-01-01\n", ROW_CSV,
+		     "not a time");
+	expect_error("ip,port,state,reason,tls_not_after\n1.2.3.4,1,open,syn-ack,2027-02-30T00:00:00Z\n",
+		     ROW_CSV, "not a time");
+	expect_error("ip,port,state,reason,tls_versions\n1.2.3.4,1,open,syn-ack,TLSv1.2 SSLv3\n", ROW_CSV,
+		     "not a list of TLS versions");
+	expect_error("ip,port,state,reason,tls_self_signed\n1.2.3.4,1,open,syn-ack,2\n", ROW_CSV,
+		     "not 0 or 1");
+	expect_error("{\"ip\":\"1.2.3.4\",\"port\":1,\"state\":\"open\",\"reason\":\"syn-ack\","
+		     "\"tls\":{\"key_bits\":-1}}\n", ROW_JSONL, "not a number of bits");
+	expect_error("{\"ip\":\"1.2.3.4\",\"port\":1,\"state\":\"open\",\"reason\":\"syn-ack\","
+		     "\"tls\":{\"sha256\":5}}\n", ROW_JSONL, "\"tls_sha256\": not a string");
+	expect_error("{\"ip\":\"1.2.3.4\",\"port\":1,\"state\":\"open\",\"reason\":\"syn-ack\","
+		     "\"tls\":{\"days_left\":1.5}}\n", ROW_JSONL, "not a whole number");
 }
 
 static void test_os_errors(void **state)
@@ -414,6 +526,8 @@ int main(void)
 		cmocka_unit_test(test_json_errors),
 		cmocka_unit_test(test_os_round_trip),
 		cmocka_unit_test(test_os_errors),
+		cmocka_unit_test(test_tls_round_trip),
+		cmocka_unit_test(test_tls_errors),
 		cmocka_unit_test(test_json_lines),
 		cmocka_unit_test(test_manifest_good),
 		cmocka_unit_test(test_manifest_errors),

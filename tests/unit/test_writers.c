@@ -24,6 +24,7 @@
 
 #include <glib.h>
 
+#include "tls_facts.h"
 #include "writer.h"
 
 #define FFFD "\xEF\xBF\xBD"
@@ -879,6 +880,45 @@ static void test_table_wide_name(void **state)
 	free(out);
 }
 
+/* A port with TLS facts gets one line under it, indented past the address
+ * column: version, STARTTLS, subject CN, notAfter and days, the verdict;
+ * hostile bytes made printable. A port without TLS gets none. */
+static void test_table_tls_line(void **state)
+{
+	struct result r[3];
+	struct tls_facts *t = tls_facts_new(), *e = tls_facts_new();
+	size_t len;
+	char *out;
+	gchar **lines;
+
+	make_results(r);
+	t->version = g_strdup("TLSv1.2");
+	t->starttls = g_strdup("smtp");
+	t->have_cert = true;
+	t->subject_cn = g_strdup("mx.example.org\x1b[31m");
+	t->not_after = 1798761600; /* 2027-01-01 */
+	t->days_left = 57;
+	t->verify = g_strdup("ok");
+	e->have_cert = true;
+	e->not_after = 1767225600;
+	e->days_left = -3;
+	r[0].tls = t;
+	r[1].tls = e;
+	out = run_writer(&writer_table, r, 3, &len);
+	lines = g_strsplit(out, "\n", -1);
+	assert_true(g_str_has_prefix(lines[1], "192.0.2.1"));
+	assert_string_equal(lines[2], "                                         TLS: TLSv1.2 (STARTTLS smtp), "
+			    "CN=mx.example.org\\x1b[31m, notAfter 2027-01-01 (57 days left), verify: ok");
+	assert_string_equal(g_strstrip(lines[4]), "TLS: TLS, notAfter 2026-01-01 (expired 3 days ago)");
+	assert_int_equal(count_str(out, "TLS: "), 2);
+	g_strfreev(lines);
+	free(out);
+	tls_facts_free(t);
+	tls_facts_free(e);
+	for (int i = 0; i < 3; i++)
+		g_free(r[i].ptr);
+}
+
 /* ---- numbers ---- */
 
 static void test_nonfinite_latency(void **state)
@@ -1114,6 +1154,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json_validator_itself),
 		cmocka_unit_test(test_lookup),
+		cmocka_unit_test(test_table_tls_line),
 		cmocka_unit_test(test_names_match_table),
 		cmocka_unit_test_setup_teardown(test_json_round, setup, teardown),
 		cmocka_unit_test(test_json_empty),

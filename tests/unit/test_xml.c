@@ -22,6 +22,7 @@
 
 #include <glib.h>
 
+#include "tls_facts.h"
 #include "writer.h"
 #include "xmlhosts.h"
 
@@ -35,6 +36,7 @@ struct node {
 	GHashTable *attrs;      /* name -> value (decoded) */
 	GPtrArray *kids;        /* struct node */
 	struct node *parent;
+	GString *text;          /* character data, decoded */
 };
 
 struct doc {
@@ -49,6 +51,7 @@ static void node_free(gpointer p)
 	g_free(n->name);
 	g_hash_table_destroy(n->attrs);
 	g_ptr_array_free(n->kids, TRUE);
+	g_string_free(n->text, TRUE);
 	g_free(n);
 }
 
@@ -61,6 +64,7 @@ static void on_start(GMarkupParseContext *ctx, const gchar *name,
 	n->name = g_strdup(name);
 	n->attrs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
 	n->kids = g_ptr_array_new_with_free_func(node_free);
+	n->text = g_string_new(NULL);
 	for (size_t i = 0; an[i] != NULL; i++)
 		g_hash_table_insert(n->attrs, g_strdup(an[i]), g_strdup(av[i]));
 	n->parent = d->cur;
@@ -77,6 +81,15 @@ static void on_end(GMarkupParseContext *ctx, const gchar *name, gpointer ud,
 	struct doc *d = ud;
 
 	d->cur = d->cur->parent;
+}
+
+static void on_text(GMarkupParseContext *ctx, const gchar *text, gsize len, gpointer ud,
+		    GError **err)
+{
+	struct doc *d = ud;
+
+	if (d->cur != NULL)
+		g_string_append_len(d->cur->text, text, (gssize)len);
 }
 
 static void on_passthrough(GMarkupParseContext *ctx, const gchar *text,
@@ -115,6 +128,7 @@ static struct doc *parse(const char *buf, size_t len)
 	static const GMarkupParser parser = {
 		.start_element = on_start,
 		.end_element = on_end,
+		.text = on_text,
 		.passthrough = on_passthrough,
 	};
 	struct doc *d = g_new0(struct doc, 1);
@@ -844,6 +858,133 @@ static void test_os_spilled(void **state)
 	xml_hosts_test_limits(0, 0);
 }
 
+/* The <elem key=KEY> child of a <table>/<script>, its text; NULL if none. */
+static const char *elem(const struct node *n, const char *key)
+{
+	for (guint i = 0; i < n->kids->len; i++) {
+		const struct node *k = kid(n, i);
+		const char *a = attr(k, "key");
+
+		if (strcmp(k->name, "elem") == 0 && a != NULL && strcmp(a, key) == 0)
+			return k->text->str;
+	}
+	return NULL;
+}
+
+static struct node *table(const struct node *n, const char *key)
+{
+	for (guint i = 0; i < n->kids->len; i++) {
+		struct node *k = kid(n, i);
+		const char *a = attr(k, "key");
+
+		if (strcmp(k->name, "table") == 0 && (key == NULL ? a == NULL : a != NULL && strcmp(a, key) == 0))
+			return k;
+	}
+	return NULL;
+}
+
+/* A port with TLS facts: tunnel="ssl" on <service>, then nmap's ssl-cert
+ * (subject and issuer tables, pubkey, extensions with the SAN, sig_algo,
+ * validity, md5, sha1, pem) and ssl-enum-ciphers (a table per accepted
+ * version). Hostile bytes in the certificate's names stay well-formed. */
+static void test_tls_scripts(void **state)
+{
+	struct result r[3];
+	struct tls_facts *t = tls_facts_new(), *bare = tls_facts_new();
+	struct node *h, *p, *sv, *sc, *tb, *ext;
+	struct doc *d;
+	char *text;
+
+	t->version = g_strdup("TLSv1.3");
+	t->have_cert = true;
+	t->subject_attrs = g_strsplit("commonName=www.example.org|organizationName=Ex<&>\"mple", "|", -1);
+	t->issuer_attrs = g_strsplit("countryName=DE|commonName=Test CA", "|", -1);
+	t->sans = g_strsplit("DNS:www.example.org|IP:198.18.1.10", "|", -1);
+	t->not_before = 1767225600; /* 2026-01-01 */
+	t->not_after = 1798761600;  /* 2027-01-01 */
+	t->key_type = g_strdup("ec");
+	t->key_bits = 256;
+	t->key_curve = g_strdup("prime256v1");
+	t->sig_alg = g_strdup("ecdsa-with-SHA256");
+	t->md5 = g_strdup("0123456789abcdef0123456789abcdef");
+	t->sha1 = g_strdup("0123456789abcdef0123456789abcdef01234567");
+	t->pem = g_strdup("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+	t->versions_tested = true;
+	t->accepted = 1u << TLS_V1_2 | 1u << TLS_V1_3;
+	t->version_cipher[TLS_V1_2] = g_strdup("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256");
+	t->version_cipher[TLS_V1_3] = g_strdup("TLS_AES_256_GCM_SHA384");
+	r[0] = res("192.0.2.1", 443, STATE_OPEN, REASON_SYN_ACK);
+	r[0].tls = t;
+	r[1] = res("192.0.2.1", 80, STATE_OPEN, REASON_SYN_ACK);
+	/* TLS reached, nothing learnt: the tunnel alone. */
+	r[2] = res("192.0.2.1", 8443, STATE_OPEN, REASON_SYN_ACK);
+	r[2].tls = bare;
+	d = run(&meta, r, 3, &summary, &text);
+	h = kid(d->root, 3);
+
+	p = find_port(h, 443);
+	assert_non_null(p);
+	assert_kids(p, "state service script script");
+	sv = child(p, "service");
+	assert_string_equal(attr(sv, "tunnel"), "ssl");
+	sc = kid(p, 2);
+	assert_string_equal(attr(sc, "id"), "ssl-cert");
+	assert_non_null(strstr(attr(sc, "output"), "Subject: commonName=www.example.org/organizationName=Ex<&>\"mple\n"));
+	assert_non_null(strstr(attr(sc, "output"), "Subject Alternative Name: DNS:www.example.org, IP Address:198.18.1.10\n"));
+	assert_non_null(strstr(attr(sc, "output"), "Not valid after:  2027-01-01T00:00:00\n"));
+	assert_non_null(strstr(attr(sc, "output"), "MD5:   0123456789abcdef0123456789abcdef\nSHA-1: 0123456789abcdef0123456789abcdef01234567"));
+	tb = table(sc, "subject");
+	assert_string_equal(elem(tb, "commonName"), "www.example.org");
+	assert_string_equal(elem(tb, "organizationName"), "Ex<&>\"mple");
+	/* Sorted by key, as nmap writes them. */
+	assert_string_equal(attr(kid(tb, 0), "key"), "commonName");
+	assert_string_equal(attr(kid(tb, 1), "key"), "organizationName");
+	tb = table(sc, "issuer");
+	assert_string_equal(attr(kid(tb, 0), "key"), "commonName");
+	assert_string_equal(attr(kid(tb, 1), "key"), "countryName");
+	assert_string_equal(elem(tb, "commonName"), "Test CA");
+	assert_string_equal(elem(tb, "countryName"), "DE");
+	tb = table(sc, "pubkey");
+	assert_string_equal(elem(tb, "type"), "ec");
+	assert_string_equal(elem(tb, "bits"), "256");
+	assert_string_equal(elem(table(table(tb, "ecdhparams"), "curve_params"), "curve"), "prime256v1");
+	ext = table(table(sc, "extensions"), NULL);
+	assert_string_equal(elem(ext, "name"), "X509v3 Subject Alternative Name");
+	assert_string_equal(elem(ext, "value"), "DNS:www.example.org, IP Address:198.18.1.10");
+	assert_string_equal(elem(sc, "sig_algo"), "ecdsa-with-SHA256");
+	assert_string_equal(elem(table(sc, "validity"), "notBefore"), "2026-01-01T00:00:00");
+	assert_string_equal(elem(table(sc, "validity"), "notAfter"), "2027-01-01T00:00:00");
+	assert_string_equal(elem(sc, "md5"), "0123456789abcdef0123456789abcdef");
+	assert_string_equal(elem(sc, "sha1"), "0123456789abcdef0123456789abcdef01234567");
+	assert_string_equal(elem(sc, "pem"), "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n");
+	sc = kid(p, 3);
+	assert_string_equal(attr(sc, "id"), "ssl-enum-ciphers");
+	assert_kids(sc, "table table");
+	assert_null(table(sc, "TLSv1.0"));
+	assert_string_equal(elem(table(table(table(sc, "TLSv1.2"), "ciphers"), NULL), "name"),
+			    "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256");
+	assert_string_equal(elem(table(table(table(sc, "TLSv1.3"), "ciphers"), NULL), "name"),
+			    "TLS_AES_256_GCM_SHA384");
+
+	p = find_port(h, 80);
+	assert_kids(p, "state service");
+	assert_null(attr(child(p, "service"), "tunnel"));
+	p = find_port(h, 8443);
+	assert_kids(p, "state service");
+	assert_string_equal(attr(child(p, "service"), "tunnel"), "ssl");
+	free(text);
+	doc_free(d);
+	tls_facts_free(t);
+	tls_facts_free(bare);
+}
+
+static void test_tls_scripts_spilled(void **state)
+{
+	xml_hosts_test_limits(1, 1);
+	test_tls_scripts(state);
+	xml_hosts_test_limits(0, 0);
+}
+
 /* A stream that fails turns into -1 with errno set, and state is freed. */
 static void test_stream_failure(void **state)
 {
@@ -904,6 +1045,8 @@ int main(void)
 		cmocka_unit_test(test_times),
 		cmocka_unit_test(test_os),
 		cmocka_unit_test_teardown(test_os_spilled, default_limits),
+		cmocka_unit_test(test_tls_scripts),
+		cmocka_unit_test_teardown(test_tls_scripts_spilled, default_limits),
 		cmocka_unit_test(test_stream_failure),
 		cmocka_unit_test(test_lookup),
 	};
