@@ -378,7 +378,7 @@ static void test_replies(void **state)
 		static const char stats[] = "PL\x00\x00\x00\x01\x00\x00STAT pid 4242\r\n"
 			"STAT uptime 17\r\nSTAT time 1733450000\r\nSTAT version 1.6.18\r\nEND\r\n";
 
-		expect(match("udp-memcached-stats", 11211, stats, sizeof(stats) - 1), "memcached",
+		expect(match("udp-memcached-stats", 11211, stats, sizeof(stats) - 1), "memcache",
 		       "memcached", "1.6.18");
 	}
 	{
@@ -418,7 +418,7 @@ static void test_replies(void **state)
 		static const char rpc[] = "PLRD\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00"
 			"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01";
 
-		expect(match("udp-rpc-portmap-dump", 111, rpc, sizeof(rpc) - 1), "rpcbind", NULL,
+		expect(match("udp-rpc-portmap-dump", 111, rpc, sizeof(rpc) - 1), "sunrpc", NULL,
 		       NULL);
 	}
 	{
