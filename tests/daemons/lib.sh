@@ -69,6 +69,85 @@ declare -A DM_BIN=(
 	[svnserve]=/usr/bin/svnserve [rsync]=/usr/bin/rsync [git]=/usr/lib/git-core/git-daemon
 	[nut]=/lib/nut/upsd [smbd]=/usr/sbin/smbd
 )
+# What tests/daemons/run checks (and bench/detect counts), one line per
+# service port:
+#   label  daemon  port-index  service  product  version-check
+# version-check: "exact": version == upstream version of the daemon's
+# package; "prefix": the daemon says only the first components (2.4 of
+# 2.4.2), which must start the upstream version; "hidden": the protocol does
+# not reveal the version before login, so version must be empty (or, should
+# a probe ever learn it, correct).
+# product "-": the protocol does not name the software, not checked.
+DM_CHECKS=(
+	"ssh        ssh        0 ssh        OpenSSH        exact"
+	"nginx      nginx      0 http       nginx          exact"
+	"apache     apache     0 http       Apache_httpd   exact"
+	"vsftpd     vsftpd     0 ftp        vsftpd         exact"
+	# Postfix greets with smtpd_banner, Debian's "$myhostname ESMTP
+	# $mail_name (Debian/GNU)": the name, no version ($mail_version is not
+	# in it, nor in any reply before a message is sent).
+	"postfix    postfix    0 smtp       Postfix        hidden"
+	# Dovecot's greeting is login_greeting, "Dovecot (Debian) ready." on
+	# Debian; the version is not said before login (IMAP ID answers only
+	# name "Dovecot" too).
+	"pop3       dovecot    0 pop3       Dovecot_pop3d  hidden"
+	"imap       dovecot    1 imap       Dovecot_imapd  hidden"
+	"redis      redis      0 redis      Redis          exact"
+	"memcached  memcached  0 memcache   memcached      exact"
+	# PostgreSQL with Debian's pg_hba (scram-sha-256 for TCP) answers the
+	# StartupMessage with an authentication request: no server_version
+	# before a password.
+	"postgresql postgresql 0 postgresql PostgreSQL     hidden"
+	# PostgreSQL with trust for portolan's user: server_version is sent.
+	"pgtrust    pgtrust    0 postgresql PostgreSQL     exact"
+	"mariadb    mariadb    0 mysql      MariaDB        exact"
+	# Mosquitto answers CONNECT with a 4-byte CONNACK that names neither the
+	# broker nor its version ($SYS/broker/version needs a subscription,
+	# which needs a login when allow_anonymous is false, Mosquitto 2's
+	# default).
+	"mosquitto  mosquitto  0 mqtt       -              hidden"
+	# DNS over TCP: version.bind (CHAOS TXT). BIND appends the Debian
+	# revision, which goes to info.
+	"bind       bind       0 domain     ISC_BIND       exact"
+	"unbound    unbound    0 domain     Unbound        exact"
+	"dnsmasq    dnsmasq    0 domain     dnsmasq        exact"
+	"nsd        nsd        0 domain     NSD            exact"
+	"knot       knot       0 domain     Knot_DNS       exact"
+	# OpenLDAP: the root DSE's objectClass OpenLDAProotDSE names it; no
+	# version is published without the monitor backend.
+	"slapd      slapd      0 ldap       OpenLDAP       hidden"
+	"squid      squid      0 http-proxy Squid_http_proxy exact"
+	"tinyproxy  tinyproxy  0 http-proxy tinyproxy      exact"
+	"privoxy    privoxy    0 http-proxy Privoxy        exact"
+	"lighttpd   lighttpd   0 http       lighttpd       exact"
+	# HAProxy sends no Server header; its own 503 page names it by its
+	# wording only, and no version.
+	"haproxy    haproxy    0 http       HAProxy        hidden"
+	"icecast    icecast    0 http       Icecast        exact"
+	# CUPS: "Server: CUPS/2.4 IPP/2.1" (ServerTokens Minimal, its default):
+	# major.minor only, which must be the start of the package's version.
+	"cups       cups       0 ipp        CUPS           prefix"
+	"dropbear   dropbear   0 ssh        Dropbear_sshd  exact"
+	"zabbix     zabbix     0 zabbix-agent Zabbix_agent exact"
+	"beanstalkd beanstalkd 0 beanstalkd beanstalkd     exact"
+	"gearman    gearman    0 gearman    gearmand       exact"
+	# Redis Sentinel: INFO says redis_mode:sentinel and the server's version.
+	"sentinel   sentinel   0 redis      Redis          exact"
+	"ngircd     ngircd     0 irc        ngircd         exact"
+	# Prosody's stream header and features (SASL mechanisms) name neither
+	# the software nor its version before login.
+	"prosody    prosody    0 xmpp-client -             hidden"
+	# svnserve's greeting gives the protocol range, not Subversion's version.
+	"svnserve   svnserve   0 svn        Subversion_svnserve hidden"
+	# rsync's greeting gives the protocol (32.0), shared by several releases.
+	"rsync      rsync      0 rsync      rsync          hidden"
+	"git        git        0 git        git_daemon     exact"
+	"nut        nut        0 nut        NUT_upsd       exact"
+	# Samba's SMB2 NEGOTIATE response names neither Samba nor its version
+	# (both come after authentication).
+	"smbd       smbd       0 microsoft-ds -            hidden"
+)
+
 declare -A DM_PID=()
 DM_DIR=
 DM_APT_LOG=${DM_APT_LOG:-/tmp/portolan-daemons-apt.log}

@@ -110,9 +110,13 @@ pids+=($!)
 # -L: in the foreground; -s: chroot to the (empty) directory; -u nobody.
 ip netns exec "$LAB_TGT_NS" in.tftpd -L -a "$h:69" -u nobody -s "$d/tftp" >"$d/tftpd.log" 2>&1 &
 pids+=($!)
-# -f: in the foreground; -h: the UDP address to serve on. Its state
-# (/run/rpcbind*) is the host's /run: rpcbind removes it on TERM.
-ip netns exec "$LAB_TGT_NS" rpcbind -f -h "$h" >"$d/rpcbind.log" 2>&1 &
+# -f: in the foreground; -h: the UDP address to serve on. rpcbind keeps a
+# socket, a lock and state files in /run, and leaves them there: it gets a
+# /run of its own (a tmpfs in a private mount namespace), so that the host's
+# /run (and any rpcbind of the host) is never touched.
+ip netns exec "$LAB_TGT_NS" unshare -m --propagation private \
+	sh -c 'mount -t tmpfs portolan-lab /run && exec rpcbind -f -h "$1"' rpcbind "$h" \
+	>"$d/rpcbind.log" 2>&1 &
 pids+=($!)
 
 # Wait until each one holds its UDP port in the target.

@@ -181,7 +181,7 @@ static const struct recorded recorded[] = {
 	/* rsync 3.2.7, Debian 12 */
 	{ .probe = "banner",
 	  RESP("@RSYNCD: 31.0 sha512 sha256 sha1 md5 md4\n"),
-	  .service = "rsync", .info = "protocol 31.0" },
+	  .service = "rsync", .product = "rsync", .info = "protocol 31.0" },
 	{ .probe = "banner",
 	  RESP("@RSYNCD: 30.0\n"),
 	  .service = "rsync", .info = "protocol 30.0" },
@@ -983,6 +983,93 @@ static const struct recorded recorded[] = {
 	  RESP("\x00@\x0b\x00\x00\x00\x10\x00" "Authorization required, but no authorization pro"
 	       "tocol specified\n"),
 	  .service = "x11", .info = "access denied: Authorization required" },
+	/* issue 17's daemons, Debian 12 (tests/daemons) */
+	/* slapd 2.5.13: the root DSE (ldap-rootdse), then SearchResultDone */
+	{ .probe = "ldap-rootdse",
+	  RESP("00\x02\x01\x02" "d+\x04\x00" "0'0%\x04\x0bobjectClass1\x16\x04\x03top\x04\x0fOpenLDAProotDSE"
+	       "0\x0c\x02\x01\x02" "e\x07\n\x01\x00\x04\x00\x04\x00"),
+	  .service = "ldap", .product = "OpenLDAP" },
+	/* a server that lists no OpenLDAProotDSE: LDAP, nothing more */
+	{ .probe = "ldap-rootdse",
+	  RESP("0\x0c\x02\x01\x02" "e\x07\n\x01\x00\x04\x00\x04\x00"),
+	  .service = "ldap" },
+	/* privoxy 3.0.34 answers an origin-form request with its own phrase
+	 * (soft), then the http-proxy probe's error page (abridged) */
+	{ .probe = "http-get",
+	  RESP("HTTP/1.1 400 Invalid header received from client\r\nContent-Type: text/plain\r\nConnection: close\r\n"
+	       "\r\nInvalid header received from client.\n"),
+	  .service = "http-proxy", .product = "Privoxy", .soft = true },
+	{ .probe = "http-proxy",
+	  RESP("HTTP/1.0 404 No such domain\r\nContent-Length: 6519\r\nContent-Type: text/html\r\nCache-Control: no-cache\r\n"
+	       "Last-Modified: Wed, 08 Jun 1955 12:00:00 GMT\r\nConnection: close\r\n\r\n<html>\n<head>\n"
+	       "  <title>502 - Bad Gateway (Privoxy@localhost)</title>\n</head>\n<body>\n"
+	       "          This is <a href=\"https://www.privoxy.org/\">Privoxy</a> 3.0.34 on localhost (127.0.0.1), port 28118\n"),
+	  .service = "http-proxy", .product = "Privoxy", .version = "3.0.34" },
+	/* the headers alone */
+	{ .probe = "http-proxy",
+	  RESP("HTTP/1.0 404 No such domain\r\nContent-Length: 6519\r\nContent-Type: text/html\r\nCache-Control: no-cache\r\n"
+	       "Last-Modified: Wed, 08 Jun 1955 12:00:00 GMT\r\nConnection: close\r\n\r\n"),
+	  .service = "http-proxy", .product = "Privoxy" },
+	/* haproxy 2.6.12, no server in the backend */
+	{ .probe = "http-get",
+	  RESP("HTTP/1.1 503 Service Unavailable\r\ncontent-length: 107\r\ncache-control: no-cache\r\ncontent-type: text/html\r\n"
+	       "connection: close\r\n\r\n<html><body><h1>503 Service Unavailable</h1>\nNo server is available to handle this request.\n"
+	       "</body></html>\n"),
+	  .service = "http", .product = "HAProxy" },
+	/* icecast2 2.4.4 */
+	{ .probe = "http-get",
+	  RESP("HTTP/1.0 404 File Not Found\r\nServer: Icecast 2.4.4\r\nConnection: Close\r\nDate: Sun, 06 Dec 2026 15:53:15 GMT\r\n"
+	       "Content-Type: text/html; charset=utf-8\r\n\r\n<html><head><title>Error 404</title></head>"),
+	  .service = "http", .product = "Icecast", .version = "2.4.4" },
+	/* zabbix-agent 6.0.14 */
+	{ .probe = "zabbix-agent-version",
+	  RESP("ZBXD\x01\x06\x00\x00\x00\x00\x00\x00\x00" "6.0.14"),
+	  .service = "zabbix-agent", .product = "Zabbix agent", .version = "6.0.14" },
+	{ .probe = "zabbix-agent-version",
+	  RESP("ZBXD\x01\x10\x00\x00\x00\x00\x00\x00\x00ZBX_NOTSUPPORTED"),
+	  .service = "zabbix-agent", .product = "Zabbix agent" },
+	/* a length that is not 8 bytes: nothing */
+	{ .probe = "zabbix-agent-version",
+	  RESP("ZBXD\x01\x06\x00\x00" "6.0.14") },
+	/* beanstalkd 1.12: stats (abridged), and its answer to HTTP (soft) */
+	{ .probe = "beanstalkd-stats",
+	  RESP("OK 63\r\n---\ncurrent-jobs-urgent: 0\npid: 7717\nversion: \"1.12\"\nrusage-utime: 0.010028\n\r\n"),
+	  .service = "beanstalkd", .product = "beanstalkd", .version = "1.12" },
+	{ .probe = "http-get",
+	  RESP("UNKNOWN_COMMAND\r\nUNKNOWN_COMMAND\r\nUNKNOWN_COMMAND\r\nUNKNOWN_COMMAND\r\n"),
+	  .service = "beanstalkd", .soft = true },
+	/* gearman-job-server 1.1.20+ds */
+	{ .probe = "gearman-version",
+	  RESP("OK 1.1.20+ds\n"),
+	  .service = "gearman", .product = "gearmand", .version = "1.1.20" },
+	{ .probe = "http-get",
+	  RESP("ERR UNKNOWN_COMMAND Unknown+server+commandGET\r\nERR UNKNOWN_COMMAND Unknown+server+commandUser-Agent:\r\n"),
+	  .service = "gearman", .product = "gearmand", .soft = true },
+	/* redis-sentinel 7.0.15: no GET (soft), INFO server says the mode */
+	{ .probe = "http-get",
+	  RESP("-ERR unknown command 'GET', with args beginning with: '/' 'HTTP/1.0' \r\n"),
+	  .service = "redis", .soft = true },
+	{ .probe = "redis-info",
+	  RESP("$632\r\n# Server\r\nredis_version:7.0.15\r\nredis_git_sha1:00000000\r\nredis_git_dirty:0\r\n"
+	       "redis_build_id:ae4d7c971a948f0\r\nredis_mode:sentinel\r\nos:Linux 6.1.0-28-amd64 x86_64\r\narch_bits:64\r\n"),
+	  .service = "redis", .product = "Redis", .version = "7.0.15", .info = "sentinel", .os = "Linux 6.1.0-28-amd64 x86_64" },
+	/* ngircd 26.1 told HTTP (soft; irc-register finds the version) */
+	{ .probe = "http-get",
+	  RESP("ERROR :\"Oops, HTTP request received? This is IRC!\"\r\n"),
+	  .service = "irc", .product = "ngircd", .soft = true },
+	/* subversion 1.14.2 svnserve */
+	{ .probe = "banner",
+	  RESP("( success ( 2 2 ( ) ( edit-pipeline svndiff1 accepts-svndiff2 absent-entries commit-revprops depth "
+	       "log-revprops atomic-revprops partial-replay inherited-props ephemeral-txnprops file-revs-reverse list ) ) ) "),
+	  .service = "svn", .product = "Subversion svnserve", .info = "protocol 2-2" },
+	/* rsync, this Debian 12's (security update): protocol 32 */
+	{ .probe = "banner",
+	  RESP("@RSYNCD: 32.0 sha512 sha256 sha1 md5 md4\n"),
+	  .service = "rsync", .product = "rsync", .info = "protocol 32.0" },
+	/* nut-server 2.8.0 */
+	{ .probe = "nut-ver",
+	  RESP("Network UPS Tools upsd 2.8.0 - http://www.networkupstools.org/\n"),
+	  .service = "nut", .product = "NUT upsd", .version = "2.8.0" },
 };
 
 static struct probe_db *db;
