@@ -154,10 +154,14 @@ struct field_value {
 	double d;                /* FIELD_REAL */
 };
 
+/* The scratch a writer lends result_field_get: room for an address, a
+ * date, or a joined list (TLS SANs, cut at a whole item beyond it). */
+#define RESULT_SCRATCH_LEN 4096
+
 size_t result_field_count(void);
 const char *result_field_name(size_t i);
 /* Fills *v for field i of r. String values point into r or into static storage
- * (or into scratch, at least PL_ADDRSTRLEN bytes) and are valid until r or
+ * (or into scratch, RESULT_SCRATCH_LEN bytes) and are valid until r or
  * scratch changes. */
 void result_field_get(const struct result *r, size_t i, struct field_value *v,
 		      char *scratch, size_t scratch_len);

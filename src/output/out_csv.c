@@ -64,7 +64,7 @@ static int put_header(FILE *fp, const struct field_set *f)
 
 static int put_row(FILE *fp, const struct field_set *f, const void *rec)
 {
-	char scratch[PL_ADDRSTRLEN];
+	char scratch[RESULT_SCRATCH_LEN];
 	size_t n = f->count();
 
 	errno = 0;

@@ -155,7 +155,7 @@ static int put_group(FILE *fp, const struct field_set *f, const void *rec, const
  * the field table in its order, a group's fields as one nested object. */
 static int put_fields(FILE *fp, const struct field_set *f, const void *rec)
 {
-	char scratch[PL_ADDRSTRLEN];
+	char scratch[RESULT_SCRATCH_LEN];
 	size_t n = f->count();
 
 	if (fputc('{', fp) == EOF)

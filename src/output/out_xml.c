@@ -257,7 +257,7 @@ out:
 static struct xml_svc *svc_get(const struct xml_state *st, const struct result *r)
 {
 	struct xml_svc *svc = NULL;
-	char scratch[PL_ADDRSTRLEN];
+	char scratch[RESULT_SCRATCH_LEN];
 
 	for (int i = 0; i < DET_COUNT; i++) {
 		struct field_value v;

@@ -136,6 +136,32 @@ enum field_id {
 	F_OS_WSCALE,
 	F_OS_DF,
 	F_OS_TIMESTAMPS,
+	/* What TLS said (tls_facts.h). JSON nests them as one "tls" object. */
+	F_TLS_VERSION,
+	F_TLS_CIPHER,
+	F_TLS_STARTTLS,
+	F_TLS_SNI,
+	F_TLS_SUBJECT,
+	F_TLS_SUBJECT_CN,
+	F_TLS_ISSUER,
+	F_TLS_ISSUER_CN,
+	F_TLS_SANS,
+	F_TLS_NOT_BEFORE,
+	F_TLS_NOT_AFTER,
+	F_TLS_DAYS_LEFT,
+	F_TLS_SELF_SIGNED,
+	F_TLS_KEY_TYPE,
+	F_TLS_KEY_BITS,
+	F_TLS_KEY_CURVE,
+	F_TLS_SIG_ALG,
+	F_TLS_SHA256,
+	F_TLS_SHA1,
+	F_TLS_VERIFY,
+	F_TLS_VERSIONS,
+	F_TLS_CIPHER_V1_0,
+	F_TLS_CIPHER_V1_1,
+	F_TLS_CIPHER_V1_2,
+	F_TLS_CIPHER_V1_3,
 	F_COUNT
 };
 
@@ -167,6 +193,31 @@ static const char *const field_names[F_COUNT] = {
 	[F_OS_WSCALE] = "os_wscale",
 	[F_OS_DF] = "os_df",
 	[F_OS_TIMESTAMPS] = "os_timestamps",
+	[F_TLS_VERSION] = "tls_version",
+	[F_TLS_CIPHER] = "tls_cipher",
+	[F_TLS_STARTTLS] = "tls_starttls",
+	[F_TLS_SNI] = "tls_sni",
+	[F_TLS_SUBJECT] = "tls_subject",
+	[F_TLS_SUBJECT_CN] = "tls_subject_cn",
+	[F_TLS_ISSUER] = "tls_issuer",
+	[F_TLS_ISSUER_CN] = "tls_issuer_cn",
+	[F_TLS_SANS] = "tls_sans",
+	[F_TLS_NOT_BEFORE] = "tls_not_before",
+	[F_TLS_NOT_AFTER] = "tls_not_after",
+	[F_TLS_DAYS_LEFT] = "tls_days_left",
+	[F_TLS_SELF_SIGNED] = "tls_self_signed",
+	[F_TLS_KEY_TYPE] = "tls_key_type",
+	[F_TLS_KEY_BITS] = "tls_key_bits",
+	[F_TLS_KEY_CURVE] = "tls_key_curve",
+	[F_TLS_SIG_ALG] = "tls_sig_alg",
+	[F_TLS_SHA256] = "tls_sha256",
+	[F_TLS_SHA1] = "tls_sha1",
+	[F_TLS_VERIFY] = "tls_verify",
+	[F_TLS_VERSIONS] = "tls_versions",
+	[F_TLS_CIPHER_V1_0] = "tls_cipher_v1_0",
+	[F_TLS_CIPHER_V1_1] = "tls_cipher_v1_1",
+	[F_TLS_CIPHER_V1_2] = "tls_cipher_v1_2",
+	[F_TLS_CIPHER_V1_3] = "tls_cipher_v1_3",
 };
 
 size_t result_field_count(void)
@@ -181,7 +232,9 @@ const char *result_field_name(size_t i)
 
 const char *result_field_group(size_t i)
 {
-	return i >= F_OS_FAMILY && i < F_COUNT ? "os" : NULL;
+	if (i >= F_TLS_VERSION && i < F_COUNT)
+		return "tls";
+	return i >= F_OS_FAMILY && i < F_TLS_VERSION ? "os" : NULL;
 }
 
 static void set_str(struct field_value *v, const char *s)
@@ -230,11 +283,126 @@ static void get_os(const struct result *r, enum field_id i, struct field_value *
 	}
 }
 
+static void set_opt_str(struct field_value *v, const char *s)
+{
+	if (s != NULL)
+		set_str(v, s);
+}
+
+/* Seconds since the epoch as ISO 8601 UTC ("2027-01-31T12:00:00Z"), the
+ * form nmap's ssl-cert gives and spreadsheets read. */
+static void set_time(struct field_value *v, int64_t t, char *scratch, size_t scratch_len)
+{
+	GDateTime *dt = g_date_time_new_from_unix_utc(t);
+	char *text;
+
+	if (dt == NULL || scratch_len == 0)
+		goto out;
+	text = g_date_time_format(dt, "%Y-%m-%dT%H:%M:%SZ");
+	if (text != NULL) {
+		g_strlcpy(scratch, text, scratch_len);
+		set_str(v, scratch);
+	}
+	g_free(text);
+out:
+	if (dt != NULL)
+		g_date_time_unref(dt);
+}
+
+/* Joins into scratch; a list too long for it is cut at a whole item, so
+ * what is shown is never a broken name. */
+static void set_joined(struct field_value *v, char *const *items, const char *sep,
+		       char *scratch, size_t scratch_len)
+{
+	size_t used = 0, seplen = strlen(sep);
+
+	if (scratch_len == 0)
+		return;
+	scratch[0] = '\0';
+	for (size_t k = 0; items != NULL && items[k] != NULL; k++) {
+		size_t need = strlen(items[k]) + (used > 0 ? seplen : 0);
+
+		if (used + need >= scratch_len)
+			break;
+		if (used > 0) {
+			memcpy(scratch + used, sep, seplen);
+			used += seplen;
+		}
+		memcpy(scratch + used, items[k], strlen(items[k]));
+		used += strlen(items[k]);
+		scratch[used] = '\0';
+	}
+	set_str(v, scratch);
+}
+
+/* The TLS fields: none (FIELD_NULL) when the port spoke no TLS, so JSON
+ * gives "tls":null; certificate fields are null too when no certificate
+ * came. scratch holds a joined list or a date. */
+static void get_tls(const struct result *r, enum field_id i, struct field_value *v,
+		    char *scratch, size_t scratch_len)
+{
+	const struct tls_facts *t = r->tls;
+	char *accepted[TLS_VERSION_COUNT + 1];
+	size_t n = 0;
+
+	v->kind = FIELD_NULL;
+	if (t == NULL)
+		return;
+	switch (i) {
+	case F_TLS_VERSION: set_opt_str(v, t->version); return;
+	case F_TLS_CIPHER: set_opt_str(v, t->cipher); return;
+	case F_TLS_STARTTLS: set_opt_str(v, t->starttls); return;
+	case F_TLS_SNI: set_opt_str(v, t->sni); return;
+	case F_TLS_VERIFY: set_opt_str(v, t->verify); return;
+	case F_TLS_VERSIONS:
+		if (!t->versions_tested)
+			return;
+		for (int k = 0; k < TLS_VERSION_COUNT; k++)
+			if (t->accepted & (1u << k))
+				accepted[n++] = (char *)tls_version_name((enum tls_version)k);
+		accepted[n] = NULL;
+		set_joined(v, accepted, " ", scratch, scratch_len);
+		return;
+	case F_TLS_CIPHER_V1_0:
+	case F_TLS_CIPHER_V1_1:
+	case F_TLS_CIPHER_V1_2:
+	case F_TLS_CIPHER_V1_3:
+		set_opt_str(v, t->version_cipher[i - F_TLS_CIPHER_V1_0]);
+		return;
+	default:
+		break;
+	}
+	if (!t->have_cert)
+		return;
+	switch (i) {
+	case F_TLS_SUBJECT: set_opt_str(v, t->subject); break;
+	case F_TLS_SUBJECT_CN: set_opt_str(v, t->subject_cn); break;
+	case F_TLS_ISSUER: set_opt_str(v, t->issuer); break;
+	case F_TLS_ISSUER_CN: set_opt_str(v, t->issuer_cn); break;
+	case F_TLS_SANS: set_joined(v, t->sans, ", ", scratch, scratch_len); break;
+	case F_TLS_NOT_BEFORE: set_time(v, t->not_before, scratch, scratch_len); break;
+	case F_TLS_NOT_AFTER: set_time(v, t->not_after, scratch, scratch_len); break;
+	case F_TLS_DAYS_LEFT: set_int(v, t->days_left); break;
+	case F_TLS_SELF_SIGNED: set_int(v, t->self_signed); break;
+	case F_TLS_KEY_TYPE: set_opt_str(v, t->key_type); break;
+	case F_TLS_KEY_BITS: set_int(v, t->key_bits); break;
+	case F_TLS_KEY_CURVE: set_opt_str(v, t->key_curve); break;
+	case F_TLS_SIG_ALG: set_opt_str(v, t->sig_alg); break;
+	case F_TLS_SHA256: set_opt_str(v, t->sha256); break;
+	case F_TLS_SHA1: set_opt_str(v, t->sha1); break;
+	default: break;
+	}
+}
+
 void result_field_get(const struct result *r, size_t i, struct field_value *v,
 		      char *scratch, size_t scratch_len)
 {
 	memset(v, 0, sizeof *v);
-	if (i >= F_OS_FAMILY && i < F_COUNT) {
+	if (i >= F_TLS_VERSION && i < F_COUNT) {
+		get_tls(r, (enum field_id)i, v, scratch, scratch_len);
+		return;
+	}
+	if (i >= F_OS_FAMILY && i < F_TLS_VERSION) {
 		get_os(r, (enum field_id)i, v);
 		return;
 	}

@@ -177,7 +177,10 @@ static const char csv_head[] =
 	"ip,host,port,proto,state,reason,latency_ms,attempts,ptr,error,"
 	"service,product,version,info,os_hint,banner,os_family,os_accuracy,"
 	"os_reason,os_ttl,os_initial_ttl,os_window,os_mss,os_options,os_wscale,"
-	"os_df,os_timestamps\r\n";
+	"os_df,os_timestamps",tls_version,tls_cipher,tls_starttls,tls_sni,tls_subject,tls_subject_cn,tls_issuer,"
+	"tls_issuer_cn,tls_sans,tls_not_before,tls_not_after,tls_days_left,tls_self_signed,"
+	"tls_key_type,tls_key_bits,tls_key_curve,tls_sig_alg,tls_sha256,tls_sha1,tls_verify,"
+	"tls_versions,tls_cipher_v1_0,tls_cipher_v1_1,tls_cipher_v1_2,tls_cipher_v1_3\r\n";
 
 static void test_csv_rows(void **state)
 {
@@ -194,9 +197,9 @@ static void test_csv_rows(void **state)
 	out = run_mask(&writer_csv, r, 3, 1u << STATE_OPEN | 1u << STATE_UP | 1u << STATE_DOWN,
 		       &summary);
 	want = g_strconcat(csv_head,
-		"198.18.0.1,,,,up,echo-reply,0.512,1,,,,,,,,,,,,,,,,,,,\r\n"
-		"198.18.0.1,,22,tcp,open,syn-ack,0.250,1,,,,,,,,,,,,,,,,,,,\r\n"
-		"198.18.0.2,\"'=1+1\",,,down,no-response,0.000,1,,,,,,,,,,,,,,,,,,,\r\n", NULL);
+		"198.18.0.1,,,,up,echo-reply,0.512,1,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,\r\n"
+		"198.18.0.1,,22,tcp,open,syn-ack,0.250,1,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,\r\n"
+		"198.18.0.2,\"'=1+1\",,,down,no-response,0.000,1,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,\r\n", NULL);
 	assert_string_equal(out, want);
 	g_free(want);
 	free(out);
@@ -204,7 +207,7 @@ static void test_csv_rows(void **state)
 	/* --states open: no host row in CSV. */
 	out = run_mask(&writer_csv, r, 3, 1u << STATE_OPEN, &summary);
 	want = g_strconcat(csv_head,
-		"198.18.0.1,,22,tcp,open,syn-ack,0.250,1,,,,,,,,,,,,,,,,,,,\r\n", NULL);
+		"198.18.0.1,,22,tcp,open,syn-ack,0.250,1,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,\r\n", NULL);
 	assert_string_equal(out, want);
 	g_free(want);
 	free(out);
@@ -223,7 +226,7 @@ static void test_jsonl_rows(void **state)
 		"{\"ip\":\"2001:db8::2\",\"host\":\"\",\"port\":null,\"proto\":null,"
 		"\"state\":\"down\",\"reason\":\"no-response\",\"latency_ms\":0.000,"
 		"\"attempts\":1,\"ptr\":\"\",\"error\":\"\",\"service\":\"\",\"product\":\"\","
-		"\"version\":\"\",\"info\":\"\",\"os_hint\":\"\",\"banner\":\"\",\"os\":null}\n");
+		"\"version\":\"\",\"info\":\"\",\"os_hint\":\"\",\"banner\":\"\",\"os\":null,\"tls\":null}\n");
 	free(out);
 }
 
@@ -265,7 +268,7 @@ static void test_json_hosts_block(void **state)
 	assert_true(json_ok(out));
 	want = g_strconcat("\"latency_ms\":0.250,\"attempts\":1,\"ptr\":\"\",\"error\":\"\","
 			   "\"service\":\"\",\"product\":\"\",\"version\":\"\",\"info\":\"\","
-			   "\"os_hint\":\"\",\"banner\":\"\",\"os\":null}\n ],\n", hosts_block,
+			   "\"os_hint\":\"\",\"banner\":\"\",\"os\":null,\"tls\":null}\n ],\n", hosts_block,
 			   json_summary_tail, NULL);
 	assert_true(g_str_has_suffix(out, want));
 	g_free(want);
@@ -278,7 +281,7 @@ static void test_json_hosts_block(void **state)
 	assert_true(json_ok(out));
 	assert_non_null(strstr(out, "\"results\":[\n  {\"ip\":\"198.18.0.3\",\"host\":\"\","
 			       "\"port\":null,\"proto\":null,\"state\":\"up\",\"reason\":\"reset\""));
-	want = g_strconcat("\"os\":null}\n ],\n", hosts_block, json_summary_tail, NULL);
+	want = g_strconcat("\"os\":null,\"tls\":null}\n ],\n", hosts_block, json_summary_tail, NULL);
 	assert_true(g_str_has_suffix(out, want));
 	g_free(want);
 	free(out);
@@ -383,7 +386,7 @@ static void test_json_append_hosts(void **state)
 	assert_true(json_ok(text));
 	assert_non_null(strstr(text, "\"results\":[\n  {\"ip\":\"198.18.0.1\",\"host\":\"\","
 			       "\"port\":22,"));
-	assert_non_null(strstr(text, "\"os\":null},\n  {\"ip\":\"198.18.0.3\",\"host\":\"\","
+	assert_non_null(strstr(text, "\"os\":null,\"tls\":null},\n  {\"ip\":\"198.18.0.3\",\"host\":\"\","
 			       "\"port\":80,"));
 	assert_non_null(strstr(text, hosts_block));
 	assert_int_equal(strstr(text, "\"hosts\":[") == g_strrstr(text, "\"hosts\":["), 1);

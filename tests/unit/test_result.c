@@ -17,6 +17,7 @@
 
 #include "metrics.h"
 #include "result.h"
+#include "tls_facts.h"
 
 static void test_state_names(void **state)
 {
@@ -62,6 +63,12 @@ static void test_field_names(void **state)
 		"os_hint", "banner",
 		"os_family", "os_accuracy", "os_reason", "os_ttl", "os_initial_ttl", "os_window",
 		"os_mss", "os_options", "os_wscale", "os_df", "os_timestamps",
+		"tls_version", "tls_cipher", "tls_starttls", "tls_sni", "tls_subject",
+		"tls_subject_cn", "tls_issuer", "tls_issuer_cn", "tls_sans", "tls_not_before",
+		"tls_not_after", "tls_days_left", "tls_self_signed", "tls_key_type",
+		"tls_key_bits", "tls_key_curve", "tls_sig_alg", "tls_sha256", "tls_sha1",
+		"tls_verify", "tls_versions", "tls_cipher_v1_0", "tls_cipher_v1_1",
+		"tls_cipher_v1_2", "tls_cipher_v1_3",
 	};
 
 	assert_int_equal(result_field_count(), sizeof want / sizeof want[0]);
@@ -87,7 +94,7 @@ static void test_result_new_free(void **state)
 /* Field i of r as a string (ints and reals formatted), for comparisons. */
 static void field_text(const struct result *r, size_t i, char *out, size_t len)
 {
-	char scratch[PL_ADDRSTRLEN];
+	char scratch[RESULT_SCRATCH_LEN];
 	struct field_value v;
 
 	result_field_get(r, i, &v, scratch, sizeof scratch);
@@ -117,6 +124,13 @@ static void test_field_values(void **state)
 		"info text", "Linux", "HTTP/1.1 200 OK\\r\\n",
 		"Linux", "i:85", "TTL 64, options MSS,SACK,TS,NOP,WS: Linux family",
 		"i:63", "i:64", "i:65160", "i:1460", "MSS,SACK,TS,NOP,WS", "i:7", "i:1", "i:1",
+		"TLSv1.3", "TLS_AES_256_GCM_SHA384", "null", "www.example",
+		"CN=www.example,O=Example", "www.example", "CN=Example CA", "Example CA",
+		"DNS:www.example, DNS:example, IP:192.0.2.7",
+		"2026-01-01T00:00:00Z", "2027-01-31T12:30:05Z", "i:-3", "i:0",
+		"ec", "i:256", "prime256v1", "ecdsa-with-SHA256",
+		"5e8f", "a1b2", "ok", "TLSv1.2 TLSv1.3",
+		"null", "null", "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384",
 	};
 	struct result *r = result_new();
 	char buf[256];
@@ -145,6 +159,21 @@ static void test_field_values(void **state)
 		.ttl = 63, .initial_ttl = 64, .window = 65160, .mss = 1460, .has_mss = true,
 		.wscale = 7, .has_wscale = true, .timestamps = true, .df = 1,
 		.options = "MSS,SACK,TS,NOP,WS",
+	};
+	r->tls = tls_facts_new();
+	*r->tls = (struct tls_facts){
+		.sni = g_strdup("www.example"), .version = g_strdup("TLSv1.3"),
+		.cipher = g_strdup("TLS_AES_256_GCM_SHA384"), .have_cert = true,
+		.subject = g_strdup("CN=www.example,O=Example"), .subject_cn = g_strdup("www.example"),
+		.issuer = g_strdup("CN=Example CA"), .issuer_cn = g_strdup("Example CA"),
+		.sans = g_strsplit("DNS:www.example|DNS:example|IP:192.0.2.7", "|", -1),
+		.not_before = 1767225600, .not_after = 1801398605, .days_left = -3,
+		.key_type = g_strdup("ec"), .key_bits = 256, .key_curve = g_strdup("prime256v1"),
+		.sig_alg = g_strdup("ecdsa-with-SHA256"), .sha256 = g_strdup("5e8f"),
+		.sha1 = g_strdup("a1b2"), .verify = g_strdup("ok"), .versions_tested = true,
+		.accepted = 1u << TLS_V1_2 | 1u << TLS_V1_3,
+		.version_cipher = { [TLS_V1_2] = g_strdup("TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"),
+				    [TLS_V1_3] = g_strdup("TLS_AES_256_GCM_SHA384") },
 	};
 	assert_int_equal(result_field_count(), sizeof want / sizeof want[0]);
 	for (size_t i = 0; i < result_field_count(); i++) {
@@ -175,11 +204,13 @@ static void test_field_values_empty_and_v6(void **state)
 	assert_string_equal(buf, "");
 	field_text(&r, 9, buf, sizeof buf);     /* not an error */
 	assert_string_equal(buf, "");
-	/* No OS verdict, no evidence: every OS field is null, grouped. */
+	/* No OS verdict, no evidence, no TLS: every OS and TLS field is
+	 * null, grouped. */
 	for (size_t i = 16; i < result_field_count(); i++) {
 		field_text(&r, i, buf, sizeof buf);
 		assert_string_equal(buf, "null");
-		assert_string_equal(result_field_group(i), "os");
+		assert_string_equal(result_field_group(i),
+				    g_str_has_prefix(result_field_name(i), "tls_") ? "tls" : "os");
 	}
 	assert_null(result_field_group(15));
 	/* IPv6 evidence without MSS or window scale: those and DF stay null. */

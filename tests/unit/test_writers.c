@@ -659,14 +659,14 @@ static const char rec0[] =
 	"\"state\":\"open\",\"reason\":\"syn-ack\",\"latency_ms\":0.500,"
 	"\"attempts\":1,\"ptr\":\"\",\"error\":\"\","
 	"\"service\":\"\",\"product\":\"\",\"version\":\"\",\"info\":\"\",\"os_hint\":\"\",\"banner\":\"\","
-	"\"os\":null}";
+	"\"os\":null,\"tls\":null}";
 static const char rec1[] =
 	"{\"ip\":\"2001:db8::1\",\"host\":\"example.org\",\"port\":443,"
 	"\"proto\":\"tcp\",\"state\":\"closed\",\"reason\":\"conn-refused\","
 	"\"latency_ms\":12.250,\"attempts\":2,\"ptr\":\"ptr.example.org\","
 	"\"error\":\"\","
 	"\"service\":\"\",\"product\":\"\",\"version\":\"\",\"info\":\"\",\"os_hint\":\"\",\"banner\":\"\","
-	"\"os\":null}";
+	"\"os\":null,\"tls\":null}";
 static const char hostile_host_json[] =
 	"\"host\":\"=cmd|' /C calc'!A0,\\\"x\\\"\\r\\n\\u0001\\u001b[31m"
 	"\\ufffd\\ufffd\\ufffd\\ufffd\\u007f\xc3\xa9\"";
@@ -789,10 +789,13 @@ static void test_csv_round(void **state)
 		"ip,host,port,proto,state,reason,latency_ms,attempts,ptr,error,"
 		"service,product,version,info,os_hint,banner,os_family,os_accuracy,"
 		"os_reason,os_ttl,os_initial_ttl,os_window,os_mss,os_options,os_wscale,"
-		"os_df,os_timestamps\r\n"
-		"192.0.2.1,,22,tcp,open,syn-ack,0.500,1,,,,,,,,,,,,,,,,,,,\r\n"
+		"os_df,os_timestamps",tls_version,tls_cipher,tls_starttls,tls_sni,tls_subject,tls_subject_cn,tls_issuer,"
+		"tls_issuer_cn,tls_sans,tls_not_before,tls_not_after,tls_days_left,tls_self_signed,"
+		"tls_key_type,tls_key_bits,tls_key_curve,tls_sig_alg,tls_sha256,tls_sha1,tls_verify,"
+		"tls_versions,tls_cipher_v1_0,tls_cipher_v1_1,tls_cipher_v1_2,tls_cipher_v1_3\r\n"
+		"192.0.2.1,,22,tcp,open,syn-ack,0.500,1,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,\r\n"
 		"2001:db8::1,example.org,443,tcp,closed,conn-refused,12.250,2,"
-		"ptr.example.org,,,,,,,,,,,,,,,,,,\r\n"));
+		"ptr.example.org,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,\r\n"));
 	rows = csv_parse(out, len);
 	assert_non_null(rows);
 	assert_int_equal(rows->len, 4);
@@ -896,7 +899,7 @@ static void test_nonfinite_latency(void **state)
 	free(out);
 
 	out = run_writer(&writer_csv, r, 1, &len);
-	assert_non_null(strstr(out, "\r\n192.0.2.1,,22,tcp,open,syn-ack,,1,,,,,,,,,,,,,,,,,,,\r\n"));
+	assert_non_null(strstr(out, "\r\n192.0.2.1,,22,tcp,open,syn-ack,,1,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,\r\n"));
 	free(out);
 
 	out = run_writer(&writer_table, r, 1, &len);
@@ -1033,12 +1036,12 @@ static void test_os_fields(void **state)
 		"\"banner\":\"\",\"os\":{\"family\":\"Linux\",\"accuracy\":85,"
 		"\"reason\":\"TTL 64, options MSS,SACK,TS,NOP,WS: Linux family\",\"ttl\":57,"
 		"\"initial_ttl\":64,\"window\":65160,\"mss\":1460,\"options\":\"MSS,SACK,TS,NOP,WS\","
-		"\"wscale\":7,\"df\":1,\"timestamps\":1}}\n"));
+		"\"wscale\":7,\"df\":1,\"timestamps\":1},\"tls\":null}\n"));
 	assert_non_null(strstr(out,
 		"\"os\":{\"family\":\"Windows\",\"accuracy\":30,\"reason\":\"TTL 128: Windows family "
 		"(options none say nothing more)\",\"ttl\":128,\"initial_ttl\":128,\"window\":8192,"
 		"\"mss\":null,\"options\":\"\",\"wscale\":null,\"df\":null,\"timestamps\":0}}\n"));
-	assert_int_equal(count_str(out, "\"os\":null}\n"), 1);
+	assert_int_equal(count_str(out, "\"os\":null,\"tls\":null}\n"), 1);
 	free(out);
 	out = run_writer(&writer_json, r, 3, &len);
 	assert_true(json_valid(out, len));
