@@ -789,7 +789,7 @@ static void test_csv_round(void **state)
 		"ip,host,port,proto,state,reason,latency_ms,attempts,ptr,error,"
 		"service,product,version,info,os_hint,banner,os_family,os_accuracy,"
 		"os_reason,os_ttl,os_initial_ttl,os_window,os_mss,os_options,os_wscale,"
-		"os_df,os_timestamps",tls_version,tls_cipher,tls_starttls,tls_sni,tls_subject,tls_subject_cn,tls_issuer,"
+		"os_df,os_timestamps,tls_version,tls_cipher,tls_starttls,tls_sni,tls_subject,tls_subject_cn,tls_issuer,"
 		"tls_issuer_cn,tls_sans,tls_not_before,tls_not_after,tls_days_left,tls_self_signed,"
 		"tls_key_type,tls_key_bits,tls_key_curve,tls_sig_alg,tls_sha256,tls_sha1,tls_verify,"
 		"tls_versions,tls_cipher_v1_0,tls_cipher_v1_1,tls_cipher_v1_2,tls_cipher_v1_3\r\n"
