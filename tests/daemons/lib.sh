@@ -1036,7 +1036,8 @@ dm_start_smbd() {
 	    load printers = no
 	    printcap name = /dev/null
 	EOF
-	# Its own session: at exit smbd signals its whole process group.
-	setsid /usr/sbin/smbd -F --debug-stdout -s "$d/smb.conf" &
+	# Its own session (setsid; --no-process-group: smbd must not try to make
+	# one itself): at exit smbd signals its whole process group.
+	setsid /usr/sbin/smbd -F --no-process-group --debug-stdout -s "$d/smb.conf" &
 	DM_LAST_PID=$!
 }

@@ -104,8 +104,9 @@ pids+=($!)
 ip netns exec "$LAB_TGT_NS" memcached -U 11211 -p 0 -l "$h" -u root >"$d/memcached.log" 2>&1 &
 pids+=($!)
 
-# setsid: at exit nmbd signals its whole process group.
-ip netns exec "$LAB_TGT_NS" setsid nmbd -F --debug-stdout -s "$d/smb.conf" \
+# setsid: at exit nmbd signals its whole process group (and with
+# --no-process-group it does not try to make a session of its own).
+ip netns exec "$LAB_TGT_NS" setsid nmbd -F --no-process-group --debug-stdout -s "$d/smb.conf" \
 	>"$d/nmbd.log" 2>&1 &
 pids+=($!)
 # -L: in the foreground; -s: chroot to the (empty) directory; -u nobody.

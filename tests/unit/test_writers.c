@@ -1040,7 +1040,7 @@ static void test_os_fields(void **state)
 	assert_non_null(strstr(out,
 		"\"os\":{\"family\":\"Windows\",\"accuracy\":30,\"reason\":\"TTL 128: Windows family "
 		"(options none say nothing more)\",\"ttl\":128,\"initial_ttl\":128,\"window\":8192,"
-		"\"mss\":null,\"options\":\"\",\"wscale\":null,\"df\":null,\"timestamps\":0}}\n"));
+		"\"mss\":null,\"options\":\"\",\"wscale\":null,\"df\":null,\"timestamps\":0},\"tls\":null}\n"));
 	assert_int_equal(count_str(out, "\"os\":null,\"tls\":null}\n"), 1);
 	free(out);
 	out = run_writer(&writer_json, r, 3, &len);
@@ -1048,9 +1048,9 @@ static void test_os_fields(void **state)
 	free(out);
 	out = run_writer(&writer_csv, r, 3, &len);
 	assert_non_null(strstr(out, ",,Linux,85,\"TTL 64, options MSS,SACK,TS,NOP,WS: Linux family\","
-				    "57,64,65160,1460,\"MSS,SACK,TS,NOP,WS\",7,1,1\r\n"));
+				    "57,64,65160,1460,\"MSS,SACK,TS,NOP,WS\",7,1,1,,,,,,,,,,,,,,,,,,,,,,,,,\r\n"));
 	assert_non_null(strstr(out, ",,Windows,30,TTL 128: Windows family (options none say nothing "
-				    "more),128,128,8192,,,,,0\r\n"));
+				    "more),128,128,8192,,,,,0,,,,,,,,,,,,,,,,,,,,,,,,,\r\n"));
 	free(out);
 	g_free(r[1].ptr);
 	g_free(r[2].ptr);
