@@ -1005,11 +1005,11 @@ static const struct recorded recorded[] = {
 	       "  <title>502 - Bad Gateway (Privoxy@localhost)</title>\n</head>\n<body>\n"
 	       "          This is <a href=\"https://www.privoxy.org/\">Privoxy</a> 3.0.34 on localhost (127.0.0.1), port 28118\n"),
 	  .service = "http-proxy", .product = "Privoxy", .version = "3.0.34" },
-	/* the headers alone */
+	/* the headers alone (Privoxy may send them first): soft, read on */
 	{ .probe = "http-proxy",
 	  RESP("HTTP/1.0 404 No such domain\r\nContent-Length: 6519\r\nContent-Type: text/html\r\nCache-Control: no-cache\r\n"
 	       "Last-Modified: Wed, 08 Jun 1955 12:00:00 GMT\r\nConnection: close\r\n\r\n"),
-	  .service = "http-proxy", .product = "Privoxy" },
+	  .service = "http-proxy", .product = "Privoxy", .soft = true },
 	/* haproxy 2.6.12, no server in the backend */
 	{ .probe = "http-get",
 	  RESP("HTTP/1.1 503 Service Unavailable\r\ncontent-length: 107\r\ncache-control: no-cache\r\ncontent-type: text/html\r\n"
