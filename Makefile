@@ -11,7 +11,7 @@ DESTDIR   ?=
 
 CC        ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS      := glib-2.0 libconfig yaml-0.1 libpcap
+PKGS      := glib-2.0 libconfig yaml-0.1 libpcap openssl
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS))
 PKG_LIBS   := $(shell $(PKG_CONFIG) --libs $(PKGS)) -lm
 CMOCKA_CFLAGS := $(shell $(PKG_CONFIG) --cflags cmocka 2>/dev/null)
@@ -50,7 +50,7 @@ GUARD := tests/guard
 # Unit binaries see only the tests' own hosts file (tests/helpers/hosts).
 HOSTS_NS := $(BUILD)/helpers/hosts-ns tests/helpers/hosts
 
-.PHONY: all bench uninstall test check unit integration integration-poll lab lab-inject daemons valgrind run install clean asan tsan fuzz fuzz-short k8s slurm container
+.PHONY: all bench uninstall test check unit integration integration-poll lab lab-inject daemons tls valgrind run install clean asan tsan fuzz fuzz-short k8s slurm container
 
 all: $(BIN)
 
@@ -89,7 +89,7 @@ $(BUILD) $(BUILD)/tests $(BUILD)/helpers:
 # The whole suite, as CI runs it: this build's checks, the same checks in
 # ASan+UBSan and TSan builds, valgrind, the real daemons, a short fuzz run.
 # A lab that skipped (not root, no network namespaces) is repeated last.
-test: check integration-poll lab-inject daemons valgrind asan tsan fuzz-short k8s slurm
+test: check integration-poll lab-inject daemons tls valgrind asan tsan fuzz-short k8s slurm
 	@cat build/lab-skipped build-asan/lab-skipped build-tsan/lab-skipped 2>/dev/null | head -n 9 || true
 
 # One build's checks: unit tests, loopback integration, the namespace lab.
@@ -174,6 +174,14 @@ container:
 daemons: $(BIN)
 	@$(SUITE_ENV) $(GUARD) $(SUITE_TIMEOUT) daemons tests/daemons/run
 
+# TLS detection on 127.0.0.1: openssl s_server and nginx certificates, every
+# fact against openssl x509 and nmap's ssl-cert/ssl-enum-ciphers, hostile
+# servers (tests/tls/run). A skip (exit 77: openssl, nmap or nginx missing)
+# is not a failure, but it says so loudly.
+tls: $(BIN)
+	@$(SUITE_ENV) $(GUARD) $(SUITE_TIMEOUT) tls tests/tls/run; rc=$$?; \
+	[ $$rc = 77 ] && { echo "WARNING: tls: SKIPPED: TLS detection was not checked"; exit 0; }; exit $$rc
+
 valgrind: $(BIN) $(BUILD)/helpers/hosts-ns
 	@$(SUITE_ENV) $(GUARD) $(SUITE_TIMEOUT) valgrind tests/valgrind.sh
 
@@ -192,6 +200,7 @@ tsan:
 bench: $(BIN)
 	bench/run
 	bench/detect
+	bench/tls
 
 # libFuzzer targets (clang); FUZZ_SECONDS per target.
 fuzz:

@@ -6,7 +6,7 @@
 # Other systems: see "Dependencies" in README.md for the package names.
 set -eu
 
-build="build-essential pkg-config libglib2.0-dev libconfig-dev libyaml-dev libpcap-dev"
+build="build-essential pkg-config libglib2.0-dev libconfig-dev libyaml-dev libpcap-dev libssl-dev"
 # Tests: cmocka, python3 (integration harness), the namespace lab (iproute2,
 # iptables, nftables), a second compiler, sanitiser runtimes, valgrind, and
 # nmap's DTD, stylesheet and ndiff with xsltproc/xmllint for the XML output,
@@ -28,11 +28,13 @@ build="build-essential pkg-config libglib2.0-dev libconfig-dev libyaml-dev libpc
 # The ~37 daemons of tests/daemons/run are not listed: that test installs
 # what it lacks itself (tests/daemons/README.md).
 # time: /usr/bin/time -f %M, the peak RSS lab 22-disco-sparse compares.
+# openssl, nginx: tests/tls/run's certificates, s_server instances and
+# HTTPS server (nginx's service is not started: the test runs its own).
 test="libcmocka-dev python3 iproute2 iptables nftables clang llvm valgrind procps
       nmap nmap-common ndiff xsltproc libxml2-utils libclang-rt-14-dev
       libreoffice-calc-nogui locales util-linux man-db libcap2-bin
       slurm-wlm munge python3-yaml python3-jsonschema
-      bind9 ntpsec snmpd memcached samba tftpd-hpa rpcbind time"
+      bind9 ntpsec snmpd memcached samba tftpd-hpa rpcbind time openssl nginx"
 # Benchmark peers (bench/run installs the missing ones itself too): the
 # connect scanners, and the SYN scanners of the SYN rows. Not test deps.
 bench="nmap pnscan masscan zmap time"

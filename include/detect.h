@@ -21,9 +21,12 @@ struct detect_config {
 	unsigned connect_timeout_ms;
 };
 
-/* Fills r->service, product, version, info, os_hint and banner. fd is the
- * connected socket from the port scan (or -1); detection takes it over and
- * closes it. */
+/* Fills r->service, product, version, info, os_hint and banner, and r->tls
+ * when the port speaks TLS (from the first byte, or after a STARTTLS
+ * upgrade): then the service fields are what answered inside the session,
+ * or the plain-text service for STARTTLS. SNI is r->host when that is a
+ * name. fd is the connected socket from the port scan (or -1); detection
+ * takes it over and closes it. */
 void detect_service(const struct detect_config *dc, int fd, const struct sockaddr *sa,
 		    socklen_t salen, struct result *r);
 

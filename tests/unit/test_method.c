@@ -259,7 +259,8 @@ static char *read_file(const char *path)
 
 static char *expected_csv_row(const char *ip, const struct script_line *l)
 {
-	return g_strdup_printf("%s,,%u,tcp,%s,%s,%.3f,%u,,%s,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,,", ip, l->port,
+	return g_strdup_printf("%s,,%u,tcp,%s,%s,%.3f,%u,,%s,,,,,,,,,,,,,,,,,"
+			       ",,,,,,,,,,,,,,,,,,,,,,,,,", ip, l->port,
 			       port_state_name(l->state), reason_name(l->reason),
 			       script_latency(l->port), script_attempts(l),
 			       l->err != 0 ? strerror(l->err) : "");
