@@ -23,7 +23,10 @@ build="build-essential pkg-config libglib2.0-dev libconfig-dev libyaml-dev libpc
 # contrib/k8s/check (tests/k8s/run). libcap2-bin: setcap, for the lab's
 # test of a binary given CAP_NET_RAW (tests/lab/15-syn-privdrop.sh). bind9,
 # ntpsec, snmpd, memcached: the UDP daemons of tests/lab/26-udp-daemons.sh
-# (their services are not started: the test runs its own in the lab).
+# and samba (nmbd), tftpd-hpa, rpcbind: those of issue 16 (their services
+# are not started, see policy-rc.d below: the test runs its own in the lab).
+# The ~37 daemons of tests/daemons/run are not listed: that test installs
+# what it lacks itself (tests/daemons/README.md).
 # time: /usr/bin/time -f %M, the peak RSS lab 22-disco-sparse compares.
 # openssl, nginx: tests/tls/run's certificates, s_server instances and
 # HTTPS server (nginx's service is not started: the test runs its own).
@@ -35,7 +38,7 @@ test="libcmocka-dev python3 iproute2 iptables nftables clang llvm valgrind procp
       nmap nmap-common ndiff xsltproc libxml2-utils libclang-rt-14-dev
       libreoffice-calc-nogui locales util-linux man-db libcap2-bin
       slurm-wlm munge python3-yaml python3-jsonschema
-      bind9 ntpsec snmpd memcached time openssl nginx
+      bind9 ntpsec snmpd memcached samba tftpd-hpa rpcbind time openssl nginx
       postfix dovecot-imapd dovecot-pop3d slapd postgresql
       libnmap-parser-perl"
 # Benchmark peers (bench/run installs the missing ones itself too): the
@@ -65,9 +68,21 @@ done
 if [ -n "$missing" ]; then
 	echo "install-deps: installing:$missing" >&2
 	export DEBIAN_FRONTEND=noninteractive
-	$sudo apt-get update -qq
+	# Daemons (bind9, samba, rpcbind, ...) must not start on install: they
+	# would hold the ports the tests run their own on. A policy-rc.d that
+	# exits 101 says so to invoke-rc.d, unless the system has one already.
+	guard=/usr/sbin/policy-rc.d
+	made_guard=0
+	if [ ! -e "$guard" ]; then
+		printf '#!/bin/sh\n# portolan install-deps: no service starts during apt-get install\nexit 101\n' |
+			$sudo tee "$guard" >/dev/null && $sudo chmod 755 "$guard" && made_guard=1
+	fi
+	rc=0
+	$sudo apt-get update -qq || rc=$?
 	# shellcheck disable=SC2086
-	$sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null
+	[ $rc -ne 0 ] || $sudo apt-get install -y -qq --no-install-recommends $missing >/dev/null || rc=$?
+	[ $made_guard = 1 ] && $sudo rm -f "$guard"
+	[ $rc -eq 0 ] || exit $rc
 fi
 
 # Generates the test locale once: enabled in /etc/locale.gen (so a later

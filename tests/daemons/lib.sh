@@ -18,7 +18,9 @@
 # $! is the daemon's own PID, the one dm_stop_all signals.
 # Only 127.0.0.1 is bound; nothing goes through systemd or init scripts.
 
-DM_ALL=(ssh nginx apache vsftpd postfix dovecot redis memcached postgresql pgtrust mariadb mosquitto)
+DM_ALL=(ssh nginx apache vsftpd postfix dovecot redis memcached postgresql pgtrust mariadb mosquitto
+	bind unbound dnsmasq nsd knot slapd squid tinyproxy privoxy lighttpd haproxy icecast cups
+	dropbear zabbix beanstalkd gearman sentinel ngircd prosody svnserve rsync git nut smbd)
 
 # Loopback ports, space-separated where one daemon serves several (dovecot:
 # POP3 then IMAP). Override one with DM_PORT_<name>=N in the environment.
@@ -26,15 +28,28 @@ declare -A DM_PORTS=(
 	[ssh]=20022 [vsftpd]=20021 [postfix]=20025 [nginx]=20080 [apache]=20081
 	[dovecot]="20110 20143" [mariadb]=23306 [postgresql]=25432
 	[redis]=26379 [memcached]=21211 [mosquitto]=21883 [pgtrust]=25433
+	[bind]=53 [unbound]=5300 [dnsmasq]=5353 [nsd]=8053 [knot]=20057
+	[slapd]=389 [squid]=23128 [tinyproxy]=28888 [privoxy]=28118
+	[lighttpd]=20082 [haproxy]=20083 [icecast]=28000 [cups]=20631
+	[dropbear]=20222 [zabbix]=10050 [beanstalkd]=21300 [gearman]=24730
+	[sentinel]=26380 [ngircd]=26667 [prosody]=25222 [svnserve]=23690
+	[rsync]=20873 [git]=29418 [nut]=3493 [smbd]=445
 )
 declare -A DM_PKGS=(
 	[ssh]=openssh-server [nginx]=nginx [apache]=apache2 [vsftpd]=vsftpd
 	[postfix]=postfix [dovecot]="dovecot-core dovecot-pop3d dovecot-imapd"
 	[redis]=redis-server [memcached]=memcached [postgresql]=postgresql
 	[mariadb]=mariadb-server [mosquitto]=mosquitto [pgtrust]=postgresql
+	[bind]=bind9 [unbound]=unbound [dnsmasq]=dnsmasq-base [nsd]=nsd [knot]=knot
+	[slapd]=slapd [squid]=squid [tinyproxy]=tinyproxy [privoxy]=privoxy
+	[lighttpd]=lighttpd [haproxy]=haproxy [icecast]=icecast2 [cups]=cups
+	[dropbear]=dropbear-bin [zabbix]=zabbix-agent [beanstalkd]=beanstalkd
+	[gearman]=gearman-job-server [sentinel]=redis-sentinel [ngircd]=ngircd
+	[prosody]=prosody [svnserve]=subversion [rsync]=rsync [git]=git
+	[nut]=nut-server [smbd]=samba
 )
 # Signal for a fast clean stop (postgres: TERM waits for clients to leave).
-declare -A DM_STOPSIG=([postgresql]=INT [pgtrust]=INT)
+declare -A DM_STOPSIG=([postgresql]=INT [pgtrust]=INT [squid]=INT)
 # The daemon's executable: the package that owns it (dpkg -S) gives the
 # version the daemon reports (postgresql, a metapackage, is resolved to
 # postgresql-NN that way; redis-server's binary lives in redis-tools).
@@ -44,7 +59,95 @@ declare -A DM_BIN=(
 	[dovecot]=/usr/sbin/dovecot [redis]=/usr/bin/redis-server
 	[memcached]=/usr/bin/memcached [postgresql]=@pg [pgtrust]=@pg
 	[mariadb]=/usr/sbin/mariadbd [mosquitto]=/usr/sbin/mosquitto
+	[bind]=/usr/sbin/named [unbound]=/usr/sbin/unbound [dnsmasq]=/usr/sbin/dnsmasq
+	[nsd]=/usr/sbin/nsd [knot]=/usr/sbin/knotd [slapd]=/usr/sbin/slapd
+	[squid]=/usr/sbin/squid [tinyproxy]=/usr/bin/tinyproxy [privoxy]=/usr/sbin/privoxy
+	[lighttpd]=/usr/sbin/lighttpd [haproxy]=/usr/sbin/haproxy [icecast]=/usr/bin/icecast2
+	[cups]=/usr/sbin/cupsd [dropbear]=/usr/sbin/dropbear [zabbix]=/usr/sbin/zabbix_agentd
+	[beanstalkd]=/usr/bin/beanstalkd [gearman]=/usr/sbin/gearmand
+	[sentinel]=/usr/bin/redis-server [ngircd]=/usr/sbin/ngircd [prosody]=/usr/bin/prosody
+	[svnserve]=/usr/bin/svnserve [rsync]=/usr/bin/rsync [git]=/usr/lib/git-core/git-daemon
+	[nut]=/lib/nut/upsd [smbd]=/usr/sbin/smbd
 )
+# What tests/daemons/run checks (and bench/detect counts), one line per
+# service port:
+#   label  daemon  port-index  service  product  version-check
+# version-check: "exact": version == upstream version of the daemon's
+# package; "prefix": the daemon says only the first components (2.4 of
+# 2.4.2), which must start the upstream version; "hidden": the protocol does
+# not reveal the version before login, so version must be empty (or, should
+# a probe ever learn it, correct).
+# product "-": the protocol does not name the software, not checked.
+DM_CHECKS=(
+	"ssh        ssh        0 ssh        OpenSSH        exact"
+	"nginx      nginx      0 http       nginx          exact"
+	"apache     apache     0 http       Apache_httpd   exact"
+	"vsftpd     vsftpd     0 ftp        vsftpd         exact"
+	# Postfix greets with smtpd_banner, Debian's "$myhostname ESMTP
+	# $mail_name (Debian/GNU)": the name, no version ($mail_version is not
+	# in it, nor in any reply before a message is sent).
+	"postfix    postfix    0 smtp       Postfix        hidden"
+	# Dovecot's greeting is login_greeting, "Dovecot (Debian) ready." on
+	# Debian; the version is not said before login (IMAP ID answers only
+	# name "Dovecot" too).
+	"pop3       dovecot    0 pop3       Dovecot_pop3d  hidden"
+	"imap       dovecot    1 imap       Dovecot_imapd  hidden"
+	"redis      redis      0 redis      Redis          exact"
+	"memcached  memcached  0 memcache   memcached      exact"
+	# PostgreSQL with Debian's pg_hba (scram-sha-256 for TCP) answers the
+	# StartupMessage with an authentication request: no server_version
+	# before a password.
+	"postgresql postgresql 0 postgresql PostgreSQL     hidden"
+	# PostgreSQL with trust for portolan's user: server_version is sent.
+	"pgtrust    pgtrust    0 postgresql PostgreSQL     exact"
+	"mariadb    mariadb    0 mysql      MariaDB        exact"
+	# Mosquitto answers CONNECT with a 4-byte CONNACK that names neither the
+	# broker nor its version ($SYS/broker/version needs a subscription,
+	# which needs a login when allow_anonymous is false, Mosquitto 2's
+	# default).
+	"mosquitto  mosquitto  0 mqtt       -              hidden"
+	# DNS over TCP: version.bind (CHAOS TXT). BIND appends the Debian
+	# revision, which goes to info.
+	"bind       bind       0 domain     ISC_BIND       exact"
+	"unbound    unbound    0 domain     Unbound        exact"
+	"dnsmasq    dnsmasq    0 domain     dnsmasq        exact"
+	"nsd        nsd        0 domain     NSD            exact"
+	"knot       knot       0 domain     Knot_DNS       exact"
+	# OpenLDAP: the root DSE's objectClass OpenLDAProotDSE names it; no
+	# version is published without the monitor backend.
+	"slapd      slapd      0 ldap       OpenLDAP       hidden"
+	"squid      squid      0 http-proxy Squid_http_proxy exact"
+	"tinyproxy  tinyproxy  0 http-proxy tinyproxy      exact"
+	"privoxy    privoxy    0 http-proxy Privoxy        exact"
+	"lighttpd   lighttpd   0 http       lighttpd       exact"
+	# HAProxy sends no Server header; its own 503 page names it by its
+	# wording only, and no version.
+	"haproxy    haproxy    0 http       HAProxy        hidden"
+	"icecast    icecast    0 http       Icecast        exact"
+	# CUPS: "Server: CUPS/2.4 IPP/2.1" (ServerTokens Minimal, its default):
+	# major.minor only, which must be the start of the package's version.
+	"cups       cups       0 ipp        CUPS           prefix"
+	"dropbear   dropbear   0 ssh        Dropbear_sshd  exact"
+	"zabbix     zabbix     0 zabbix-agent Zabbix_agent exact"
+	"beanstalkd beanstalkd 0 beanstalkd beanstalkd     exact"
+	"gearman    gearman    0 gearman    gearmand       exact"
+	# Redis Sentinel: INFO says redis_mode:sentinel and the server's version.
+	"sentinel   sentinel   0 redis      Redis          exact"
+	"ngircd     ngircd     0 irc        ngircd         exact"
+	# Prosody's stream header and features (SASL mechanisms) name neither
+	# the software nor its version before login.
+	"prosody    prosody    0 xmpp-client -             hidden"
+	# svnserve's greeting gives the protocol range, not Subversion's version.
+	"svnserve   svnserve   0 svn        Subversion_svnserve hidden"
+	# rsync's greeting gives the protocol (32.0), shared by several releases.
+	"rsync      rsync      0 rsync      rsync          hidden"
+	"git        git        0 git        git_daemon     exact"
+	"nut        nut        0 nut        NUT_upsd       exact"
+	# Samba's SMB2 NEGOTIATE response names neither Samba nor its version
+	# (both come after authentication).
+	"smbd       smbd       0 microsoft-ds -            hidden"
+)
+
 declare -A DM_PID=()
 DM_DIR=
 DM_APT_LOG=${DM_APT_LOG:-/tmp/portolan-daemons-apt.log}
@@ -136,9 +239,13 @@ dm_bin() { # NAME: the daemon's executable
 # The package that owns daemon NAME's executable: its version is the one
 # the daemon reports.
 dm_vpkg() {
-	local f p
-	f=$(readlink -f "$(dm_bin "$1")") || return 1
-	p=$(dpkg-query -S "$f" 2>/dev/null | grep -v '^diversion by' | head -n 1) || return 1
+	local f b p
+	b=$(dm_bin "$1")
+	f=$(readlink -f "$b") || return 1
+	# dpkg knows a file by the path in its package: the resolved one, or
+	# (usrmerge: /lib -> /usr/lib) the one given.
+	p=$(dpkg-query -S "$f" 2>/dev/null | grep -v '^diversion by' | head -n 1)
+	[ -n "$p" ] || p=$(dpkg-query -S "$b" 2>/dev/null | grep -v '^diversion by' | head -n 1)
 	p=${p%%:*}
 	[ -n "$p" ] && printf '%s' "$p"
 }
@@ -477,5 +584,460 @@ dm_start_mosquitto() {
 	EOF
 	chown mosquitto "$d"
 	/usr/sbin/mosquitto -c "$d/mosquitto.conf" &
+	DM_LAST_PID=$!
+}
+
+# ------------------------------------------------- issue 17: more daemons
+
+# DNS over TCP: each server answers version.bind (CHAOS TXT) with its name
+# and version, as its package ships it (BIND adds the Debian revision).
+dm_start_bind() {
+	local d=$1 port=$2
+	cat >"$d/named.conf" <<-EOF
+	options {
+		directory "$d";
+		pid-file "$d/named.pid";
+		session-keyfile "$d/session.key";
+		listen-on port $port { 127.0.0.1; };
+		listen-on-v6 { none; };
+		recursion no;
+	};
+	controls { };
+	EOF
+	/usr/sbin/named -g -n 1 -c "$d/named.conf" &
+	DM_LAST_PID=$!
+}
+
+dm_start_unbound() {
+	local d=$1 port=$2
+	cat >"$d/unbound.conf" <<-EOF
+	server:
+	    interface: 127.0.0.1@$port
+	    do-ip6: no
+	    do-daemonize: no
+	    use-syslog: no
+	    logfile: ""
+	    username: ""
+	    chroot: ""
+	    directory: "$d"
+	    pidfile: "$d/unbound.pid"
+	    num-threads: 1
+	remote-control:
+	    control-enable: no
+	EOF
+	/usr/sbin/unbound -d -c "$d/unbound.conf" &
+	DM_LAST_PID=$!
+}
+
+dm_start_dnsmasq() {
+	local d=$1 port=$2
+	/usr/sbin/dnsmasq -k -C /dev/null -p "$port" --listen-address=127.0.0.1 \
+		--bind-interfaces --no-resolv --no-hosts --pid-file="$d/dnsmasq.pid" \
+		--user=nobody --group=nogroup --log-facility=- &
+	DM_LAST_PID=$!
+}
+
+dm_start_nsd() {
+	local d=$1 port=$2
+	chown nsd "$d" 2>/dev/null
+	cat >"$d/nsd.conf" <<-EOF
+	server:
+	    ip-address: 127.0.0.1@$port
+	    do-ip6: no
+	    server-count: 1
+	    username: ""
+	    chroot: ""
+	    zonesdir: "$d"
+	    database: ""
+	    zonelistfile: "$d/zone.list"
+	    xfrdfile: "$d/xfrd.state"
+	    xfrdir: "$d"
+	    pidfile: "$d/nsd.pid"
+	    logfile: "$d/nsd.log"
+	remote-control:
+	    control-enable: no
+	EOF
+	/usr/sbin/nsd -d -c "$d/nsd.conf" &
+	DM_LAST_PID=$!
+}
+
+dm_start_knot() {
+	local d=$1 port=$2
+	mkdir -p "$d/run" "$d/storage"
+	chown -R knot:knot "$d"
+	cat >"$d/knot.conf" <<-EOF
+	server:
+	    rundir: "$d/run"
+	    user: knot:knot
+	    listen: 127.0.0.1@$port
+	database:
+	    storage: "$d/storage"
+	log:
+	  - target: stderr
+	    any: info
+	EOF
+	/usr/sbin/knotd -c "$d/knot.conf" &
+	DM_LAST_PID=$!
+}
+
+# OpenLDAP: a bind says nothing of the software; the root DSE's objectClass
+# OpenLDAProotDSE does (probes/60-infrastructure.yaml, ldap-rootdse). No
+# version is published (monitor backend off, Debian's default).
+dm_start_slapd() {
+	local d=$1 port=$2
+	mkdir -p "$d/db"
+	cat >"$d/slapd.conf" <<-EOF
+	include /etc/ldap/schema/core.schema
+	pidfile $d/slapd.pid
+	argsfile $d/slapd.args
+	modulepath /usr/lib/ldap
+	moduleload back_mdb
+	database mdb
+	suffix "dc=portolan,dc=test"
+	directory $d/db
+	maxsize 10485760
+	EOF
+	/usr/sbin/slapd -d 0 -h "ldap://127.0.0.1:$port/" -f "$d/slapd.conf" &
+	DM_LAST_PID=$!
+}
+
+dm_start_squid() {
+	local d=$1 port=$2
+	mkdir -p "$d/logs"
+	chown -R proxy:proxy "$d"
+	cat >"$d/squid.conf" <<-EOF
+	http_port 127.0.0.1:$port
+	pid_filename $d/squid.pid
+	cache_effective_user proxy
+	cache deny all
+	access_log none
+	cache_log $d/logs/cache.log
+	cache_store_log none
+	coredump_dir $d
+	http_access deny all
+	shutdown_lifetime 0 seconds
+	dns_nameservers 127.0.0.1
+	EOF
+	/usr/sbin/squid -N -f "$d/squid.conf" &
+	DM_LAST_PID=$!
+}
+
+dm_start_tinyproxy() {
+	local d=$1 port=$2
+	chown nobody "$d"
+	cat >"$d/tinyproxy.conf" <<-EOF
+	User nobody
+	Group nogroup
+	Port $port
+	Listen 127.0.0.1
+	Timeout 60
+	LogFile "$d/tinyproxy.log"
+	PidFile "$d/tinyproxy.pid"
+	MaxClients 10
+	Allow 127.0.0.1
+	ViaProxyName "tinyproxy"
+	EOF
+	/usr/bin/tinyproxy -d -c "$d/tinyproxy.conf" &
+	DM_LAST_PID=$!
+}
+
+dm_start_privoxy() {
+	local d=$1 port=$2
+	cat >"$d/config" <<-EOF
+	confdir /etc/privoxy
+	logdir $d
+	listen-address 127.0.0.1:$port
+	toggle 1
+	enable-remote-toggle 0
+	enable-edit-actions 0
+	EOF
+	/usr/sbin/privoxy --no-daemon "$d/config" &
+	DM_LAST_PID=$!
+}
+
+dm_start_lighttpd() {
+	local d=$1 port=$2
+	mkdir -p "$d/html"
+	echo 'portolan test' >"$d/html/index.html"
+	cat >"$d/lighttpd.conf" <<-EOF
+	server.document-root = "$d/html"
+	server.bind = "127.0.0.1"
+	server.port = $port
+	server.pid-file = "$d/lighttpd.pid"
+	server.errorlog = "$d/error.log"
+	index-file.names = ( "index.html" )
+	EOF
+	/usr/sbin/lighttpd -D -f "$d/lighttpd.conf" &
+	DM_LAST_PID=$!
+}
+
+# HAProxy with no server behind it: its 503 page does not name it.
+dm_start_haproxy() {
+	local d=$1 port=$2
+	cat >"$d/haproxy.cfg" <<-EOF
+	global
+	    pidfile $d/haproxy.pid
+	defaults
+	    mode http
+	    timeout connect 5s
+	    timeout client 10s
+	    timeout server 10s
+	frontend web
+	    bind 127.0.0.1:$port
+	    default_backend none
+	backend none
+	EOF
+	/usr/sbin/haproxy -db -f "$d/haproxy.cfg" &
+	DM_LAST_PID=$!
+}
+
+dm_start_icecast() {
+	local d=$1 port=$2
+	mkdir -p "$d/log"
+	chown -R icecast2 "$d"
+	cat >"$d/icecast.xml" <<-EOF
+	<icecast>
+	  <limits><clients>10</clients><sources>1</sources></limits>
+	  <authentication>
+	    <source-password>portolan-never-used</source-password>
+	    <admin-user>admin</admin-user>
+	    <admin-password>portolan-never-used</admin-password>
+	  </authentication>
+	  <hostname>localhost</hostname>
+	  <listen-socket><port>$port</port><bind-address>127.0.0.1</bind-address></listen-socket>
+	  <paths>
+	    <basedir>/usr/share/icecast2</basedir>
+	    <logdir>$d/log</logdir>
+	    <webroot>/usr/share/icecast2/web</webroot>
+	    <adminroot>/usr/share/icecast2/admin</adminroot>
+	    <pidfile>$d/icecast.pid</pidfile>
+	  </paths>
+	  <logging><errorlog>-</errorlog><accesslog>access.log</accesslog><loglevel>2</loglevel></logging>
+	</icecast>
+	EOF
+	setpriv --reuid=icecast2 --regid=icecast --init-groups -- \
+		/usr/bin/icecast2 -c "$d/icecast.xml" &
+	DM_LAST_PID=$!
+}
+
+dm_start_cups() {
+	local d=$1 port=$2
+	mkdir -p "$d/cache" "$d/spool/tmp" "$d/state" "$d/log" "$d/conf/ppd" "$d/conf/ssl"
+	chown -R root:lp "$d/cache" "$d/spool" "$d/state"
+	chmod 0770 "$d/spool" "$d/cache" "$d/state"
+	# ServerTokens Minimal: Debian's cupsd.conf says nothing, and cups'
+	# default is Minimal ("CUPS/2.4 IPP/2.1": major.minor only).
+	cat >"$d/conf/cupsd.conf" <<-EOF
+	Listen 127.0.0.1:$port
+	Browsing Off
+	DefaultAuthType Basic
+	WebInterface Yes
+	<Location />
+	  Order allow,deny
+	  Allow 127.0.0.1
+	</Location>
+	EOF
+	cat >"$d/conf/cups-files.conf" <<-EOF
+	SystemGroup lpadmin
+	ServerRoot $d/conf
+	CacheDir $d/cache
+	StateDir $d/state
+	RequestRoot $d/spool
+	TempDir $d/spool/tmp
+	AccessLog $d/log/access_log
+	ErrorLog $d/log/error_log
+	PageLog $d/log/page_log
+	EOF
+	/usr/sbin/cupsd -f -c "$d/conf/cupsd.conf" -s "$d/conf/cups-files.conf" &
+	DM_LAST_PID=$!
+}
+
+dm_start_dropbear() {
+	local d=$1 port=$2
+	dropbearkey -t ed25519 -f "$d/host_ed25519" >/dev/null 2>&1 || return 1
+	/usr/sbin/dropbear -F -E -s -p "127.0.0.1:$port" -r "$d/host_ed25519" -P "$d/dropbear.pid" &
+	DM_LAST_PID=$!
+}
+
+# Zabbix agent: answers the item agent.version (Zabbix protocol header
+# "ZBXD\1") for the servers in Server=, 127.0.0.1 here.
+dm_start_zabbix() {
+	local d=$1 port=$2
+	chown zabbix "$d"
+	cat >"$d/zabbix_agentd.conf" <<-EOF
+	PidFile=$d/zabbix_agentd.pid
+	LogType=console
+	Server=127.0.0.1
+	ServerActive=
+	ListenIP=127.0.0.1
+	ListenPort=$port
+	StartAgents=1
+	Hostname=portolan-test
+	EOF
+	/usr/sbin/zabbix_agentd -f -c "$d/zabbix_agentd.conf" &
+	DM_LAST_PID=$!
+}
+
+dm_start_beanstalkd() {
+	local d=$1 port=$2
+	/usr/bin/beanstalkd -l 127.0.0.1 -p "$port" -u nobody &
+	DM_LAST_PID=$!
+}
+
+dm_start_gearman() {
+	local d=$1 port=$2
+	chown gearman "$d" 2>/dev/null
+	/usr/sbin/gearmand -L 127.0.0.1 -p "$port" -u gearman -t 1 \
+		--log-file="$d/gearmand.log" --pid-file="$d/gearmand.pid" &
+	DM_LAST_PID=$!
+}
+
+# Redis Sentinel watching a master that need not exist: INFO says
+# redis_mode:sentinel and the same redis_version as the server.
+dm_start_sentinel() {
+	local d=$1 port=$2
+	cat >"$d/sentinel.conf" <<-EOF
+	port $port
+	bind 127.0.0.1
+	daemonize no
+	dir $d
+	logfile $d/sentinel.log
+	sentinel monitor portolan 127.0.0.1 6379 2
+	EOF
+	chown -R redis:redis "$d"
+	setpriv --reuid=redis --regid=redis --init-groups -- \
+		/usr/bin/redis-sentinel "$d/sentinel.conf" &
+	DM_LAST_PID=$!
+}
+
+dm_start_ngircd() {
+	local d=$1 port=$2
+	cat >"$d/ngircd.conf" <<-EOF
+	[Global]
+	    Name = irc.portolan.test
+	    Info = portolan test
+	    Listen = 127.0.0.1
+	    Ports = $port
+	    ServerUID = nobody
+	    ServerGID = nogroup
+	    MotdPhrase = portolan
+	    PidFile = $d/ngircd.pid
+	[Options]
+	    DNS = no
+	    Ident = no
+	    PAM = no
+	EOF
+	/usr/sbin/ngircd -n -f "$d/ngircd.conf" &
+	DM_LAST_PID=$!
+}
+
+# Prosody: the stream header names the domain only; Prosody 0.12 sends no
+# entity capabilities before login, so the software is not named.
+dm_start_prosody() {
+	local d=$1 port=$2
+	mkdir -p "$d/data"
+	cat >"$d/prosody.cfg.lua" <<-EOF
+	pidfile = "$d/prosody.pid"
+	data_path = "$d/data"
+	interfaces = { "127.0.0.1" }
+	c2s_ports = { $port }
+	s2s_ports = { }
+	c2s_direct_tls_ports = { }
+	http_ports = { }
+	https_ports = { }
+	log = { info = "$d/prosody.log" }
+	modules_enabled = { "saslauth", "disco" }
+	authentication = "internal_hashed"
+	c2s_require_encryption = false
+	VirtualHost "localhost"
+	EOF
+	chown -R prosody "$d"
+	setpriv --reuid=prosody --regid=prosody --init-groups -- \
+		/usr/bin/prosody -F --config "$d/prosody.cfg.lua" &
+	DM_LAST_PID=$!
+}
+
+dm_start_svnserve() {
+	local d=$1 port=$2
+	mkdir -p "$d/repos"
+	/usr/bin/svnserve -d --foreground --listen-host 127.0.0.1 --listen-port "$port" \
+		-r "$d/repos" --log-file "$d/svnserve.log" &
+	DM_LAST_PID=$!
+}
+
+dm_start_rsync() {
+	local d=$1 port=$2
+	mkdir -p "$d/share"
+	cat >"$d/rsyncd.conf" <<-EOF
+	pid file = $d/rsyncd.pid
+	log file = $d/rsyncd.log
+	use chroot = no
+	[share]
+	    path = $d/share
+	    read only = yes
+	EOF
+	/usr/bin/rsync --daemon --no-detach --config="$d/rsyncd.conf" \
+		--address=127.0.0.1 --port="$port" &
+	DM_LAST_PID=$!
+}
+
+# git daemon with one bare repository exported as "/" (the probe asks for
+# "/"): it advertises its refs with agent=git/VERSION.
+dm_start_git() {
+	local d=$1 port=$2
+	git init -q --bare "$d/repo.git" || return 1
+	git -C "$d/repo.git" -c user.name=portolan -c user.email=portolan@localhost \
+		commit-tree -m portolan "$(git -C "$d/repo.git" mktree </dev/null)" >"$d/commit" || return 1
+	git -C "$d/repo.git" update-ref refs/heads/main "$(cat "$d/commit")" || return 1
+	chown -R nobody "$d/repo.git"
+	git daemon --listen=127.0.0.1 --port="$port" --base-path="$d/repo.git" \
+		--export-all --reuseaddr --user=nobody --group=nogroup "$d/repo.git" &
+	DM_LAST_PID=$!
+}
+
+# NUT's upsd, run without Debian's wrapper /usr/sbin/upsd (which reads
+# MODE from /etc/nut/nut.conf). VER names it and its version.
+dm_start_nut() {
+	local d=$1 port=$2
+	mkdir -p "$d/state"
+	chown -R nut:nut "$d/state"
+	cat >"$d/upsd.conf" <<-EOF
+	LISTEN 127.0.0.1 $port
+	STATEPATH $d/state
+	EOF
+	echo 'MODE=netserver' >"$d/nut.conf"
+	: >"$d/upsd.users"
+	# upsd refuses to start without a UPS; this one's driver never runs.
+	printf '[portolan]\n\tdriver = dummy-ups\n\tport = portolan.dev\n' >"$d/ups.conf"
+	chmod 640 "$d/upsd.conf" "$d/upsd.users" "$d/ups.conf" "$d/nut.conf"
+	chgrp nut "$d/upsd.conf" "$d/upsd.users" "$d/ups.conf" "$d/nut.conf"
+	NUT_CONFPATH=$d NUT_STATEPATH=$d/state /lib/nut/upsd -F -u nut &
+	DM_LAST_PID=$!
+}
+
+# Samba's smbd: SMB2 NEGOTIATE names neither Samba nor its version.
+dm_start_smbd() {
+	local d=$1 port=$2
+	mkdir -p "$d/private" "$d/lock" "$d/state" "$d/cache" "$d/pid" "$d/log" "$d/ncalrpc"
+	cat >"$d/smb.conf" <<-EOF
+	[global]
+	    smb ports = $port
+	    interfaces = 127.0.0.1
+	    bind interfaces only = yes
+	    disable netbios = yes
+	    private dir = $d/private
+	    lock directory = $d/lock
+	    state directory = $d/state
+	    cache directory = $d/cache
+	    pid directory = $d/pid
+	    ncalrpc dir = $d/ncalrpc
+	    log file = $d/log/%m.log
+	    server role = standalone server
+	    load printers = no
+	    printcap name = /dev/null
+	EOF
+	# Its own session (setsid; --no-process-group: smbd must not try to make
+	# one itself): at exit smbd signals its whole process group.
+	setsid /usr/sbin/smbd -F --no-process-group --debug-stdout -s "$d/smb.conf" &
 	DM_LAST_PID=$!
 }

@@ -174,14 +174,14 @@ static const struct recorded recorded[] = {
 	  .service = "nntp", .product = "Leafnode", .version = "1.12.0" },
 	{ .probe = "banner",
 	  RESP("RFB 003.008\n"),
-	  .service = "vnc", .info = "protocol 3.8" },
+	  .service = "rfb", .info = "protocol 3.8" },
 	{ .probe = "banner",
 	  RESP("RFB 003.889\n"),
-	  .service = "vnc", .product = "Apple remote desktop vnc", .os = "macOS" },
+	  .service = "rfb", .product = "Apple remote desktop vnc", .os = "macOS" },
 	/* rsync 3.2.7, Debian 12 */
 	{ .probe = "banner",
 	  RESP("@RSYNCD: 31.0 sha512 sha256 sha1 md5 md4\n"),
-	  .service = "rsync", .info = "protocol 31.0" },
+	  .service = "rsync", .product = "rsync", .info = "protocol 31.0" },
 	{ .probe = "banner",
 	  RESP("@RSYNCD: 30.0\n"),
 	  .service = "rsync", .info = "protocol 30.0" },
@@ -703,7 +703,7 @@ static const struct recorded recorded[] = {
 	/* memcached, Debian 12 */
 	{ .probe = "memcached-version",
 	  RESP("VERSION 1.6.18\r\n"),
-	  .service = "memcached", .product = "memcached", .version = "1.6.18" },
+	  .service = "memcache", .product = "memcached", .version = "1.6.18" },
 	{ .probe = "memcached-version",
 	  RESP("ERROR\r\n"),
 	  .service = NULL },
@@ -768,7 +768,7 @@ static const struct recorded recorded[] = {
 	       "treams' from='localhost'><stream:features><starttls xmln"
 	       "s='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttl"
 	       "s></stream:features>"),
-	  .service = "xmpp", .hostname = "localhost" },
+	  .service = "xmpp-client", .hostname = "localhost" },
 	{ .probe = "xmpp-client",
 	  RESP("<\?xml version='1.0'\?><stream:stream id='1187420945417013"
 	       "561' version='1.0' xml:lang='en' xmlns:stream='http://et"
@@ -778,7 +778,7 @@ static const struct recorded recorded[] = {
 	       "-one.net/en/ejabberd/' ver='0bq2DUdd4lGRu2Hvt4RV2fKZx+M="
 	       "'/><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/></"
 	       "stream:features>"),
-	  .service = "xmpp", .product = "ejabberd", .hostname = "chat.example.org" },
+	  .service = "xmpp-client", .product = "ejabberd", .hostname = "chat.example.org" },
 	{ .probe = "xmpp-client",
 	  RESP("<\?xml version='1.0' encoding='UTF-8'\?><stream:stream xml"
 	       "ns:stream=\"http://etherx.jabber.org/streams\" xmlns=\"jabb"
@@ -790,7 +790,7 @@ static const struct recorded recorded[] = {
 	       "abber.org/protocol/caps\" ver=\"7S9Dz3GZ5uPpT0+vkZ0QGoYJ7M"
 	       "c=\" node=\"http://www.igniterealtime.org/projects/openfir"
 	       "e/\"/></stream:features>"),
-	  .service = "xmpp", .product = "Openfire", .hostname = "im.example.com" },
+	  .service = "xmpp-client", .product = "Openfire", .hostname = "im.example.com" },
 	/* ngircd, Debian 12 */
 	{ .probe = "irc-register",
 	  RESP(":irc.example.net NOTICE * :*** Looking up your hostname."
@@ -883,34 +883,34 @@ static const struct recorded recorded[] = {
 	{ .probe = "dns-version-bind",
 	  RESP("\x00QPL\x84\x00\x00\x01\x00\x01\x00\x01\x00\x00\x07version\x04" "bind\x00\x00\x10\x00\x03\xc0\x0c\x00\x10\x00\x03\x00\x00\x00\x00\x00\x19\x18" "9.18.28-1~d"
 	       "eb12u2-Debian\xc0\x0c\x00\x02\x00\x03\x00\x00\x00\x00\x00\x02\xc0\x0c"),
-	  .service = "dns", .product = "ISC BIND", .version = "9.18.28", .info = "1~deb12u2-Debian" },
+	  .service = "domain", .product = "ISC BIND", .version = "9.18.28", .info = "1~deb12u2-Debian" },
 	/* unbound, Debian 12 */
 	{ .probe = "dns-version-bind",
 	  RESP("\x00" "9PL\x84\x00\x00\x01\x00\x01\x00\x00\x00\x00\x07version\x04" "bind\x00\x00\x10\x00\x03\xc0\x0c\x00\x10\x00\x03\x00\x00\x00\x00\x00\x0f\x0eunbound 1.1"
 	       "7.1"),
-	  .service = "dns", .product = "Unbound", .version = "1.17.1" },
+	  .service = "domain", .product = "Unbound", .version = "1.17.1" },
 	/* dnsmasq, Debian 12 */
 	{ .probe = "dns-version-bind",
 	  RESP("\x00" "7PL\x84\x00\x00\x01\x00\x01\x00\x00\x00\x00\x07version\x04" "bind\x00\x00\x10\x00\x03\xc0\x0c\x00\x10\x00\x03\x00\x00\x00\x00\x00\r\x0c" "dnsmasq-2.8"
 	       "9"),
-	  .service = "dns", .product = "dnsmasq", .version = "2.89" },
+	  .service = "domain", .product = "dnsmasq", .version = "2.89" },
 	{ .probe = "dns-version-bind",
 	  RESP("\x00qPL\x84\x00\x00\x01\x00\x01\x00\x00\x00\x00\x07version\x04" "bind\x00\x00\x10\x00\x03\xc0\x0c\x00\x10\x00\x03\x00\x00\x00\x00\x00GFPowerDNS Re"
 	       "cursor 4.8.4 (built Jan  1 2024 00:00:00 by root@localho"
 	       "st)"),
-	  .service = "dns", .product = "PowerDNS Recursor", .version = "4.8.4" },
+	  .service = "domain", .product = "PowerDNS Recursor", .version = "4.8.4" },
 	{ .probe = "dns-version-bind",
 	  RESP("\x00" "9PL\x84\x00\x00\x01\x00\x01\x00\x00\x00\x00\x07version\x04" "bind\x00\x00\x10\x00\x03\xc0\x0c\x00\x10\x00\x03\x00\x00\x00\x00\x00\x0f\x0eKnot DNS 3."
 	       "2.6"),
-	  .service = "dns", .product = "Knot DNS", .version = "3.2.6" },
+	  .service = "domain", .product = "Knot DNS", .version = "3.2.6" },
 	{ .probe = "dns-version-bind",
 	  RESP("\x00@PL\x84\x00\x00\x01\x00\x01\x00\x00\x00\x00\x07version\x04" "bind\x00\x00\x10\x00\x03\xc0\x0c\x00\x10\x00\x03\x00\x00\x00\x00\x00\x16\x15none of you"
 	       "r business"),
-	  .service = "dns", .info = "version.bind: none of your business" },
+	  .service = "domain", .info = "version.bind: none of your business" },
 	/* REFUSED */
 	{ .probe = "dns-version-bind",
 	  RESP("\x00\x1ePL\x80\x05\x00\x01\x00\x00\x00\x00\x00\x00\x07version\x04" "bind\x00\x00\x10\x00\x03"),
-	  .service = "dns" },
+	  .service = "domain" },
 	/* slapd, Debian 12 */
 	{ .probe = "ldap-bind",
 	  RESP("0\x0c\x02\x01\x01" "a\x07\n"
@@ -936,7 +936,7 @@ static const struct recorded recorded[] = {
 	       "\x06\t*\x86H\x82\xf7\x12\x01\x02\x02\x06\t*\x86H\x86\xf7\x12\x01\x02\x02\x06\n"
 	       "*\x86H\x86\xf7\x12\x01\x02\x02\x03\x06\n"
 	       "+\x06\x01\x04\x01\x82" "7\x02\x02\x1e\xa3(0&\xa0$\x1b\"not_defined_in_RFC4178@please_ignore"),
-	  .service = "smb", .info = "SMB 3.0.2" },
+	  .service = "microsoft-ds", .info = "SMB 3.0.2" },
 	{ .probe = "smb2-negotiate",
 	  RESP("\x00\x00\x00\xf8\xfeSMB@\x00\x01\x00\x00\x00\x00\x00\x00\x00\x01\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\xff\xfe\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"
 	       "\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00" "A\x00\x01\x00\x10\x02\x00\x00\x00\x01\x02\x03\x04\x05\x06\x07\x08\t\n"
@@ -946,7 +946,7 @@ static const struct recorded recorded[] = {
 	       "\x06\t*\x86H\x82\xf7\x12\x01\x02\x02\x06\t*\x86H\x86\xf7\x12\x01\x02\x02\x06\n"
 	       "*\x86H\x86\xf7\x12\x01\x02\x02\x03\x06\n"
 	       "+\x06\x01\x04\x01\x82" "7\x02\x02\x1e\xa3(0&\xa0$\x1b\"not_defined_in_RFC4178@please_ignore"),
-	  .service = "smb", .info = "SMB 2.1" },
+	  .service = "microsoft-ds", .info = "SMB 2.1" },
 	/* git daemon, Debian 12 */
 	{ .probe = "git-upload-pack",
 	  RESP("0036ERR access denied or repository not exported: /"),
@@ -962,18 +962,18 @@ static const struct recorded recorded[] = {
 	/* Windows with NLA */
 	{ .probe = "rdp-x224",
 	  RESP("\x03\x00\x00\x13\x0e\xd0\x00\x00\x12" "4\x00\x02\x1f\x08\x00\x02\x00\x00\x00"),
-	  .service = "rdp", .info = "CredSSP" },
+	  .service = "ms-wbt-server", .info = "CredSSP" },
 	/* xrdp, Debian 12 */
 	{ .probe = "rdp-x224",
 	  RESP("\x03\x00\x00\x13\x0e\xd0\x00\x00\x12" "4\x00\x02\x00\x08\x00\x01\x00\x00\x00"),
-	  .service = "rdp", .info = "TLS" },
+	  .service = "ms-wbt-server", .info = "TLS" },
 	{ .probe = "rdp-x224",
 	  RESP("\x03\x00\x00\x13\x0e\xd0\x00\x00\x12" "4\x00\x03\x00\x08\x00\x05\x00\x00\x00"),
-	  .service = "rdp", .info = "negotiation failure" },
+	  .service = "ms-wbt-server", .info = "negotiation failure" },
 	/* old server: no negotiation response */
 	{ .probe = "rdp-x224",
 	  RESP("\x03\x00\x00\x0b\x06\xd0\x00\x00\x12" "4\x00"),
-	  .service = "rdp" },
+	  .service = "ms-wbt-server" },
 	/* Xorg/Xvfb with access control off */
 	{ .probe = "x11-setup",
 	  RESP("\x01\x00\x0b\x00\x00\x00\x11\x00\x90\xa5\xb8\x00\x00\x00@\x00\xff\xff\x1f\x00\x00\x01\x00\x00\x14\x00\xff\xff\x01\x07\x00\x00  \x08\xff\x00\x00\x00\x00The X.Org Founda"
@@ -983,6 +983,93 @@ static const struct recorded recorded[] = {
 	  RESP("\x00@\x0b\x00\x00\x00\x10\x00" "Authorization required, but no authorization pro"
 	       "tocol specified\n"),
 	  .service = "x11", .info = "access denied: Authorization required" },
+	/* issue 17's daemons, Debian 12 (tests/daemons) */
+	/* slapd 2.5.13: the root DSE (ldap-rootdse), then SearchResultDone */
+	{ .probe = "ldap-rootdse",
+	  RESP("00\x02\x01\x02" "d+\x04\x00" "0'0%\x04\x0bobjectClass1\x16\x04\x03top\x04\x0fOpenLDAProotDSE"
+	       "0\x0c\x02\x01\x02" "e\x07\n\x01\x00\x04\x00\x04\x00"),
+	  .service = "ldap", .product = "OpenLDAP" },
+	/* a server that lists no OpenLDAProotDSE: LDAP, nothing more */
+	{ .probe = "ldap-rootdse",
+	  RESP("0\x0c\x02\x01\x02" "e\x07\n\x01\x00\x04\x00\x04\x00"),
+	  .service = "ldap" },
+	/* privoxy 3.0.34 answers an origin-form request with its own phrase
+	 * (soft), then the http-proxy probe's error page (abridged) */
+	{ .probe = "http-get",
+	  RESP("HTTP/1.1 400 Invalid header received from client\r\nContent-Type: text/plain\r\nConnection: close\r\n"
+	       "\r\nInvalid header received from client.\n"),
+	  .service = "http-proxy", .product = "Privoxy", .soft = true },
+	{ .probe = "http-proxy",
+	  RESP("HTTP/1.0 404 No such domain\r\nContent-Length: 6519\r\nContent-Type: text/html\r\nCache-Control: no-cache\r\n"
+	       "Last-Modified: Wed, 08 Jun 1955 12:00:00 GMT\r\nConnection: close\r\n\r\n<html>\n<head>\n"
+	       "  <title>502 - Bad Gateway (Privoxy@localhost)</title>\n</head>\n<body>\n"
+	       "          This is <a href=\"https://www.privoxy.org/\">Privoxy</a> 3.0.34 on localhost (127.0.0.1), port 28118\n"),
+	  .service = "http-proxy", .product = "Privoxy", .version = "3.0.34" },
+	/* the headers alone (Privoxy may send them first): soft, read on */
+	{ .probe = "http-proxy",
+	  RESP("HTTP/1.0 404 No such domain\r\nContent-Length: 6519\r\nContent-Type: text/html\r\nCache-Control: no-cache\r\n"
+	       "Last-Modified: Wed, 08 Jun 1955 12:00:00 GMT\r\nConnection: close\r\n\r\n"),
+	  .service = "http-proxy", .product = "Privoxy", .soft = true },
+	/* haproxy 2.6.12, no server in the backend */
+	{ .probe = "http-get",
+	  RESP("HTTP/1.1 503 Service Unavailable\r\ncontent-length: 107\r\ncache-control: no-cache\r\ncontent-type: text/html\r\n"
+	       "connection: close\r\n\r\n<html><body><h1>503 Service Unavailable</h1>\nNo server is available to handle this request.\n"
+	       "</body></html>\n"),
+	  .service = "http", .product = "HAProxy" },
+	/* icecast2 2.4.4 */
+	{ .probe = "http-get",
+	  RESP("HTTP/1.0 404 File Not Found\r\nServer: Icecast 2.4.4\r\nConnection: Close\r\nDate: Sun, 06 Dec 2026 15:53:15 GMT\r\n"
+	       "Content-Type: text/html; charset=utf-8\r\n\r\n<html><head><title>Error 404</title></head>"),
+	  .service = "http", .product = "Icecast", .version = "2.4.4" },
+	/* zabbix-agent 6.0.14 */
+	{ .probe = "zabbix-agent-version",
+	  RESP("ZBXD\x01\x06\x00\x00\x00\x00\x00\x00\x00" "6.0.14"),
+	  .service = "zabbix-agent", .product = "Zabbix agent", .version = "6.0.14" },
+	{ .probe = "zabbix-agent-version",
+	  RESP("ZBXD\x01\x10\x00\x00\x00\x00\x00\x00\x00ZBX_NOTSUPPORTED"),
+	  .service = "zabbix-agent", .product = "Zabbix agent" },
+	/* a length that is not 8 bytes: nothing */
+	{ .probe = "zabbix-agent-version",
+	  RESP("ZBXD\x01\x06\x00\x00" "6.0.14") },
+	/* beanstalkd 1.12: stats (abridged), and its answer to HTTP (soft) */
+	{ .probe = "beanstalkd-stats",
+	  RESP("OK 63\r\n---\ncurrent-jobs-urgent: 0\npid: 7717\nversion: \"1.12\"\nrusage-utime: 0.010028\n\r\n"),
+	  .service = "beanstalkd", .product = "beanstalkd", .version = "1.12" },
+	{ .probe = "http-get",
+	  RESP("UNKNOWN_COMMAND\r\nUNKNOWN_COMMAND\r\nUNKNOWN_COMMAND\r\nUNKNOWN_COMMAND\r\n"),
+	  .service = "beanstalkd", .soft = true },
+	/* gearman-job-server 1.1.20+ds */
+	{ .probe = "gearman-version",
+	  RESP("OK 1.1.20+ds\n"),
+	  .service = "gearman", .product = "gearmand", .version = "1.1.20" },
+	{ .probe = "http-get",
+	  RESP("ERR UNKNOWN_COMMAND Unknown+server+commandGET\r\nERR UNKNOWN_COMMAND Unknown+server+commandUser-Agent:\r\n"),
+	  .service = "gearman", .product = "gearmand", .soft = true },
+	/* redis-sentinel 7.0.15: no GET (soft), INFO server says the mode */
+	{ .probe = "http-get",
+	  RESP("-ERR unknown command 'GET', with args beginning with: '/' 'HTTP/1.0' \r\n"),
+	  .service = "redis", .soft = true },
+	{ .probe = "redis-info",
+	  RESP("$632\r\n# Server\r\nredis_version:7.0.15\r\nredis_git_sha1:00000000\r\nredis_git_dirty:0\r\n"
+	       "redis_build_id:ae4d7c971a948f0\r\nredis_mode:sentinel\r\nos:Linux 6.1.0-28-amd64 x86_64\r\narch_bits:64\r\n"),
+	  .service = "redis", .product = "Redis", .version = "7.0.15", .info = "sentinel", .os = "Linux 6.1.0-28-amd64 x86_64" },
+	/* ngircd 26.1 told HTTP (soft; irc-register finds the version) */
+	{ .probe = "http-get",
+	  RESP("ERROR :\"Oops, HTTP request received? This is IRC!\"\r\n"),
+	  .service = "irc", .product = "ngircd", .soft = true },
+	/* subversion 1.14.2 svnserve */
+	{ .probe = "banner",
+	  RESP("( success ( 2 2 ( ) ( edit-pipeline svndiff1 accepts-svndiff2 absent-entries commit-revprops depth "
+	       "log-revprops atomic-revprops partial-replay inherited-props ephemeral-txnprops file-revs-reverse list ) ) ) "),
+	  .service = "svn", .product = "Subversion svnserve", .info = "protocol 2-2" },
+	/* rsync, this Debian 12's (security update): protocol 32 */
+	{ .probe = "banner",
+	  RESP("@RSYNCD: 32.0 sha512 sha256 sha1 md5 md4\n"),
+	  .service = "rsync", .product = "rsync", .info = "protocol 32.0" },
+	/* nut-server 2.8.0 */
+	{ .probe = "nut-ver",
+	  RESP("Network UPS Tools upsd 2.8.0 - http://www.networkupstools.org/\n"),
+	  .service = "nut", .product = "NUT upsd", .version = "2.8.0" },
 };
 
 static struct probe_db *db;

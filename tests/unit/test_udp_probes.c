@@ -378,7 +378,7 @@ static void test_replies(void **state)
 		static const char stats[] = "PL\x00\x00\x00\x01\x00\x00STAT pid 4242\r\n"
 			"STAT uptime 17\r\nSTAT time 1733450000\r\nSTAT version 1.6.18\r\nEND\r\n";
 
-		expect(match("udp-memcached-stats", 11211, stats, sizeof(stats) - 1), "memcached",
+		expect(match("udp-memcached-stats", 11211, stats, sizeof(stats) - 1), "memcache",
 		       "memcached", "1.6.18");
 	}
 	{
@@ -405,6 +405,23 @@ static void test_replies(void **state)
 			"WORKGROUP      \x00\x84\x00";
 		struct result *r = match("udp-netbios-nbstat", 137, nb, sizeof(nb) - 1);
 
+		/* The group name with suffix 0x00 (flags' high bit) is the
+		 * workgroup; nothing names the software. */
+		assert_non_null(r);
+		assert_non_null(r->info);
+		assert_string_equal(r->info, "workgroup WORKGROUP");
+		expect(r, "netbios-ns", NULL, NULL);
+	}
+	{
+		/* Only unique names: no workgroup to tell. */
+		static const char nb[] = "PL\x84\x00\x00\x00\x00\x01\x00\x00\x00\x00"
+			"\x20" "CKAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\x00\x00\x21\x00\x01"
+			"\x00\x00\x00\x00\x00\x41\x02TARGET         \x00\x04\x00"
+			"TARGET         \x20\x04\x00";
+		struct result *r = match("udp-netbios-nbstat", 137, nb, sizeof(nb) - 1);
+
+		assert_non_null(r);
+		assert_null(r->info);
 		expect(r, "netbios-ns", NULL, NULL);
 	}
 	{
@@ -418,8 +435,24 @@ static void test_replies(void **state)
 		static const char rpc[] = "PLRD\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00"
 			"\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01";
 
-		expect(match("udp-rpc-portmap-dump", 111, rpc, sizeof(rpc) - 1), "rpcbind", NULL,
+		expect(match("udp-rpc-portmap-dump", 111, rpc, sizeof(rpc) - 1), "sunrpc", NULL,
 		       NULL);
+	}
+	{
+		/* DUMP from rpcbind: portmapper versions 4, 3, 2 over UDP
+		 * (entries: follows, program, version, protocol 17, port 111). */
+		static const char rpc[] = "PLRD\x00\x00\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00"
+			"\x00\x00\x00\x00\x00\x00\x00\x00"
+			"\x00\x00\x00\x01\x00\x01\x86\xa0\x00\x00\x00\x04\x00\x00\x00\x11\x00\x00\x00\x6f"
+			"\x00\x00\x00\x01\x00\x01\x86\xa0\x00\x00\x00\x03\x00\x00\x00\x11\x00\x00\x00\x6f"
+			"\x00\x00\x00\x01\x00\x01\x86\xa0\x00\x00\x00\x02\x00\x00\x00\x11\x00\x00\x00\x6f"
+			"\x00\x00\x00\x00";
+		struct result *r = match("udp-rpc-portmap-dump", 111, rpc, sizeof(rpc) - 1);
+
+		assert_non_null(r);
+		assert_non_null(r->info);
+		assert_string_equal(r->info, "portmapper v2, DUMP answered; rpcbind protocol (v4) registered");
+		expect(r, "sunrpc", NULL, NULL);
 	}
 	{
 		static const char vn[] = "\xd3\x00\x00\x00\x00\x08QUICSCID\x08PORTOLAN"
