@@ -237,9 +237,22 @@ done <<EOF
 21432 postgresql postgresql $CN
 21993 imap None $CN
 EOF
-# Not 21389: detection has no LDAP probe yet, so slapd's port is not named
-# ldap and no StartTLS is tried there (starttls-probe's check above covers
-# the dialogue itself).
+# slapd on a port no probe lists: it stays silent to the probes before
+# LDAP's, each waited out (3 s), so naming it takes about 33 s, past the
+# default 10 s budget. Its own scan with a larger --detect-timeout checks
+# that the LDAP StartTLS runs inside portolan's detection.
+"$PORTOLAN" -s --probes-dir probes -p 21389 --detect-timeout 90000 -q \
+	-o "$DM_DIR/scan-ldap.jsonl" 127.0.0.1 >"$DM_DIR/scan-ldap.log" 2>&1
+got=$(python3 - "$DM_DIR/scan-ldap.jsonl" <<'EOF'
+import json, sys
+for line in open(sys.argv[1]):
+    r = json.loads(line)
+    if r.get("port") == 21389:
+        t = r.get("tls") or {}
+        print("%s %s %s %s" % (r.get("service"), r.get("product"), t.get("starttls"), t.get("subject_cn")))
+EOF
+)
+check "portolan -s on 21389: service, product, tls.starttls, tls.subject_cn" "ldap OpenLDAP ldap $CN" "$got"
 
 # STARTTLS_CAPTURE=DIR: the daemons' replies to each step, saved as inputs
 # for tests/fuzz/fuzz_starttls (first byte: dialogue + 7 * step); how the
