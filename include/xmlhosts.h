@@ -62,7 +62,8 @@ struct xml_host {
 	GArray *ports;                   /* struct xml_port */
 	uint32_t shown[STATE_COUNT];     /* entries in ports, per state */
 	bool collapsed[STATE_COUNT];     /* state summarised as <extraports> */
-	uint32_t hidden[STATE_COUNT][REASON_COUNT + 1];
+	/* By protocol (enum pl_proto), as nmap's extrareasons name it. */
+	uint32_t hidden[2][STATE_COUNT][REASON_COUNT + 1];
 	struct rtt_estimate rtt;         /* RFC 6298, timing.c's arithmetic */
 	uint32_t reasons;                /* bit r: some result had reason r */
 	/* The most confident OS verdict among its results (g_free), or NULL;

@@ -107,9 +107,6 @@ struct xml_state {
 	size_t detect_index[DET_COUNT];  /* field table index, or SIZE_MAX */
 	time_t start;
 	unsigned timeout_ms;
-	/* "tcp" or "udp": the scan's protocol; "tcp,udp" in a mixed scan,
-	 * whose ports each say their own. */
-	const char *proto;
 };
 
 /* ` name="value"`; a NULL value is written empty. */
@@ -607,22 +604,23 @@ static int put_ports(struct xml_state *st, FILE *fp, struct xml_host *h)
 	for (int s = 0; s < STATE_COUNT; s++) {
 		uint64_t total = 0;
 
-		for (int r = 0; r <= REASON_COUNT; r++)
-			total += h->hidden[s][r];
+		for (int pr = 0; pr < 2; pr++)
+			for (int r = 0; r <= REASON_COUNT; r++)
+				total += h->hidden[pr][s][r];
 		if (total == 0)
 			continue;
 		if (fprintf(fp, "<extraports state=\"%s\" count=\"%" PRIu64 "\">\n",
 			    xml_state_name(s), total) < 0)
 			return -1;
-		/* The counts do not keep the protocol: a mixed scan names none. */
-		for (int r = 0; r <= REASON_COUNT; r++)
-			if (h->hidden[s][r] > 0 &&
-			    fprintf(fp, "<extrareasons reason=\"%s\" count=\"%" PRIu32 "\"%s%s%s/>\n",
-				    reason_name((enum reason)r), h->hidden[s][r],
-				    strchr(st->proto, ',') == NULL ? " proto=\"" : "",
-				    strchr(st->proto, ',') == NULL ? st->proto : "",
-				    strchr(st->proto, ',') == NULL ? "\"" : "") < 0)
-				return -1;
+		/* One per protocol and reason: in a mixed scan, nmap's
+		 * "closed tcp ports (reset), closed udp ports (port-unreach)". */
+		for (int pr = 0; pr < 2; pr++)
+			for (int r = 0; r <= REASON_COUNT; r++)
+				if (h->hidden[pr][s][r] > 0 &&
+				    fprintf(fp, "<extrareasons reason=\"%s\" count=\"%" PRIu32
+					    "\" proto=\"%s\"/>\n", reason_name((enum reason)r),
+					    h->hidden[pr][s][r], pr ? "udp" : "tcp") < 0)
+					return -1;
 		if (fputs("</extraports>\n", fp) == EOF)
 			return -1;
 	}
@@ -804,8 +802,6 @@ static void *xml_open(FILE *fp, const struct scan_meta *meta)
 					     g_free);
 	st->start = meta != NULL ? meta->start : time(NULL);
 	st->timeout_ms = meta != NULL ? meta->timeout_ms : 0;
-	st->proto = meta != NULL && meta->proto != NULL && strstr(meta->proto, "udp") != NULL ?
-		    (strstr(meta->proto, "tcp") != NULL ? "tcp,udp" : "udp") : "tcp";
 	/* By name, so detection fields are used once the table has them. */
 	for (int i = 0; i < DET_COUNT; i++) {
 		st->detect_index[i] = SIZE_MAX;

@@ -126,7 +126,7 @@ static void host_collapse(struct xml_host *h, int state, size_t *nports)
 
 	for (guint i = 0; i < ports->len; i++) {
 		if (p[i].state == state) {
-			h->hidden[state][p[i].reason]++;
+			h->hidden[p[i].proto != 0][state][p[i].reason]++;
 			svc_free(p[i].svc);
 		} else {
 			p[keep++] = p[i];
@@ -143,7 +143,7 @@ static void host_collapse(struct xml_host *h, int state, size_t *nports)
 static void host_keep(struct xml_host *h, struct xml_port p, size_t *nports)
 {
 	if (h->collapsed[p.state]) {
-		h->hidden[p.state][p.reason]++;
+		h->hidden[p.proto != 0][p.state][p.reason]++;
 		svc_free(p.svc);
 		return;
 	}
@@ -170,8 +170,9 @@ static void host_absorb(struct xml_host *dst, struct xml_host *src, size_t *npor
 	for (int s = 0; s < STATE_COUNT; s++) {
 		if (src->collapsed[s] && !dst->collapsed[s])
 			host_collapse(dst, s, nports);
-		for (int r = 0; r <= REASON_COUNT; r++)
-			dst->hidden[s][r] += src->hidden[s][r];
+		for (int pr = 0; pr < 2; pr++)
+			for (int r = 0; r <= REASON_COUNT; r++)
+				dst->hidden[pr][s][r] += src->hidden[pr][s][r];
 	}
 	for (guint i = 0; i < sp->len; i++)
 		host_keep(dst, g_array_index(sp, struct xml_port, i), nports);
@@ -241,10 +242,11 @@ bool xml_host_reported(const struct xml_host *h)
 {
 	if (h->ports->len > 0)
 		return true;
-	for (int s = 0; s < STATE_COUNT; s++)
-		for (int r = 0; r <= REASON_COUNT; r++)
-			if (h->hidden[s][r] > 0)
-				return true;
+	for (int pr = 0; pr < 2; pr++)
+		for (int s = 0; s < STATE_COUNT; s++)
+			for (int r = 0; r <= REASON_COUNT; r++)
+				if (h->hidden[pr][s][r] > 0)
+					return true;
 	return false;
 }
 
@@ -322,9 +324,10 @@ static int write_host(FILE *fp, const struct xml_host *h)
 	f.rttvar_us = h->rtt.rttvar_us;
 	f.reasons = h->reasons;
 	f.nports = ports->len;
-	for (int st = 0; st < STATE_COUNT; st++)
-		for (int r = 0; r <= REASON_COUNT; r++)
-			f.has_hidden |= h->hidden[st][r] != 0;
+	for (int pr = 0; pr < 2; pr++)
+		for (int st = 0; st < STATE_COUNT; st++)
+			for (int r = 0; r <= REASON_COUNT; r++)
+				f.has_hidden |= h->hidden[pr][st][r] != 0;
 	for (int s = 0; s < STATE_COUNT; s++)
 		f.collapsed[s] = h->collapsed[s];
 	f.timed = h->rtt.valid;

@@ -533,6 +533,50 @@ static void test_extraports(void **state)
 	doc_free(d);
 }
 
+/* A mixed scan's closed ports collapsed together: the counts stay apart by
+ * protocol, as nmap's extrareasons proto says (TCP conn-refused and UDP
+ * port-unreach; no-response of both kept apart too). */
+static void test_extraports_mixed(void **state)
+{
+	struct result r[80];
+	struct node *ports, *extra;
+	struct doc *d;
+	size_t n = 0;
+
+	for (uint16_t p = 1; p <= 30; p++)
+		r[n++] = res("192.0.2.7", p, STATE_CLOSED, REASON_CONN_REFUSED);
+	for (uint16_t p = 1; p <= 12; p++) {
+		r[n] = res("192.0.2.7", p, STATE_CLOSED, REASON_PORT_UNREACH);
+		r[n++].proto = PROTO_UDP;
+	}
+	for (uint16_t p = 100; p < 130; p++) {
+		r[n] = res("192.0.2.7", p, STATE_FILTERED, REASON_NO_RESPONSE);
+		r[n++].proto = p < 110 ? PROTO_UDP : PROTO_TCP;
+	}
+	d = run(&meta, r, n, &summary, NULL);
+	ports = child(kid(d->root, 3), "ports");
+	assert_kids(ports, "extraports extraports");
+	extra = kid(ports, 0);
+	assert_string_equal(attr(extra, "state"), "closed");
+	assert_string_equal(attr(extra, "count"), "42");
+	assert_kids(extra, "extrareasons extrareasons");
+	assert_string_equal(attr(kid(extra, 0), "reason"), "conn-refused");
+	assert_string_equal(attr(kid(extra, 0), "count"), "30");
+	assert_string_equal(attr(kid(extra, 0), "proto"), "tcp");
+	assert_string_equal(attr(kid(extra, 1), "reason"), "port-unreach");
+	assert_string_equal(attr(kid(extra, 1), "count"), "12");
+	assert_string_equal(attr(kid(extra, 1), "proto"), "udp");
+	extra = kid(ports, 1);
+	assert_string_equal(attr(extra, "state"), "filtered");
+	assert_string_equal(attr(extra, "count"), "30");
+	assert_kids(extra, "extrareasons extrareasons");
+	assert_string_equal(attr(kid(extra, 0), "count"), "20");
+	assert_string_equal(attr(kid(extra, 0), "proto"), "tcp");
+	assert_string_equal(attr(kid(extra, 1), "count"), "10");
+	assert_string_equal(attr(kid(extra, 1), "proto"), "udp");
+	doc_free(d);
+}
+
 /* Every result lands in exactly one <port> or count, whatever the order
  * and however the writer bounds its buffer (test_spill_one_host_each runs
  * it with small bounds too). */
@@ -1038,6 +1082,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_names),
 		cmocka_unit_test(test_null_summary),
 		cmocka_unit_test(test_extraports),
+		cmocka_unit_test(test_extraports_mixed),
 		cmocka_unit_test(test_every_result_kept),
 		cmocka_unit_test_teardown(test_every_result_kept_spilled, default_limits),
 		cmocka_unit_test(test_unreported_answers_count),
