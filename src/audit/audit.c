@@ -29,6 +29,7 @@ struct addr_range {
 /* An expectation on one port; patterns are ASCII-lowercased globs. */
 struct expect {
 	uint16_t port;
+	uint8_t proto;             /* enum pl_proto: `proto = "udp";`, else TCP */
 	GPatternSpec *what[3];     /* service, product, version; NULL: not checked */
 	char *text[3];             /* as written, for the findings */
 };
@@ -288,6 +289,8 @@ static gint expect_cmp(gconstpointer a, gconstpointer b)
 {
 	const struct expect *x = a, *y = b;
 
+	if (x->proto != y->proto)
+		return (int)x->proto - (int)y->proto;
 	return (int)x->port - (int)y->port;
 }
 
@@ -335,11 +338,25 @@ static void parse_services(struct parse *ps, const config_setting_t *cs, struct 
 				have_port = true;
 				continue;
 			}
+			if (strcmp(key, "proto") == 0) {
+				const char *v = config_setting_type(f) == CONFIG_TYPE_STRING ?
+						config_setting_get_string(f) : NULL;
+
+				if (v != NULL && g_ascii_strcasecmp(v, "tcp") == 0) {
+					ex.proto = PROTO_TCP;
+				} else if (v != NULL && g_ascii_strcasecmp(v, "udp") == 0) {
+					ex.proto = PROTO_UDP;
+				} else {
+					problem(ps, f, "'services': 'proto' must be \"tcp\" or \"udp\"");
+					ok = false;
+				}
+				continue;
+			}
 			for (k = 0; k < 3 && strcmp(key, expect_keys[k]) != 0; k++)
 				;
 			if (k == 3) {
-				problem(ps, f, "'services': unknown setting '%s' (expected port, service, "
-					"product or version)", key);
+				problem(ps, f, "'services': unknown setting '%s' (expected port, proto, "
+					"service, product or version)", key);
 				ok = false;
 				continue;
 			}
@@ -363,11 +380,15 @@ static void parse_services(struct parse *ps, const config_setting_t *cs, struct 
 				"or version)", ex.port);
 			ok = false;
 		}
-		for (guint j = 0; ok && j < g->expects->len; j++)
-			if (g_array_index(g->expects, struct expect, j).port == ex.port) {
-				problem(ps, el, "'services': port %u listed twice", ex.port);
+		for (guint j = 0; ok && j < g->expects->len; j++) {
+			const struct expect *o = &g_array_index(g->expects, struct expect, j);
+
+			if (o->port == ex.port && o->proto == ex.proto) {
+				problem(ps, el, "'services': port %u/%s listed twice", ex.port,
+					ex.proto == PROTO_UDP ? "udp" : "tcp");
 				ok = false;
 			}
+		}
 		if (!ok) {
 			for (int k = 0; k < 3; k++) {
 				g_free(ex.text[k]);
@@ -561,12 +582,13 @@ const char *audit_policy_group_of(const struct audit_policy *p, const struct pl_
 	return g != NULL ? g->name : NULL;
 }
 
-static const struct expect *expect_for(const struct group *g, uint16_t port)
+static const struct expect *expect_for(const struct group *g, enum pl_proto proto,
+				       uint16_t port)
 {
 	for (guint i = 0; i < g->expects->len; i++) {
 		const struct expect *e = &g_array_index(g->expects, struct expect, i);
 
-		if (e->port == port)
+		if (e->port == port && e->proto == proto)
 			return e;
 	}
 	return NULL;
@@ -575,7 +597,7 @@ static const struct expect *expect_for(const struct group *g, uint16_t port)
 static void check_services(const struct group *g, const struct result *r, struct finding *f,
 			   audit_emit_fn emit, void *ud)
 {
-	const struct expect *e = expect_for(g, r->port);
+	const struct expect *e = expect_for(g, r->proto, r->port);
 	const char *values[3] = { r->service, r->product, r->version };
 
 	if (e == NULL)
@@ -685,8 +707,7 @@ void audit_check(const struct audit_policy *p, const struct baseline *b, bool de
 				f.found = "open";
 				emit(ud, &f);
 			}
-			/* The services expected are of TCP ports. */
-			if (detection && proto == PROTO_TCP)
+			if (detection)
 				check_services(g, r, &f, emit, ud);
 			check_tls(g, r, &f, emit, ud);
 		} else if (r->state == STATE_OPEN_FILTERED) {

@@ -166,10 +166,10 @@ static void test_parse_errors_collected(void **state)
 		"p.cfg:5: policy group '#3': 'services': port 22 expects nothing (give service, product or "
 		"version)\n"
 		"p.cfg:5: policy group '#3': 'services': element 2 has no port\n"
-		"p.cfg:6: policy group '#3': 'services': port 80 listed twice\n"
+		"p.cfg:6: policy group '#3': 'services': port 80/tcp listed twice\n"
 		"p.cfg:6: policy group '#3': 'services': port 0 out of range 1-65535\n"
-		"p.cfg:6: policy group '#3': 'services': unknown setting 'vendor' (expected port, service, "
-		"product or version)\n"
+		"p.cfg:6: policy group '#3': 'services': unknown setting 'vendor' (expected port, proto, "
+		"service, product or version)\n"
 		"p.cfg:7: policy group 'b': no targets\n"
 		"p.cfg:8: policy: element 5 is not a group { ... }");
 	g_clear_error(&err);
@@ -322,6 +322,45 @@ static void test_check_udp(void **state)
 			       "allow = \"S:22\"; } );\n", &err));
 	assert_non_null(err);
 	assert_non_null(strstr(err->message, "not a protocol"));
+	g_clear_error(&err);
+}
+
+/* services entries with proto = "udp" check UDP ports (a DNS server's 53
+ * must be domain over UDP), the others TCP's: the same port number apart. */
+static void test_check_services_udp(void **state)
+{
+	GError *err = NULL;
+	struct audit_policy *p = parse_text(
+		"policy = ( { name = \"ns\"; targets = \"192.0.2.0/24\";\n"
+		"  services = ( { port = 53; proto = \"udp\"; service = \"domain\"; product = \"BIND\"; },\n"
+		"               { port = 53; service = \"domain\"; product = \"Unbound\"; } ); } );\n", &err);
+	struct result r;
+
+	assert_non_null(p);
+	r = res("192.0.2.1", 53, STATE_OPEN);
+	r.proto = PROTO_UDP;
+	r.service = (char *)"domain";
+	r.product = (char *)"BIND";
+	assert_check(p, true, &r, "");
+	r.proto = PROTO_TCP;
+	assert_check(p, true, &r, "unexpected-service 192.0.2.1 53 product=Unbound product=BIND ns");
+	r.proto = PROTO_UDP;
+	r.product = (char *)"dnsmasq";
+	assert_check(p, true, &r, "unexpected-service 192.0.2.1 53 product=BIND product=dnsmasq ns");
+	/* Silence proves no service. */
+	r.state = STATE_OPEN_FILTERED;
+	assert_check(p, true, &r, "");
+	audit_policy_free(p);
+
+	assert_null(parse_text("policy = ( { name = \"x\"; targets = \"192.0.2.1\";\n"
+			       "  services = ( { port = 53; proto = \"sctp\"; service = \"domain\"; },\n"
+			       "               { port = 161; proto = \"udp\"; service = \"snmp\"; },\n"
+			       "               { port = 161; proto = \"UDP\"; product = \"net-snmp\"; } ); } );\n",
+			       &err));
+	assert_non_null(err);
+	assert_string_equal(err->message,
+		"p.cfg:2: policy group 'x': 'services': 'proto' must be \"tcp\" or \"udp\"\n"
+		"p.cfg:4: policy group 'x': 'services': port 161/udp listed twice");
 	g_clear_error(&err);
 }
 
@@ -734,6 +773,7 @@ int main(void)
 		cmocka_unit_test(test_check_allow_require),
 		cmocka_unit_test(test_check_services),
 		cmocka_unit_test(test_check_udp),
+		cmocka_unit_test(test_check_services_udp),
 		cmocka_unit_test(test_service_globs),
 		cmocka_unit_test_teardown(test_findings_csv, remove_tmp),
 		cmocka_unit_test_teardown(test_findings_target_not_scanned, remove_tmp),
