@@ -66,6 +66,11 @@ bool probe_lists_port(const struct probe *p, uint16_t port);
 size_t probe_db_udp(const struct probe_db *db, uint16_t port, const struct probe **out,
 		    size_t max);
 bool probe_is_udp(const struct probe *p);
+/* True for a UDP probe with `reply_from: any_port`: its server may answer
+ * from another port of the probed address (TFTP, RFC 1350 section 4). Such
+ * a reply counts only when one of p's own rules matches it (the caller
+ * checks, see udp_reply_credited); false for every other probe. */
+bool probe_reply_any_port(const struct probe *p);
 /* The i-th probe loaded (0 <= i < probe_db_count), TCP and UDP alike, or
  * NULL past the last: for tests and fuzzers that want every probe. */
 const struct probe *probe_db_get(const struct probe_db *db, size_t i);

@@ -42,6 +42,7 @@ struct probe {
 	unsigned wait_ms;
 	bool fresh;
 	bool udp;                    /* `protocol: udp`: a UDP scan's payload, never TCP's */
+	bool reply_any_port;         /* `reply_from: any_port`: UDP only */
 	struct port_range *ports;
 	size_t nports;
 	struct match_rule *rules;

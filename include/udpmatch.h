@@ -32,6 +32,13 @@ enum udp_match udp_match_reply(const struct probe_db *db, uint16_t port,
 			       const struct probe *sent, const uint8_t *reply, size_t len,
 			       struct result *r);
 
+/* Whether a datagram from another port of the probed address is the
+ * reply to sent: only when sent says its protocol answers from a port of
+ * its own (`reply_from: any_port`, TFTP) and one of sent's own rules
+ * matches it. Anything else from another port is not the port's reply
+ * (src/methods/udp.c ignores it). sent may be NULL (false). */
+bool udp_reply_credited(const struct probe *sent, const uint8_t *reply, size_t len);
+
 /* Moves the service fields (service, product, version, info, os_hint) of
  * from to to, replacing to's. */
 void udp_match_move(struct result *to, struct result *from);

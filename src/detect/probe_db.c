@@ -297,6 +297,11 @@ bool probe_is_udp(const struct probe *p)
 	return p->udp;
 }
 
+bool probe_reply_any_port(const struct probe *p)
+{
+	return p->reply_any_port;
+}
+
 const struct probe *probe_db_get(const struct probe_db *db, size_t i)
 {
 	return db != NULL && i < db->probes->len ? g_ptr_array_index(db->probes, i) : NULL;

@@ -479,11 +479,12 @@ static int parse_rule(struct load *ld, const struct ynode *map, struct match_rul
 }
 
 enum probe_key {
-	PK_PROBE, PK_SEND, PK_WAIT_MS, PK_PORTS, PK_FRESH, PK_MATCHES, PK_PROTOCOL, PK_COUNT
+	PK_PROBE, PK_SEND, PK_WAIT_MS, PK_PORTS, PK_FRESH, PK_MATCHES, PK_PROTOCOL,
+	PK_REPLY_FROM, PK_COUNT
 };
 
 static const char *const probe_keys[PK_COUNT] = {
-	"probe", "send", "wait_ms", "ports", "fresh", "matches", "protocol",
+	"probe", "send", "wait_ms", "ports", "fresh", "matches", "protocol", "reply_from",
 };
 
 /* `protocol`: tcp (the default) or udp. */
@@ -501,6 +502,29 @@ static int read_protocol(struct load *ld, const struct ynode *n, struct probe *p
 		char *shown = quote_text(n->text, n->len);
 
 		load_error(ld, n, "protocol '%s': expected tcp or udp", shown);
+		g_free(shown);
+	}
+	return -1;
+}
+
+/* `reply_from`: same_port (the default) or any_port, the latter for a
+ * protocol whose server answers from a port of its own (TFTP's new TID,
+ * RFC 1350 section 4). Only a UDP probe may say so: a TCP reply comes on
+ * the connection. */
+static int read_reply_from(struct load *ld, const struct ynode *n, struct probe *p)
+{
+	if (want_kind(ld, n, YN_SCALAR, "reply_from") < 0)
+		return -1;
+	if (key_is(n, "any_port")) {
+		p->reply_any_port = true;
+		return 0;
+	}
+	if (key_is(n, "same_port"))
+		return 0;
+	{
+		char *shown = quote_text(n->text, n->len);
+
+		load_error(ld, n, "reply_from '%s': expected same_port or any_port", shown);
 		g_free(shown);
 	}
 	return -1;
@@ -629,6 +653,12 @@ static struct probe *parse_probe(struct load *ld, const struct ynode *map)
 		goto fail;
 	if (f[PK_PROTOCOL] && read_protocol(ld, f[PK_PROTOCOL], p) < 0)
 		goto fail;
+	if (f[PK_REPLY_FROM] && read_reply_from(ld, f[PK_REPLY_FROM], p) < 0)
+		goto fail;
+	if (p->reply_any_port && !p->udp) {
+		load_error(ld, f[PK_REPLY_FROM], "'reply_from: any_port' needs 'protocol: udp'");
+		goto fail;
+	}
 	/* A UDP probe is a port's payload: it must say which ports, and say
 	 * something (an empty datagram is what every other port gets). */
 	if (p->udp && (p->nports == 0 || p->payload_len == 0)) {

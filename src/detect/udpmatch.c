@@ -30,6 +30,16 @@ void udp_match_move(struct result *to, struct result *from)
 	}
 }
 
+bool udp_reply_credited(const struct probe *sent, const uint8_t *reply, size_t len)
+{
+	struct service_match m = { 0 };
+
+	if (sent == NULL || !probe_reply_any_port(sent) || !probe_match(sent, reply, len, &m))
+		return false;
+	service_match_clear(&m);
+	return true;
+}
+
 enum udp_match udp_match_reply(const struct probe_db *db, uint16_t port,
 			       const struct probe *sent, const uint8_t *reply, size_t len,
 			       struct result *r)

@@ -5,7 +5,17 @@
  * an ICMP error with the attempt's timeout. What comes back decides:
  *  - a datagram: open, udp-response. The socket is connected, so the kernel
  *    delivers only datagrams from the probed address and port: a reply from
- *    anywhere else is never credited to the port (it is not even read);
+ *    anywhere else is never credited to the port (it is not even read).
+ *    The exception is a port whose probe says its protocol answers from a
+ *    port of its own (`reply_from: any_port`: TFTP's new TID, RFC 1350
+ *    section 4). On Linux its socket stays unconnected and every datagram
+ *    is sorted here: from another address, never the port's; from the
+ *    probed port, the reply; from another port of the probed address, the
+ *    reply only when the probe's own rules match it (udp_reply_credited).
+ *    IP_RECVERR still brings the ICMP errors, each checked against the
+ *    probed address and port it quotes. Elsewhere such a port keeps the
+ *    connected socket (an ICMP error is an unconnected socket's only by
+ *    IP_RECVERR), and the other port's reply is missed, as before;
  *  - ICMP port unreachable from the probed host: closed, port-unreach;
  *  - any other ICMP unreachable (or port unreachable sent by another host,
  *    a router on the way): filtered, the ICMP named (udp_classify_icmp);
@@ -62,6 +72,11 @@
  * datagram costs one bounded read, and the kernel drops the rest with the
  * socket. */
 #define UDP_REPLY_MAX 2048
+/* Datagrams and ICMP errors an unconnected socket may read and set aside
+ * (another address's, or not its probe's reply) in one attempt before the
+ * attempt ends as a silence: a flood costs bounded reads, not a busy wait
+ * until the timeout. */
+#define UDP_STRAYS_MAX 64
 /* Linux's MSG_TRUNC asks recv() for a datagram's real length; elsewhere
  * the flag is only reported in msg_flags, so it is not passed. */
 #if defined(__linux__)
@@ -395,7 +410,54 @@ static bool is_answer_errno(int e)
 	}
 }
 
-static int new_socket(int family)
+/* A port's socket. Connected (the kernel delivers only the probed address
+ * and port), or for a port whose probe may be answered from another port,
+ * unconnected: then sendto() and recvfrom(), and the sorting is ours. */
+struct usock {
+	int fd;
+	bool any_port;                  /* unconnected: see the top of the file */
+	const struct sockaddr *sa;      /* the probed address and port */
+	socklen_t salen;
+	struct pl_addr addr;            /* the same, to compare with */
+	uint16_t port;
+};
+
+/* The address and port of sa; false for a family other than IPv4, IPv6 or
+ * for a length too short to hold it. */
+static bool sockaddr_split(const struct sockaddr *sa, socklen_t len, struct pl_addr *a,
+			   uint16_t *port)
+{
+	if (sa->sa_family == AF_INET && len >= (socklen_t)sizeof(struct sockaddr_in))
+		*port = ntohs(((const struct sockaddr_in *)(const void *)sa)->sin_port);
+	else if (sa->sa_family == AF_INET6 && len >= (socklen_t)sizeof(struct sockaddr_in6))
+		*port = ntohs(((const struct sockaddr_in6 *)(const void *)sa)->sin6_port);
+	else
+		return false;
+	return pl_addr_from_sockaddr(sa, a);
+}
+
+/* Whether the port's socket must hear other ports of the target: one of
+ * the port's UDP probes says its protocol answers from a port of its own.
+ * Only on Linux, where IP_RECVERR still tells a closed port on an
+ * unconnected socket; elsewhere an unconnected socket hears no ICMP error
+ * at all, and every closed port 69 would look open|filtered. */
+static bool port_any_port(const struct scan_plan *plan, uint16_t port)
+{
+#if defined(__linux__)
+	const struct probe *list[UDP_PROBES_MAX];
+	size_t n = probe_db_udp(plan->udp_payloads, port, list, UDP_PROBES_MAX);
+
+	for (size_t i = 0; i < n; i++)
+		if (probe_reply_any_port(list[i]))
+			return true;
+#else
+	(void)plan;
+	(void)port;
+#endif
+	return false;
+}
+
+static int new_socket(int family, bool *recverr)
 {
 	int s;
 
@@ -408,36 +470,70 @@ static int new_socket(int family)
 		(void)fcntl(s, F_SETFL, fcntl(s, F_GETFL) | O_NONBLOCK);
 	}
 #endif
+	*recverr = false;
 #if defined(__linux__)
 	if (s != -1) {
 		int on = 1;
 
 		if (family == AF_INET)
-			(void)setsockopt(s, IPPROTO_IP, IP_RECVERR, &on, sizeof(on));
+			*recverr = setsockopt(s, IPPROTO_IP, IP_RECVERR, &on, sizeof(on)) == 0;
 		else
-			(void)setsockopt(s, IPPROTO_IPV6, IPV6_RECVERR, &on, sizeof(on));
+			*recverr = setsockopt(s, IPPROTO_IPV6, IPV6_RECVERR, &on, sizeof(on)) == 0;
 	}
 #endif
 	return s;
 }
 
+/* Opens us->fd for the probed address: unconnected when us->any_port asks
+ * and IP_RECVERR is on (else us->any_port is cleared: without it an
+ * unconnected socket hears no ICMP error), connected otherwise. Returns 0;
+ * -1 with errno when no socket could be made; 1 with errno when connect()
+ * failed (no route: the network's answer, when is_answer_errno). */
+static int open_socket(struct usock *us)
+{
+	bool recverr;
+	int e;
+
+	us->fd = new_socket(us->sa->sa_family, &recverr);
+	if (us->fd == -1)
+		return -1;
+	us->any_port = us->any_port && recverr;
+	if (us->any_port || connect(us->fd, us->sa, us->salen) == 0)
+		return 0;
+	e = errno;
+	(void)close(us->fd);
+	us->fd = -1;
+	errno = e;
+	return 1;
+}
+
 /* Linux: the ICMP message queued on the socket, if any (the last one, which
  * also clears the socket's pending error). Returns true with *ic filled and
- * *from_target saying whether the probed host sent it. */
-static bool read_icmp(int fd, const struct sockaddr *target, struct udp_icmp *ic,
-		      bool *from_target)
+ * *from_target saying whether the probed host sent it. On an unconnected
+ * socket an ICMP error about a datagram to anywhere but the probed address
+ * and port (the original destination, in msg_name) is not the port's: it
+ * is skipped, and *stray says one was. */
+static bool read_icmp(const struct usock *us, struct udp_icmp *ic, bool *from_target,
+		      bool *stray)
 {
 #if defined(__linux__)
 	char cbuf[512], data[64];
+	struct sockaddr_storage dst;
 	struct iovec iov = { .iov_base = data, .iov_len = sizeof(data) };
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_name = &dst, .msg_namelen = sizeof(dst),
 			      .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
 	bool found = false;
-	struct pl_addr ta;
 
-	if (!pl_addr_from_sockaddr(target, &ta))
-		return false;
-	while (recvmsg(fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) >= 0) {
+	*stray = false;
+	memset(&dst, 0, sizeof(dst));
+	while (recvmsg(us->fd, &msg, MSG_ERRQUEUE | MSG_DONTWAIT) >= 0) {
+		struct pl_addr da;
+		uint16_t dport;
+		bool ours = !us->any_port ||
+			    (sockaddr_split((struct sockaddr *)&dst, msg.msg_namelen, &da, &dport) &&
+			     pl_addr_equal(&da, &us->addr) && dport == us->port);
+
 		for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c != NULL; c = CMSG_NXTHDR(&msg, c)) {
 			struct sock_extended_err ee;
 			struct sockaddr_storage off;
@@ -452,6 +548,10 @@ static bool read_icmp(int fd, const struct sockaddr *target, struct udp_icmp *ic
 			memcpy(&ee, CMSG_DATA(c), sizeof(ee));
 			if (ee.ee_origin != SO_EE_ORIGIN_ICMP && ee.ee_origin != SO_EE_ORIGIN_ICMP6)
 				continue;
+			if (!ours) {
+				*stray = true;
+				continue;
+			}
 			ic->v6 = ee.ee_origin == SO_EE_ORIGIN_ICMP6;
 			ic->type = ee.ee_type;
 			ic->code = ee.ee_code;
@@ -465,16 +565,18 @@ static bool read_icmp(int fd, const struct sockaddr *target, struct udp_icmp *ic
 			memcpy(&off, CMSG_DATA(c) + sizeof(ee), offlen);
 			if (offlen >= sizeof(sa_family_t) && off.ss_family != AF_UNSPEC &&
 			    pl_addr_from_sockaddr((struct sockaddr *)&off, &oa))
-				*from_target = pl_addr_equal(&oa, &ta);
+				*from_target = pl_addr_equal(&oa, &us->addr);
 		}
 		msg.msg_controllen = sizeof(cbuf);
+		msg.msg_namelen = sizeof(dst);
+		memset(&dst, 0, sizeof(dst));
 	}
 	return found;
 #else
-	(void)fd;
-	(void)target;
+	(void)us;
 	(void)ic;
 	(void)from_target;
+	*stray = false;
 	return false;
 #endif
 }
@@ -485,29 +587,54 @@ enum udp_outcome {
 	UDP_SILENT,       /* nothing before the timeout */
 	UDP_RESOURCE,     /* a local shortage: nothing was learnt */
 	UDP_ERROR,        /* any other local failure */
+	UDP_SENT,         /* within an attempt: the datagram went */
+	UDP_STRAY,        /* within an attempt: read, not the port's: wait on */
 };
 
-/* After poll() said the socket has something: the reply or the error. */
-static enum udp_outcome read_answer(int fd, const struct sockaddr *sa, uint8_t *buf,
-				    size_t *len, int *err, enum port_state *state,
-				    enum reason *reason)
+/* Whether a datagram from `from` is the port's reply to sent, on an
+ * unconnected socket (a connected one only ever reads the probed port's). */
+static bool is_reply(const struct usock *us, const struct sockaddr *from, socklen_t flen,
+		     const struct probe *sent, const uint8_t *buf, size_t len)
 {
+	struct pl_addr fa;
+	uint16_t fport;
+
+	if (!us->any_port)
+		return true;
+	/* Another address is never the port's, whatever it says. */
+	if (!sockaddr_split(from, flen, &fa, &fport) || !pl_addr_equal(&fa, &us->addr))
+		return false;
+	return fport == us->port || udp_reply_credited(sent, buf, len);
+}
+
+/* After poll() said the socket has something: the reply or the error. */
+static enum udp_outcome read_answer(const struct usock *us, const struct probe *sent,
+				    uint8_t *buf, size_t *len, int *err,
+				    enum port_state *state, enum reason *reason)
+{
+	struct sockaddr_storage from;
+	socklen_t flen = sizeof(from);
 	struct udp_icmp ic;
-	bool from_target = true;
+	bool from_target = true, stray;
 	ssize_t n;
 
-	n = recv(fd, buf, UDP_REPLY_MAX, MSG_DONTWAIT | RECV_TRUNC);
+	memset(&from, 0, sizeof(from));
+	n = recvfrom(us->fd, buf, UDP_REPLY_MAX, MSG_DONTWAIT | RECV_TRUNC,
+		     (struct sockaddr *)&from, &flen);
 	if (n >= 0) {
 		*len = (size_t)n > UDP_REPLY_MAX ? UDP_REPLY_MAX : (size_t)n;
-		return UDP_REPLY;
+		return is_reply(us, (struct sockaddr *)&from, flen, sent, buf, *len) ?
+			       UDP_REPLY : UDP_STRAY;
 	}
 	*err = errno;
 	if (*err == EAGAIN || *err == EWOULDBLOCK || *err == EINTR)
-		return UDP_SILENT;
-	if (read_icmp(fd, sa, &ic, &from_target)) {
+		return us->any_port ? UDP_STRAY : UDP_SILENT;
+	if (read_icmp(us, &ic, &from_target, &stray)) {
 		udp_classify_icmp(&ic, from_target, state, reason);
 		return UDP_ANSWER;
 	}
+	if (stray)
+		return UDP_STRAY;
 	if (is_answer_errno(*err)) {
 		udp_classify_errno(*err, state, reason);
 		return UDP_ANSWER;
@@ -515,38 +642,68 @@ static enum udp_outcome read_answer(int fd, const struct sockaddr *sa, uint8_t *
 	return netconn_is_resource_errno(*err) ? UDP_RESOURCE : UDP_ERROR;
 }
 
-/* One attempt on the connected socket fd: send, wait up to timeout_ms. */
-static enum udp_outcome attempt(int fd, const struct sockaddr *sa, const uint8_t *payload,
-				size_t plen, unsigned timeout_ms, uint8_t *buf, size_t *len,
-				int *err, enum port_state *state, enum reason *reason)
+/* Sends the payload: UDP_SENT, or the port's answer when the send reports
+ * an ICMP error of the last attempt (Linux) or the route refuses it. */
+static enum udp_outcome send_probe(const struct usock *us, const uint8_t *payload, size_t plen,
+				   int *err, enum port_state *state, enum reason *reason)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
-	int64_t start = mono_ms();
-	int left = (int)timeout_ms, rc;
+	/* An ICMP error about another destination may be reported on a send
+	 * of an unconnected socket and fail it: send again, a few times. */
+	for (int tries = 0; tries < 4; tries++) {
+		struct udp_icmp ic;
+		bool from_target = true, stray;
+		ssize_t n;
 
-	if (send(fd, payload, plen, 0) == -1) {
+		if (us->any_port)
+			n = sendto(us->fd, payload, plen, 0, us->sa, us->salen);
+		else
+			n = send(us->fd, payload, plen, 0);
+		if (n != -1)
+			return UDP_SENT;
 		*err = errno;
+		if (!is_answer_errno(*err))
+			return netconn_is_resource_errno(*err) ? UDP_RESOURCE : UDP_ERROR;
 		/* An ICMP error from the last attempt is reported on this send
 		 * (Linux): it is the port's answer all the same. */
-		if (is_answer_errno(*err)) {
-			struct udp_icmp ic;
-			bool from_target = true;
-
-			if (read_icmp(fd, sa, &ic, &from_target))
-				udp_classify_icmp(&ic, from_target, state, reason);
-			else
-				udp_classify_errno(*err, state, reason);
+		if (read_icmp(us, &ic, &from_target, &stray)) {
+			udp_classify_icmp(&ic, from_target, state, reason);
 			return UDP_ANSWER;
 		}
-		return netconn_is_resource_errno(*err) ? UDP_RESOURCE : UDP_ERROR;
+		if (!stray) {
+			udp_classify_errno(*err, state, reason);
+			return UDP_ANSWER;
+		}
 	}
+	return UDP_RESOURCE;
+}
+
+/* One attempt on the port's socket: send sent's payload (sent may be NULL:
+ * the empty datagram), wait up to timeout_ms. */
+static enum udp_outcome attempt(const struct usock *us, const struct probe *sent,
+				const uint8_t *payload, size_t plen, unsigned timeout_ms,
+				uint8_t *buf, size_t *len, int *err, enum port_state *state,
+				enum reason *reason)
+{
+	struct pollfd pfd = { .fd = us->fd, .events = POLLIN };
+	int64_t start = mono_ms();
+	int left = (int)timeout_ms, rc;
+	unsigned strays = 0;
+	enum udp_outcome o;
+
+	o = send_probe(us, payload, plen, err, state, reason);
+	if (o != UDP_SENT)
+		return o;
 	for (;;) {
 		rc = poll(&pfd, 1, left);
-		if (rc > 0)
-			return read_answer(fd, sa, buf, len, err, state, reason);
-		if (rc == 0)
+		if (rc > 0) {
+			o = read_answer(us, sent, buf, len, err, state, reason);
+			if (o != UDP_STRAY)
+				return o;
+			if (++strays >= UDP_STRAYS_MAX)
+				return UDP_SILENT;
+		} else if (rc == 0) {
 			return UDP_SILENT;
-		if (errno != EINTR) {
+		} else if (errno != EINTR) {
 			*err = errno;
 			return UDP_ERROR;
 		}
@@ -579,7 +736,7 @@ static const uint8_t *payload_for(const struct scan_plan *plan, uint16_t port,
  * or a soft one): the port's other UDP probes, one after the other on the
  * same socket, each waiting up to timeout_ms, until a hard match. Not
  * attempts at the port: its state is known. */
-static void detect_more(const struct method_env *env, int fd, const struct sockaddr *sa,
+static void detect_more(const struct method_env *env, const struct usock *us,
 			const struct probe *sent, enum udp_match got, unsigned timeout_ms,
 			uint8_t *buf, struct result *r)
 {
@@ -598,7 +755,8 @@ static void detect_more(const struct method_env *env, int fd, const struct socka
 		if (list[i] == sent || is_stopping(env) || !ratelimit_take(env->rate))
 			continue;
 		p = probe_payload(list[i], &plen);
-		if (attempt(fd, sa, p, plen, timeout_ms, buf, &len, &err, &st, &why) != UDP_REPLY)
+		if (attempt(us, list[i], p, plen, timeout_ms, buf, &len, &err, &st, &why) !=
+		    UDP_REPLY)
 			continue;
 		tmp = result_new();
 		tmp->port = r->port;
@@ -623,19 +781,21 @@ static enum method_status udp_probe(const struct method_env *env, void *state, v
 	unsigned timeouts = 0, extra = 0, learning = 0, backoff = 1, waited = 0;
 	bool learnt = false, paced_loss = false;
 	enum udp_outcome o = UDP_SILENT;
-	int fd = -1, err = 0;
+	struct usock us = { .fd = -1, .sa = t->sa, .salen = t->salen };
+	int err = 0;
 	int64_t t0;
 
 	(void)worker;
 	r->proto = PROTO_UDP;
+	us.any_port = sockaddr_split(t->sa, t->salen, &us.addr, &us.port) &&
+		      port_any_port(env->plan, r->port);
 	for (;;) {
-		if (fd == -1) {
-			fd = new_socket(t->sa->sa_family);
-			if (fd != -1 && connect(fd, t->sa, t->salen) == -1) {
+		if (us.fd == -1) {
+			int rc = open_socket(&us);
+
+			if (rc != 0) {
 				err = errno;
-				(void)close(fd);
-				fd = -1;
-				if (is_answer_errno(err)) {
+				if (rc == 1 && is_answer_errno(err)) {
 					/* No route: the network's answer. */
 					udp_classify_errno(err, &r->state, &r->reason);
 					r->attempts++;
@@ -643,10 +803,6 @@ static enum method_status udp_probe(const struct method_env *env, void *state, v
 					o = UDP_ANSWER;
 					break;
 				}
-				errno = err;
-			}
-			if (fd == -1) {
-				err = errno;
 				o = netconn_is_resource_errno(err) ? UDP_RESOURCE : UDP_ERROR;
 				goto local;
 			}
@@ -654,12 +810,12 @@ static enum method_status udp_probe(const struct method_env *env, void *state, v
 		if (!pace_host(env, st, &r->addr, &learnt) || !ratelimit_take(env->rate)) {
 			/* Stopping before the port's last word: no result, a
 			 * resume probes it again. */
-			(void)close(fd);
+			(void)close(us.fd);
 			return METHOD_STOPPED;
 		}
 		payload = payload_for(env->plan, r->port, r->attempts, &sent, &plen);
 		t0 = mono_ns();
-		o = attempt(fd, t->sa, payload, plen,
+		o = attempt(&us, sent, payload, plen,
 			    timing_attempt_timeout_ms(env->timing, t->host, timeouts), buf, &len,
 			    &err, &r->state, &r->reason);
 		r->latency_ms = (double)(mono_ns() - t0) / 1e6;
@@ -712,7 +868,7 @@ local:
 							     buf, len, r);
 
 			if (got != UDP_MATCH_HARD)
-				detect_more(env, fd, t->sa, sent, got,
+				detect_more(env, &us, sent, got,
 					    timing_attempt_timeout_ms(env->timing, t->host, 0),
 					    buf, r);
 		}
@@ -721,7 +877,7 @@ local:
 		/* The attempt that answered was not the first: an ICMP error
 		 * the host did not send (or that was lost) before. A connect
 		 * refused by the route never reached the host. */
-		if (fd != -1)
+		if (us.fd != -1)
 			host_saw_icmp(st, &r->addr, r->attempts > 1, paced_loss);
 		break;
 	case UDP_SILENT:
@@ -736,8 +892,8 @@ local:
 		r->err = err;
 		break;
 	}
-	if (fd != -1)
-		(void)close(fd);
+	if (us.fd != -1)
+		(void)close(us.fd);
 	return METHOD_DONE;
 }
 

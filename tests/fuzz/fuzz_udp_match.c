@@ -10,7 +10,9 @@
  * ASCII, trimmed, single-spaced, at most 256 bytes; the banner is set
  * exactly when the reply is not empty, printable, at most 4 x 256 + 3 bytes
  * (every byte escaped, and an ellipsis); a reply that matches nothing
- * leaves the service fields NULL. */
+ * leaves the service fields NULL; a reply credited from another port of
+ * the target (udp_reply_credited) was sent a probe with reply_from:
+ * any_port, and matches (its rules come first). */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -104,6 +106,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		sent = list[data[1] % (n + 1)];
 	r = result_new();
 	hit = udp_match_reply(db, port, sent, data + 2, size - 2, r) != UDP_MATCH_NONE;
+	if (udp_reply_credited(sent, data + 2, size - 2) &&
+	    (sent == NULL || !probe_reply_any_port(sent) || !hit)) {
+		fprintf(stderr, "fuzz_udp_match: credited from another port without a match\n");
+		abort();
+	}
 	if (hit != (r->service != NULL) || (!hit && (r->product || r->version || r->info))) {
 		fprintf(stderr, "fuzz_udp_match: match %d but service %s\n", hit, r->service);
 		abort();

@@ -17,6 +17,10 @@
 #   hostile servers: a 60000-byte reply and a flood of 2000 -> open (bounded);
 #   replies only from another port, or only from another address of the
 #   target                                        -> open|filtered, never open
+#   port 69, whose TFTP probe may be answered from another port of the
+#   target (reply_from: any_port): a TFTP ERROR from another address (from
+#   any port and from 69) and junk from another port of the target
+#                                                 -> open|filtered, never open
 . "$(dirname "$0")/lib.sh"
 lab_start
 
@@ -27,15 +31,16 @@ command -v python3 >/dev/null || skip "python3 not installed (the UDP servers)"
 	net.ipv4.icmp_msgs_per_sec=1000 net.ipv4.icmp_msgs_burst=50 net.ipv6.icmp.ratelimit=1000 ||
 	{ fail "cannot set the target's ICMP rate limit"; finish; }
 
-ECHO=9001 SILENT=9002 HUGE=9003 OTHERPORT=9004 OTHERADDR=9006
+ECHO=9001 SILENT=9002 HUGE=9003 OTHERPORT=9004 OTHERADDR=9006 TFTP=69
 DROP=9010 PROHIB=9011 NETPROHIB=9012 HOSTUN=9013 NETUN=9014 PROTOUN=9015
 CLOSED_LO=9100 CLOSED_N=20
 h4=$LAB_HOST4 h6=$LAB_HOST6
 
 ip netns exec "$LAB_TGT_NS" python3 -c '
 import socket, sys, threading
-echo, silent, huge, otherport, otheraddr = (int(a) for a in sys.argv[1:6])
-host4, host6, alt4, alt6 = sys.argv[6:10]
+echo, silent, huge, otherport, otheraddr, tftp = (int(a) for a in sys.argv[1:7])
+host4, host6, alt4, alt6 = sys.argv[7:11]
+tftp_error = b"\x00\x05\x00\x01File not found\x00"   # RFC 1350 5
 # Bound to the probed addresses: a wildcard socket would answer from the
 # address the route picks (the veth), which is another address.
 def sock(v4, addr, port):
@@ -47,6 +52,7 @@ def serve(v4, port, how):
     s = sock(v4, host4 if v4 else host6, port)
     other = sock(v4, host4 if v4 else host6, 0)   # same address, another port
     alt = sock(v4, alt4 if v4 else alt6, 0)       # another address of the target
+    alt_same = sock(v4, alt4 if v4 else alt6, port)   # the same, from the probed port
     while True:
         data, peer = s.recvfrom(65535)
         if how == "echo":
@@ -60,13 +66,18 @@ def serve(v4, port, how):
             other.sendto(b"spoof", peer)
         elif how == "otheraddr":
             alt.sendto(b"spoof", peer)
+        elif how == "tftp-hostile":
+            alt.sendto(tftp_error, peer)
+            alt_same.sendto(tftp_error, peer)
+            other.sendto(b"spoof", peer)
 for v4 in (True, False):
     for port, how in ((echo, "echo"), (silent, "silent"), (huge, "huge"),
-                      (otherport, "otherport"), (otheraddr, "otheraddr")):
+                      (otherport, "otherport"), (otheraddr, "otheraddr"),
+                      (tftp, "tftp-hostile")):
         threading.Thread(target=serve, args=(v4, port, how), daemon=True).start()
 print("ready", flush=True)
 threading.Event().wait()
-' "$ECHO" "$SILENT" "$HUGE" "$OTHERPORT" "$OTHERADDR" "$h4" "$h6" 198.19.0.99 2001:db8:1::99 \
+' "$ECHO" "$SILENT" "$HUGE" "$OTHERPORT" "$OTHERADDR" "$TFTP" "$h4" "$h6" 198.19.0.99 2001:db8:1::99 \
 	>"$LT_WORK/servers.log" 2>&1 &
 spid=$!
 stop_servers() { kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null; lab_stop; }
@@ -124,6 +135,18 @@ if scan "$out" -sU -p "U:$ports" --states all "$h4" "$h6"; then
 	check
 	if grep -q 'open|filtered' "$SCAN_ERR"; then ok "summary counts open|filtered"
 	else fail "summary line lacks open|filtered: $(tail -n1 "$SCAN_ERR")"; fi
+fi
+
+# Port 69: its TFTP probe (probes/80-udp.yaml) may be answered from another
+# port of the target, never from another address, and only by what looks
+# like TFTP: the forged ERRORs and the junk are all set aside.
+out=$LT_WORK/tftp.csv
+if scan "$out" -sU -s --probes-dir "$LT_REPO/probes" -p "U:$TFTP" --states all "$h4" "$h6"; then
+	csv_cols "$out" ip,port,state,reason,service >"$LT_WORK/actual69"
+	printf '%s\n' "$h4,$TFTP,open|filtered,no-response," \
+		"$h6,$TFTP,open|filtered,no-response," >"$LT_WORK/expected69"
+	expect_same "$LT_WORK/expected69" "$LT_WORK/actual69" \
+		"TFTP port: another address's ERROR and another port's junk never credited"
 fi
 
 # A small scan written as XML: as nmap writes UDP ports.

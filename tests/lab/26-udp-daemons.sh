@@ -9,11 +9,12 @@
 #   memcached -U       11211  memcache, memcached, <upstream version>
 #   samba (nmbd)       137    netbios-ns; NBSTAT names the host and the
 #                             workgroup (in info), never the software or a version
-#   tftpd-hpa          69     RRQ of a missing file draws ERROR "File not found"
-#                             (RFC 1350 code 1), checked with a client of our own:
-#                             the ERROR comes from a new port (the server's TID),
-#                             which the UDP scan's connected socket does not see,
-#                             so portolan says open|filtered (known gap, below)
+#   tftpd-hpa          69     tftp, "error: File not found" in info: RRQ of a
+#                             missing file draws ERROR code 1 (RFC 1350) from a
+#                             new port (the server's TID, section 4), which the
+#                             probe's reply_from: any_port lets the scan read;
+#                             a client of our own checks that it does come from
+#                             another port (else the test proves nothing new)
 #   rpcbind            111    sunrpc; portmapper NULL/DUMP: DUMP lists rpcbind's
 #                             protocol version 4 (info), no product, no version
 # and a port with nothing on it, closed/port-unreach. Daemons missing: SKIP
@@ -143,9 +144,9 @@ rel=$(uname -r)
 	echo "161,open,snmp,,"
 	echo "11211,open,memcache,memcached,$(upstream memcached)"
 	echo "9,closed,,,"
-	# Known gap: tftpd answers from its new TID port (RFC 1350 section 4),
-	# which the scan's connected socket (src/methods/udp.c) never receives.
-	echo "69,open|filtered,,,"
+	# tftpd answers from its new TID port (RFC 1350 section 4): the TFTP
+	# probe's reply_from: any_port (src/methods/udp.c) reads it there.
+	echo "69,open,tftp,,"
 	echo "111,open,sunrpc,,"
 	echo "137,open,netbios-ns,,"
 } | sort -t, -k1,1n >"$LT_WORK/expected"
@@ -172,8 +173,10 @@ if scan "$out" -sU -s --probes-dir "$LT_REPO/probes" -p U:9,53,69,111,123,137,16
 		fi
 	}
 	want_info 137 "workgroup PORTOLANWG"
-	# The TFTP payload (probes/80-udp.yaml) does draw the ERROR; the reply
-	# comes from another port, so a client of our own checks it.
+	want_info 69 "error: File not found"
+	# The TFTP payload (probes/80-udp.yaml) draws the ERROR from another
+	# port than 69: what makes port 69 the exception to the connected
+	# socket's rule, checked with a client of our own.
 	tftp=$(ip netns exec "$LAB_SCAN_NS" python3 -c '
 import re, socket, sys
 pl = open(sys.argv[2]).read()
@@ -189,9 +192,9 @@ print("%d %s %r" % (src[1], data[:2].hex(), data[4:].split(b"\0")[0].decode("asc
 	case $tftp in
 	[0-9]*" 0005 'File not found'")
 		if [ "${tftp%% *}" != 69 ]; then
-			ok "tftp: RRQ drew ERROR 'File not found' from port ${tftp%% *} (not 69: portolan cannot see it)"
+			ok "tftp: RRQ drew ERROR 'File not found' from port ${tftp%% *}, the server's TID (not 69)"
 		else
-			ok "tftp: RRQ drew ERROR 'File not found' from port 69"
+			fail "tftp: the ERROR came from port 69: this tftpd does not answer from a TID of its own"
 		fi ;;
 	*) fail "tftp: expected an ERROR 'File not found' to the probe's RRQ, got '$tftp'" ;;
 	esac

@@ -1267,6 +1267,14 @@ static const struct bad_file bad_files[] = {
 	  .message = "probes/foo.yaml:2: probe 'x': wait_ms '-5' out of range (1-30000)" },
 	{ .yaml = "- probe: x\n  fresh: maybe\n" GOOD_MATCH,
 	  .message = "probes/foo.yaml:2: probe 'x': 'fresh' must be true or false" },
+	{ .yaml = "- probe: x\n  protocol: udp\n  ports: [69]\n  send: 'x'\n"
+		  "  reply_from: any-port\n" GOOD_MATCH,
+	  .message = "probes/foo.yaml:5: probe 'x': reply_from 'any-port': expected same_port or any_port" },
+	{ .yaml = "- probe: x\n  protocol: udp\n  ports: [69]\n  send: 'x'\n"
+		  "  reply_from: [any_port]\n" GOOD_MATCH,
+	  .message = "probes/foo.yaml:5: probe 'x': 'reply_from' must be a scalar, not a sequence" },
+	{ .yaml = "- probe: x\n  send: 'x'\n  reply_from: any_port\n" GOOD_MATCH,
+	  .message = "probes/foo.yaml:3: probe 'x': 'reply_from: any_port' needs 'protocol: udp'" },
 	{ .yaml = "probe: x\nsend: y\n",
 	  .message = "probes/foo.yaml:1: a probe file must be a sequence of probes, not a mapping" },
 	{ .yaml = "- just a string\n",

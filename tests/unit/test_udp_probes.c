@@ -81,6 +81,8 @@ static void test_every_udp_probe(void **state)
 		const struct probe *p = probe_db_get(db, i);
 		size_t len;
 
+		/* Only TFTP answers from a port of its own (RFC 1350 4). */
+		assert_int_equal(probe_reply_any_port(p), strcmp(probe_name(p), "udp-tftp-rrq") == 0);
 		if (!probe_is_udp(p))
 			continue;
 		udp++;
