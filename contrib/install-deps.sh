@@ -23,7 +23,7 @@ build="build-essential pkg-config libglib2.0-dev libconfig-dev libyaml-dev libpc
 # contrib/k8s/check (tests/k8s/run). libcap2-bin: setcap, for the lab's
 # test of a binary given CAP_NET_RAW (tests/lab/15-syn-privdrop.sh). bind9,
 # ntpsec, snmpd, memcached: the UDP daemons of tests/lab/26-udp-daemons.sh
-# and samba (nmbd), tftpd-hpa, rpcbind: those of issue 16 (their services
+# and samba (nmbd), tftpd-hpa, rpcbind, coturn: those of issue 16 (their services
 # are not started, see policy-rc.d below: the test runs its own in the lab).
 # The ~37 daemons of tests/daemons/run are not listed: that test installs
 # what it lacks itself (tests/daemons/README.md).
@@ -38,7 +38,7 @@ test="libcmocka-dev python3 iproute2 iptables nftables clang llvm valgrind procp
       nmap nmap-common ndiff xsltproc libxml2-utils libclang-rt-14-dev
       libreoffice-calc-nogui locales util-linux man-db libcap2-bin
       slurm-wlm munge python3-yaml python3-jsonschema
-      bind9 ntpsec snmpd memcached samba tftpd-hpa rpcbind time openssl nginx
+      bind9 ntpsec snmpd memcached samba tftpd-hpa rpcbind coturn time openssl nginx
       postfix dovecot-imapd dovecot-pop3d slapd postgresql
       libnmap-parser-perl"
 # Benchmark peers (bench/run installs the missing ones itself too): the

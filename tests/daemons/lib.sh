@@ -321,7 +321,19 @@ dm_start() {
 		return 1
 	fi
 	DM_PID[$n]=$DM_LAST_PID
-	dm_wait "$n"
+	dm_wait "$n" && return 0
+	dm_show_logs "$d"
+	return 1
+}
+
+# The last lines of a daemon's logs, so that a start-up failure on a
+# machine whose files are gone (CI, a fresh root) still says why.
+dm_show_logs() {
+	local f
+	while IFS= read -r f; do
+		dm_log "--- $f (last 15 lines)"
+		tail -n 15 "$f" | sed 's/^/    /' >&2
+	done < <(find "$1" -name '*.log' -type f -size +0 2>/dev/null | sort)
 }
 
 # Stops the daemons this shell started: TERM, then KILL after 10 s; by PID only.
@@ -716,6 +728,7 @@ dm_start_squid() {
 	coredump_dir $d
 	http_access deny all
 	shutdown_lifetime 0 seconds
+	visible_hostname portolan-daemons.test
 	dns_nameservers 127.0.0.1
 	EOF
 	/usr/sbin/squid -N -f "$d/squid.conf" &

@@ -17,13 +17,15 @@
 #                             another port (else the test proves nothing new)
 #   rpcbind            111    sunrpc; portmapper NULL/DUMP: DUMP lists rpcbind's
 #                             protocol version 4 (info), no product, no version
+#   coturn (turnserver) 3478  stun, coturn, <upstream version>: a STUN Binding
+#                             response's SOFTWARE attribute (RFC 8489 14.14)
 # and a port with nothing on it, closed/port-unreach. Daemons missing: SKIP
 # (contrib/install-deps.sh --test installs them).
 . "$(dirname "$0")/lib.sh"
 
-for b in named ntpd snmpd memcached nmbd in.tftpd rpcbind; do
+for b in named ntpd snmpd memcached nmbd in.tftpd rpcbind turnserver; do
 	command -v "$b" >/dev/null || PATH=$PATH:/usr/sbin:/sbin command -v "$b" >/dev/null ||
-		skip "$b not installed (bind9, ntpsec, snmpd, memcached, samba, tftpd-hpa, rpcbind: contrib/install-deps.sh --test)"
+		skip "$b not installed (bind9, ntpsec, snmpd, memcached, samba, tftpd-hpa, rpcbind, coturn: contrib/install-deps.sh --test)"
 done
 command -v dpkg-query >/dev/null || skip "dpkg-query not found (the truth is the packages' versions)"
 PATH=$PATH:/usr/sbin:/sbin
@@ -121,9 +123,15 @@ ip netns exec "$LAB_TGT_NS" unshare -m --propagation private \
 	sh -c 'mount -t tmpfs portolan-lab /run && exec rpcbind -f -h "$1"' rpcbind "$h" \
 	>"$d/rpcbind.log" 2>&1 &
 pids+=($!)
+# -n: no config file; plain UDP/TCP only, its user database in the work
+# directory (never the package's /var/lib/turn).
+ip netns exec "$LAB_TGT_NS" turnserver -n --listening-ip="$h" --listening-port=3478 \
+	--no-tls --no-dtls --no-cli -r portolan.test -b "$d/turndb" --pidfile="$d/turnserver.pid" \
+	--log-file=stdout --simple-log >"$d/turnserver.log" 2>&1 &
+pids+=($!)
 
 # Wait until each one holds its UDP port in the target.
-for port in 53 123 161 11211 137 69 111; do
+for port in 53 123 161 11211 137 69 111 3478; do
 	for _ in $(seq 100); do
 		ip netns exec "$LAB_TGT_NS" ss -Hlun "sport = :$port" | grep -q . && break
 		sleep 0.1
@@ -149,10 +157,11 @@ rel=$(uname -r)
 	echo "69,open,tftp,,"
 	echo "111,open,sunrpc,,"
 	echo "137,open,netbios-ns,,"
+	echo "3478,open,stun,coturn,$(upstream coturn)"
 } | sort -t, -k1,1n >"$LT_WORK/expected"
 
 out=$LT_WORK/daemons.csv
-if scan "$out" -sU -s --probes-dir "$LT_REPO/probes" -p U:9,53,69,111,123,137,161,11211 --states all --retries 2 "$h"; then
+if scan "$out" -sU -s --probes-dir "$LT_REPO/probes" -p U:9,53,69,111,123,137,161,3478,11211 --states all --retries 2 "$h"; then
 	csv_cols "$out" port,state,service,product,version >"$LT_WORK/actual"
 	expect_same "$LT_WORK/expected" "$LT_WORK/actual" "UDP daemons: state, service, product, version from the packages"
 	info=$(csv_cols "$out" port,info,os_hint | awk -F, '$1 == 161')
