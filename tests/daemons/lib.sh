@@ -731,7 +731,14 @@ dm_start_squid() {
 	visible_hostname portolan-daemons.test
 	dns_nameservers 127.0.0.1
 	EOF
-	/usr/sbin/squid -N -f "$d/squid.conf" &
+	# Squid keeps its store's metadata in POSIX shared memory; a machine's
+	# /dev/shm may not let the proxy user in (a chroot's bare /dev, as in a
+	# fresh root: shm_open EACCES, squid dies). It gets a /dev/shm of its
+	# own, a tmpfs in a private mount namespace, so the host's is never
+	# touched either. unshare and sh exec: $! is squid.
+	unshare -m --propagation private sh -c \
+		'mount -t tmpfs -o mode=1777 portolan-shm /dev/shm && exec /usr/sbin/squid -N -f "$1"' \
+		squid "$d/squid.conf" &
 	DM_LAST_PID=$!
 }
 
