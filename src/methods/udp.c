@@ -172,6 +172,7 @@ static void udp_finish(const struct method_env *env, void *state)
 					       (unsigned)(h->rate.pace_ns / 1000000),
 					       h->rate.paced_waits);
 			}
+			g_free(h);
 		}
 	}
 	g_info("udp: %u hosts paced for their ICMP rate limit, %" PRIu64 " paced waits",
